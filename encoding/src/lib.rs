@@ -1,0 +1,14 @@
+//! # lamina-encoding
+//!
+//! The first step of a blob's life: payload → blob → commitments → frames, and
+//! the last step of its read path: frames → blob → payload.
+//!
+//! Data formats follow EigenDA v2 so that commitments and frames are
+//! interchangeable with it.
+//!
+//! This crate is pure computation: no tokio, no network, no chain. Heavy work
+//! runs on rayon behind the `parallel` feature (on by default).
+
+mod srs;
+
+pub use srs::Srs;
