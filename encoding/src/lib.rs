@@ -9,6 +9,10 @@
 //! This crate is pure computation: no tokio, no network, no chain. Heavy work
 //! runs on rayon behind the `parallel` feature (on by default).
 
+mod kzg;
+mod params;
 mod srs;
 
+pub use kzg::BlobCommitments;
+pub use params::BlobParams;
 pub use srs::Srs;
