@@ -1,0 +1,50 @@
+//! # lamina-proto
+//!
+//! The gRPC wire format of Lamina: prost messages and tonic clients/servers
+//! generated from `proto/lamina/**/*.proto` at build time. Handlers convert
+//! these into `lamina-core` types at the edge (`TryFrom`) and never pass wire
+//! types into business logic.
+//!
+//! One module per package: [`common::v1`], [`node::v1`], [`disperser::v1`],
+//! [`retriever::v1`].
+
+/// `lamina.common.v1`: blob headers, certificates, batches.
+pub mod common {
+    /// Version 1.
+    pub mod v1 {
+        #![allow(missing_docs, unreachable_pub, clippy::all)]
+        tonic::include_proto!("lamina.common.v1");
+    }
+}
+
+/// `lamina.node.v1`: the DA node's Dispersal and Retrieval services.
+pub mod node {
+    /// Version 1.
+    pub mod v1 {
+        #![allow(missing_docs, unreachable_pub, clippy::all)]
+        tonic::include_proto!("lamina.node.v1");
+    }
+}
+
+/// `lamina.disperser.v1`: the rollup-facing Disperser service.
+pub mod disperser {
+    /// Version 1.
+    pub mod v1 {
+        #![allow(missing_docs, unreachable_pub, clippy::all)]
+        tonic::include_proto!("lamina.disperser.v1");
+    }
+}
+
+/// `lamina.retriever.v1`: the Retriever service.
+pub mod retriever {
+    /// Version 1.
+    pub mod v1 {
+        #![allow(missing_docs, unreachable_pub, clippy::all)]
+        tonic::include_proto!("lamina.retriever.v1");
+    }
+}
+
+/// Largest gRPC message any Lamina service accepts or sends: a 16 MiB blob
+/// plus its header and framing. Configure it on both servers and clients
+/// (tonic's default is 4 MiB).
+pub const MAX_MESSAGE_SIZE: usize = 16 * 1024 * 1024 + 64 * 1024;
