@@ -404,6 +404,8 @@ contract AllocationManager is IAllocationManager {
         a.currentMagnitude -= slashedMagnitude;
         if (a.pendingDiff < 0) {
             uint256 slashedPending = SlashingLib.mulWadRoundUp(uint256(uint128(-a.pendingDiff)), wad);
+            // slashedPending <= -pendingDiff < 2^127, so the cast is exact.
+            // forge-lint: disable-next-line(unsafe-typecast)
             a.pendingDiff += int128(uint128(slashedPending));
         }
         _allocations[operator][key][strategy] = a;

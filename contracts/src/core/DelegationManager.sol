@@ -349,6 +349,8 @@ contract DelegationManager is IDelegationManagerCore, EIP712, ReentrancyGuard {
         ISignatureUtils.SignatureWithExpiry calldata sig,
         bytes32 salt
     ) internal {
+        // Expiry is a timestamp in EigenLayer's ABI; a few seconds of validator skew do not matter here.
+        // forge-lint: disable-next-line(block-timestamp)
         if (sig.expiry < block.timestamp) revert SignatureExpired(sig.expiry, block.timestamp);
         if (delegationApproverSaltIsSpent[approver][salt]) revert SaltSpent(approver, salt);
         bytes32 digest = calculateDelegationApprovalDigestHash(staker, operator, approver, salt, sig.expiry);
