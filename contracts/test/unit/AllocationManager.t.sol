@@ -260,6 +260,16 @@ contract AllocationManagerTest is CoreFixture {
         assertEq(allocationManager.getEncumberedMagnitude(operator, strategyA), 0);
     }
 
+    function test_DeallocateStrategyRemovedFromSet() public {
+        _slashableOperator(operator, alice, 10e18, 0, 0.5e18);
+        vm.prank(avs);
+        allocationManager.removeStrategiesFromOperatorSet(avs, 1, _one(strategyA));
+        // No longer slashable through this set, so the magnitude is freed at once.
+        _allocate(operator, 1, strategyA, 0);
+        assertEq(allocationManager.getEncumberedMagnitude(operator, strategyA), 0);
+        assertEq(allocationManager.getAllocatableMagnitude(operator, strategyA), WAD);
+    }
+
     function test_AllocatedAndMinimumSlashableStake() public {
         _slashableOperator(operator, alice, 4e18, 6e18, 0.5e18);
         address[] memory ops = new address[](1);
