@@ -135,6 +135,11 @@ contract CoreHandler {
         ++slashes;
     }
 
+    /// @notice Burns the slashed shares; later withdrawals must still be fully backed.
+    function burn() external {
+        strategyManager.burnShares(strategy);
+    }
+
     function advance(uint256 blocks) external {
         vm.roll(block.number + _bound(blocks, 1, 60));
     }

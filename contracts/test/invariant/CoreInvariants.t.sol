@@ -28,6 +28,15 @@ contract CoreInvariantsTest is CoreFixture {
         targets[0] = address(handler);
     }
 
+    /// @notice Every handler action must succeed: a revert (say, a withdrawal no longer backed after a burn)
+    ///         is a failure, not a skipped call.
+    /// forge-config: default.invariant.fail-on-revert = true
+    /// forge-config: default.invariant.runs = 32
+    /// forge-config: default.invariant.depth = 40
+    function invariant_ActionsNeverRevert() public view {
+        assertLe(handler.ghostWithdrawn(), handler.ghostDeposited(), "never more out than in");
+    }
+
     /// @notice Each operator's delegated shares cover what its delegators can withdraw.
     /// forge-config: default.invariant.runs = 48
     /// forge-config: default.invariant.depth = 40
