@@ -146,12 +146,13 @@ library BN254 {
     /// @dev y is the square root that is itself a quadratic residue (the "principal" root), not the smaller of
     ///      the two. Known answer: hashToG1(0) = (1, 2) because 3 is a non-residue mod p and 4^((p+1)/4) = 2.
     ///      Not constant time and not a random oracle into G1 (it is fine for the BLS scheme EigenDA uses).
-    function hashToG1(bytes32 h) internal view returns (G1Point memory) {
+    function hashToG1(bytes32 h) internal view returns (G1Point memory point) {
         uint256 x = uint256(h) % FP_MODULUS;
         while (true) {
             (uint256 beta, uint256 y) = findYFromX(x);
             if (beta == mulmod(y, y, FP_MODULUS)) {
-                return G1Point(x, y);
+                point = G1Point(x, y);
+                return point;
             }
             // about half of all x give a square, so this terminates after a couple of steps
             x = addmod(x, 1, FP_MODULUS);

@@ -86,19 +86,23 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
         emit OwnershipTransferred(address(0), initialOwner);
     }
 
-    /// @notice Wires the coordinator to its service manager and registries (which are constructed with this
-    ///         coordinator's address, hence the two steps). Owner only, once.
-    function initialize(
-        IServiceManager serviceManager_,
-        IStakeRegistry stakeRegistry_,
-        IBLSApkRegistry blsApkRegistry_,
-        IIndexRegistry indexRegistry_
-    ) external onlyOwner {
-        if (address(serviceManager) != address(0)) revert AlreadyInitialized();
-        serviceManager = serviceManager_;
+    /// @notice Wires the coordinator to its registries (which are constructed with this coordinator's
+    ///         address, hence the separate step). Owner only, once.
+    function initialize(IStakeRegistry stakeRegistry_, IBLSApkRegistry blsApkRegistry_, IIndexRegistry indexRegistry_)
+        external
+        onlyOwner
+    {
+        if (address(stakeRegistry) != address(0)) revert AlreadyInitialized();
         stakeRegistry = stakeRegistry_;
         blsApkRegistry = blsApkRegistry_;
         indexRegistry = indexRegistry_;
+    }
+
+    /// @notice Sets the service manager (constructed after `initialize`, since it reads the registries from
+    ///         this coordinator). Owner only, once.
+    function setServiceManager(IServiceManager serviceManager_) external onlyOwner {
+        if (address(serviceManager) != address(0)) revert AlreadyInitialized();
+        serviceManager = serviceManager_;
     }
 
     // ------------------------------------------------------------------ operators
@@ -223,7 +227,7 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
         uint96 minimumStake,
         IStakeRegistry.StrategyParams[] memory strategyParams
     ) external onlyOwner {
-        if (address(serviceManager) == address(0)) revert NotInitialized();
+        if (address(serviceManager) == address(0) || address(stakeRegistry) == address(0)) revert NotInitialized();
         uint8 quorumNumber = quorumCount;
         if (quorumNumber >= MAX_QUORUM_COUNT) revert MaxQuorumsReached();
         quorumCount = quorumNumber + 1;
