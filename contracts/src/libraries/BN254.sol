@@ -95,8 +95,13 @@ library BN254 {
         if (s == 1) return p;
         // invariant: acc = (s mod 2^i) * p and doubled = 2^i * p
         G1Point memory doubled = p;
+        bool accIsZero = true;
         while (s != 0) {
-            if (s & 1 == 1) acc = plus(acc, doubled);
+            if (s & 1 == 1) {
+                // the first addend is copied, saving an ecAdd with the point at infinity
+                acc = accIsZero ? doubled : plus(acc, doubled);
+                accIsZero = false;
+            }
             s >>= 1;
             if (s != 0) doubled = plus(doubled, doubled);
         }

@@ -471,8 +471,16 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
         returns (uint192)
     {
         QuorumBitmapUpdate[] storage history = _operatorBitmapHistory[operatorId];
-        if (index >= history.length) revert IndexOutOfRange(index, history.length);
-        QuorumBitmapUpdate memory update = history[index];
+        // One storage load instead of two (no length load): histories are push-only and every entry has
+        // updateBlockNumber >= 1, so a zero entry means "past the end"; the cap keeps the slot in the array.
+        if (index > type(uint32).max) revert IndexOutOfRange(index, history.length);
+        QuorumBitmapUpdate storage slot;
+        assembly ("memory-safe") {
+            mstore(0x00, history.slot)
+            slot.slot := add(keccak256(0x00, 0x20), index)
+        }
+        QuorumBitmapUpdate memory update = slot;
+        if (update.updateBlockNumber == 0) revert IndexOutOfRange(index, history.length);
         if (blockNumber < update.updateBlockNumber) {
             revert BitmapUpdateIsAfterBlockNumber(blockNumber, update.updateBlockNumber);
         }
