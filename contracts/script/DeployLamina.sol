@@ -76,15 +76,16 @@ abstract contract DeployLamina is DeployCore {
         d.indexRegistry = new IndexRegistry(coordinator);
         d.registryCoordinator.initialize(d.stakeRegistry, d.blsApkRegistry, d.indexRegistry);
 
-        DATypes.SecurityThresholds memory thresholds =
-            DATypes.SecurityThresholds({confirmationThreshold: CONFIRMATION_THRESHOLD, adversaryThreshold: ADVERSARY_THRESHOLD});
+        DATypes.SecurityThresholds memory thresholds = DATypes.SecurityThresholds({
+            confirmationThreshold: CONFIRMATION_THRESHOLD, adversaryThreshold: ADVERSARY_THRESHOLD
+        });
         d.thresholdRegistry = new ThresholdRegistry(owner, thresholds, _requiredQuorums());
-        d.thresholdRegistry.addVersionedBlobParams(
-            DATypes.VersionedBlobParams({maxNumOperators: 3537, numChunks: 8192, codingRate: 8})
-        );
-        d.thresholdRegistry.addVersionedBlobParams(
-            DATypes.VersionedBlobParams({maxNumOperators: 8, numChunks: 64, codingRate: 8})
-        );
+        d.thresholdRegistry
+            .addVersionedBlobParams(
+                DATypes.VersionedBlobParams({maxNumOperators: 3537, numChunks: 8192, codingRate: 8})
+            );
+        d.thresholdRegistry
+                .addVersionedBlobParams(DATypes.VersionedBlobParams({maxNumOperators: 8, numChunks: 64, codingRate: 8}));
 
         d.serviceManager = new LaminaServiceManager(
             IAVSDirectory(address(d.core.avsDirectory)), d.registryCoordinator, d.thresholdRegistry, owner
@@ -95,9 +96,7 @@ abstract contract DeployLamina is DeployCore {
         d.serviceManager.setStaleStakesWindowBlocks(d.core.delegationManager.minWithdrawalDelayBlocks());
 
         IRegistryCoordinator.OperatorSetParam memory setParams = IRegistryCoordinator.OperatorSetParam({
-            maxOperatorCount: MAX_OPERATOR_COUNT,
-            kickBIPsOfOperatorStake: 11000,
-            kickBIPsOfTotalStake: 50
+            maxOperatorCount: MAX_OPERATOR_COUNT, kickBIPsOfOperatorStake: 11000, kickBIPsOfTotalStake: 50
         });
         for (uint256 q = 0; q < 2; ++q) {
             IStakeRegistry.StrategyParams[] memory params = new IStakeRegistry.StrategyParams[](2);

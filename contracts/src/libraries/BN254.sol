@@ -7,9 +7,11 @@ pragma solidity ^0.8.27;
 /// @dev G2 coordinates follow EIP-197: an F_p^2 element `a*i + b` is stored as `[a, b]` (imaginary limb first).
 library BN254 {
     /// @notice Modulus p of the base field F_p.
-    uint256 internal constant FP_MODULUS = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
+    uint256 internal constant FP_MODULUS =
+        21888242871839275222246405745257275088696311157297823662689037894645226208583;
     /// @notice Order r of the groups (the scalar field F_r).
-    uint256 internal constant FR_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    uint256 internal constant FR_MODULUS =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
     /// @notice (p + 1) / 4: since p = 3 mod 4, beta^((p+1)/4) is a square root of beta whenever one exists.
     uint256 internal constant SQRT_EXPONENT = 0xc19139cb84c680a6e14116da060561765e05aa45a1c72a34f082305b61f3f52;
 

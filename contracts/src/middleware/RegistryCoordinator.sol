@@ -76,9 +76,12 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
     /// @param initialChurnApprover signs churn approvals
     /// @param initialEjector may eject operators
     /// @param initialEjectionCooldown seconds an ejected operator waits before it may register again
-    constructor(address initialOwner, address initialChurnApprover, address initialEjector, uint256 initialEjectionCooldown)
-        EIP712("AVSRegistryCoordinator", "v0.0.1")
-    {
+    constructor(
+        address initialOwner,
+        address initialChurnApprover,
+        address initialEjector,
+        uint256 initialEjectionCooldown
+    ) EIP712("AVSRegistryCoordinator", "v0.0.1") {
         owner = initialOwner;
         churnApprover = initialChurnApprover;
         ejector = initialEjector;
@@ -115,7 +118,8 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
         ISignatureUtils.SignatureWithSaltAndExpiry memory operatorSignature
     ) external {
         bytes32 operatorId = _getOrCreateOperatorId(msg.sender, params);
-        RegisterResults memory results = _registerOperator(msg.sender, operatorId, quorumNumbers, socket, operatorSignature);
+        RegisterResults memory results =
+            _registerOperator(msg.sender, operatorId, quorumNumbers, socket, operatorSignature);
         for (uint256 i = 0; i < quorumNumbers.length; ++i) {
             uint8 quorumNumber = uint8(quorumNumbers[i]);
             uint32 maxOperatorCount = _quorumParams[quorumNumber].maxOperatorCount;
@@ -140,7 +144,8 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
         bytes32 operatorId = _getOrCreateOperatorId(msg.sender, params);
         _verifyChurnApproverSignature(msg.sender, operatorId, operatorKickParams, churnApproverSignature);
 
-        RegisterResults memory results = _registerOperator(msg.sender, operatorId, quorumNumbers, socket, operatorSignature);
+        RegisterResults memory results =
+            _registerOperator(msg.sender, operatorId, quorumNumbers, socket, operatorSignature);
         for (uint256 i = 0; i < quorumNumbers.length; ++i) {
             uint8 quorumNumber = uint8(quorumNumbers[i]);
             OperatorSetParam memory setParams = _quorumParams[quorumNumber];
@@ -169,9 +174,7 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
     }
 
     /// @inheritdoc IRegistryCoordinator
-    function updateOperatorsForQuorum(address[][] calldata operatorsPerQuorum, bytes calldata quorumNumbers)
-        external
-    {
+    function updateOperatorsForQuorum(address[][] calldata operatorsPerQuorum, bytes calldata quorumNumbers) external {
         BitmapUtils.orderedBytesArrayToBitmap(quorumNumbers, quorumCount);
         if (operatorsPerQuorum.length != quorumNumbers.length) {
             revert InputLengthMismatch(operatorsPerQuorum.length, quorumNumbers.length);
@@ -227,7 +230,9 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
         uint96 minimumStake,
         IStakeRegistry.StrategyParams[] memory strategyParams
     ) external onlyOwner {
-        if (address(serviceManager) == address(0) || address(stakeRegistry) == address(0)) revert NotInitialized();
+        if (address(serviceManager) == address(0) || address(stakeRegistry) == address(0)) {
+            revert NotInitialized();
+        }
         uint8 quorumNumber = quorumCount;
         if (quorumNumber >= MAX_QUORUM_COUNT) revert MaxQuorumsReached();
         quorumCount = quorumNumber + 1;
@@ -314,7 +319,8 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
         }
 
         blsApkRegistry.registerOperator(operator, quorumNumbers);
-        (results.operatorStakes, results.totalStakes) = stakeRegistry.registerOperator(operator, operatorId, quorumNumbers);
+        (results.operatorStakes, results.totalStakes) =
+            stakeRegistry.registerOperator(operator, operatorId, quorumNumbers);
         results.numOperatorsPerQuorum = indexRegistry.registerOperator(operatorId, quorumNumbers);
     }
 
@@ -378,7 +384,9 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
         OperatorKickParam[] calldata operatorKickParams,
         ISignatureUtils.SignatureWithSaltAndExpiry memory signature
     ) internal {
-        if (isChurnApproverSaltUsed[signature.salt]) revert ChurnApproverSaltUsed(signature.salt);
+        if (isChurnApproverSaltUsed[signature.salt]) {
+            revert ChurnApproverSaltUsed(signature.salt);
+        }
         if (signature.expiry < block.timestamp) revert SignatureExpired(signature.expiry);
         isChurnApproverSaltUsed[signature.salt] = true;
         bytes32 digest = calculateOperatorChurnApprovalDigestHash(
@@ -408,7 +416,9 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
             last.nextUpdateBlockNumber = uint32(block.number);
         }
         history.push(
-            QuorumBitmapUpdate({updateBlockNumber: uint32(block.number), nextUpdateBlockNumber: 0, quorumBitmap: newBitmap})
+            QuorumBitmapUpdate({
+                updateBlockNumber: uint32(block.number), nextUpdateBlockNumber: 0, quorumBitmap: newBitmap
+            })
         );
     }
 

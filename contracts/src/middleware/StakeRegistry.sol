@@ -210,7 +210,9 @@ contract StakeRegistry is IStakeRegistry {
         uint256 length = history.length;
         uint96 previousStake;
         if (length == 0) {
-            history.push(StakeUpdate({updateBlockNumber: uint32(block.number), nextUpdateBlockNumber: 0, stake: newStake}));
+            history.push(
+                StakeUpdate({updateBlockNumber: uint32(block.number), nextUpdateBlockNumber: 0, stake: newStake})
+            );
         } else {
             StakeUpdate storage last = history[length - 1];
             previousStake = last.stake;
@@ -240,7 +242,9 @@ contract StakeRegistry is IStakeRegistry {
             last.stake = newTotal;
         } else {
             last.nextUpdateBlockNumber = uint32(block.number);
-            history.push(StakeUpdate({updateBlockNumber: uint32(block.number), nextUpdateBlockNumber: 0, stake: newTotal}));
+            history.push(
+                StakeUpdate({updateBlockNumber: uint32(block.number), nextUpdateBlockNumber: 0, stake: newTotal})
+            );
         }
     }
 
@@ -377,8 +381,8 @@ contract StakeRegistry is IStakeRegistry {
         returns (uint96)
     {
         return _operatorStakeHistory[operatorId][quorumNumber][getStakeUpdateIndexAtBlockNumber(
-            operatorId, quorumNumber, blockNumber
-        )].stake;
+                operatorId, quorumNumber, blockNumber
+            )].stake;
     }
 
     /// @inheritdoc IStakeRegistry

@@ -127,7 +127,9 @@ contract GasReportTest is MiddlewareFixture {
         uint256 used = before - gasleft();
         assertEq(status, uint8(CertVerifier.StatusCode.SUCCESS));
         vm.snapshotValue("checkDACert_2q_1_nonsigner", used);
-        vm.snapshotValue("tx_checkDACert_2q_1_nonsigner", used + _txOverhead(abi.encodeCall(certVerifier.checkDACert, (encoded))));
+        vm.snapshotValue(
+            "tx_checkDACert_2q_1_nonsigner", used + _txOverhead(abi.encodeCall(certVerifier.checkDACert, (encoded)))
+        );
 
         // confirmBatch: 2 quorums, 1 non-signer
         DATypes.BatchHeader memory h = DATypes.BatchHeader(keccak256("root"), hex"0001", hex"3737", ref);
@@ -140,7 +142,9 @@ contract GasReportTest is MiddlewareFixture {
         serviceManager.confirmBatch(h, p);
         used = before - gasleft();
         vm.snapshotValue("confirmBatch_2q_1_nonsigner", used);
-        vm.snapshotValue("tx_confirmBatch_2q_1_nonsigner", used + _txOverhead(abi.encodeCall(serviceManager.confirmBatch, (h, p))));
+        vm.snapshotValue(
+            "tx_confirmBatch_2q_1_nonsigner", used + _txOverhead(abi.encodeCall(serviceManager.confirmBatch, (h, p)))
+        );
     }
 
     function test_gas_registerOperator() public {

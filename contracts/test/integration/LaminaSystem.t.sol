@@ -55,11 +55,11 @@ contract LaminaSystemTest is LaminaTest, DeployLamina {
     function _registerWithAvs(uint256 i) internal {
         uint256 expiry = block.timestamp + 1 days;
         bytes32 salt = keccak256(abi.encode("avs-salt", i));
-        bytes32 digest = d.core.avsDirectory.calculateOperatorAVSRegistrationDigestHash(
-            ops[i], address(d.serviceManager), salt, expiry
-        );
-        ISignatureUtils.SignatureWithSaltAndExpiry memory operatorSig =
-            ISignatureUtils.SignatureWithSaltAndExpiry({signature: signDigest(ecdsaKeys[i], digest), salt: salt, expiry: expiry});
+        bytes32 digest = d.core.avsDirectory
+            .calculateOperatorAVSRegistrationDigestHash(ops[i], address(d.serviceManager), salt, expiry);
+        ISignatureUtils.SignatureWithSaltAndExpiry memory operatorSig = ISignatureUtils.SignatureWithSaltAndExpiry({
+            signature: signDigest(ecdsaKeys[i], digest), salt: salt, expiry: expiry
+        });
         BN254.G1Point memory h = d.registryCoordinator.pubkeyRegistrationMessageHash(ops[i]);
         IBLSApkRegistry.PubkeyRegistrationParams memory params = IBLSApkRegistry.PubkeyRegistrationParams({
             pubkeyRegistrationSignature: h.scalar_mul(blsKeys[i]),
@@ -115,10 +115,12 @@ contract LaminaSystemTest is LaminaTest, DeployLamina {
         leaves[0] = Merkle.blobLeaf(CertVerificationLib.hashBlobCertificate(c));
         leaves[1] = keccak256("another blob");
         cert.batchHeader = DATypes.BatchHeaderV2({batchRoot: Merkle.merkleizeKeccak(leaves), referenceBlockNumber: ref});
-        cert.blobInclusionInfo =
-            DATypes.BlobInclusionInfo({blobCertificate: c, blobIndex: 0, inclusionProof: Merkle.getProofKeccak(leaves, 0)});
+        cert.blobInclusionInfo = DATypes.BlobInclusionInfo({
+            blobCertificate: c, blobIndex: 0, inclusionProof: Merkle.getProofKeccak(leaves, 0)
+        });
         cert.signedQuorumNumbers = hex"0001";
-        cert.nonSignerStakesAndSignature = _sign(CertVerificationLib.hashBatchHeaderV2(cert.batchHeader), ref, nonSigner);
+        cert.nonSignerStakesAndSignature =
+            _sign(CertVerificationLib.hashBatchHeaderV2(cert.batchHeader), ref, nonSigner);
     }
 
     function test_registrationThroughRealCore() public view {
@@ -159,8 +161,11 @@ contract LaminaSystemTest is LaminaTest, DeployLamina {
         strategies[0] = d.strategies[2];
         uint256[] memory shares = new uint256[](1);
         shares[0] = 30 * E;
-        IDelegationManagerTypes.QueuedWithdrawalParams[] memory params = new IDelegationManagerTypes.QueuedWithdrawalParams[](1);
-        params[0] = IDelegationManagerTypes.QueuedWithdrawalParams({strategies: strategies, depositShares: shares, withdrawer: ops[2]});
+        IDelegationManagerTypes.QueuedWithdrawalParams[] memory params =
+            new IDelegationManagerTypes.QueuedWithdrawalParams[](1);
+        params[0] = IDelegationManagerTypes.QueuedWithdrawalParams({
+            strategies: strategies, depositShares: shares, withdrawer: ops[2]
+        });
         vm.prank(ops[2]);
         d.core.delegationManager.queueWithdrawals(params);
         address[] memory list = new address[](1);
@@ -171,9 +176,8 @@ contract LaminaSystemTest is LaminaTest, DeployLamina {
 
         // the certificate over the old reference block is still valid, with the old stakes
         assertEq(d.certVerifier.checkDACert(abi.encode(_cert(oldRef, 0))), uint8(CertVerifier.StatusCode.SUCCESS));
-        (IBLSSignatureChecker.QuorumStakeTotals memory t,) = d.serviceManager.checkSignatures(
-            keccak256("m"), hex"0001", oldRef, _sign(keccak256("m"), oldRef, 2)
-        );
+        (IBLSSignatureChecker.QuorumStakeTotals memory t,) =
+            d.serviceManager.checkSignatures(keccak256("m"), hex"0001", oldRef, _sign(keccak256("m"), oldRef, 2));
         assertEq(t.totalStakeForQuorum[1], 120 * E, "old total");
         uint32 newRef = uint32(block.number - 1);
         (t,) = d.serviceManager.checkSignatures(keccak256("m"), hex"0001", newRef, _sign(keccak256("m"), newRef, 2));

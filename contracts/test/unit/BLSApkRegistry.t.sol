@@ -41,9 +41,13 @@ contract BLSApkRegistryTest is MiddlewareFixture {
         assertEq(
             apkRegistry.getApkHashAtBlockNumberAndIndex(0, uint32(b1), 1), bytes24(BN254.hashG1Point(operators[0].pk1))
         );
-        vm.expectRevert(abi.encodeWithSelector(IBLSApkRegistryErrors.BlockNumberNotLatest.selector, uint32(b1 + 1), uint32(b1 + 1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IBLSApkRegistryErrors.BlockNumberNotLatest.selector, uint32(b1 + 1), uint32(b1 + 1))
+        );
         apkRegistry.getApkHashAtBlockNumberAndIndex(0, uint32(b1 + 1), 1);
-        vm.expectRevert(abi.encodeWithSelector(IBLSApkRegistryErrors.BlockNumberTooRecent.selector, uint32(b1), uint32(b1 + 1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IBLSApkRegistryErrors.BlockNumberTooRecent.selector, uint32(b1), uint32(b1 + 1))
+        );
         apkRegistry.getApkHashAtBlockNumberAndIndex(0, uint32(b1), 2);
 
         // deregistration subtracts the key again
@@ -76,7 +80,9 @@ contract BLSApkRegistryTest is MiddlewareFixture {
         _setShares(copy, 0, 1e18);
         IBLSApkRegistry.PubkeyRegistrationParams memory params = _pubkeyParams(copy);
         vm.prank(operators[copy].addr);
-        vm.expectRevert(abi.encodeWithSelector(IBLSApkRegistryErrors.BLSPubkeyAlreadyRegistered.selector, operators[0].id));
+        vm.expectRevert(
+            abi.encodeWithSelector(IBLSApkRegistryErrors.BLSPubkeyAlreadyRegistered.selector, operators[0].id)
+        );
         coordinator.registerOperator(hex"00", "socket", params, _emptySignature());
     }
 

@@ -12,11 +12,11 @@ contract BLSSignatureCheckerTest is FourOperatorFixture {
 
     bytes32 internal constant MSG = keccak256("lamina batch");
 
-    function _check(bytes memory quorums, uint32 referenceBlock, IBLSSignatureChecker.NonSignerStakesAndSignature memory p)
-        internal
-        view
-        returns (IBLSSignatureChecker.QuorumStakeTotals memory totals, bytes32 record)
-    {
+    function _check(
+        bytes memory quorums,
+        uint32 referenceBlock,
+        IBLSSignatureChecker.NonSignerStakesAndSignature memory p
+    ) internal view returns (IBLSSignatureChecker.QuorumStakeTotals memory totals, bytes32 record) {
         return serviceManager.checkSignatures(MSG, quorums, referenceBlock, p);
     }
 
@@ -61,7 +61,9 @@ contract BLSSignatureCheckerTest is FourOperatorFixture {
         IBLSSignatureChecker.NonSignerStakesAndSignature memory p = _signAndBuild(MSG, hex"0001", rbn, _none());
         uint32 current = uint32(block.number);
         vm.expectRevert(
-            abi.encodeWithSelector(IBLSSignatureCheckerErrors.InvalidReferenceBlocknumber.selector, current, block.number)
+            abi.encodeWithSelector(
+                IBLSSignatureCheckerErrors.InvalidReferenceBlocknumber.selector, current, block.number
+            )
         );
         this.externalCheck(hex"0001", current, p);
     }

@@ -61,7 +61,7 @@ contract BN254Test is LaminaTest {
 
     function test_pairing_rejectsMismatchedKeys() public view {
         (uint256 sk0,,) = BLSTestVectors.key(0);
-        (, , uint256[4] memory pk2b) = BLSTestVectors.key(1);
+        (,, uint256[4] memory pk2b) = BLSTestVectors.key(1);
         BN254.G2Point memory other = BN254.G2Point([pk2b[0], pk2b[1]], [pk2b[2], pk2b[3]]);
         assertFalse(
             BN254.pairing(BN254.generatorG1().scalar_mul(sk0), BN254.negGeneratorG2(), BN254.generatorG1(), other),

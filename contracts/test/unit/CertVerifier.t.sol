@@ -89,14 +89,18 @@ contract CertVerifierTest is CertBuilder {
         // op0 not signing: quorum 0 signed 60/180 = 33% and quorum 1 55/115 = 48%, both below 55%
         DATypes.DACertV3 memory cert = _buildCert(0, hex"0001", hex"0001", rbn, _list(0));
         assertEq(_status(cert), INVALID);
-        vm.expectRevert(abi.encodeWithSelector(CertVerificationLib.BlobQuorumsNotSubset.selector, uint256(3), uint256(0)));
+        vm.expectRevert(
+            abi.encodeWithSelector(CertVerificationLib.BlobQuorumsNotSubset.selector, uint256(3), uint256(0))
+        );
         certVerifier.checkDACertReverts(cert);
     }
 
     function test_invalid_requiredQuorumMissing() public {
         DATypes.DACertV3 memory cert = _buildCert(0, hex"01", hex"01", rbn, _none());
         assertEq(_status(cert), INVALID);
-        vm.expectRevert(abi.encodeWithSelector(CertVerificationLib.RequiredQuorumsNotSubset.selector, uint256(1), uint256(2)));
+        vm.expectRevert(
+            abi.encodeWithSelector(CertVerificationLib.RequiredQuorumsNotSubset.selector, uint256(1), uint256(2))
+        );
         certVerifier.checkDACertReverts(cert);
     }
 

@@ -65,7 +65,9 @@ contract LaminaServiceManagerTest is FourOperatorFixture {
         IBLSSignatureChecker.NonSignerStakesAndSignature memory p = _signed(_header(rbn, hex"3737"), _none());
         vm.prank(confirmer);
         vm.expectRevert(
-            abi.encodeWithSelector(LaminaServiceManager.ReferenceBlockInFuture.selector, uint32(block.number), block.number)
+            abi.encodeWithSelector(
+                LaminaServiceManager.ReferenceBlockInFuture.selector, uint32(block.number), block.number
+            )
         );
         serviceManager.confirmBatch(h, p);
 
@@ -81,7 +83,11 @@ contract LaminaServiceManagerTest is FourOperatorFixture {
         DATypes.BatchHeader memory h = _header(rbn, hex"3721");
         IBLSSignatureChecker.NonSignerStakesAndSignature memory p = _signed(h, _none());
         vm.prank(confirmer);
-        vm.expectRevert(abi.encodeWithSelector(LaminaServiceManager.ThresholdBelowMinimum.selector, uint8(1), uint8(0x21), uint8(55)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                LaminaServiceManager.ThresholdBelowMinimum.selector, uint8(1), uint8(0x21), uint8(55)
+            )
+        );
         serviceManager.confirmBatch(h, p);
     }
 
@@ -92,7 +98,11 @@ contract LaminaServiceManagerTest is FourOperatorFixture {
         vm.prank(confirmer);
         vm.expectRevert(
             abi.encodeWithSelector(
-                LaminaServiceManager.InsufficientSignedStake.selector, uint8(0), uint96(60 * E), uint96(180 * E), uint8(55)
+                LaminaServiceManager.InsufficientSignedStake.selector,
+                uint8(0),
+                uint96(60 * E),
+                uint96(180 * E),
+                uint8(55)
             )
         );
         serviceManager.confirmBatch(h, p);

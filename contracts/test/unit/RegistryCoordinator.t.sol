@@ -5,7 +5,10 @@ import {MiddlewareFixture} from "../harnesses/MiddlewareFixture.sol";
 import {BN254} from "../../src/libraries/BN254.sol";
 import {BitmapUtils} from "../../src/libraries/BitmapUtils.sol";
 import {ISignatureUtils} from "../../src/interfaces/ISignatureUtils.sol";
-import {IRegistryCoordinator, IRegistryCoordinatorErrors} from "../../src/middleware/interfaces/IRegistryCoordinator.sol";
+import {
+    IRegistryCoordinator,
+    IRegistryCoordinatorErrors
+} from "../../src/middleware/interfaces/IRegistryCoordinator.sol";
 import {IBLSApkRegistry} from "../../src/middleware/interfaces/IBLSApkRegistry.sol";
 
 contract RegistryCoordinatorTest is MiddlewareFixture {
@@ -40,9 +43,9 @@ contract RegistryCoordinatorTest is MiddlewareFixture {
                 address(coordinator)
             )
         );
-        bytes32 structHash = keccak256(abi.encode(keccak256("BN254PubkeyRegistration(address operator)"), operators[0].addr));
-        BN254.G1Point memory expected =
-            BN254.hashToG1(keccak256(abi.encodePacked("\x19\x01", domain, structHash)));
+        bytes32 structHash =
+            keccak256(abi.encode(keccak256("BN254PubkeyRegistration(address operator)"), operators[0].addr));
+        BN254.G1Point memory expected = BN254.hashToG1(keccak256(abi.encodePacked("\x19\x01", domain, structHash)));
         BN254.G1Point memory got = coordinator.pubkeyRegistrationMessageHash(operators[0].addr);
         assertEq(got.X, expected.X);
         assertEq(got.Y, expected.Y);
@@ -56,7 +59,9 @@ contract RegistryCoordinatorTest is MiddlewareFixture {
         vm.expectRevert(abi.encodeWithSelector(BitmapUtils.BitmapValueTooLarge.selector, uint256(4), uint8(2)));
         coordinator.registerOperator(hex"02", "s", params, _emptySignature());
         coordinator.registerOperator(hex"00", "s", params, _emptySignature());
-        vm.expectRevert(abi.encodeWithSelector(IRegistryCoordinatorErrors.AlreadyRegisteredForQuorums.selector, uint256(1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IRegistryCoordinatorErrors.AlreadyRegisteredForQuorums.selector, uint256(1))
+        );
         coordinator.registerOperator(hex"0001", "s", params, _emptySignature());
         vm.stopPrank();
     }
@@ -82,13 +87,18 @@ contract RegistryCoordinatorTest is MiddlewareFixture {
         assertEq(coordinator.getQuorumBitmapAtBlockNumberByIndex(operators[0].id, b0 + 1, 1), 2);
         assertEq(coordinator.getQuorumBitmapAtBlockNumberByIndex(operators[0].id, b0 + 5, 2), 0);
         vm.expectRevert(
-            abi.encodeWithSelector(IRegistryCoordinatorErrors.NextBitmapUpdateIsBeforeBlockNumber.selector, b0 + 1, b0 + 1)
+            abi.encodeWithSelector(
+                IRegistryCoordinatorErrors.NextBitmapUpdateIsBeforeBlockNumber.selector, b0 + 1, b0 + 1
+            )
         );
         coordinator.getQuorumBitmapAtBlockNumberByIndex(operators[0].id, b0 + 1, 0);
         vm.expectRevert(
             abi.encodeWithSelector(IRegistryCoordinatorErrors.BitmapUpdateIsAfterBlockNumber.selector, b0, b0 + 1)
         );
         coordinator.getQuorumBitmapAtBlockNumberByIndex(operators[0].id, b0, 1);
+
+        vm.expectRevert(abi.encodeWithSelector(IRegistryCoordinatorErrors.IndexOutOfRange.selector, 3, 3));
+        coordinator.getQuorumBitmapAtBlockNumberByIndex(operators[0].id, b0 + 5, 3);
 
         vm.prank(operators[0].addr);
         vm.expectRevert(abi.encodeWithSelector(IRegistryCoordinatorErrors.NotRegistered.selector, operators[0].addr));
@@ -110,9 +120,7 @@ contract RegistryCoordinatorTest is MiddlewareFixture {
         coordinator.setOperatorSetParams(
             0,
             IRegistryCoordinator.OperatorSetParam({
-                maxOperatorCount: cap,
-                kickBIPsOfOperatorStake: 15000,
-                kickBIPsOfTotalStake: 5000
+                maxOperatorCount: cap, kickBIPsOfOperatorStake: 15000, kickBIPsOfTotalStake: 5000
             })
         );
     }
@@ -132,9 +140,7 @@ contract RegistryCoordinatorTest is MiddlewareFixture {
             operators[newcomer].addr, operators[newcomer].id, kick, salt, expiry
         );
         sig = ISignatureUtils.SignatureWithSaltAndExpiry({
-            signature: signDigest(churnApproverKey, digest),
-            salt: salt,
-            expiry: expiry
+            signature: signDigest(churnApproverKey, digest), salt: salt, expiry: expiry
         });
     }
 
@@ -170,7 +176,9 @@ contract RegistryCoordinatorTest is MiddlewareFixture {
         ISignatureUtils.SignatureWithSaltAndExpiry memory approval = _churnApproval(0, kick, keccak256("s"));
         IBLSApkRegistry.PubkeyRegistrationParams memory params = _pubkeyParams(0);
         vm.prank(operators[0].addr);
-        vm.expectRevert(abi.encodeWithSelector(IRegistryCoordinatorErrors.InsufficientStakeForChurn.selector, 1e18, 2e18));
+        vm.expectRevert(
+            abi.encodeWithSelector(IRegistryCoordinatorErrors.InsufficientStakeForChurn.selector, 1e18, 2e18)
+        );
         coordinator.registerOperatorWithChurn(hex"00", "s", params, kick, approval, _emptySignature());
     }
 
@@ -192,7 +200,9 @@ contract RegistryCoordinatorTest is MiddlewareFixture {
         vm.prank(operators[3].addr);
         coordinator.deregisterOperator(hex"00");
         vm.prank(operators[3].addr);
-        vm.expectRevert(abi.encodeWithSelector(IRegistryCoordinatorErrors.ChurnApproverSaltUsed.selector, keccak256("salt")));
+        vm.expectRevert(
+            abi.encodeWithSelector(IRegistryCoordinatorErrors.ChurnApproverSaltUsed.selector, keccak256("salt"))
+        );
         coordinator.registerOperatorWithChurn(hex"00", "s", params, kick, approval, _emptySignature());
 
         approval = _churnApproval(3, kick, keccak256("late"));
@@ -214,7 +224,9 @@ contract RegistryCoordinatorTest is MiddlewareFixture {
         IBLSApkRegistry.PubkeyRegistrationParams memory params = _pubkeyParams(0);
         vm.prank(operators[0].addr);
         vm.expectRevert(
-            abi.encodeWithSelector(IRegistryCoordinatorErrors.CannotReregisterYet.selector, block.timestamp + EJECTION_COOLDOWN)
+            abi.encodeWithSelector(
+                IRegistryCoordinatorErrors.CannotReregisterYet.selector, block.timestamp + EJECTION_COOLDOWN
+            )
         );
         coordinator.registerOperator(hex"00", "s", params, _emptySignature());
 
@@ -241,7 +253,9 @@ contract RegistryCoordinatorTest is MiddlewareFixture {
         address[][] memory lists = new address[][](1);
         lists[0] = new address[](1);
         lists[0][0] = operators[0].addr;
-        vm.expectRevert(abi.encodeWithSelector(IRegistryCoordinatorErrors.IncorrectQuorumOperatorCount.selector, 0, 1, 2));
+        vm.expectRevert(
+            abi.encodeWithSelector(IRegistryCoordinatorErrors.IncorrectQuorumOperatorCount.selector, 0, 1, 2)
+        );
         coordinator.updateOperatorsForQuorum(lists, hex"00");
 
         (address a, address b) = operators[0].addr < operators[1].addr

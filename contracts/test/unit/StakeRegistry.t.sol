@@ -91,6 +91,17 @@ contract StakeRegistryTest is LaminaTest {
         registry.getStakeUpdateIndexAtBlockNumber(ID, 0, 5);
     }
 
+    function test_RevertIf_indexPastEnd() public {
+        delegation.setOperatorShares(op, s0, 500);
+        registry.registerOperator(op, ID, hex"00");
+        vm.expectRevert(abi.encodeWithSelector(IStakeRegistryErrors.IndexOutOfRange.selector, 1, 1));
+        registry.getStakeAtBlockNumberAndIndex(0, 10, ID, 1);
+        vm.expectRevert(abi.encodeWithSelector(IStakeRegistryErrors.IndexOutOfRange.selector, uint256(1) << 32, 1));
+        registry.getStakeAtBlockNumberAndIndex(0, 10, ID, uint256(1) << 32);
+        vm.expectRevert(abi.encodeWithSelector(IStakeRegistryErrors.IndexOutOfRange.selector, 2, 2));
+        registry.getTotalStakeAtBlockNumberFromIndex(0, 10, 2);
+    }
+
     function test_updatesInOneBlockCollapse() public {
         delegation.setOperatorShares(op, s0, 500);
         registry.registerOperator(op, ID, hex"00");
@@ -131,7 +142,9 @@ contract StakeRegistryTest is LaminaTest {
         vm.expectRevert(abi.encodeWithSelector(IStakeRegistryErrors.OnlyRegistryCoordinator.selector, address(0xBAD)));
         registry.registerOperator(op, ID, hex"00");
         vm.prank(address(0xBAD));
-        vm.expectRevert(abi.encodeWithSelector(IStakeRegistryErrors.OnlyRegistryCoordinatorOwner.selector, address(0xBAD)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IStakeRegistryErrors.OnlyRegistryCoordinatorOwner.selector, address(0xBAD))
+        );
         registry.setMinimumStakeForQuorum(0, 1);
     }
 

@@ -18,7 +18,11 @@ contract ThresholdRegistryTest is LaminaTest {
         return DATypes.SecurityThresholds({confirmationThreshold: c, adversaryThreshold: a});
     }
 
-    function _params(uint32 maxOps, uint32 chunks, uint8 rate) internal pure returns (DATypes.VersionedBlobParams memory) {
+    function _params(uint32 maxOps, uint32 chunks, uint8 rate)
+        internal
+        pure
+        returns (DATypes.VersionedBlobParams memory)
+    {
         return DATypes.VersionedBlobParams({maxNumOperators: maxOps, numChunks: chunks, codingRate: rate});
     }
 
@@ -56,7 +60,9 @@ contract ThresholdRegistryTest is LaminaTest {
 
     function test_RevertIf_moreOperatorsThanChunks() public {
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IThresholdRegistry.SecurityAssumptionsNotMet.selector, 55, 33, 8, 64, 65));
+        vm.expectRevert(
+            abi.encodeWithSelector(IThresholdRegistry.SecurityAssumptionsNotMet.selector, 55, 33, 8, 64, 65)
+        );
         registry.addVersionedBlobParams(_params(65, 64, 8));
     }
 
@@ -74,7 +80,9 @@ contract ThresholdRegistryTest is LaminaTest {
     function test_RevertIf_thresholdChangeBreaksExistingVersion() public {
         _add(3537, 8192, 8);
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IThresholdRegistry.SecurityAssumptionsNotMet.selector, 55, 34, 8, 8192, 3537));
+        vm.expectRevert(
+            abi.encodeWithSelector(IThresholdRegistry.SecurityAssumptionsNotMet.selector, 55, 34, 8, 8192, 3537)
+        );
         registry.setSecurityThresholds(_thresholds(55, 34));
         vm.prank(owner);
         registry.setSecurityThresholds(_thresholds(60, 33));
