@@ -27,6 +27,7 @@ contract LaminaSystemTest is LaminaTest, DeployLamina {
     uint256[3] internal ecdsaKeys;
     uint256[3] internal blsKeys;
     uint256 internal constant E = 1e18;
+    uint256 internal lastRegistrationGas;
 
     function setUp() public {
         d = _deployLamina(address(this));
@@ -67,7 +68,9 @@ contract LaminaSystemTest is LaminaTest, DeployLamina {
             pubkeyG2: G2Ops.mulGenerator(blsKeys[i])
         });
         vm.prank(ops[i]);
+        uint256 before = gasleft();
         d.registryCoordinator.registerOperator(hex"0001", "127.0.0.1:32005", params, operatorSig);
+        lastRegistrationGas = before - gasleft();
     }
 
     /// @notice Aggregate signature of every operator except `nonSigner` (3 = nobody) over both quorums.
@@ -121,6 +124,14 @@ contract LaminaSystemTest is LaminaTest, DeployLamina {
         cert.signedQuorumNumbers = hex"0001";
         cert.nonSignerStakesAndSignature =
             _sign(CertVerificationLib.hashBatchHeaderV2(cert.batchHeader), ref, nonSigner);
+    }
+
+    /// @notice registerOperator gas with the real AVSDirectory (ECDSA consent check), for docs/gas.md. The
+    ///         third operator registers into quorums that already have members (warm-ish storage paths are
+    ///         not reused: every slot it writes is new).
+    function test_gas_registerOperator_realCore() public {
+        vm.snapshotValue("registerOperator_2q_real_avs_directory", lastRegistrationGas);
+        assertGt(lastRegistrationGas, 0);
     }
 
     function test_registrationThroughRealCore() public view {
