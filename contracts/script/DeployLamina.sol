@@ -118,6 +118,7 @@ abstract contract DeployLamina is DeployCore {
     }
 
     function _digit(uint256 i) internal pure returns (string memory) {
+        // forge-lint: disable-next-line(unsafe-typecast) -- i < 4
         return string(abi.encodePacked(bytes1(uint8(48 + i))));
     }
 }

@@ -299,6 +299,7 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
         ISignatureUtils.SignatureWithSaltAndExpiry memory operatorSignature
     ) internal returns (RegisterResults memory results) {
         uint256 cooldownEnd = lastEjectionTimestamp[operator] + ejectionCooldown;
+        // forge-lint: disable-next-line(block-timestamp) -- cooldowns are hours long; seconds of validator skew do not matter
         if (lastEjectionTimestamp[operator] != 0 && block.timestamp <= cooldownEnd) {
             revert CannotReregisterYet(cooldownEnd);
         }
@@ -306,6 +307,7 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
         uint256 current = _currentOperatorBitmap(operatorId);
         if (toAdd == 0) revert BitmapEmpty();
         if (!toAdd.noBitsInCommon(current)) revert AlreadyRegisteredForQuorums(toAdd & current);
+        // forge-lint: disable-next-line(unsafe-typecast) -- both bitmaps are below 2^quorumCount <= 2^192
         _updateOperatorBitmap(operatorId, uint192(current | toAdd));
 
         emit OperatorSocketUpdate(operatorId, socket);
@@ -333,6 +335,7 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
         if (toRemove == 0) revert BitmapEmpty();
         if (!toRemove.isSubsetOf(current)) revert NotRegisteredForQuorum(toRemove);
         uint256 remaining = current.minus(toRemove);
+        // forge-lint: disable-next-line(unsafe-typecast) -- a subset of a uint192 bitmap
         _updateOperatorBitmap(operatorId, uint192(remaining));
 
         if (remaining == 0) {
@@ -387,6 +390,7 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
         if (isChurnApproverSaltUsed[signature.salt]) {
             revert ChurnApproverSaltUsed(signature.salt);
         }
+        // forge-lint: disable-next-line(block-timestamp) -- expiries are minutes to hours out; seconds of skew do not matter
         if (signature.expiry < block.timestamp) revert SignatureExpired(signature.expiry);
         isChurnApproverSaltUsed[signature.salt] = true;
         bytes32 digest = calculateOperatorChurnApprovalDigestHash(
@@ -469,6 +473,7 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
     function _getQuorumBitmapIndexAtBlockNumber(uint32 blockNumber, bytes32 operatorId) internal view returns (uint32) {
         QuorumBitmapUpdate[] storage history = _operatorBitmapHistory[operatorId];
         for (uint256 i = history.length; i > 0; --i) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- histories grow by at most one entry per block, far below 2^32 entries
             if (history[i - 1].updateBlockNumber <= blockNumber) return uint32(i - 1);
         }
         revert OperatorNotRegisteredAtBlockNumber(operatorId, blockNumber);

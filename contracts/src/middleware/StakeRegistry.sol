@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
 import {IStrategy} from "../interfaces/IStrategy.sol";
 import {IDelegationManager} from "../interfaces/IDelegationManager.sol";
 import {BitmapUtils} from "../libraries/BitmapUtils.sol";
@@ -235,9 +237,9 @@ contract StakeRegistry is IStakeRegistry {
         StakeUpdate[] storage history = _totalStakeHistory[quorumNumber];
         StakeUpdate storage last = history[history.length - 1];
         if (delta == 0) return last.stake;
-        // The total is the sum of the recorded operator stakes, each a uint96, so the checked arithmetic
-        // below can only fail if that invariant were broken.
-        newTotal = uint96(uint256(int256(uint256(last.stake)) + delta));
+        // The total is the sum of the recorded operator stakes, each a uint96, so the checked casts below can
+        // only fail if that invariant were broken (and then revert rather than wrap).
+        newTotal = SafeCast.toUint96(SafeCast.toUint256(int256(uint256(last.stake)) + delta));
         if (last.updateBlockNumber == uint32(block.number)) {
             last.stake = newTotal;
         } else {
@@ -267,6 +269,7 @@ contract StakeRegistry is IStakeRegistry {
             total += shares[i] * params[i].multiplier / WEIGHTING_DIVISOR;
         }
         // Saturate rather than truncate: 2^96 - 1 is ~7.9e10 tokens of 18 decimals.
+        // forge-lint: disable-next-line(unsafe-typecast) -- guarded by the comparison
         weight = total > type(uint96).max ? type(uint96).max : uint96(total);
         meetsMinimum = weight >= minimumStakeForQuorum[quorumNumber];
     }
@@ -346,6 +349,7 @@ contract StakeRegistry is IStakeRegistry {
     {
         StakeUpdate[] storage history = _operatorStakeHistory[operatorId][quorumNumber];
         for (uint256 i = history.length; i > 0; --i) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- histories grow by at most one entry per block, far below 2^32 entries
             if (history[i - 1].updateBlockNumber <= blockNumber) return uint32(i - 1);
         }
         revert NoStakeAtBlockNumber(operatorId, quorumNumber, blockNumber);
@@ -367,6 +371,7 @@ contract StakeRegistry is IStakeRegistry {
             }
             for (uint256 j = history.length; j > 0; --j) {
                 if (history[j - 1].updateBlockNumber <= blockNumber) {
+                    // forge-lint: disable-next-line(unsafe-typecast) -- histories grow by at most one entry per block, far below 2^32 entries
                     indices[i] = uint32(j - 1);
                     break;
                 }
