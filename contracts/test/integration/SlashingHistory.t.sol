@@ -6,6 +6,7 @@ import {AVSRegistrarNoop} from "../harnesses/AVSRegistrarNoop.sol";
 import {IStrategy} from "../../src/interfaces/IStrategy.sol";
 import {IAllocationManagerTypes} from "../../src/interfaces/IAllocationManager.sol";
 import {VetoableSlasher} from "../../src/core/VetoableSlasher.sol";
+import {IVetoableSlasherErrors, IVetoableSlasherTypes} from "../../src/interfaces/IVetoableSlasher.sol";
 import {IBLSSignatureChecker} from "../../src/middleware/interfaces/IBLSSignatureChecker.sol";
 import {CertVerifier} from "../../src/da/CertVerifier.sol";
 
@@ -79,7 +80,13 @@ contract SlashingHistoryTest is LaminaSystemFixture {
         vm.prank(vetoCommittee);
         slasher.cancelSlashingRequest(id);
         vm.roll(block.number + DEVNET_VETO_WINDOW_BLOCKS);
-        vm.expectRevert();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IVetoableSlasherErrors.SlashingRequestNotRequested.selector,
+                id,
+                IVetoableSlasherTypes.SlashingRequestStatus.Cancelled
+            )
+        );
         slasher.fulfillSlashingRequest(id);
         _refresh();
         assertEq(d.stakeRegistry.getCurrentStake(d.registryCoordinator.getOperatorId(ops[2]), 0), 60 * E);

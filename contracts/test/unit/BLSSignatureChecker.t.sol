@@ -6,6 +6,7 @@ import {G2Ops} from "../utils/G2Ops.sol";
 import {BN254} from "../../src/libraries/BN254.sol";
 import {IBLSSignatureChecker} from "../../src/middleware/interfaces/IBLSSignatureChecker.sol";
 import {IBLSSignatureCheckerErrors} from "../../src/middleware/interfaces/IBLSSignatureChecker.sol";
+import {IRegistryCoordinatorErrors} from "../../src/middleware/interfaces/IRegistryCoordinator.sol";
 
 contract BLSSignatureCheckerTest is FourOperatorFixture {
     using BN254 for BN254.G1Point;
@@ -161,12 +162,17 @@ contract BLSSignatureCheckerTest is FourOperatorFixture {
         uint256 late = _newOperator(12345);
         _setShares(late, 0, 5 * E);
         _register(late, hex"00");
+        uint32 registeredAt = uint32(block.number);
         vm.roll(block.number + 1);
         IBLSSignatureChecker.NonSignerStakesAndSignature memory p = _signAndBuild(MSG, hex"00", rbn, _none());
         p.nonSignerPubkeys = new BN254.G1Point[](1);
         p.nonSignerPubkeys[0] = operators[late].pk1;
         p.nonSignerQuorumBitmapIndices = new uint32[](1);
-        vm.expectRevert();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IRegistryCoordinatorErrors.BitmapUpdateIsAfterBlockNumber.selector, rbn, registeredAt
+            )
+        );
         this.externalCheck(hex"00", rbn, p);
     }
 

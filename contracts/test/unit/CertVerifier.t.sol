@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {CertBuilder} from "../harnesses/CertBuilder.sol";
 import {BN254} from "../../src/libraries/BN254.sol";
+import {Merkle} from "../../src/libraries/Merkle.sol";
 import {DATypes} from "../../src/da/DATypes.sol";
 import {CertVerifier} from "../../src/da/CertVerifier.sol";
 import {CertVerificationLib} from "../../src/da/CertVerificationLib.sol";
@@ -63,7 +64,12 @@ contract CertVerifierTest is CertBuilder {
         cert.blobInclusionInfo.blobIndex = 1;
         cert.blobInclusionInfo.blobCertificate.blobHeader.commitment.length += 1;
         assertEq(_status(cert), INVALID, "tampered blob header");
-        vm.expectRevert();
+        bytes32 leaf = Merkle.blobLeaf(CertVerificationLib.hashBlobCertificate(cert.blobInclusionInfo.blobCertificate));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                CertVerificationLib.InvalidInclusionProof.selector, uint32(1), leaf, cert.batchHeader.batchRoot
+            )
+        );
         certVerifier.checkDACertReverts(cert);
     }
 

@@ -72,7 +72,13 @@ contract ThresholdRegistryTest is LaminaTest {
         rate = uint8(bound(rate, 1, 255));
         bool secure = uint256(rate) * (chunks - maxOps) * 22 >= 100 * uint256(chunks);
         vm.prank(owner);
-        if (!secure) vm.expectRevert();
+        if (!secure) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IThresholdRegistry.SecurityAssumptionsNotMet.selector, 55, 33, rate, chunks, maxOps
+                )
+            );
+        }
         registry.addVersionedBlobParams(_params(maxOps, chunks, rate));
         assertEq(registry.nextBlobVersion(), secure ? 1 : 0);
     }
