@@ -58,6 +58,37 @@ contract BLSSignatureCheckerTest is FourOperatorFixture {
         assertEq(t.signedStakeForQuorum[0], 65 * E, "q1: 115 - op2's 50");
     }
 
+    /// @notice Naive twin: signed stake = sum of the stakes of the quorum's members that are not non-signers.
+    /// forge-config: default.fuzz.runs = 24
+    /// forge-config: ci.fuzz.runs = 64
+    function testFuzz_signedStakeMatchesNaive(uint8 nonSignerMask, uint8 quorumChoice) public view {
+        nonSignerMask = uint8(bound(nonSignerMask, 0, 15));
+        quorumChoice = uint8(bound(quorumChoice, 1, 3));
+        bytes memory quorums =
+            quorumChoice == 1 ? bytes(hex"00") : quorumChoice == 2 ? bytes(hex"01") : bytes(hex"0001");
+        uint256 count;
+        for (uint256 i = 0; i < 4; ++i) {
+            if ((nonSignerMask >> i) & 1 == 1) ++count;
+        }
+        uint256[] memory nonSigners = new uint256[](count);
+        count = 0;
+        for (uint256 i = 0; i < 4; ++i) {
+            if ((nonSignerMask >> i) & 1 == 1) nonSigners[count++] = i;
+        }
+        (IBLSSignatureChecker.QuorumStakeTotals memory t,) =
+            _check(quorums, rbn, _signAndBuild(MSG, quorums, rbn, nonSigners));
+        // stakes[q][op] from FourOperatorFixture's table
+        uint256[4][2] memory stakes = [[120 * E, 40 * E, 0, 20 * E], [60 * E, uint256(0), 50 * E, 5 * E]];
+        for (uint256 k = 0; k < quorums.length; ++k) {
+            uint8 q = uint8(quorums[k]);
+            uint256 expected;
+            for (uint256 i = 0; i < 4; ++i) {
+                if ((nonSignerMask >> i) & 1 == 0) expected += stakes[q][i];
+            }
+            assertEq(t.signedStakeForQuorum[k], expected, "signed stake vs naive sum");
+        }
+    }
+
     function test_RevertIf_referenceBlockNotInPast() public {
         IBLSSignatureChecker.NonSignerStakesAndSignature memory p = _signAndBuild(MSG, hex"0001", rbn, _none());
         uint32 current = uint32(block.number);
