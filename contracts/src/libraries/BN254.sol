@@ -27,6 +27,15 @@ library BN254 {
         uint256[2] Y;
     }
 
+    /// @notice Gas handed to ecAdd (costs 150 since EIP-1108, 500 before). A failing precompile call burns all
+    ///         the gas it was given, so a cap keeps a malformed point from draining the caller (checkDACert must
+    ///         still be able to answer INVALID_CERT).
+    uint256 internal constant EC_ADD_GAS = 5_000;
+    /// @notice Gas handed to ecMul (costs 6,000 since EIP-1108, 40,000 before).
+    uint256 internal constant EC_MUL_GAS = 50_000;
+    /// @notice Gas handed to modexp for 32-byte operands (about 1,400 under EIP-2565).
+    uint256 internal constant EXP_MOD_GAS = 50_000;
+
     /// @notice The ecAdd precompile (0x06) rejected its input (a coordinate off the curve).
     error ECAddFailed();
     /// @notice The ecMul precompile (0x07) rejected its input.
@@ -75,7 +84,7 @@ library BN254 {
         uint256[4] memory input = [p1.X, p1.Y, p2.X, p2.Y];
         bool success;
         assembly ("memory-safe") {
-            success := staticcall(gas(), 0x06, input, 0x80, r, 0x40)
+            success := staticcall(EC_ADD_GAS, 0x06, input, 0x80, r, 0x40)
         }
         if (!success) revert ECAddFailed();
     }
@@ -85,7 +94,7 @@ library BN254 {
         uint256[3] memory input = [p.X, p.Y, s];
         bool success;
         assembly ("memory-safe") {
-            success := staticcall(gas(), 0x07, input, 0x60, r, 0x40)
+            success := staticcall(EC_MUL_GAS, 0x07, input, 0x60, r, 0x40)
         }
         if (!success) revert ECMulFailed();
     }
@@ -178,7 +187,7 @@ library BN254 {
         uint256[1] memory output;
         bool success;
         assembly ("memory-safe") {
-            success := staticcall(gas(), 0x05, input, 0xc0, output, 0x20)
+            success := staticcall(EXP_MOD_GAS, 0x05, input, 0xc0, output, 0x20)
         }
         if (!success) revert ExpModFailed();
         result = output[0];

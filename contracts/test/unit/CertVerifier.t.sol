@@ -116,6 +116,16 @@ contract CertVerifierTest is CertBuilder {
         assertEq(_status(cert), INVALID);
     }
 
+    function test_invalid_pointOffCurve() public view {
+        // the precompile rejects (1, 3); the checker's custom error maps to INVALID_CERT, not INTERNAL_ERROR
+        DATypes.DACertV3 memory cert = _buildCert(0, hex"0001", hex"0001", rbn, _none());
+        cert.nonSignerStakesAndSignature.sigma = BN254.G1Point(1, 3);
+        assertEq(_status(cert), INVALID, "sigma off curve");
+        cert = _buildCert(0, hex"0001", hex"0001", rbn, _none());
+        cert.nonSignerStakesAndSignature.apkG2.X[0] = 1;
+        assertEq(_status(cert), INVALID, "apkG2 off curve");
+    }
+
     function test_invalid_futureReferenceBlock() public {
         DATypes.DACertV3 memory cert = _buildCert(0, hex"0001", hex"0001", rbn, _none());
         vm.roll(rbn);
