@@ -34,6 +34,9 @@ fi
 RPC_URL="${RPC_URL:-http://127.0.0.1:8545}"
 
 chain_id="$(cast chain-id --rpc-url "$RPC_URL")"
+# A full build first: `forge test` compiles sparsely and can leave script artifacts without bytecode behind a
+# warm cache ("No contract bytecode"); a full build refreshes them (a no-op when they are complete).
+forge build -q
 forge script script/Deploy.s.sol:Deploy --rpc-url "$RPC_URL" --broadcast --private-key "$PRIVATE_KEY" --slow -q
 out="deployments/$chain_id.json"
 echo "wrote contracts/$out"
