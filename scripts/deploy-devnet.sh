@@ -42,11 +42,16 @@ out="deployments/$chain_id.json"
 echo "wrote contracts/$out"
 
 if [[ -n "$anvil_pid" ]]; then
-  # sanity check against the live chain: the verifier answers and the coordinator has two quorums
-  verifier="$(python3 -c "import json,sys; print(json.load(open('$out'))['cert_verifier'])")"
-  coordinator="$(python3 -c "import json,sys; print(json.load(open('$out'))['registry_coordinator'])")"
+  # sanity check against the live chain: the verifier answers, the coordinator has two quorums and the
+  # AllocationManager names the deployed VetoableSlasher as the service manager's slasher
+  addr() { python3 -c "import json,sys; print(json.load(open('$out'))['$1'])"; }
+  verifier="$(addr cert_verifier)"
+  coordinator="$(addr registry_coordinator)"
+  vetoable_slasher="$(addr vetoable_slasher)"
   status="$(cast call "$verifier" 'checkDACert(bytes)(uint8)' 0xdeadbeef --rpc-url "$RPC_URL")"
   quorums="$(cast call "$coordinator" 'quorumCount()(uint8)' --rpc-url "$RPC_URL")"
-  echo "checkDACert(0xdeadbeef) = $status (6 = INVALID_CERT), quorumCount = $quorums"
-  [[ "$status" == "6" && "$quorums" == "2" ]]
+  slasher="$(cast call "$(addr allocation_manager)" 'getSlasher(address)(address)' "$(addr service_manager)" \
+    --rpc-url "$RPC_URL")"
+  echo "checkDACert(0xdeadbeef) = $status (6 = INVALID_CERT), quorumCount = $quorums, slasher = $slasher"
+  [[ "$status" == "6" && "$quorums" == "2" && "${slasher,,}" == "${vetoable_slasher,,}" ]]
 fi

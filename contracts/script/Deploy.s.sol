@@ -6,7 +6,7 @@ import {DeployLamina} from "./DeployLamina.sol";
 
 /// @title `forge script script/Deploy.s.sol --rpc-url <url> --broadcast --private-key <key>`
 /// @notice Deploys the whole Lamina system from the broadcasting account (which becomes owner, churn approver,
-///         ejector and batch confirmer) and writes `deployments/<chainid>.json`: a flat JSON object mapping
+///         ejector, batch confirmer, and the VetoableSlasher's slasher role and veto committee) and writes `deployments/<chainid>.json`: a flat JSON object mapping
 ///         snake_case contract names to addresses (see `_writeJson`). `scripts/deploy-devnet.sh` wraps this.
 contract Deploy is DeployLamina {
     Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
@@ -38,6 +38,7 @@ contract Deploy is DeployLamina {
         vm.serializeAddress(o, "operator_state_retriever", address(d.operatorStateRetriever));
         vm.serializeAddress(o, "service_manager", address(d.serviceManager));
         vm.serializeAddress(o, "threshold_registry", address(d.thresholdRegistry));
+        vm.serializeAddress(o, "vetoable_slasher", address(d.vetoableSlasher));
         string memory json = vm.serializeAddress(o, "cert_verifier", address(d.certVerifier));
         string memory path = string.concat(vm.projectRoot(), "/deployments/", vm.toString(block.chainid), ".json");
         vm.writeJson(json, path);

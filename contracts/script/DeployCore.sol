@@ -42,8 +42,16 @@ abstract contract DeployCore {
     uint32 internal constant DEVNET_ALLOCATION_CONFIGURATION_DELAY_BLOCKS = 0;
     /// @notice Devnet veto window for a VetoableSlasher.
     uint32 internal constant DEVNET_VETO_WINDOW_BLOCKS = 25;
-    /// @notice Devnet stake-use window (how stale a reference block may be) for a VetoableSlasher.
+    /// @notice Devnet stake-use window: the one "how old may a reference block be" number. It is the
+    ///         VetoableSlasher's stake-use window and the service manager's `BLOCK_STALE_MEASURE` (confirmBatch);
+    ///         rollups' off-chain certificate recency windows must not exceed it either.
     uint32 internal constant DEVNET_STAKE_USE_WINDOW_BLOCKS = 50;
+    /// @notice Devnet stale-stakes window of the signature checker (in force once `staleStakesForbidden` is on):
+    ///         stakes recorded at U back signatures at R < U + window, used until R + stake-use window and
+    ///         slashed by R + stake-use + veto, while a withdrawal or deallocation queued at U completes no
+    ///         earlier than U + delay. So window + stake-use + veto <= both delays: 100 - 50 - 25 = 25.
+    uint32 internal constant DEVNET_STALE_STAKES_WINDOW_BLOCKS =
+        DEVNET_MIN_WITHDRAWAL_DELAY_BLOCKS - DEVNET_VETO_WINDOW_BLOCKS - DEVNET_STAKE_USE_WINDOW_BLOCKS;
 
     /// @notice The devnet delays (see the DEVNET_ constants).
     function _devnetCoreConfig() internal pure returns (CoreConfig memory) {

@@ -7,6 +7,8 @@ import {DeployCore} from "./DeployCore.sol";
 import {IAVSDirectory} from "../src/interfaces/IAVSDirectory.sol";
 import {IDelegationManager} from "../src/interfaces/IDelegationManager.sol";
 import {IStrategy} from "../src/interfaces/IStrategy.sol";
+import {IAllocationManager, IAllocationManagerTypes} from "../src/interfaces/IAllocationManager.sol";
+import {VetoableSlasher} from "../src/core/VetoableSlasher.sol";
 import {TestToken} from "../src/test/TestToken.sol";
 import {RegistryCoordinator} from "../src/middleware/RegistryCoordinator.sol";
 import {BLSApkRegistry} from "../src/middleware/BLSApkRegistry.sol";
@@ -29,7 +31,13 @@ import {DATypes} from "../src/da/DATypes.sol";
 ///         - blob version 0 = {maxNumOperators: 3537, numChunks: 8192, codingRate: 8} (EigenDA's):
 ///           8 * (8192 - 3537) * (55 - 33) = 819280 >= 100 * 8192 = 819200;
 ///         - blob version 1 = {maxNumOperators: 8, numChunks: 64, codingRate: 8} for small devnets:
-///           8 * (64 - 8) * (55 - 33) = 9856 >= 100 * 64 = 6400 (numChunks 16 would fail: 1408 < 1600).
+///           8 * (64 - 8) * (55 - 33) = 9856 >= 100 * 64 = 6400 (numChunks 16 would fail: 1408 < 1600);
+///         - operator set q of the service manager (the AVS) holds quorum q's strategies; operators join it through
+///           `AllocationManager.registerForOperatorSets` and allocate magnitude to make their stake slashable;
+///         - a VetoableSlasher (veto window 25, stake-use window 50) is the AVS's slasher; the owner is both its
+///           slasher role and its veto committee (a devnet has one trusted key; production splits them);
+///         - reference-block windows follow one constant, DEVNET_STAKE_USE_WINDOW_BLOCKS: confirmBatch's
+///           BLOCK_STALE_MEASURE = 50 and the checker's stale-stakes window = 100 - 25 - 50 = 25 (see DeployCore).
 abstract contract DeployLamina is DeployCore {
     /// @notice Confirmation threshold, percent.
     uint8 internal constant CONFIRMATION_THRESHOLD = 55;
@@ -53,6 +61,7 @@ abstract contract DeployLamina is DeployCore {
         LaminaServiceManager serviceManager;
         ThresholdRegistry thresholdRegistry;
         CertVerifier certVerifier;
+        VetoableSlasher vetoableSlasher;
     }
 
     /// @notice The quorums every blob must be dispersed to.
@@ -60,7 +69,8 @@ abstract contract DeployLamina is DeployCore {
         return hex"0001";
     }
 
-    /// @notice Deploys everything with `owner` as owner, churn approver, ejector and batch confirmer.
+    /// @notice Deploys everything with `owner` as owner, churn approver, ejector, batch confirmer, slasher role and
+    ///         veto committee.
     /// @dev The caller must be `owner` (one-time wiring calls are owner-only).
     function _deployLamina(address owner) internal returns (LaminaDeployment memory d) {
         d.core = _deployCore(owner);
@@ -88,12 +98,19 @@ abstract contract DeployLamina is DeployCore {
                 .addVersionedBlobParams(DATypes.VersionedBlobParams({maxNumOperators: 8, numChunks: 64, codingRate: 8}));
 
         d.serviceManager = new LaminaServiceManager(
-            IAVSDirectory(address(d.core.avsDirectory)), d.registryCoordinator, d.thresholdRegistry, owner
+            IAVSDirectory(address(d.core.avsDirectory)),
+            d.registryCoordinator,
+            d.thresholdRegistry,
+            IAllocationManager(address(d.core.allocationManager)),
+            DEVNET_STAKE_USE_WINDOW_BLOCKS,
+            owner
         );
         d.registryCoordinator.setServiceManager(d.serviceManager);
         d.serviceManager.setBatchConfirmer(owner, true);
-        // Staleness window = the core's withdrawal delay (upstream's choice); off by default on devnets.
-        d.serviceManager.setStaleStakesWindowBlocks(d.core.delegationManager.minWithdrawalDelayBlocks());
+        // Not upstream's full withdrawal delay: stake recorded at the window's start must stay slashable through
+        // the stake-use and veto windows too (DeployCore). Enforcement stays off on devnets, as on EigenDA, because
+        // nobody refreshes quorums there; the window is ready for `setStaleStakesForbidden(true)`.
+        d.serviceManager.setStaleStakesWindowBlocks(DEVNET_STALE_STAKES_WINDOW_BLOCKS);
 
         IRegistryCoordinator.OperatorSetParam memory setParams = IRegistryCoordinator.OperatorSetParam({
             maxOperatorCount: MAX_OPERATOR_COUNT, kickBIPsOfOperatorStake: 11000, kickBIPsOfTotalStake: 50
@@ -104,9 +121,28 @@ abstract contract DeployLamina is DeployCore {
             params[1] = IStakeRegistry.StrategyParams(d.strategies[2 * q + 1], 1e18);
             d.registryCoordinator.createQuorum(setParams, 1, params);
         }
+        _wireSlashing(d, owner);
 
         d.operatorStateRetriever = new OperatorStateRetriever();
         d.certVerifier = new CertVerifier(d.thresholdRegistry, d.serviceManager, thresholds, _requiredQuorums());
+    }
+
+    /// @notice Creates operator set q over quorum q's strategies and appoints a VetoableSlasher with `owner` as
+    ///         slasher role and veto committee. Its constructor checks veto + stake-use < both core delays.
+    function _wireSlashing(LaminaDeployment memory d, address owner) internal {
+        IAllocationManagerTypes.CreateSetParams[] memory sets = new IAllocationManagerTypes.CreateSetParams[](2);
+        for (uint256 q = 0; q < 2; ++q) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- q < 2
+            sets[q].operatorSetId = uint32(q);
+            sets[q].strategies = new IStrategy[](2);
+            sets[q].strategies[0] = d.strategies[2 * q];
+            sets[q].strategies[1] = d.strategies[2 * q + 1];
+        }
+        d.serviceManager.createOperatorSets(sets);
+        d.vetoableSlasher = _deployVetoableSlasher(
+            d.core, address(d.serviceManager), owner, owner, DEVNET_VETO_WINDOW_BLOCKS, DEVNET_STAKE_USE_WINDOW_BLOCKS
+        );
+        d.serviceManager.setSlasher(address(d.vetoableSlasher));
     }
 
     function _tokenName(uint256 i) internal pure returns (string memory) {

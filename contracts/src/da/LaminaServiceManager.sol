@@ -2,18 +2,22 @@
 pragma solidity 0.8.30;
 
 import {IAVSDirectory} from "../interfaces/IAVSDirectory.sol";
+import {IAllocationManager, IAllocationManagerTypes} from "../interfaces/IAllocationManager.sol";
+import {IStrategy} from "../interfaces/IStrategy.sol";
 import {ISignatureUtils} from "../interfaces/ISignatureUtils.sol";
 import {BLSSignatureChecker} from "../middleware/BLSSignatureChecker.sol";
 import {IRegistryCoordinator} from "../middleware/interfaces/IRegistryCoordinator.sol";
 import {IServiceManager} from "../middleware/interfaces/IServiceManager.sol";
 import {DATypes} from "./DATypes.sol";
 import {IThresholdRegistry} from "./interfaces/IThresholdRegistry.sol";
+import {ILaminaServiceManager} from "./interfaces/ILaminaServiceManager.sol";
 
 /// @title Lamina's AVS contract: registers operators with EigenLayer's AVSDirectory (on behalf of the
-///        RegistryCoordinator), checks signatures (it is the BLSSignatureChecker) and anchors confirmed batches.
-contract LaminaServiceManager is BLSSignatureChecker, IServiceManager {
-    /// @notice A reference block must be at most this many blocks old when a batch is confirmed (as EigenDA).
-    uint32 public constant BLOCK_STALE_MEASURE = 300;
+///        RegistryCoordinator), checks signatures (it is the BLSSignatureChecker), anchors confirmed batches,
+///        and, as the AVS of the AllocationManager, owns Lamina's operator sets and appoints their slasher.
+contract LaminaServiceManager is BLSSignatureChecker, IServiceManager, ILaminaServiceManager {
+    /// @inheritdoc ILaminaServiceManager
+    uint32 public immutable BLOCK_STALE_MEASURE;
     /// @notice Percent denominator.
     uint256 internal constant THRESHOLD_DENOMINATOR = 100;
 
@@ -23,7 +27,7 @@ contract LaminaServiceManager is BLSSignatureChecker, IServiceManager {
     error OnlyBatchConfirmer(address caller);
     /// @notice The reference block `referenceBlockNumber` is not before the current block `blockNumber`.
     error ReferenceBlockInFuture(uint32 referenceBlockNumber, uint256 blockNumber);
-    /// @notice The reference block `referenceBlockNumber` is more than BLOCK_STALE_MEASURE blocks old.
+    /// @notice The reference block `referenceBlockNumber` is more than BLOCK_STALE_MEASURE blocks before `blockNumber`.
     error ReferenceBlockTooOld(uint32 referenceBlockNumber, uint256 blockNumber);
     /// @notice `quorumNumbers` and `signedStakeForQuorums` differ in length.
     error QuorumLengthMismatch(uint256 quorumNumbers, uint256 signedStakeForQuorums);
@@ -41,6 +45,8 @@ contract LaminaServiceManager is BLSSignatureChecker, IServiceManager {
     IAVSDirectory public immutable avsDirectory;
     /// @notice Security thresholds and blob versions.
     IThresholdRegistry public immutable thresholdRegistry;
+    /// @inheritdoc ILaminaServiceManager
+    IAllocationManager public immutable allocationManager;
 
     /// @notice The owner (grants the batch confirmer role).
     address public owner;
@@ -56,24 +62,40 @@ contract LaminaServiceManager is BLSSignatureChecker, IServiceManager {
         _;
     }
 
+    modifier onlyOwner() {
+        if (msg.sender != owner) revert OnlyOwner(msg.sender);
+        _;
+    }
+
+    modifier onlyAllocationManager() {
+        if (msg.sender != address(allocationManager)) revert OnlyAllocationManager(msg.sender);
+        _;
+    }
+
     /// @param avsDirectory_ EigenLayer's AVSDirectory
     /// @param coordinator the RegistryCoordinator (already wired to its registries)
     /// @param thresholdRegistry_ security thresholds
-    /// @param initialOwner grants the batch confirmer role
+    /// @param allocationManager_ EigenLayer's AllocationManager (operator sets and slashing)
+    /// @param blockStaleMeasure blocks a reference block may lag in `confirmBatch`; at most the slasher's
+    ///        stake-use window (EigenDA mainnet: 300 blocks against a 14-day withdrawal delay)
+    /// @param initialOwner grants the batch confirmer role and configures operator sets and the slasher
     constructor(
         IAVSDirectory avsDirectory_,
         IRegistryCoordinator coordinator,
         IThresholdRegistry thresholdRegistry_,
+        IAllocationManager allocationManager_,
+        uint32 blockStaleMeasure,
         address initialOwner
     ) BLSSignatureChecker(coordinator) {
         avsDirectory = avsDirectory_;
         thresholdRegistry = thresholdRegistry_;
+        allocationManager = allocationManager_;
+        BLOCK_STALE_MEASURE = blockStaleMeasure;
         owner = initialOwner;
     }
 
     /// @notice Grants or revokes the batch confirmer role.
-    function setBatchConfirmer(address confirmer, bool status) external {
-        if (msg.sender != owner) revert OnlyOwner(msg.sender);
+    function setBatchConfirmer(address confirmer, bool status) external onlyOwner {
         isBatchConfirmer[confirmer] = status;
         emit BatchConfirmerStatusChanged(confirmer, status);
     }
@@ -90,6 +112,50 @@ contract LaminaServiceManager is BLSSignatureChecker, IServiceManager {
     function deregisterOperatorFromAVS(address operator) external onlyRegistryCoordinator {
         avsDirectory.deregisterOperatorFromAVS(operator);
     }
+
+    // ---------------------------------------------------------------- operator sets and slashing
+
+    /// @inheritdoc ILaminaServiceManager
+    function setSlasher(address slasher) external onlyOwner {
+        allocationManager.setAVSSlasher(address(this), slasher);
+        emit SlasherAppointed(slasher);
+    }
+
+    /// @inheritdoc ILaminaServiceManager
+    function createOperatorSets(IAllocationManagerTypes.CreateSetParams[] calldata params) external onlyOwner {
+        allocationManager.createOperatorSets(address(this), params);
+    }
+
+    /// @inheritdoc ILaminaServiceManager
+    function addStrategiesToOperatorSet(uint32 operatorSetId, IStrategy[] calldata strategies) external onlyOwner {
+        allocationManager.addStrategiesToOperatorSet(address(this), operatorSetId, strategies);
+    }
+
+    /// @inheritdoc ILaminaServiceManager
+    function removeStrategiesFromOperatorSet(uint32 operatorSetId, IStrategy[] calldata strategies) external onlyOwner {
+        allocationManager.removeStrategiesFromOperatorSet(address(this), operatorSetId, strategies);
+    }
+
+    /// @notice Registrar callback: only operators registered with the RegistryCoordinator (who consented to
+    ///         the AVS and hold a BLS key) may make their stake slashable by Lamina's operator sets.
+    function registerOperator(address operator, address avs, uint32[] calldata, bytes calldata)
+        external
+        view
+        onlyAllocationManager
+    {
+        if (avs != address(this)) revert NotThisAVS(avs);
+        if (registryCoordinator.getOperatorStatus(operator) != IRegistryCoordinator.OperatorStatus.REGISTERED) {
+            revert OperatorNotRegistered(operator);
+        }
+    }
+
+    /// @notice Registrar callback: leaving an operator set needs no bookkeeping here (the AllocationManager
+    ///         keeps the stake slashable for its deallocation delay).
+    function deregisterOperator(address, address avs, uint32[] calldata) external view onlyAllocationManager {
+        if (avs != address(this)) revert NotThisAVS(avs);
+    }
+
+    // ---------------------------------------------------------------- batches
 
     /// @notice Anchors a batch signed by enough stake of every quorum in `batchHeader.quorumNumbers`.
     /// @dev Operators sign keccak256(abi.encode(ReducedBatchHeader{blobHeadersRoot, referenceBlockNumber})). Each

@@ -9,6 +9,7 @@ import {AVSDirectoryMock} from "./AVSDirectoryMock.sol";
 import {IStrategy} from "../../src/interfaces/IStrategy.sol";
 import {IDelegationManager} from "../../src/interfaces/IDelegationManager.sol";
 import {IAVSDirectory} from "../../src/interfaces/IAVSDirectory.sol";
+import {IAllocationManager} from "../../src/interfaces/IAllocationManager.sol";
 import {ISignatureUtils} from "../../src/interfaces/ISignatureUtils.sol";
 import {BN254} from "../../src/libraries/BN254.sol";
 import {RegistryCoordinator} from "../../src/middleware/RegistryCoordinator.sol";
@@ -47,6 +48,8 @@ abstract contract MiddlewareFixture is LaminaTest {
     address internal ejector = address(0xE7EC7);
     address internal confirmer = address(0xC0FF1);
     uint256 internal constant EJECTION_COOLDOWN = 1 days;
+    /// @notice confirmBatch's reference-block window in unit tests (EigenDA mainnet's value).
+    uint32 internal constant BLOCK_STALE_MEASURE = 300;
     uint32 internal constant MAX_OPERATORS = 200;
 
     DelegationManagerMock internal delegation;
@@ -86,7 +89,10 @@ abstract contract MiddlewareFixture is LaminaTest {
         );
         vm.startPrank(owner);
         coordinator.initialize(stakeRegistry, apkRegistry, indexRegistry);
-        serviceManager = new LaminaServiceManager(directory, coordinator, thresholdRegistry, owner);
+        // No AllocationManager: slashing wiring is tested on the deployed system (test/integration).
+        serviceManager = new LaminaServiceManager(
+            directory, coordinator, thresholdRegistry, IAllocationManager(address(0)), BLOCK_STALE_MEASURE, owner
+        );
         coordinator.setServiceManager(serviceManager);
         serviceManager.setBatchConfirmer(confirmer, true);
         thresholdRegistry.addVersionedBlobParams(

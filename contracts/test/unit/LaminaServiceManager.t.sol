@@ -73,7 +73,7 @@ contract LaminaServiceManagerTest is FourOperatorFixture {
 
         h = _header(rbn, hex"3737");
         p = _signed(h, _none());
-        vm.roll(uint256(rbn) + 301);
+        vm.roll(uint256(rbn) + serviceManager.BLOCK_STALE_MEASURE() + 1);
         vm.prank(confirmer);
         vm.expectRevert(abi.encodeWithSelector(LaminaServiceManager.ReferenceBlockTooOld.selector, rbn, block.number));
         serviceManager.confirmBatch(h, p);
