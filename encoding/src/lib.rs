@@ -11,8 +11,16 @@
 
 mod kzg;
 mod params;
+mod point;
 mod srs;
+
+#[cfg(test)]
+mod test_support;
 
 pub use kzg::BlobCommitments;
 pub use params::BlobParams;
+pub use point::{
+    FR_BYTES, G1_COMPRESSED_BYTES, G2_COMPRESSED_BYTES, PointError, fr_from_bytes, fr_to_bytes,
+    g1_from_bytes, g1_to_bytes, g2_from_bytes, g2_to_bytes,
+};
 pub use srs::Srs;

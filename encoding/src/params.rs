@@ -14,7 +14,11 @@ pub struct BlobParams {
 
 impl BlobParams {
     /// EigenDA v2 blob version 0: `{num_chunks: 8192, coding_rate: 8, max_num_operators: 3537}`.
-    pub const V0: Self = Self { num_chunks: 8192, coding_rate: 8, max_num_operators: 3537 };
+    pub const V0: Self = Self {
+        num_chunks: 8192,
+        coding_rate: 8,
+        max_num_operators: 3537,
+    };
 
     /// Symbols per chunk for a blob of `blob_symbols` symbols:
     /// `max(1, blob_symbols * coding_rate / num_chunks)`.
