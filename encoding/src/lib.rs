@@ -9,6 +9,8 @@
 //! This crate is pure computation: no tokio, no network, no chain. Heavy work
 //! runs on rayon behind the `parallel` feature (on by default).
 
+mod codec;
+mod error;
 mod kzg;
 mod params;
 mod point;
@@ -17,6 +19,10 @@ mod srs;
 #[cfg(test)]
 mod test_support;
 
+pub use codec::{
+    BYTES_PER_SYMBOL, Blob, CodecError, PAYLOAD_BYTES_PER_SYMBOL, PAYLOAD_ENCODING_VERSION_0,
+};
+pub use error::{Error, Result};
 pub use kzg::BlobCommitments;
 pub use params::BlobParams;
 pub use point::{

@@ -20,7 +20,7 @@
 
 use ark_bn254::{Fq, Fq2, Fr, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
-use ark_ff::{BigInt, Field, PrimeField, Zero};
+use ark_ff::{BigInt, PrimeField, Zero};
 
 /// Bytes of a compressed G1 point.
 pub const G1_COMPRESSED_BYTES: usize = 32;
@@ -243,7 +243,7 @@ mod tests {
     use super::*;
     use ark_bn254::{G1Projective, G2Projective};
     use ark_ec::{CurveGroup, PrimeGroup};
-    use ark_ff::UniformRand;
+    use ark_ff::{Field, UniformRand};
     use rand::SeedableRng;
     use rand_chacha::ChaCha20Rng;
 
