@@ -6,6 +6,7 @@
 
 use crate::codec::CodecError;
 use crate::point::PointError;
+use crate::srs::SrsError;
 
 /// Any error of `lamina-encoding`.
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +17,9 @@ pub enum Error {
     /// A payload or blob is malformed.
     #[error(transparent)]
     Codec(#[from] CodecError),
+    /// An SRS could not be loaded or generated.
+    #[error(transparent)]
+    Srs(#[from] SrsError),
 }
 
 /// `Result` with the crate's [`Error`].

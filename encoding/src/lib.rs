@@ -29,4 +29,7 @@ pub use point::{
     FR_BYTES, G1_COMPRESSED_BYTES, G2_COMPRESSED_BYTES, PointError, fr_from_bytes, fr_to_bytes,
     g1_from_bytes, g1_to_bytes, g2_from_bytes, g2_to_bytes,
 };
-pub use srs::Srs;
+pub use srs::{
+    DEVELOPMENT_SEED, EIGENDA_SRS_ORDER, MAX_BLOB_SYMBOLS, MAX_DEVELOPMENT_POINTS, SRS_CACHE_ENV,
+    Srs, SrsError,
+};
