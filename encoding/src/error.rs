@@ -5,6 +5,7 @@
 //! [`Error`] and `?`.
 
 use crate::codec::CodecError;
+use crate::kzg::KzgError;
 use crate::point::PointError;
 use crate::srs::SrsError;
 
@@ -20,6 +21,9 @@ pub enum Error {
     /// An SRS could not be loaded or generated.
     #[error(transparent)]
     Srs(#[from] SrsError),
+    /// A commitment could not be computed or does not verify.
+    #[error(transparent)]
+    Kzg(#[from] KzgError),
 }
 
 /// `Result` with the crate's [`Error`].

@@ -23,7 +23,10 @@ pub use codec::{
     BYTES_PER_SYMBOL, Blob, CodecError, PAYLOAD_BYTES_PER_SYMBOL, PAYLOAD_ENCODING_VERSION_0,
 };
 pub use error::{Error, Result};
-pub use kzg::BlobCommitments;
+pub use kzg::{
+    BlobCommitments, KzgError, commit, commit_blob, commit_length, length_proof,
+    verify_commitment_equivalence, verify_length_proof,
+};
 pub use params::BlobParams;
 pub use point::{
     FR_BYTES, G1_COMPRESSED_BYTES, G2_COMPRESSED_BYTES, PointError, fr_from_bytes, fr_to_bytes,
