@@ -3,11 +3,9 @@
 //! `main` only parses the command line and dispatches; each command lives in
 //! its own module under `commands/`.
 
-mod commands;
-
 use clap::{Parser, Subcommand};
 
-use commands::{BlobCommand, SrsCommand};
+mod commands;
 
 /// Lamina: a data-availability layer on BN254 KZG and restaked operators.
 #[derive(Debug, Parser)]
@@ -21,12 +19,25 @@ struct Cli {
 enum Command {
     /// Print the version and exit.
     Version,
-    /// Work with blobs: commitments, frames.
+    /// Blob encoding: commitments, frames, reconstruction.
     #[command(subcommand)]
     Blob(BlobCommand),
     /// Structured reference strings (KZG setups).
     #[command(subcommand)]
     Srs(SrsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum BlobCommand {
+    /// Print a payload's KZG commitments (G1 commitment, G2 length commitment
+    /// and length proof) as JSON.
+    Commit(commands::blob_commit::CommitArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum SrsCommand {
+    /// Generate an INSECURE development SRS (public seed) in EigenDA's file format.
+    Generate(commands::srs_generate::GenerateArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -38,8 +49,8 @@ fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Version => println!("lamina {}", env!("CARGO_PKG_VERSION")),
-        Command::Blob(cmd) => cmd.run()?,
-        Command::Srs(cmd) => cmd.run()?,
+        Command::Blob(BlobCommand::Commit(args)) => commands::blob_commit::run(args)?,
+        Command::Srs(SrsCommand::Generate(args)) => commands::srs_generate::run(args)?,
     }
     Ok(())
 }

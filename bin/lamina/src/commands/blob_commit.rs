@@ -34,6 +34,7 @@ struct CommitOutput {
     length: usize,
 }
 
+/// Runs `lamina blob commit`.
 pub(crate) fn run(args: CommitArgs) -> anyhow::Result<()> {
     let payload = std::fs::read(&args.payload)
         .with_context(|| format!("reading {}", args.payload.display()))?;

@@ -3,25 +3,9 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, ensure};
-use clap::{Args, Subcommand};
+use clap::Args;
 use lamina_encoding::{DEVELOPMENT_SEED, MAX_DEVELOPMENT_POINTS, Srs};
 use serde::Serialize;
-
-/// `lamina srs ...`
-#[derive(Debug, Subcommand)]
-pub(crate) enum SrsCommand {
-    /// Generate an INSECURE development SRS (public seed) in EigenDA's file format.
-    Generate(GenerateArgs),
-}
-
-impl SrsCommand {
-    /// Runs the command.
-    pub(crate) fn run(self) -> anyhow::Result<()> {
-        match self {
-            Self::Generate(args) => generate(args),
-        }
-    }
-}
 
 /// Arguments of `lamina srs generate`.
 #[derive(Debug, Args)]
@@ -47,7 +31,8 @@ struct GenerateOutput {
     insecure: bool,
 }
 
-fn generate(args: GenerateArgs) -> anyhow::Result<()> {
+/// Runs `lamina srs generate`.
+pub(crate) fn run(args: GenerateArgs) -> anyhow::Result<()> {
     ensure!(
         (1..=MAX_DEVELOPMENT_POINTS).contains(&args.points),
         "--points {} is out of range 1..={MAX_DEVELOPMENT_POINTS}",
