@@ -26,9 +26,9 @@ const SRS_POINTS: usize = 1 << 20;
 const SIZES: [(&str, usize); 2] = [("128KiB", 128 * 1024 / 32), ("1MiB", 1024 * 1024 / 32)];
 
 /// 16 MiB = 2^19 symbols: one commitment takes minutes on 2 cores, too long
-/// for criterion's minimum of 10 samples, so it is timed `LARGE_RUNS` times.
+/// for criterion's minimum of 10 samples, so it is timed in `LARGE_RUNS` rounds.
 const LARGE: (&str, usize) = ("16MiB", 16 * 1024 * 1024 / 32);
-const LARGE_RUNS: u32 = 2;
+const LARGE_RUNS: u32 = 3;
 
 fn random_scalars(rng: &mut ChaCha20Rng, n: usize) -> Vec<Fr> {
     // every symbol non-zero: no padding to skip, the worst case
@@ -67,33 +67,50 @@ fn bench_commit(c: &mut Criterion) {
     group.finish();
 
     let (label, n) = LARGE;
+    if !selected(label) {
+        return;
+    }
     let scalars = random_scalars(&mut rng, n);
     let blob = Blob::from_coeffs(scalars.clone()).expect("power of two");
-    time_runs(&format!("commit/commitments/{label}"), || {
-        commit_blob(&srs, &blob).expect("SRS is large enough")
-    });
-    time_runs(&format!("commit/g1_msm/{label}"), || {
-        G1Projective::msm_unchecked(&srs.g1()[..n], &scalars)
-    });
-    time_runs(&format!("commit/g2_msm/{label}"), || {
-        G2Projective::msm_unchecked(&srs.g2()[..n], &scalars)
-    });
+    // Rounds interleave the three measurements, so a change in machine load
+    // during the run hits all three alike; each round prints its own ratio.
+    let mut best = [Duration::MAX; 3];
+    for round in 1..=LARGE_RUNS {
+        let times = [
+            time(|| commit_blob(&srs, &blob).expect("SRS is large enough")),
+            time(|| G1Projective::msm_unchecked(&srs.g1()[..n], &scalars)),
+            time(|| G2Projective::msm_unchecked(&srs.g2()[..n], &scalars)),
+        ];
+        let ratio = times[0].as_secs_f64() / (times[1] + 2 * times[2]).as_secs_f64();
+        println!(
+            "commit/{label} round {round}: commitments {:.2?}  g1_msm {:.2?}  g2_msm {:.2?}  \
+             commitments / (g1 + 2 g2) = {ratio:.2}",
+            times[0], times[1], times[2]
+        );
+        for (b, t) in best.iter_mut().zip(times) {
+            *b = (*b).min(t);
+        }
+    }
+    println!(
+        "commit/{label} best of {LARGE_RUNS}: commitments {:.2?}  g1_msm {:.2?}  g2_msm {:.2?}",
+        best[0], best[1], best[2]
+    );
 }
 
-/// Runs `f` [`LARGE_RUNS`] times and prints the fastest and the mean.
-fn time_runs<T>(name: &str, mut f: impl FnMut() -> T) {
-    let runs: Vec<Duration> = (0..LARGE_RUNS)
-        .map(|_| {
-            let start = Instant::now();
-            let out = f();
-            let elapsed = start.elapsed();
-            drop(black_box(out));
-            elapsed
-        })
-        .collect();
-    let best = runs.iter().min().copied().unwrap_or_default();
-    let mean = runs.iter().sum::<Duration>() / LARGE_RUNS;
-    println!("{name:<28} best {best:.2?}  mean {mean:.2?}  ({LARGE_RUNS} runs)");
+/// Whether the command line's filter (criterion's positional argument, taken
+/// here as a plain substring) selects the size `label`.
+fn selected(label: &str) -> bool {
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    filter.is_none_or(|f| label.contains(&f) || f.contains(label))
+}
+
+/// Wall time of one call of `f`.
+fn time<T>(f: impl FnOnce() -> T) -> Duration {
+    let start = Instant::now();
+    let out = f();
+    let elapsed = start.elapsed();
+    drop(black_box(out));
+    elapsed
 }
 
 criterion_group!(benches, bench_commit);
