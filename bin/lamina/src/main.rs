@@ -1,6 +1,11 @@
 //! `lamina`: one binary for every role of the DA layer.
+//!
+//! `main` only parses the command line and dispatches; each command lives in
+//! its own module under `commands/`.
 
 use clap::{Parser, Subcommand};
+
+mod commands;
 
 /// Lamina: a data-availability layer on BN254 KZG and restaked operators.
 #[derive(Debug, Parser)]
@@ -14,6 +19,25 @@ struct Cli {
 enum Command {
     /// Print the version and exit.
     Version,
+    /// Blob encoding: commitments, frames, reconstruction.
+    #[command(subcommand)]
+    Blob(BlobCommand),
+    /// Structured reference strings (KZG setups).
+    #[command(subcommand)]
+    Srs(SrsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum BlobCommand {
+    /// Print a payload's KZG commitments (G1 commitment, G2 length commitment
+    /// and length proof) as JSON.
+    Commit(commands::blob_commit::CommitArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum SrsCommand {
+    /// Generate an INSECURE development SRS (public seed) in EigenDA's file format.
+    Generate(commands::srs_generate::GenerateArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -25,6 +49,19 @@ fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Version => println!("lamina {}", env!("CARGO_PKG_VERSION")),
+        Command::Blob(BlobCommand::Commit(args)) => commands::blob_commit::run(args)?,
+        Command::Srs(SrsCommand::Generate(args)) => commands::srs_generate::run(args)?,
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }
