@@ -158,3 +158,110 @@ impl TryFrom<&abi::DACertV3> for DaCertV3 {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bls::{SecretKey, aggregate_g1, aggregate_g2};
+    use crate::merkle::MerkleTree;
+    use crate::types::{BlobCertificate, BlobHeader};
+    use alloy_primitives::{B256, U256};
+    use ark_bn254::{G1Affine, G2Affine};
+    use ark_ec::{AffineRepr, CurveGroup};
+    use lamina_encoding::BlobCommitments;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha20Rng;
+
+    /// A certificate with every field populated from `seed`.
+    pub(crate) fn sample_cert(seed: u64) -> DaCertV3 {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let keys: Vec<SecretKey> = (0..3).map(|_| SecretKey::random(&mut rng)).collect();
+        let s = SecretKey::random(&mut rng).scalar();
+        let certs: Vec<BlobCertificate> = (0..5u16)
+            .map(|i| BlobCertificate {
+                blob_header: BlobHeader {
+                    version: i,
+                    quorum_numbers: vec![0, 1],
+                    commitment: BlobCommitments {
+                        commitment: (G1Affine::generator() * s).into_affine(),
+                        length_commitment: (G2Affine::generator() * s).into_affine(),
+                        length_proof: G2Affine::generator(),
+                        length: 1 << i,
+                    },
+                    payment_header_hash: B256::from(rng.r#gen::<[u8; 32]>()),
+                },
+                signature: vec![i as u8; 65],
+                relay_keys: vec![u32::from(i), 7],
+            })
+            .collect();
+        let hashes: Vec<B256> = certs.iter().map(BlobCertificate::hash).collect();
+        let tree = MerkleTree::from_certificate_hashes(&hashes).expect("nonempty");
+        let batch_header = BatchHeader { batch_root: tree.root(), reference_block_number: 0xabcdef };
+        let msg = batch_header.hash();
+        let sigma = crate::bls::Signature::aggregate(&keys[1..].iter().map(|k| k.sign(msg)).collect::<Vec<_>>())
+            .expect("nonempty");
+        let g1s: Vec<G1Affine> = keys.iter().map(SecretKey::public_g1).collect();
+        let g2s: Vec<G2Affine> = keys[1..].iter().map(SecretKey::public_g2).collect();
+        let attestation = Attestation {
+            non_signer_pubkeys: vec![g1s[0]],
+            quorum_apks: vec![aggregate_g1(&g1s), aggregate_g1(&g1s[1..])],
+            sigma: sigma.point(),
+            apk_g2: aggregate_g2(&g2s),
+            quorum_numbers: vec![0, 1],
+            quorum_signed_percentages: vec![66, 100],
+        };
+        let indices = CheckSignaturesIndices {
+            non_signer_quorum_bitmap_indices: vec![3],
+            quorum_apk_indices: vec![1, 2],
+            total_stake_indices: vec![4, 5],
+            non_signer_stake_indices: vec![vec![6], vec![]],
+        };
+        DaCertV3 {
+            batch_header,
+            blob_inclusion_info: BlobInclusionInfo {
+                blob_certificate: certs[3].clone(),
+                blob_index: 3,
+                inclusion_proof: tree.proof(3).expect("in range"),
+            },
+            non_signer_stakes_and_signature: NonSignerStakesAndSignature::new(&attestation, indices),
+            signed_quorum_numbers: attestation.quorum_numbers.clone(),
+        }
+    }
+
+    #[test]
+    fn abi_round_trip() {
+        let cert = sample_cert(1);
+        let bytes = cert.abi_encode();
+        assert_eq!(DaCertV3::abi_decode(&bytes), Ok(cert.clone()));
+        assert!(cert.blob_inclusion_info.verify(cert.batch_header.batch_root));
+        let n = &cert.non_signer_stakes_and_signature;
+        // The aggregate G1 key of the signers is quorum apk minus the non-signer.
+        let signers = (n.quorum_apks[0].into_group() - n.non_signer_pubkeys[0]).into_affine();
+        assert!(crate::bls::check_signature_and_apk(cert.batch_header.hash(), &signers, &n.apk_g2, &n.sigma));
+    }
+
+    #[test]
+    fn layout_of_the_encoding() {
+        // abi.encode of a dynamic struct: an offset word (0x20), then the struct's head,
+        // whose first field is the static BatchHeaderV2: batchRoot, then referenceBlockNumber.
+        let cert = sample_cert(2);
+        let bytes = cert.abi_encode();
+        assert_eq!(U256::from_be_slice(&bytes[..32]), U256::from(32));
+        assert_eq!(&bytes[32..64], cert.batch_header.batch_root.as_slice());
+        assert_eq!(U256::from_be_slice(&bytes[64..96]), U256::from(0xabcdef));
+    }
+
+    #[test]
+    fn decoding_rejects_garbage_and_bad_points() {
+        assert!(matches!(DaCertV3::abi_decode(&[1, 2, 3]), Err(AbiError::Decode { .. })));
+        let cert = sample_cert(3);
+        let mut raw = abi::DACertV3::from(&cert);
+        raw.nonSignerStakesAndSignature.sigma.Y += U256::from(1);
+        let bytes = alloy_sol_types::SolValue::abi_encode(&raw);
+        assert!(matches!(DaCertV3::abi_decode(&bytes), Err(AbiError::Point { field: "sigma", .. })));
+        let mut raw = abi::DACertV3::from(&cert);
+        raw.blobInclusionInfo.inclusionProof = vec![0u8; 31].into();
+        let bytes = alloy_sol_types::SolValue::abi_encode(&raw);
+        assert_eq!(DaCertV3::abi_decode(&bytes), Err(AbiError::ProofLength { len: 31 }));
+    }
+}
