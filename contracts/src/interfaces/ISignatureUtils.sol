@@ -9,4 +9,10 @@ interface ISignatureUtils {
         bytes32 salt;
         uint256 expiry;
     }
+
+    /// @notice An ECDSA (or EIP-1271) signature with an expiry; the salt travels separately.
+    struct SignatureWithExpiry {
+        bytes signature;
+        uint256 expiry;
+    }
 }
