@@ -312,4 +312,8 @@ pub enum CoreError {
     /// See [`KeystoreError`].
     #[error(transparent)]
     Keystore(#[from] KeystoreError),
+    /// See [`crate::chain::ChainError`].
+    #[cfg(feature = "chain")]
+    #[error(transparent)]
+    Chain(#[from] crate::chain::ChainError),
 }

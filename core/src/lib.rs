@@ -14,6 +14,8 @@
 //!   thresholds that make that safe.
 //! - [`bls`]: BN254 BLS keys, `hashToG1`, signatures, aggregation, proof of possession.
 //! - [`keystore`]: EigenLayer-style encrypted BLS and ECDSA key files.
+//! - `chain` (feature `chain`, on by default): contract bindings generated from the
+//!   forge artifacts and the `Chain` trait services read and write the contracts through.
 //!
 //! ```
 //! use alloy_primitives::B256;
@@ -39,6 +41,8 @@
 pub mod abi;
 pub mod assignment;
 pub mod bls;
+#[cfg(feature = "chain")]
+pub mod chain;
 mod error;
 pub mod hashing;
 pub mod keystore;

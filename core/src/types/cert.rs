@@ -196,10 +196,15 @@ mod tests {
             .collect();
         let hashes: Vec<B256> = certs.iter().map(BlobCertificate::hash).collect();
         let tree = MerkleTree::from_certificate_hashes(&hashes).expect("nonempty");
-        let batch_header = BatchHeader { batch_root: tree.root(), reference_block_number: 0xabcdef };
+        let batch_header = BatchHeader {
+            batch_root: tree.root(),
+            reference_block_number: 0xabcdef,
+        };
         let msg = batch_header.hash();
-        let sigma = crate::bls::Signature::aggregate(&keys[1..].iter().map(|k| k.sign(msg)).collect::<Vec<_>>())
-            .expect("nonempty");
+        let sigma = crate::bls::Signature::aggregate(
+            &keys[1..].iter().map(|k| k.sign(msg)).collect::<Vec<_>>(),
+        )
+        .expect("nonempty");
         let g1s: Vec<G1Affine> = keys.iter().map(SecretKey::public_g1).collect();
         let g2s: Vec<G2Affine> = keys[1..].iter().map(SecretKey::public_g2).collect();
         let attestation = Attestation {
@@ -223,7 +228,10 @@ mod tests {
                 blob_index: 3,
                 inclusion_proof: tree.proof(3).expect("in range"),
             },
-            non_signer_stakes_and_signature: NonSignerStakesAndSignature::new(&attestation, indices),
+            non_signer_stakes_and_signature: NonSignerStakesAndSignature::new(
+                &attestation,
+                indices,
+            ),
             signed_quorum_numbers: attestation.quorum_numbers.clone(),
         }
     }
@@ -233,11 +241,19 @@ mod tests {
         let cert = sample_cert(1);
         let bytes = cert.abi_encode();
         assert_eq!(DaCertV3::abi_decode(&bytes), Ok(cert.clone()));
-        assert!(cert.blob_inclusion_info.verify(cert.batch_header.batch_root));
+        assert!(
+            cert.blob_inclusion_info
+                .verify(cert.batch_header.batch_root)
+        );
         let n = &cert.non_signer_stakes_and_signature;
         // The aggregate G1 key of the signers is quorum apk minus the non-signer.
         let signers = (n.quorum_apks[0].into_group() - n.non_signer_pubkeys[0]).into_affine();
-        assert!(crate::bls::check_signature_and_apk(cert.batch_header.hash(), &signers, &n.apk_g2, &n.sigma));
+        assert!(crate::bls::check_signature_and_apk(
+            cert.batch_header.hash(),
+            &signers,
+            &n.apk_g2,
+            &n.sigma
+        ));
     }
 
     #[test]
@@ -253,15 +269,24 @@ mod tests {
 
     #[test]
     fn decoding_rejects_garbage_and_bad_points() {
-        assert!(matches!(DaCertV3::abi_decode(&[1, 2, 3]), Err(AbiError::Decode { .. })));
+        assert!(matches!(
+            DaCertV3::abi_decode(&[1, 2, 3]),
+            Err(AbiError::Decode { .. })
+        ));
         let cert = sample_cert(3);
         let mut raw = abi::DACertV3::from(&cert);
         raw.nonSignerStakesAndSignature.sigma.Y += U256::from(1);
         let bytes = alloy_sol_types::SolValue::abi_encode(&raw);
-        assert!(matches!(DaCertV3::abi_decode(&bytes), Err(AbiError::Point { field: "sigma", .. })));
+        assert!(matches!(
+            DaCertV3::abi_decode(&bytes),
+            Err(AbiError::Point { field: "sigma", .. })
+        ));
         let mut raw = abi::DACertV3::from(&cert);
         raw.blobInclusionInfo.inclusionProof = vec![0u8; 31].into();
         let bytes = alloy_sol_types::SolValue::abi_encode(&raw);
-        assert_eq!(DaCertV3::abi_decode(&bytes), Err(AbiError::ProofLength { len: 31 }));
+        assert_eq!(
+            DaCertV3::abi_decode(&bytes),
+            Err(AbiError::ProofLength { len: 31 })
+        );
     }
 }
