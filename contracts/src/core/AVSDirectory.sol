@@ -34,6 +34,8 @@ contract AVSDirectory is IAVSDirectoryCore, EIP712 {
         address operator,
         ISignatureUtils.SignatureWithSaltAndExpiry memory operatorSignature
     ) external {
+        // Expiry is a timestamp in EigenLayer's ABI; a few seconds of validator skew do not matter here.
+        // forge-lint: disable-next-line(block-timestamp)
         if (operatorSignature.expiry < block.timestamp) {
             revert SignatureExpired(operatorSignature.expiry, block.timestamp);
         }

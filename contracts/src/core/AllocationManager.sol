@@ -354,12 +354,16 @@ contract AllocationManager is IAllocationManager {
         bool slashable,
         uint32 allocationDelay
     ) internal {
-        if (!_setStrategies[key].contains(address(strategy))) {
-            revert StrategyNotInOperatorSet(operatorSet.avs, operatorSet.id, strategy);
-        }
         Allocation memory a = _updatedAllocation(operator, key, strategy);
         if (a.pendingDiff != 0) revert ModificationAlreadyPending(operator, strategy, a.effectBlock);
         if (newMagnitude == a.currentMagnitude) revert SameMagnitude(newMagnitude);
+        // Only increases need the strategy in the set: magnitude left in a strategy the AVS removed must still
+        // be freeable (it is no longer slashable there, so the decrease below applies at once).
+        bool inSet = _setStrategies[key].contains(address(strategy));
+        if (!inSet && newMagnitude > a.currentMagnitude) {
+            revert StrategyNotInOperatorSet(operatorSet.avs, operatorSet.id, strategy);
+        }
+        slashable = slashable && inSet;
 
         uint32 effectBlock;
         if (newMagnitude < a.currentMagnitude) {
@@ -404,6 +408,8 @@ contract AllocationManager is IAllocationManager {
         a.currentMagnitude -= slashedMagnitude;
         if (a.pendingDiff < 0) {
             uint256 slashedPending = SlashingLib.mulWadRoundUp(uint256(uint128(-a.pendingDiff)), wad);
+            // slashedPending <= -pendingDiff < 2^127, so the cast is exact.
+            // forge-lint: disable-next-line(unsafe-typecast)
             a.pendingDiff += int128(uint128(slashedPending));
         }
         _allocations[operator][key][strategy] = a;

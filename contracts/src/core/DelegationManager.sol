@@ -77,6 +77,7 @@ contract DelegationManager is IDelegationManagerCore, EIP712, ReentrancyGuard {
     function initialize(IAllocationManager allocationManager_) external {
         if (msg.sender != _deployer) revert OnlyDeployer(msg.sender);
         if (address(_allocationManager) != address(0)) revert AlreadyInitialized();
+        if (address(allocationManager_) == address(0)) revert ZeroAddress();
         _allocationManager = allocationManager_;
         emit AllocationManagerSet(address(allocationManager_));
     }
@@ -349,6 +350,8 @@ contract DelegationManager is IDelegationManagerCore, EIP712, ReentrancyGuard {
         ISignatureUtils.SignatureWithExpiry calldata sig,
         bytes32 salt
     ) internal {
+        // Expiry is a timestamp in EigenLayer's ABI; a few seconds of validator skew do not matter here.
+        // forge-lint: disable-next-line(block-timestamp)
         if (sig.expiry < block.timestamp) revert SignatureExpired(sig.expiry, block.timestamp);
         if (delegationApproverSaltIsSpent[approver][salt]) revert SaltSpent(approver, salt);
         bytes32 digest = calculateDelegationApprovalDigestHash(staker, operator, approver, salt, sig.expiry);
@@ -449,6 +452,9 @@ contract DelegationManager is IDelegationManagerCore, EIP712, ReentrancyGuard {
     }
 
     function _setDepositScalingFactor(address staker, IStrategy strategy, uint256 dsf) internal {
+        // Storage 0 means WAD, so a factor that rounds to 0 (shares worth < 1e-18 of their count) is kept at 1,
+        // which still values them at ~0 instead of at par.
+        if (dsf == 0) dsf = 1;
         _depositScalingFactor[staker][strategy] = dsf;
         emit DepositScalingFactorUpdated(staker, strategy, dsf);
     }

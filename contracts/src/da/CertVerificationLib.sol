@@ -57,7 +57,9 @@ library CertVerificationLib {
             thresholds
         );
         // required ⊆ blob quorums ⊆ confirmed ⊆ signed (the last by construction)
-        checkQuorumSubsets(requiredQuorumNumbers, cert.blobInclusionInfo.blobCertificate.blobHeader.quorumNumbers, confirmed);
+        checkQuorumSubsets(
+            requiredQuorumNumbers, cert.blobInclusionInfo.blobCertificate.blobHeader.quorumNumbers, confirmed
+        );
     }
 
     /// @notice The blob certificate's leaf keccak256(abi.encodePacked(certHash)) is at `blobIndex` under `batchRoot`.
@@ -83,11 +85,15 @@ library CertVerificationLib {
         if (
             p.maxNumOperators > p.numChunks || thresholds.confirmationThreshold < thresholds.adversaryThreshold
                 || uint256(p.codingRate) * (p.numChunks - p.maxNumOperators)
-                    * (thresholds.confirmationThreshold - thresholds.adversaryThreshold)
+                        * (thresholds.confirmationThreshold - thresholds.adversaryThreshold)
                     < THRESHOLD_DENOMINATOR * p.numChunks
         ) {
             revert SecurityAssumptionsNotMet(
-                thresholds.confirmationThreshold, thresholds.adversaryThreshold, p.codingRate, p.numChunks, p.maxNumOperators
+                thresholds.confirmationThreshold,
+                thresholds.adversaryThreshold,
+                p.codingRate,
+                p.numChunks,
+                p.maxNumOperators
             );
         }
     }
@@ -102,7 +108,9 @@ library CertVerificationLib {
         IBLSSignatureChecker.NonSignerStakesAndSignature memory params,
         DATypes.SecurityThresholds memory thresholds
     ) internal view returns (uint256 confirmed) {
-        if (signedQuorumNumbers.length > MAX_QUORUM_COUNT) revert QuorumCountExceedsMaximum(signedQuorumNumbers.length);
+        if (signedQuorumNumbers.length > MAX_QUORUM_COUNT) {
+            revert QuorumCountExceedsMaximum(signedQuorumNumbers.length);
+        }
         uint256 pairs;
         for (uint256 i = 0; i < params.nonSignerStakeIndices.length; ++i) {
             pairs += params.nonSignerStakeIndices[i].length;
@@ -150,7 +158,9 @@ library CertVerificationLib {
     /// @notice keccak256(abi.encode(hashBlobHeaderV2(header), signature, relayKeys)).
     function hashBlobCertificate(DATypes.BlobCertificate memory blobCertificate) internal pure returns (bytes32) {
         return keccak256(
-            abi.encode(hashBlobHeaderV2(blobCertificate.blobHeader), blobCertificate.signature, blobCertificate.relayKeys)
+            abi.encode(
+                hashBlobHeaderV2(blobCertificate.blobHeader), blobCertificate.signature, blobCertificate.relayKeys
+            )
         );
     }
 }

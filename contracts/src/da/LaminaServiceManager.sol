@@ -79,10 +79,10 @@ contract LaminaServiceManager is BLSSignatureChecker, IServiceManager {
     }
 
     /// @inheritdoc IServiceManager
-    function registerOperatorToAVS(address operator, ISignatureUtils.SignatureWithSaltAndExpiry memory operatorSignature)
-        external
-        onlyRegistryCoordinator
-    {
+    function registerOperatorToAVS(
+        address operator,
+        ISignatureUtils.SignatureWithSaltAndExpiry memory operatorSignature
+    ) external onlyRegistryCoordinator {
         avsDirectory.registerOperatorToAVS(operator, operatorSignature);
     }
 
@@ -111,8 +111,7 @@ contract LaminaServiceManager is BLSSignatureChecker, IServiceManager {
         bytes32 reducedHash = keccak256(
             abi.encode(
                 DATypes.ReducedBatchHeader({
-                    blobHeadersRoot: batchHeader.blobHeadersRoot,
-                    referenceBlockNumber: referenceBlockNumber
+                    blobHeadersRoot: batchHeader.blobHeadersRoot, referenceBlockNumber: referenceBlockNumber
                 })
             )
         );

@@ -30,7 +30,11 @@ contract ThresholdRegistry is IThresholdRegistry {
     /// @param initialOwner may add versions and change thresholds and required quorums
     /// @param thresholds initial confirmation/adversary thresholds (percent)
     /// @param quorumNumbersRequired_ initial required quorums (ascending)
-    constructor(address initialOwner, DATypes.SecurityThresholds memory thresholds, bytes memory quorumNumbersRequired_) {
+    constructor(
+        address initialOwner,
+        DATypes.SecurityThresholds memory thresholds,
+        bytes memory quorumNumbersRequired_
+    ) {
         owner = initialOwner;
         _setSecurityThresholds(thresholds);
         _setQuorumNumbersRequired(quorumNumbersRequired_);

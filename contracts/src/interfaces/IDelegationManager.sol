@@ -60,6 +60,8 @@ interface IDelegationManagerErrors {
     error AlreadyInitialized();
     /// @notice The AllocationManager is not wired yet.
     error NotInitialized();
+    /// @notice A zero address where a contract is required.
+    error ZeroAddress();
     /// @notice `account` is already delegated (to `operator`).
     error ActivelyDelegated(address account, address operator);
     /// @notice `staker` is not delegated.

@@ -7,9 +7,11 @@ pragma solidity ^0.8.27;
 /// @dev G2 coordinates follow EIP-197: an F_p^2 element `a*i + b` is stored as `[a, b]` (imaginary limb first).
 library BN254 {
     /// @notice Modulus p of the base field F_p.
-    uint256 internal constant FP_MODULUS = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
+    uint256 internal constant FP_MODULUS =
+        21888242871839275222246405745257275088696311157297823662689037894645226208583;
     /// @notice Order r of the groups (the scalar field F_r).
-    uint256 internal constant FR_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    uint256 internal constant FR_MODULUS =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
     /// @notice (p + 1) / 4: since p = 3 mod 4, beta^((p+1)/4) is a square root of beta whenever one exists.
     uint256 internal constant SQRT_EXPONENT = 0xc19139cb84c680a6e14116da060561765e05aa45a1c72a34f082305b61f3f52;
 
@@ -24,6 +26,15 @@ library BN254 {
         uint256[2] X;
         uint256[2] Y;
     }
+
+    /// @notice Gas handed to ecAdd (costs 150 since EIP-1108, 500 before). A failing precompile call burns all
+    ///         the gas it was given, so a cap keeps a malformed point from draining the caller (checkDACert must
+    ///         still be able to answer INVALID_CERT).
+    uint256 internal constant EC_ADD_GAS = 5_000;
+    /// @notice Gas handed to ecMul (costs 6,000 since EIP-1108, 40,000 before).
+    uint256 internal constant EC_MUL_GAS = 50_000;
+    /// @notice Gas handed to modexp for 32-byte operands (about 1,400 under EIP-2565).
+    uint256 internal constant EXP_MOD_GAS = 50_000;
 
     /// @notice The ecAdd precompile (0x06) rejected its input (a coordinate off the curve).
     error ECAddFailed();
@@ -73,7 +84,7 @@ library BN254 {
         uint256[4] memory input = [p1.X, p1.Y, p2.X, p2.Y];
         bool success;
         assembly ("memory-safe") {
-            success := staticcall(gas(), 0x06, input, 0x80, r, 0x40)
+            success := staticcall(EC_ADD_GAS, 0x06, input, 0x80, r, 0x40)
         }
         if (!success) revert ECAddFailed();
     }
@@ -83,7 +94,7 @@ library BN254 {
         uint256[3] memory input = [p.X, p.Y, s];
         bool success;
         assembly ("memory-safe") {
-            success := staticcall(gas(), 0x07, input, 0x60, r, 0x40)
+            success := staticcall(EC_MUL_GAS, 0x07, input, 0x60, r, 0x40)
         }
         if (!success) revert ECMulFailed();
     }
@@ -95,8 +106,13 @@ library BN254 {
         if (s == 1) return p;
         // invariant: acc = (s mod 2^i) * p and doubled = 2^i * p
         G1Point memory doubled = p;
+        bool accIsZero = true;
         while (s != 0) {
-            if (s & 1 == 1) acc = plus(acc, doubled);
+            if (s & 1 == 1) {
+                // the first addend is copied, saving an ecAdd with the point at infinity
+                acc = accIsZero ? doubled : plus(acc, doubled);
+                accIsZero = false;
+            }
             s >>= 1;
             if (s != 0) doubled = plus(doubled, doubled);
         }
@@ -171,7 +187,7 @@ library BN254 {
         uint256[1] memory output;
         bool success;
         assembly ("memory-safe") {
-            success := staticcall(gas(), 0x05, input, 0xc0, output, 0x20)
+            success := staticcall(EXP_MOD_GAS, 0x05, input, 0xc0, output, 0x20)
         }
         if (!success) revert ExpModFailed();
         result = output[0];

@@ -57,6 +57,7 @@ library BitmapUtils {
         uint256 n;
         for (uint256 i = 0; bitmap >> i != 0; ++i) {
             if ((bitmap >> i) & 1 == 1) {
+                // forge-lint: disable-next-line(unsafe-typecast) -- i < 256: it indexes a bit of a uint256
                 bytesArray[n++] = bytes1(uint8(i));
             }
         }

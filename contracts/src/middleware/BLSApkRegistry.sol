@@ -151,11 +151,13 @@ contract BLSApkRegistry is IBLSApkRegistry {
             ApkUpdate[] storage history = apkHistory[quorumNumber];
             uint256 length = history.length;
             if (length == 0 || blockNumber < history[0].updateBlockNumber) {
+                // forge-lint: disable-next-line(unsafe-typecast) -- only reported in the error; block numbers fit in 32 bits
                 revert BlockNumberBeforeFirstUpdate(quorumNumber, uint32(blockNumber));
             }
             // Newest first: reference blocks are usually recent.
             for (uint256 j = length; j > 0; --j) {
                 if (history[j - 1].updateBlockNumber <= blockNumber) {
+                    // forge-lint: disable-next-line(unsafe-typecast) -- histories grow by at most one entry per block, far below 2^32 entries
                     indices[i] = uint32(j - 1);
                     break;
                 }

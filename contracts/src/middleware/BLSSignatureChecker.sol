@@ -123,7 +123,11 @@ contract BLSSignatureChecker is IBLSSignatureChecker {
             ) revert InvalidQuorumApkHash(quorumNumber);
             apk = apk.plus(params.quorumApks[i]);
             (stakeTotals.totalStakeForQuorum[i], stakeTotals.signedStakeForQuorum[i]) = _quorumStakes(
-                quorumNumber, referenceBlockNumber, params.totalStakeIndices[i], params.nonSignerStakeIndices[i], nonSigners
+                quorumNumber,
+                referenceBlockNumber,
+                params.totalStakeIndices[i],
+                params.nonSignerStakeIndices[i],
+                nonSigners
             );
         }
 

@@ -43,7 +43,8 @@ contract IndexRegistry is IIndexRegistry {
             _updateOperatorCount(quorumNumber, newCount);
             // First use of this index: give it a history so every index below the count has one.
             if (_indexHistory[quorumNumber][newCount - 1].length == 0) {
-                _indexHistory[quorumNumber][newCount - 1].push(
+                _indexHistory[quorumNumber][newCount
+                        - 1].push(
                     OperatorUpdate({fromBlockNumber: uint32(block.number), operatorId: OPERATOR_DOES_NOT_EXIST_ID})
                 );
             }

@@ -106,8 +106,9 @@ contract OperatorStateRetriever {
         uint256 count = 0;
         for (uint256 j = 0; j < nonSignerOperatorIds.length; ++j) {
             if (BitmapUtils.isSet(bitmaps[j], quorumNumber)) {
-                forQuorum[count++] =
-                    stakeRegistry.getStakeUpdateIndexAtBlockNumber(nonSignerOperatorIds[j], quorumNumber, referenceBlockNumber);
+                forQuorum[count++] = stakeRegistry.getStakeUpdateIndexAtBlockNumber(
+                    nonSignerOperatorIds[j], quorumNumber, referenceBlockNumber
+                );
             }
         }
         // shrink to the non-signers actually in this quorum
@@ -125,7 +126,8 @@ contract OperatorStateRetriever {
         uint32[] memory indices = registryCoordinator.getQuorumBitmapIndicesAtBlockNumber(blockNumber, operatorIds);
         bitmaps = new uint256[](operatorIds.length);
         for (uint256 i = 0; i < operatorIds.length; ++i) {
-            bitmaps[i] = registryCoordinator.getQuorumBitmapAtBlockNumberByIndex(operatorIds[i], blockNumber, indices[i]);
+            bitmaps[i] =
+                registryCoordinator.getQuorumBitmapAtBlockNumberByIndex(operatorIds[i], blockNumber, indices[i]);
         }
     }
 }

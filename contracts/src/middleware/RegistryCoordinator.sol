@@ -76,9 +76,12 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
     /// @param initialChurnApprover signs churn approvals
     /// @param initialEjector may eject operators
     /// @param initialEjectionCooldown seconds an ejected operator waits before it may register again
-    constructor(address initialOwner, address initialChurnApprover, address initialEjector, uint256 initialEjectionCooldown)
-        EIP712("AVSRegistryCoordinator", "v0.0.1")
-    {
+    constructor(
+        address initialOwner,
+        address initialChurnApprover,
+        address initialEjector,
+        uint256 initialEjectionCooldown
+    ) EIP712("AVSRegistryCoordinator", "v0.0.1") {
         owner = initialOwner;
         churnApprover = initialChurnApprover;
         ejector = initialEjector;
@@ -115,7 +118,8 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
         ISignatureUtils.SignatureWithSaltAndExpiry memory operatorSignature
     ) external {
         bytes32 operatorId = _getOrCreateOperatorId(msg.sender, params);
-        RegisterResults memory results = _registerOperator(msg.sender, operatorId, quorumNumbers, socket, operatorSignature);
+        RegisterResults memory results =
+            _registerOperator(msg.sender, operatorId, quorumNumbers, socket, operatorSignature);
         for (uint256 i = 0; i < quorumNumbers.length; ++i) {
             uint8 quorumNumber = uint8(quorumNumbers[i]);
             uint32 maxOperatorCount = _quorumParams[quorumNumber].maxOperatorCount;
@@ -140,7 +144,8 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
         bytes32 operatorId = _getOrCreateOperatorId(msg.sender, params);
         _verifyChurnApproverSignature(msg.sender, operatorId, operatorKickParams, churnApproverSignature);
 
-        RegisterResults memory results = _registerOperator(msg.sender, operatorId, quorumNumbers, socket, operatorSignature);
+        RegisterResults memory results =
+            _registerOperator(msg.sender, operatorId, quorumNumbers, socket, operatorSignature);
         for (uint256 i = 0; i < quorumNumbers.length; ++i) {
             uint8 quorumNumber = uint8(quorumNumbers[i]);
             OperatorSetParam memory setParams = _quorumParams[quorumNumber];
@@ -169,9 +174,7 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
     }
 
     /// @inheritdoc IRegistryCoordinator
-    function updateOperatorsForQuorum(address[][] calldata operatorsPerQuorum, bytes calldata quorumNumbers)
-        external
-    {
+    function updateOperatorsForQuorum(address[][] calldata operatorsPerQuorum, bytes calldata quorumNumbers) external {
         BitmapUtils.orderedBytesArrayToBitmap(quorumNumbers, quorumCount);
         if (operatorsPerQuorum.length != quorumNumbers.length) {
             revert InputLengthMismatch(operatorsPerQuorum.length, quorumNumbers.length);
@@ -227,7 +230,9 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
         uint96 minimumStake,
         IStakeRegistry.StrategyParams[] memory strategyParams
     ) external onlyOwner {
-        if (address(serviceManager) == address(0) || address(stakeRegistry) == address(0)) revert NotInitialized();
+        if (address(serviceManager) == address(0) || address(stakeRegistry) == address(0)) {
+            revert NotInitialized();
+        }
         uint8 quorumNumber = quorumCount;
         if (quorumNumber >= MAX_QUORUM_COUNT) revert MaxQuorumsReached();
         quorumCount = quorumNumber + 1;
@@ -294,6 +299,7 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
         ISignatureUtils.SignatureWithSaltAndExpiry memory operatorSignature
     ) internal returns (RegisterResults memory results) {
         uint256 cooldownEnd = lastEjectionTimestamp[operator] + ejectionCooldown;
+        // forge-lint: disable-next-line(block-timestamp) -- cooldowns are hours long; seconds of validator skew do not matter
         if (lastEjectionTimestamp[operator] != 0 && block.timestamp <= cooldownEnd) {
             revert CannotReregisterYet(cooldownEnd);
         }
@@ -301,6 +307,7 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
         uint256 current = _currentOperatorBitmap(operatorId);
         if (toAdd == 0) revert BitmapEmpty();
         if (!toAdd.noBitsInCommon(current)) revert AlreadyRegisteredForQuorums(toAdd & current);
+        // forge-lint: disable-next-line(unsafe-typecast) -- both bitmaps are below 2^quorumCount <= 2^192
         _updateOperatorBitmap(operatorId, uint192(current | toAdd));
 
         emit OperatorSocketUpdate(operatorId, socket);
@@ -314,7 +321,8 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
         }
 
         blsApkRegistry.registerOperator(operator, quorumNumbers);
-        (results.operatorStakes, results.totalStakes) = stakeRegistry.registerOperator(operator, operatorId, quorumNumbers);
+        (results.operatorStakes, results.totalStakes) =
+            stakeRegistry.registerOperator(operator, operatorId, quorumNumbers);
         results.numOperatorsPerQuorum = indexRegistry.registerOperator(operatorId, quorumNumbers);
     }
 
@@ -327,6 +335,7 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
         if (toRemove == 0) revert BitmapEmpty();
         if (!toRemove.isSubsetOf(current)) revert NotRegisteredForQuorum(toRemove);
         uint256 remaining = current.minus(toRemove);
+        // forge-lint: disable-next-line(unsafe-typecast) -- a subset of a uint192 bitmap
         _updateOperatorBitmap(operatorId, uint192(remaining));
 
         if (remaining == 0) {
@@ -378,7 +387,10 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
         OperatorKickParam[] calldata operatorKickParams,
         ISignatureUtils.SignatureWithSaltAndExpiry memory signature
     ) internal {
-        if (isChurnApproverSaltUsed[signature.salt]) revert ChurnApproverSaltUsed(signature.salt);
+        if (isChurnApproverSaltUsed[signature.salt]) {
+            revert ChurnApproverSaltUsed(signature.salt);
+        }
+        // forge-lint: disable-next-line(block-timestamp) -- expiries are minutes to hours out; seconds of skew do not matter
         if (signature.expiry < block.timestamp) revert SignatureExpired(signature.expiry);
         isChurnApproverSaltUsed[signature.salt] = true;
         bytes32 digest = calculateOperatorChurnApprovalDigestHash(
@@ -408,7 +420,9 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
             last.nextUpdateBlockNumber = uint32(block.number);
         }
         history.push(
-            QuorumBitmapUpdate({updateBlockNumber: uint32(block.number), nextUpdateBlockNumber: 0, quorumBitmap: newBitmap})
+            QuorumBitmapUpdate({
+                updateBlockNumber: uint32(block.number), nextUpdateBlockNumber: 0, quorumBitmap: newBitmap
+            })
         );
     }
 
@@ -459,6 +473,7 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
     function _getQuorumBitmapIndexAtBlockNumber(uint32 blockNumber, bytes32 operatorId) internal view returns (uint32) {
         QuorumBitmapUpdate[] storage history = _operatorBitmapHistory[operatorId];
         for (uint256 i = history.length; i > 0; --i) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- histories grow by at most one entry per block, far below 2^32 entries
             if (history[i - 1].updateBlockNumber <= blockNumber) return uint32(i - 1);
         }
         revert OperatorNotRegisteredAtBlockNumber(operatorId, blockNumber);
@@ -471,8 +486,16 @@ contract RegistryCoordinator is IRegistryCoordinator, EIP712 {
         returns (uint192)
     {
         QuorumBitmapUpdate[] storage history = _operatorBitmapHistory[operatorId];
-        if (index >= history.length) revert IndexOutOfRange(index, history.length);
-        QuorumBitmapUpdate memory update = history[index];
+        // One storage load instead of two (no length load): histories are push-only and every entry has
+        // updateBlockNumber >= 1, so a zero entry means "past the end"; the cap keeps the slot in the array.
+        if (index > type(uint32).max) revert IndexOutOfRange(index, history.length);
+        QuorumBitmapUpdate storage slot;
+        assembly ("memory-safe") {
+            mstore(0x00, history.slot)
+            slot.slot := add(keccak256(0x00, 0x20), index)
+        }
+        QuorumBitmapUpdate memory update = slot;
+        if (update.updateBlockNumber == 0) revert IndexOutOfRange(index, history.length);
         if (blockNumber < update.updateBlockNumber) {
             revert BitmapUpdateIsAfterBlockNumber(blockNumber, update.updateBlockNumber);
         }

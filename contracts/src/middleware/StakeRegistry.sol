@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
 import {IStrategy} from "../interfaces/IStrategy.sol";
 import {IDelegationManager} from "../interfaces/IDelegationManager.sol";
 import {BitmapUtils} from "../libraries/BitmapUtils.sol";
@@ -210,7 +212,9 @@ contract StakeRegistry is IStakeRegistry {
         uint256 length = history.length;
         uint96 previousStake;
         if (length == 0) {
-            history.push(StakeUpdate({updateBlockNumber: uint32(block.number), nextUpdateBlockNumber: 0, stake: newStake}));
+            history.push(
+                StakeUpdate({updateBlockNumber: uint32(block.number), nextUpdateBlockNumber: 0, stake: newStake})
+            );
         } else {
             StakeUpdate storage last = history[length - 1];
             previousStake = last.stake;
@@ -233,14 +237,16 @@ contract StakeRegistry is IStakeRegistry {
         StakeUpdate[] storage history = _totalStakeHistory[quorumNumber];
         StakeUpdate storage last = history[history.length - 1];
         if (delta == 0) return last.stake;
-        // The total is the sum of the recorded operator stakes, each a uint96, so the checked arithmetic
-        // below can only fail if that invariant were broken.
-        newTotal = uint96(uint256(int256(uint256(last.stake)) + delta));
+        // The total is the sum of the recorded operator stakes, each a uint96, so the checked casts below can
+        // only fail if that invariant were broken (and then revert rather than wrap).
+        newTotal = SafeCast.toUint96(SafeCast.toUint256(int256(uint256(last.stake)) + delta));
         if (last.updateBlockNumber == uint32(block.number)) {
             last.stake = newTotal;
         } else {
             last.nextUpdateBlockNumber = uint32(block.number);
-            history.push(StakeUpdate({updateBlockNumber: uint32(block.number), nextUpdateBlockNumber: 0, stake: newTotal}));
+            history.push(
+                StakeUpdate({updateBlockNumber: uint32(block.number), nextUpdateBlockNumber: 0, stake: newTotal})
+            );
         }
     }
 
@@ -263,8 +269,25 @@ contract StakeRegistry is IStakeRegistry {
             total += shares[i] * params[i].multiplier / WEIGHTING_DIVISOR;
         }
         // Saturate rather than truncate: 2^96 - 1 is ~7.9e10 tokens of 18 decimals.
+        // forge-lint: disable-next-line(unsafe-typecast) -- guarded by the comparison
         weight = total > type(uint96).max ? type(uint96).max : uint96(total);
         meetsMinimum = weight >= minimumStakeForQuorum[quorumNumber];
+    }
+
+    /// @notice History entry `index`, read with one storage load instead of two.
+    /// @dev Skips the array length load (a cold SLOAD per non-signer and quorum in `checkSignatures`). Sound
+    ///      because histories are push-only and every entry has updateBlockNumber >= 1 (no transaction runs in
+    ///      the genesis block), so a zero updateBlockNumber means "past the end"; indices are capped at 2^32 so
+    ///      the slot arithmetic cannot reach other storage.
+    function _entry(StakeUpdate[] storage history, uint256 index) internal view returns (StakeUpdate memory update) {
+        if (index > type(uint32).max) revert IndexOutOfRange(index, history.length);
+        StakeUpdate storage slot;
+        assembly ("memory-safe") {
+            mstore(0x00, history.slot)
+            slot.slot := add(keccak256(0x00, 0x20), index)
+        }
+        update = slot;
+        if (update.updateBlockNumber == 0) revert IndexOutOfRange(index, history.length);
     }
 
     function _validateStakeUpdateAtBlockNumber(StakeUpdate memory update, uint32 blockNumber) internal pure {
@@ -302,9 +325,7 @@ contract StakeRegistry is IStakeRegistry {
         view
         returns (uint96)
     {
-        StakeUpdate[] storage history = _operatorStakeHistory[operatorId][quorumNumber];
-        if (index >= history.length) revert IndexOutOfRange(index, history.length);
-        StakeUpdate memory update = history[index];
+        StakeUpdate memory update = _entry(_operatorStakeHistory[operatorId][quorumNumber], index);
         _validateStakeUpdateAtBlockNumber(update, blockNumber);
         return update.stake;
     }
@@ -315,9 +336,7 @@ contract StakeRegistry is IStakeRegistry {
         view
         returns (uint96)
     {
-        StakeUpdate[] storage history = _totalStakeHistory[quorumNumber];
-        if (index >= history.length) revert IndexOutOfRange(index, history.length);
-        StakeUpdate memory update = history[index];
+        StakeUpdate memory update = _entry(_totalStakeHistory[quorumNumber], index);
         _validateStakeUpdateAtBlockNumber(update, blockNumber);
         return update.stake;
     }
@@ -330,6 +349,7 @@ contract StakeRegistry is IStakeRegistry {
     {
         StakeUpdate[] storage history = _operatorStakeHistory[operatorId][quorumNumber];
         for (uint256 i = history.length; i > 0; --i) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- histories grow by at most one entry per block, far below 2^32 entries
             if (history[i - 1].updateBlockNumber <= blockNumber) return uint32(i - 1);
         }
         revert NoStakeAtBlockNumber(operatorId, quorumNumber, blockNumber);
@@ -351,6 +371,7 @@ contract StakeRegistry is IStakeRegistry {
             }
             for (uint256 j = history.length; j > 0; --j) {
                 if (history[j - 1].updateBlockNumber <= blockNumber) {
+                    // forge-lint: disable-next-line(unsafe-typecast) -- histories grow by at most one entry per block, far below 2^32 entries
                     indices[i] = uint32(j - 1);
                     break;
                 }
@@ -365,8 +386,8 @@ contract StakeRegistry is IStakeRegistry {
         returns (uint96)
     {
         return _operatorStakeHistory[operatorId][quorumNumber][getStakeUpdateIndexAtBlockNumber(
-            operatorId, quorumNumber, blockNumber
-        )].stake;
+                operatorId, quorumNumber, blockNumber
+            )].stake;
     }
 
     /// @inheritdoc IStakeRegistry

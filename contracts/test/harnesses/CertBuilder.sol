@@ -46,7 +46,8 @@ abstract contract CertBuilder is FourOperatorFixture {
             leaves[i] = Merkle.blobLeaf(CertVerificationLib.hashBlobCertificate(c));
             if (i == 1) cert.blobInclusionInfo.blobCertificate = c;
         }
-        cert.batchHeader = DATypes.BatchHeaderV2({batchRoot: Merkle.merkleizeKeccak(leaves), referenceBlockNumber: referenceBlock});
+        cert.batchHeader =
+            DATypes.BatchHeaderV2({batchRoot: Merkle.merkleizeKeccak(leaves), referenceBlockNumber: referenceBlock});
         cert.blobInclusionInfo.blobIndex = 1;
         cert.blobInclusionInfo.inclusionProof = Merkle.getProofKeccak(leaves, 1);
         cert.signedQuorumNumbers = signedQuorums;

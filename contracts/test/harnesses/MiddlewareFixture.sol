@@ -92,7 +92,9 @@ abstract contract MiddlewareFixture is LaminaTest {
         thresholdRegistry.addVersionedBlobParams(
             DATypes.VersionedBlobParams({maxNumOperators: 3537, numChunks: 8192, codingRate: 8})
         );
-        thresholdRegistry.addVersionedBlobParams(DATypes.VersionedBlobParams({maxNumOperators: 8, numChunks: 64, codingRate: 8}));
+        thresholdRegistry.addVersionedBlobParams(
+            DATypes.VersionedBlobParams({maxNumOperators: 8, numChunks: 64, codingRate: 8})
+        );
         coordinator.createQuorum(_setParams(), 1, _strategyParams(0));
         coordinator.createQuorum(_setParams(), 1, _strategyParams(1));
         vm.stopPrank();
@@ -106,9 +108,7 @@ abstract contract MiddlewareFixture is LaminaTest {
 
     function _setParams() internal pure returns (IRegistryCoordinator.OperatorSetParam memory) {
         return IRegistryCoordinator.OperatorSetParam({
-            maxOperatorCount: MAX_OPERATORS,
-            kickBIPsOfOperatorStake: 11000,
-            kickBIPsOfTotalStake: 1001
+            maxOperatorCount: MAX_OPERATORS, kickBIPsOfOperatorStake: 11000, kickBIPsOfTotalStake: 1001
         });
     }
 
@@ -149,9 +149,7 @@ abstract contract MiddlewareFixture is LaminaTest {
         Operator storage o = operators[op];
         BN254.G1Point memory h = coordinator.pubkeyRegistrationMessageHash(o.addr);
         return IBLSApkRegistry.PubkeyRegistrationParams({
-            pubkeyRegistrationSignature: h.scalar_mul(o.sk),
-            pubkeyG1: o.pk1,
-            pubkeyG2: o.pk2
+            pubkeyRegistrationSignature: h.scalar_mul(o.sk), pubkeyG1: o.pk1, pubkeyG2: o.pk2
         });
     }
 
@@ -175,8 +173,7 @@ abstract contract MiddlewareFixture is LaminaTest {
     {
         uint256 aggregateSecret;
         params.quorumApks = new BN254.G1Point[](quorumNumbers.length);
-        OperatorStateRetriever.Operator[][] memory state =
-            retriever.getOperatorState(coordinator, quorumNumbers, rbn);
+        OperatorStateRetriever.Operator[][] memory state = retriever.getOperatorState(coordinator, quorumNumbers, rbn);
         for (uint256 q = 0; q < quorumNumbers.length; ++q) {
             for (uint256 j = 0; j < state[q].length; ++j) {
                 uint256 op = operatorIndexById[state[q][j].operatorId] - 1;

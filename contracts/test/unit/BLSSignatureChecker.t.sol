@@ -6,17 +6,18 @@ import {G2Ops} from "../utils/G2Ops.sol";
 import {BN254} from "../../src/libraries/BN254.sol";
 import {IBLSSignatureChecker} from "../../src/middleware/interfaces/IBLSSignatureChecker.sol";
 import {IBLSSignatureCheckerErrors} from "../../src/middleware/interfaces/IBLSSignatureChecker.sol";
+import {IRegistryCoordinatorErrors} from "../../src/middleware/interfaces/IRegistryCoordinator.sol";
 
 contract BLSSignatureCheckerTest is FourOperatorFixture {
     using BN254 for BN254.G1Point;
 
     bytes32 internal constant MSG = keccak256("lamina batch");
 
-    function _check(bytes memory quorums, uint32 referenceBlock, IBLSSignatureChecker.NonSignerStakesAndSignature memory p)
-        internal
-        view
-        returns (IBLSSignatureChecker.QuorumStakeTotals memory totals, bytes32 record)
-    {
+    function _check(
+        bytes memory quorums,
+        uint32 referenceBlock,
+        IBLSSignatureChecker.NonSignerStakesAndSignature memory p
+    ) internal view returns (IBLSSignatureChecker.QuorumStakeTotals memory totals, bytes32 record) {
         return serviceManager.checkSignatures(MSG, quorums, referenceBlock, p);
     }
 
@@ -57,11 +58,44 @@ contract BLSSignatureCheckerTest is FourOperatorFixture {
         assertEq(t.signedStakeForQuorum[0], 65 * E, "q1: 115 - op2's 50");
     }
 
+    /// @notice Naive twin: signed stake = sum of the stakes of the quorum's members that are not non-signers.
+    /// forge-config: default.fuzz.runs = 24
+    /// forge-config: ci.fuzz.runs = 64
+    function testFuzz_signedStakeMatchesNaive(uint8 nonSignerMask, uint8 quorumChoice) public view {
+        nonSignerMask = uint8(bound(nonSignerMask, 0, 15));
+        quorumChoice = uint8(bound(quorumChoice, 1, 3));
+        bytes memory quorums =
+            quorumChoice == 1 ? bytes(hex"00") : quorumChoice == 2 ? bytes(hex"01") : bytes(hex"0001");
+        uint256 count;
+        for (uint256 i = 0; i < 4; ++i) {
+            if ((nonSignerMask >> i) & 1 == 1) ++count;
+        }
+        uint256[] memory nonSigners = new uint256[](count);
+        count = 0;
+        for (uint256 i = 0; i < 4; ++i) {
+            if ((nonSignerMask >> i) & 1 == 1) nonSigners[count++] = i;
+        }
+        (IBLSSignatureChecker.QuorumStakeTotals memory t,) =
+            _check(quorums, rbn, _signAndBuild(MSG, quorums, rbn, nonSigners));
+        // stakes[q][op] from FourOperatorFixture's table
+        uint256[4][2] memory stakes = [[120 * E, 40 * E, 0, 20 * E], [60 * E, uint256(0), 50 * E, 5 * E]];
+        for (uint256 k = 0; k < quorums.length; ++k) {
+            uint8 q = uint8(quorums[k]);
+            uint256 expected;
+            for (uint256 i = 0; i < 4; ++i) {
+                if ((nonSignerMask >> i) & 1 == 0) expected += stakes[q][i];
+            }
+            assertEq(t.signedStakeForQuorum[k], expected, "signed stake vs naive sum");
+        }
+    }
+
     function test_RevertIf_referenceBlockNotInPast() public {
         IBLSSignatureChecker.NonSignerStakesAndSignature memory p = _signAndBuild(MSG, hex"0001", rbn, _none());
         uint32 current = uint32(block.number);
         vm.expectRevert(
-            abi.encodeWithSelector(IBLSSignatureCheckerErrors.InvalidReferenceBlocknumber.selector, current, block.number)
+            abi.encodeWithSelector(
+                IBLSSignatureCheckerErrors.InvalidReferenceBlocknumber.selector, current, block.number
+            )
         );
         this.externalCheck(hex"0001", current, p);
     }
@@ -159,12 +193,17 @@ contract BLSSignatureCheckerTest is FourOperatorFixture {
         uint256 late = _newOperator(12345);
         _setShares(late, 0, 5 * E);
         _register(late, hex"00");
+        uint32 registeredAt = uint32(block.number);
         vm.roll(block.number + 1);
         IBLSSignatureChecker.NonSignerStakesAndSignature memory p = _signAndBuild(MSG, hex"00", rbn, _none());
         p.nonSignerPubkeys = new BN254.G1Point[](1);
         p.nonSignerPubkeys[0] = operators[late].pk1;
         p.nonSignerQuorumBitmapIndices = new uint32[](1);
-        vm.expectRevert();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IRegistryCoordinatorErrors.BitmapUpdateIsAfterBlockNumber.selector, rbn, registeredAt
+            )
+        );
         this.externalCheck(hex"00", rbn, p);
     }
 

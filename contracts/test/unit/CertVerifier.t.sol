@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {CertBuilder} from "../harnesses/CertBuilder.sol";
 import {BN254} from "../../src/libraries/BN254.sol";
+import {Merkle} from "../../src/libraries/Merkle.sol";
 import {DATypes} from "../../src/da/DATypes.sol";
 import {CertVerifier} from "../../src/da/CertVerifier.sol";
 import {CertVerificationLib} from "../../src/da/CertVerificationLib.sol";
@@ -14,6 +15,14 @@ contract CertVerifierTest is CertBuilder {
     uint8 internal constant SUCCESS = uint8(CertVerifier.StatusCode.SUCCESS);
     uint8 internal constant INVALID = uint8(CertVerifier.StatusCode.INVALID_CERT);
     uint8 internal constant INTERNAL = uint8(CertVerifier.StatusCode.INTERNAL_ERROR);
+
+    /// @notice A valid certificate, encoded once (building one costs a G2 multiplication).
+    bytes internal validCert;
+
+    function setUp() public override {
+        super.setUp();
+        validCert = abi.encode(_buildCert(0, hex"0001", hex"0001", rbn, _none()));
+    }
 
     function _status(DATypes.DACertV3 memory cert) internal view returns (uint8) {
         return certVerifier.checkDACert(abi.encode(cert));
@@ -55,7 +64,12 @@ contract CertVerifierTest is CertBuilder {
         cert.blobInclusionInfo.blobIndex = 1;
         cert.blobInclusionInfo.blobCertificate.blobHeader.commitment.length += 1;
         assertEq(_status(cert), INVALID, "tampered blob header");
-        vm.expectRevert();
+        bytes32 leaf = Merkle.blobLeaf(CertVerificationLib.hashBlobCertificate(cert.blobInclusionInfo.blobCertificate));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                CertVerificationLib.InvalidInclusionProof.selector, uint32(1), leaf, cert.batchHeader.batchRoot
+            )
+        );
         certVerifier.checkDACertReverts(cert);
     }
 
@@ -81,14 +95,18 @@ contract CertVerifierTest is CertBuilder {
         // op0 not signing: quorum 0 signed 60/180 = 33% and quorum 1 55/115 = 48%, both below 55%
         DATypes.DACertV3 memory cert = _buildCert(0, hex"0001", hex"0001", rbn, _list(0));
         assertEq(_status(cert), INVALID);
-        vm.expectRevert(abi.encodeWithSelector(CertVerificationLib.BlobQuorumsNotSubset.selector, uint256(3), uint256(0)));
+        vm.expectRevert(
+            abi.encodeWithSelector(CertVerificationLib.BlobQuorumsNotSubset.selector, uint256(3), uint256(0))
+        );
         certVerifier.checkDACertReverts(cert);
     }
 
     function test_invalid_requiredQuorumMissing() public {
         DATypes.DACertV3 memory cert = _buildCert(0, hex"01", hex"01", rbn, _none());
         assertEq(_status(cert), INVALID);
-        vm.expectRevert(abi.encodeWithSelector(CertVerificationLib.RequiredQuorumsNotSubset.selector, uint256(1), uint256(2)));
+        vm.expectRevert(
+            abi.encodeWithSelector(CertVerificationLib.RequiredQuorumsNotSubset.selector, uint256(1), uint256(2))
+        );
         certVerifier.checkDACertReverts(cert);
     }
 
@@ -96,6 +114,16 @@ contract CertVerifierTest is CertBuilder {
         DATypes.DACertV3 memory cert = _buildCert(0, hex"0001", hex"0001", rbn, _none());
         cert.nonSignerStakesAndSignature.sigma = cert.nonSignerStakesAndSignature.sigma.plus(BN254.generatorG1());
         assertEq(_status(cert), INVALID);
+    }
+
+    function test_invalid_pointOffCurve() public view {
+        // the precompile rejects (1, 3); the checker's custom error maps to INVALID_CERT, not INTERNAL_ERROR
+        DATypes.DACertV3 memory cert = _buildCert(0, hex"0001", hex"0001", rbn, _none());
+        cert.nonSignerStakesAndSignature.sigma = BN254.G1Point(1, 3);
+        assertEq(_status(cert), INVALID, "sigma off curve");
+        cert = _buildCert(0, hex"0001", hex"0001", rbn, _none());
+        cert.nonSignerStakesAndSignature.apkG2.X[0] = 1;
+        assertEq(_status(cert), INVALID, "apkG2 off curve");
     }
 
     function test_invalid_futureReferenceBlock() public {
@@ -145,7 +173,7 @@ contract CertVerifierTest is CertBuilder {
     }
 
     function testFuzz_flippedByteNeverSucceedsOrReverts(uint256 position, uint8 mask) public view {
-        bytes memory encoded = abi.encode(_buildCert(0, hex"0001", hex"0001", rbn, _none()));
+        bytes memory encoded = validCert;
         position = bound(position, 0, encoded.length - 1);
         mask = uint8(bound(mask, 1, 255));
         encoded[position] = bytes1(uint8(encoded[position]) ^ mask);

@@ -43,4 +43,31 @@ contract LaminaTestTest is LaminaTest {
         assertEq(ecrecover(digest, v, r, s), alice);
         assertEq(signDigest(key, digest).length, 65);
     }
+
+    function test_LastCallGasMeasuresCalls() public {
+        this.externalAssertEq(1, 1);
+        assertGt(vm.lastCallGas().gasTotalUsed, 0);
+    }
+
+    function test_JsonCheatcodesRoundTrip() public {
+        string memory json = vm.serializeUint("o", "n", 42);
+        json = vm.serializeBytes32("o", "h", keccak256("x"));
+        json = vm.serializeBytes("o", "b", hex"beef");
+        json = vm.serializeBool("o", "t", true);
+        assertEq(vm.parseJsonUint(json, ".n"), 42);
+        assertEq(vm.parseJsonBytes32(json, ".h"), keccak256("x"));
+        assertEq(vm.parseJsonBytes(json, ".b"), hex"beef");
+        assertTrue(vm.keyExistsJson(json, ".t"));
+        assertFalse(vm.keyExistsJson(json, ".missing"));
+        assertEq(abi.decode(vm.parseJson(json, ".n"), (uint256)), 42);
+        assertEq(vm.parseJsonUintArray('{"a":[1,2]}', ".a").length, 2);
+    }
+
+    function test_DeriveKeyMatchesAnvil() public {
+        // anvil's first default account.
+        uint256 key = vm.deriveKey("test test test test test test test test test test test junk", 0);
+        assertEq(vm.addr(key), 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266);
+        assertEq(vm.toString(int256(-3)), "-3");
+        assertEq(vm.toString(true), "true");
+    }
 }

@@ -107,7 +107,7 @@ contract StrategyBaseTest is LaminaTest {
             victimShares = shares;
         } catch (bytes memory reason) {
             // Zero shares: the StrategyManager reverts the whole deposit, the victim loses nothing.
-            assertEq(bytes4(reason), StrategyBase.NewSharesZero.selector);
+            assertEq(reason, abi.encodeWithSelector(StrategyBase.NewSharesZero.selector, victimDeposit));
             return;
         }
         // The victim loses at most one share's worth, and a share is worth at most 1 + donation / 1e3 tokens.
@@ -129,7 +129,7 @@ contract StrategyBaseTest is LaminaTest {
             strategy.withdraw(alice, IERC20(address(token)), shares);
             assertLe(token.balanceOf(alice), amount, "round trip returned more than deposited");
         } catch (bytes memory reason) {
-            assertEq(bytes4(reason), StrategyBase.NewSharesZero.selector);
+            assertEq(reason, abi.encodeWithSelector(StrategyBase.NewSharesZero.selector, amount));
         }
     }
 

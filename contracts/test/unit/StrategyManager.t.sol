@@ -135,7 +135,7 @@ contract StrategyManagerTest is CoreFixture {
 
     function test_BurnSharesSendsSlashedTokensToBurnAddress() public {
         address operator = makeAddr("operator");
-        _slashableOperator(operator, alice, 10e18, 0, uint64(WAD));
+        _slashableOperator(operator, alice, 10e18, 0, WAD64);
         vm.prank(avs);
         allocationManager.slashOperator(avs, _slashParams(operator, 1, strategyA, WAD / 4));
         assertEq(strategyManager.getBurnableShares(strategyA), 2.5e18);

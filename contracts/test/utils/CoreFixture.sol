@@ -20,6 +20,7 @@ import {MockAVSRegistrar} from "../mocks/MockAVSRegistrar.sol";
 ///         every core test needs. The test contract is the deployer and the owner.
 abstract contract CoreFixture is LaminaTest, DeployCore {
     uint256 internal constant WAD = 1e18;
+    uint64 internal constant WAD64 = 1e18;
 
     CoreDeployment internal core;
     StrategyManager internal strategyManager;

@@ -8,6 +8,15 @@ pragma solidity ^0.8.27;
 ///         signatures of forge-std 1.9's `Vm.sol`, so calls hit the right selectors.
 /// @dev Live at `VM_ADDRESS = address(uint160(uint256(keccak256("hevm cheat code"))))`.
 interface Vm {
+    /// @notice Gas accounting of the last call (`lastCallGas`).
+    struct Gas {
+        uint64 gasLimit;
+        uint64 gasTotalUsed;
+        uint64 gasMemoryUsed;
+        int64 gasRefunded;
+        uint64 gasRemaining;
+    }
+
     // ---------------------------------------------------------------- environment
     /// @notice Sets `block.timestamp`.
     function warp(uint256 newTimestamp) external;
@@ -85,6 +94,8 @@ interface Vm {
     function stopSnapshotGas() external returns (uint256 gasUsed);
     /// @notice Records a value under `name` in `snapshots/<contract>.json`.
     function snapshotValue(string calldata name, uint256 value) external;
+    /// @notice Gas used by the last call made by the test contract.
+    function lastCallGas() external view returns (Gas memory gas);
     /// @notice Pauses gas metering (setup inside a test does not count).
     function pauseGasMetering() external;
     /// @notice Resumes gas metering.
@@ -113,6 +124,8 @@ interface Vm {
     function assertEq(uint256[] calldata left, uint256[] calldata right, string calldata error) external pure;
     /// @notice Asserts `left == right` element-wise.
     function assertEq(address[] calldata left, address[] calldata right, string calldata error) external pure;
+    /// @notice Asserts `left == right` element-wise.
+    function assertEq(bytes32[] calldata left, bytes32[] calldata right, string calldata error) external pure;
     /// @notice Asserts `left != right`.
     function assertNotEq(uint256 left, uint256 right, string calldata error) external pure;
     /// @notice Asserts `left != right`.
@@ -141,6 +154,10 @@ interface Vm {
     function toString(address value) external pure returns (string memory stringifiedValue);
     /// @notice Hex representation of `value`.
     function toString(bytes32 value) external pure returns (string memory stringifiedValue);
+    /// @notice Decimal representation of `value`.
+    function toString(int256 value) external pure returns (string memory stringifiedValue);
+    /// @notice "true" or "false".
+    function toString(bool value) external pure returns (string memory stringifiedValue);
     /// @notice Hex representation of `value`.
     function toString(bytes calldata value) external pure returns (string memory stringifiedValue);
 
@@ -179,12 +196,59 @@ interface Vm {
         returns (string memory json);
     /// @notice Adds `key: value` (a nested serialized object) to `objectKey`.
     function serializeJson(string calldata objectKey, string calldata value) external returns (string memory json);
+    /// @notice Adds `key: value` to the JSON object `objectKey`, returning the serialized object.
+    function serializeBytes32(string calldata objectKey, string calldata valueKey, bytes32 value)
+        external
+        returns (string memory json);
+    /// @notice Adds `key: value` (0x-hex) to the JSON object `objectKey`, returning the serialized object.
+    function serializeBytes(string calldata objectKey, string calldata valueKey, bytes calldata value)
+        external
+        returns (string memory json);
+    /// @notice Adds `key: value` to the JSON object `objectKey`, returning the serialized object.
+    function serializeBool(string calldata objectKey, string calldata valueKey, bool value)
+        external
+        returns (string memory json);
+    /// @notice ABI-encodes the value at `key` (a JSONPath) in `json`.
+    function parseJson(string calldata json, string calldata key) external pure returns (bytes memory abiEncodedData);
+    /// @notice Whether `key` (a JSONPath) exists in `json`.
+    function keyExistsJson(string calldata json, string calldata key) external view returns (bool);
+    /// @notice Reads a bytes32 at `key` (a JSONPath) in `json`.
+    function parseJsonBytes32(string calldata json, string calldata key) external pure returns (bytes32 value);
+    /// @notice Reads 0x-hex bytes at `key` (a JSONPath) in `json`.
+    function parseJsonBytes(string calldata json, string calldata key) external pure returns (bytes memory value);
+    /// @notice Reads a uint256 array at `key` (a JSONPath) in `json`.
+    function parseJsonUintArray(string calldata json, string calldata key)
+        external
+        pure
+        returns (uint256[] memory values);
+    /// @notice Reads a bytes32 array at `key` (a JSONPath) in `json`.
+    function parseJsonBytes32Array(string calldata json, string calldata key)
+        external
+        pure
+        returns (bytes32[] memory values);
+    /// @notice Reads a bytes array at `key` (a JSONPath) in `json`.
+    function parseJsonBytesArray(string calldata json, string calldata key)
+        external
+        pure
+        returns (bytes[] memory values);
+    /// @notice Whether a file or directory exists at `path`.
+    function exists(string calldata path) external view returns (bool result);
+    /// @notice Creates a directory (and its parents when `recursive`).
+    function createDir(string calldata path, bool recursive) external;
+    /// @notice Runs a command (needs `ffi = true`); returns its stdout, hex-decoded when it is 0x-hex.
+    function ffi(string[] calldata commandInput) external returns (bytes memory result);
+    /// @notice Skips the current test when `skipTest` is true.
+    function skip(bool skipTest) external;
     /// @notice Reads an address at `key` (a JSONPath) in `json`.
     function parseJsonAddress(string calldata json, string calldata key) external pure returns (address value);
     /// @notice Reads a uint256 at `key` (a JSONPath) in `json`.
     function parseJsonUint(string calldata json, string calldata key) external pure returns (uint256 value);
 
     // ---------------------------------------------------------------- broadcasting (scripts)
+    /// @notice The private key at `index` of `mnemonic` (path m/44'/60'/0'/0/index), as anvil derives its accounts.
+    function deriveKey(string calldata mnemonic, uint32 index) external pure returns (uint256 privateKey);
+    /// @notice Adds `privateKey` to the script's wallets and returns its address.
+    function rememberKey(uint256 privateKey) external returns (address keyAddr);
     /// @notice Broadcasts the following calls as transactions signed by `privateKey`.
     function startBroadcast(uint256 privateKey) external;
     /// @notice Broadcasts the following calls as transactions from `signer`.

@@ -10,8 +10,10 @@ interface IServiceManager {
     error OnlyRegistryCoordinator(address caller);
 
     /// @notice Forwards an operator's registration (with its signature) to the AVSDirectory. Coordinator only.
-    function registerOperatorToAVS(address operator, ISignatureUtils.SignatureWithSaltAndExpiry memory operatorSignature)
-        external;
+    function registerOperatorToAVS(
+        address operator,
+        ISignatureUtils.SignatureWithSaltAndExpiry memory operatorSignature
+    ) external;
     /// @notice Forwards an operator's deregistration to the AVSDirectory. Coordinator only.
     function deregisterOperatorFromAVS(address operator) external;
     /// @notice The AVSDirectory this service manager registers operators with.

@@ -77,8 +77,7 @@ interface IStakeRegistry is IStakeRegistryErrors {
         external
         returns (uint192);
     /// @notice Creates a quorum with a minimum stake and its strategies. Coordinator only.
-    function initializeQuorum(uint8 quorumNumber, uint96 minimumStake, StrategyParams[] memory strategyParams)
-        external;
+    function initializeQuorum(uint8 quorumNumber, uint96 minimumStake, StrategyParams[] memory strategyParams) external;
     /// @notice The quorum's minimum stake.
     function minimumStakeForQuorum(uint8 quorumNumber) external view returns (uint96);
     /// @notice Number of strategies the quorum counts.

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+import {DeployCore} from "./DeployCore.sol";
+import {IAVSDirectory} from "../src/interfaces/IAVSDirectory.sol";
+import {IDelegationManager} from "../src/interfaces/IDelegationManager.sol";
+import {IStrategy} from "../src/interfaces/IStrategy.sol";
+import {TestToken} from "../src/test/TestToken.sol";
+import {RegistryCoordinator} from "../src/middleware/RegistryCoordinator.sol";
+import {BLSApkRegistry} from "../src/middleware/BLSApkRegistry.sol";
+import {StakeRegistry} from "../src/middleware/StakeRegistry.sol";
+import {IndexRegistry} from "../src/middleware/IndexRegistry.sol";
+import {OperatorStateRetriever} from "../src/middleware/OperatorStateRetriever.sol";
+import {IRegistryCoordinator} from "../src/middleware/interfaces/IRegistryCoordinator.sol";
+import {IStakeRegistry} from "../src/middleware/interfaces/IStakeRegistry.sol";
+import {LaminaServiceManager} from "../src/da/LaminaServiceManager.sol";
+import {ThresholdRegistry} from "../src/da/ThresholdRegistry.sol";
+import {CertVerifier} from "../src/da/CertVerifier.sol";
+import {DATypes} from "../src/da/DATypes.sol";
+
+/// @title Deploys the whole Lamina system: restaking core (via DeployCore), middleware and DA contracts.
+/// @notice Devnet configuration:
+///         - quorum 0 weighs strategies 0 and 1, quorum 1 weighs strategies 2 and 3 (each over its own
+///           TestToken), all at multiplier 1e18, minimum stake 1, at most 200 operators, churn thresholds as
+///           EigenDA (kick if the newcomer has 110% of the kicked stake and the kicked has < 0.5% of the total);
+///         - thresholds 55% confirmation / 33% adversary; required quorums 0 and 1 (as EigenDA);
+///         - blob version 0 = {maxNumOperators: 3537, numChunks: 8192, codingRate: 8} (EigenDA's):
+///           8 * (8192 - 3537) * (55 - 33) = 819280 >= 100 * 8192 = 819200;
+///         - blob version 1 = {maxNumOperators: 8, numChunks: 64, codingRate: 8} for small devnets:
+///           8 * (64 - 8) * (55 - 33) = 9856 >= 100 * 64 = 6400 (numChunks 16 would fail: 1408 < 1600).
+abstract contract DeployLamina is DeployCore {
+    /// @notice Confirmation threshold, percent.
+    uint8 internal constant CONFIRMATION_THRESHOLD = 55;
+    /// @notice Adversary threshold, percent.
+    uint8 internal constant ADVERSARY_THRESHOLD = 33;
+    /// @notice Per-quorum operator cap.
+    uint32 internal constant MAX_OPERATOR_COUNT = 200;
+    /// @notice Seconds an ejected operator waits before registering again.
+    uint256 internal constant EJECTION_COOLDOWN = 1 hours;
+
+    /// @notice Every address the deployment produced.
+    struct LaminaDeployment {
+        CoreDeployment core;
+        TestToken[4] tokens;
+        IStrategy[4] strategies;
+        RegistryCoordinator registryCoordinator;
+        BLSApkRegistry blsApkRegistry;
+        StakeRegistry stakeRegistry;
+        IndexRegistry indexRegistry;
+        OperatorStateRetriever operatorStateRetriever;
+        LaminaServiceManager serviceManager;
+        ThresholdRegistry thresholdRegistry;
+        CertVerifier certVerifier;
+    }
+
+    /// @notice The quorums every blob must be dispersed to.
+    function _requiredQuorums() internal pure returns (bytes memory) {
+        return hex"0001";
+    }
+
+    /// @notice Deploys everything with `owner` as owner, churn approver, ejector and batch confirmer.
+    /// @dev The caller must be `owner` (one-time wiring calls are owner-only).
+    function _deployLamina(address owner) internal returns (LaminaDeployment memory d) {
+        d.core = _deployCore(owner);
+        for (uint256 i = 0; i < 4; ++i) {
+            d.tokens[i] = new TestToken(_tokenName(i), _tokenSymbol(i));
+            d.strategies[i] = _deployStrategy(d.core, IERC20(address(d.tokens[i])));
+        }
+
+        d.registryCoordinator = new RegistryCoordinator(owner, owner, owner, EJECTION_COOLDOWN);
+        address coordinator = address(d.registryCoordinator);
+        d.blsApkRegistry = new BLSApkRegistry(coordinator);
+        d.stakeRegistry = new StakeRegistry(coordinator, IDelegationManager(address(d.core.delegationManager)));
+        d.indexRegistry = new IndexRegistry(coordinator);
+        d.registryCoordinator.initialize(d.stakeRegistry, d.blsApkRegistry, d.indexRegistry);
+
+        DATypes.SecurityThresholds memory thresholds = DATypes.SecurityThresholds({
+            confirmationThreshold: CONFIRMATION_THRESHOLD, adversaryThreshold: ADVERSARY_THRESHOLD
+        });
+        d.thresholdRegistry = new ThresholdRegistry(owner, thresholds, _requiredQuorums());
+        d.thresholdRegistry
+            .addVersionedBlobParams(
+                DATypes.VersionedBlobParams({maxNumOperators: 3537, numChunks: 8192, codingRate: 8})
+            );
+        d.thresholdRegistry
+                .addVersionedBlobParams(DATypes.VersionedBlobParams({maxNumOperators: 8, numChunks: 64, codingRate: 8}));
+
+        d.serviceManager = new LaminaServiceManager(
+            IAVSDirectory(address(d.core.avsDirectory)), d.registryCoordinator, d.thresholdRegistry, owner
+        );
+        d.registryCoordinator.setServiceManager(d.serviceManager);
+        d.serviceManager.setBatchConfirmer(owner, true);
+        // Staleness window = the core's withdrawal delay (upstream's choice); off by default on devnets.
+        d.serviceManager.setStaleStakesWindowBlocks(d.core.delegationManager.minWithdrawalDelayBlocks());
+
+        IRegistryCoordinator.OperatorSetParam memory setParams = IRegistryCoordinator.OperatorSetParam({
+            maxOperatorCount: MAX_OPERATOR_COUNT, kickBIPsOfOperatorStake: 11000, kickBIPsOfTotalStake: 50
+        });
+        for (uint256 q = 0; q < 2; ++q) {
+            IStakeRegistry.StrategyParams[] memory params = new IStakeRegistry.StrategyParams[](2);
+            params[0] = IStakeRegistry.StrategyParams(d.strategies[2 * q], 1e18);
+            params[1] = IStakeRegistry.StrategyParams(d.strategies[2 * q + 1], 1e18);
+            d.registryCoordinator.createQuorum(setParams, 1, params);
+        }
+
+        d.operatorStateRetriever = new OperatorStateRetriever();
+        d.certVerifier = new CertVerifier(d.thresholdRegistry, d.serviceManager, thresholds, _requiredQuorums());
+    }
+
+    function _tokenName(uint256 i) internal pure returns (string memory) {
+        return string.concat("Lamina Test Staked Token ", _digit(i));
+    }
+
+    function _tokenSymbol(uint256 i) internal pure returns (string memory) {
+        return string.concat("LST", _digit(i));
+    }
+
+    function _digit(uint256 i) internal pure returns (string memory) {
+        // forge-lint: disable-next-line(unsafe-typecast) -- i < 4
+        return string(abi.encodePacked(bytes1(uint8(48 + i))));
+    }
+}
