@@ -13,7 +13,7 @@ use lamina_encoding::BlobParams;
 use super::bindings::{
     bls_apk_registry::BLSApkRegistry, cert_verifier::CertVerifier,
     operator_state_retriever::OperatorStateRetriever, registry_coordinator::RegistryCoordinator,
-    threshold_registry::ThresholdRegistry,
+    service_manager::LaminaServiceManager, threshold_registry::ThresholdRegistry,
 };
 use super::convert::{g1_from_binding, g2_from_binding};
 use super::{Chain, ChainError, OperatorInfo};
@@ -21,8 +21,11 @@ use crate::assignment::{OperatorStake, QuorumOperators};
 use crate::security::SecurityThresholds;
 use crate::types::{CheckSignaturesIndices, DaCertV3, OperatorId, QuorumId};
 
-/// Addresses of the contracts services talk to (the registries are found through the coordinator).
+/// Addresses of the contracts services talk to (the registries are found through the
+/// coordinator). Deserializes from the deploy script's `contracts/deployments/<chainid>.json`
+/// (snake_case names; unknown entries ignored, missing ones zero).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct ContractAddresses {
     /// `RegistryCoordinator`.
     pub registry_coordinator: Address,
@@ -32,6 +35,12 @@ pub struct ContractAddresses {
     pub threshold_registry: Address,
     /// `CertVerifier`.
     pub cert_verifier: Address,
+    /// `LaminaServiceManager` (batch confirmation).
+    pub service_manager: Address,
+    /// `StrategyManager` (deposits).
+    pub strategy_manager: Address,
+    /// `DelegationManager` (operator registration with EigenLayer, delegation).
+    pub delegation_manager: Address,
 }
 
 /// The real [`Chain`]: JSON-RPC through an alloy provider.
@@ -322,6 +331,29 @@ impl Chain for EthChain {
                 "RegistryCoordinator",
             ))?;
         Ok(g1_from_binding!(p, "pubkeyRegistrationMessageHash")?)
+    }
+
+    async fn check_da_cert_reverts(&self, cert: &DaCertV3) -> Result<(), ChainError> {
+        let raw: crate::abi::DACertV3 = cert.into();
+        CertVerifier::new(self.addresses.cert_verifier, &self.provider)
+            .checkDACertReverts(super::convert::rebind(&raw)?)
+            .call()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                // The certificate checks revert in the verifier; the signature checks in the
+                // service manager it calls.
+                if let Some(d) = e.as_decoded_interface_error::<CertVerifier::CertVerifierErrors>()
+                {
+                    return ChainError::Reverted {
+                        contract: "CertVerifier",
+                        error: format!("{d:?}"),
+                    };
+                }
+                revert::<LaminaServiceManager::LaminaServiceManagerErrors>("LaminaServiceManager")(
+                    e,
+                )
+            })
     }
 
     async fn check_da_cert(&self, cert: &DaCertV3) -> Result<u8, ChainError> {

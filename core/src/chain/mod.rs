@@ -95,6 +95,13 @@ pub trait Chain: Send + Sync {
         operator: Address,
     ) -> impl Future<Output = Result<G1Affine, ChainError>> + Send;
 
+    /// `CertVerifier.checkDACertReverts(cert)`: `Ok` for a valid certificate, else the
+    /// contract's named error (`ChainError::Reverted`) saying why.
+    fn check_da_cert_reverts(
+        &self,
+        cert: &DaCertV3,
+    ) -> impl Future<Output = Result<(), ChainError>> + Send;
+
     /// `CertVerifier.checkDACert(abi.encode(cert))`: 1 is success.
     fn check_da_cert(&self, cert: &DaCertV3)
     -> impl Future<Output = Result<u8, ChainError>> + Send;

@@ -47,6 +47,11 @@ impl From<&abi::BatchHeaderV2> for BatchHeader {
 }
 
 /// The aggregated BLS attestation of a batch.
+///
+/// As `BLSSignatureChecker.checkSignatures` (and EigenDA's aggregator) count it, `sigma`
+/// and `apk_g2` are sums over the signed quorums: an operator that signed and belongs to
+/// `k` of `quorum_numbers` contributes its signature and its G2 key `k` times, matching
+/// `Σ_q (quorum_apks[q] − non-signers of q)` on the G1 side.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attestation {
     /// G1 keys of the operators (in any signed quorum) that did not sign.
