@@ -216,6 +216,12 @@ pub enum BlsError {
         /// Why parsing failed.
         reason: String,
     },
+    /// A quorum member's public keys were not supplied.
+    #[error("no public keys for operator {operator}")]
+    MissingOperatorKeys {
+        /// The operator.
+        operator: OperatorId,
+    },
     /// Nothing to aggregate.
     #[error("cannot aggregate an empty set of {what}")]
     EmptyAggregate {

@@ -9,6 +9,7 @@
 
 #![cfg(feature = "chain")]
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -18,12 +19,12 @@ use alloy::providers::Provider;
 use alloy::signers::local::PrivateKeySigner;
 use ark_bn254::{G1Affine, G2Affine};
 use ark_ec::{AffineRepr, CurveGroup};
-use lamina_core::bls::{self, SecretKey};
+use lamina_core::bls::{self, OperatorKeys, SecretKey};
 use lamina_core::chain::bindings::test_token::TestToken;
 use lamina_core::chain::{Chain, ContractAddresses, EthChain};
 use lamina_core::{
-    Attestation, BatchHeader, BlobCertificate, BlobCommitments, BlobHeader, BlobInclusionInfo,
-    BlobParams, DaCertV3, MerkleTree, NonSignerStakesAndSignature, OperatorId, assign_blob,
+    BatchHeader, BlobCertificate, BlobCommitments, BlobHeader, BlobInclusionInfo, BlobParams,
+    DaCertV3, MerkleTree, NonSignerStakesAndSignature, OperatorId, assign_blob,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -70,11 +71,6 @@ fn deploy(rpc_url: &str, key: &str) -> serde_json::Value {
     let json = std::fs::read_to_string(&file).expect("deploy script wrote the address file");
     let _ = std::fs::remove_file(&file);
     serde_json::from_str(&json).expect("address file is JSON")
-}
-
-/// Each item twice: once per signed quorum (both operators are in quorums 0 and 1).
-fn twice<T: Clone>(items: Vec<T>) -> Vec<T> {
-    [items.clone(), items].concat()
 }
 
 fn address(json: &serde_json::Value, name: &str) -> Address {
@@ -226,22 +222,33 @@ async fn operators_register_and_a_rust_certificate_verifies_on_chain() {
         batch_root: tree.root(),
         reference_block_number: rbn,
     };
-    // BLSSignatureChecker checks σ against Σ_quorums (quorum apk − non-signers): an operator in
-    // k signed quorums counts k times, in σ and in the G2 key alike.
-    let signers = &operators[1..];
-    let sigma = bls::Signature::aggregate(&twice(
-        signers.iter().map(|o| o.1.sign(batch.hash())).collect(),
-    ))
-    .expect("nonempty");
-    let all_g1: Vec<G1Affine> = operators.iter().map(|o| o.1.public_g1()).collect();
-    let attestation = Attestation {
-        non_signer_pubkeys: vec![operators[0].1.public_g1()],
-        quorum_apks: vec![bls::aggregate_g1(&all_g1), bls::aggregate_g1(&all_g1)],
-        sigma: sigma.point(),
-        apk_g2: bls::aggregate_g2(&twice(signers.iter().map(|o| o.1.public_g2()).collect())),
-        quorum_numbers: vec![0, 1],
-        quorum_signed_percentages: vec![83, 83],
-    };
+    // Operators 2 and 3 sign; the attestation is aggregated from the state read at the
+    // reference block, keys from the registry.
+    let mut keys = BTreeMap::new();
+    for (_, key, _, _) in &operators {
+        let info = reader
+            .operator_info(key.operator_id(), rbn)
+            .await
+            .expect("info");
+        keys.insert(
+            info.operator_id,
+            OperatorKeys {
+                g1: info.pubkey_g1,
+                g2: info.pubkey_g2,
+            },
+        );
+    }
+    let signatures: BTreeMap<OperatorId, bls::Signature> = operators[1..]
+        .iter()
+        .map(|o| {
+            let sig = o.1.sign(batch.hash());
+            assert!(sig.verify(&keys[&o.1.operator_id()].g2, batch.hash()));
+            (o.1.operator_id(), sig)
+        })
+        .collect();
+    let attestation = bls::aggregate_attestation(&state, &keys, &signatures).expect("aggregates");
+    assert_eq!(attestation.quorum_signed_percentages, vec![83, 83]);
+    let sigma = bls::Signature::from_point(attestation.sigma);
     let non_signers: Vec<OperatorId> = vec![id0];
     let indices = reader
         .check_signatures_indices(rbn, &[0, 1], &non_signers)

@@ -4,11 +4,13 @@
 //! aggregation and operator ids, G2 for the pairing), messages are 32-byte digests
 //! mapped to G1 by the contract's try-and-increment [`hash_to_g1`].
 
+mod aggregate;
 mod hash_to_curve;
 mod keys;
 mod registration;
 mod signature;
 
+pub use aggregate::{OperatorKeys, aggregate_attestation};
 pub use hash_to_curve::{SQRT_EXPONENT, hash_to_g1};
 pub use keys::{SecretKey, g1_g2_keys_match, operator_id};
 pub use registration::{
