@@ -288,12 +288,20 @@ async fn rust_matches_the_contracts() {
         numChunks: 8192,
         codingRate: 8,
     };
-    registry
+    let pending = registry
         .addVersionedBlobParams(bridge(&v0))
         .send()
         .await
-        .expect("sends")
-        .get_receipt()
+        .expect("sends");
+    let chain = EthChain::new(
+        provider.clone(),
+        ContractAddresses {
+            threshold_registry: *registry.address(),
+            ..Default::default()
+        },
+    );
+    chain
+        .wait_for_receipt(*pending.tx_hash())
         .await
         .expect("mined");
     let chain = EthChain::new(

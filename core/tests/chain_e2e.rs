@@ -21,7 +21,7 @@ use ark_bn254::{G1Affine, G2Affine};
 use ark_ec::{AffineRepr, CurveGroup};
 use lamina_core::bls::{self, OperatorKeys, SecretKey};
 use lamina_core::chain::bindings::test_token::TestToken;
-use lamina_core::chain::{Chain, ContractAddresses, EthChain};
+use lamina_core::chain::{Chain, ChainError, ContractAddresses, EthChain};
 use lamina_core::{
     BatchHeader, BlobCertificate, BlobCommitments, BlobHeader, BlobInclusionInfo, BlobParams,
     DaCertV3, MerkleTree, NonSignerStakesAndSignature, OperatorId, assign_blob,
@@ -102,22 +102,23 @@ async fn operators_register_and_a_rust_certificate_verifies_on_chain() {
         let amount = U256::from(stake);
         for t in [0, 2] {
             let token = address(&json, &format!("token_{t}"));
-            TestToken::new(token, chain.provider())
+            let pending = TestToken::new(token, chain.provider())
                 .mint(signer.address(), amount)
                 .send()
                 .await
-                .expect("mint sent")
-                .get_receipt()
+                .expect("mint sent");
+            chain
+                .wait_for_receipt(*pending.tx_hash())
                 .await
                 .expect("minted");
             let strategy = address(&json, &format!("strategy_{t}"));
             chain
-                .deposit_into_strategy(addrs.strategy_manager, strategy, token, amount)
+                .deposit_into_strategy(strategy, token, amount)
                 .await
                 .expect("deposit");
         }
         chain
-            .register_as_operator(addrs.delegation_manager)
+            .register_as_operator()
             .await
             .expect("EigenLayer operator");
         let key = SecretKey::random(&mut rng);
@@ -129,6 +130,27 @@ async fn operators_register_and_a_rust_certificate_verifies_on_chain() {
         operators.push((chain, key, stake, socket));
     }
     let reader = &operators[0].0;
+    // Errors come back typed: a second registration reverts with the coordinator's named
+    // error, and a read-only chain refuses to send.
+    let again = reader
+        .register_operator(&operators[0].1, &[0, 1], "x:1")
+        .await
+        .expect_err("already registered");
+    assert!(
+        matches!(
+            &again,
+            ChainError::Reverted {
+                contract: "RegistryCoordinator",
+                ..
+            }
+        ),
+        "{again}"
+    );
+    let read_only = EthChain::connect_http(&url, addrs, None).expect("connects");
+    assert!(matches!(
+        read_only.update_socket("x:1").await,
+        Err(ChainError::NoSigner { .. })
+    ));
     let rbn = u32::try_from(reader.block_number().await.expect("block")).expect("small");
     // checkSignatures needs the reference block in the past.
     let _: serde_json::Value = reader
@@ -299,14 +321,7 @@ async fn operators_register_and_a_rust_certificate_verifies_on_chain() {
     let owner: PrivateKeySigner = anvil.keys()[0].clone().into();
     let owner_chain = EthChain::connect_http(&url, addrs, Some(owner)).expect("connects");
     owner_chain
-        .confirm_batch(
-            addrs.service_manager,
-            batch.batch_root,
-            &[0, 1],
-            &[55, 55],
-            rbn,
-            &nsss,
-        )
+        .confirm_batch(batch.batch_root, &[0, 1], &[55, 55], rbn, &nsss)
         .await
         .expect("confirmBatch");
 }

@@ -56,6 +56,9 @@ pub enum ChainError {
         /// The value.
         value: String,
     },
+    /// The address book lacks a contract this call needs.
+    #[error("no address configured for {0}")]
+    MissingAddress(&'static str),
     /// The operator is not registered.
     #[error("operator {0} is not registered")]
     UnknownOperator(String),

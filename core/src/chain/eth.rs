@@ -1,5 +1,7 @@
 //! [`Chain`] over an alloy provider.
 
+use std::time::Duration;
+
 use alloy::eips::BlockNumberOrTag;
 use alloy::network::EthereumWallet;
 use alloy::primitives::{Address, B256, Bytes};
@@ -52,7 +54,16 @@ pub struct EthChain {
     confirmations: u64,
     /// Key of the account that sends transactions and signs registration digests.
     signer: Option<PrivateKeySigner>,
+    /// How often to poll for receipts; default [`DEFAULT_POLL_INTERVAL`].
+    poll_interval: Duration,
+    /// How long to wait for a transaction's confirmations; default [`DEFAULT_RECEIPT_TIMEOUT`].
+    receipt_timeout: Duration,
 }
+
+/// Default receipt polling interval: 100 ms (devnets mine instantly or every second).
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(100);
+/// Default time to wait for a transaction's confirmations: 120 s.
+pub const DEFAULT_RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Maps a failed call to the contract's named error when the revert data decodes as one.
 pub(super) fn revert<E: SolInterface + std::fmt::Debug>(
@@ -79,7 +90,24 @@ impl EthChain {
             addresses,
             confirmations: 1,
             signer: None,
+            poll_interval: DEFAULT_POLL_INTERVAL,
+            receipt_timeout: DEFAULT_RECEIPT_TIMEOUT,
         }
+    }
+
+    /// Sets how often receipts are polled and how long a transaction may take to confirm.
+    pub fn with_receipt_polling(mut self, interval: Duration, timeout: Duration) -> Self {
+        self.poll_interval = interval;
+        self.receipt_timeout = timeout;
+        self
+    }
+
+    pub(super) fn poll_interval(&self) -> Duration {
+        self.poll_interval
+    }
+
+    pub(super) fn receipt_timeout(&self) -> Duration {
+        self.receipt_timeout
     }
 
     /// Uses `signer` for digests that transactions carry (registration); the provider
@@ -108,15 +136,23 @@ impl EthChain {
                 what: "RPC URL",
                 value: format!("{url}: {e}"),
             })?;
+        // Nonces come from the node for every transaction (simple, not cached): with alloy's
+        // default cached nonces, a send that fails after nonce assignment (e.g. a reverting
+        // gas estimate) leaves a gap, and every later transaction waits forever.
+        let builder = ProviderBuilder::new()
+            .disable_recommended_fillers()
+            .with_gas_estimation()
+            .with_simple_nonce_management()
+            .fetch_chain_id();
         Ok(match signer {
             Some(signer) => {
-                let provider = ProviderBuilder::new()
+                let provider = builder
                     .wallet(EthereumWallet::from(signer.clone()))
                     .connect_http(url)
                     .erased();
                 Self::new(provider, addresses).with_signer(signer)
             }
-            None => Self::new(ProviderBuilder::new().connect_http(url).erased(), addresses),
+            None => Self::new(builder.connect_http(url).erased(), addresses),
         })
     }
 

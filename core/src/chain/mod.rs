@@ -19,7 +19,7 @@ use ark_bn254::{G1Affine, G2Affine};
 use lamina_encoding::BlobParams;
 
 pub use error::ChainError;
-pub use eth::{ContractAddresses, EthChain};
+pub use eth::{ContractAddresses, DEFAULT_POLL_INTERVAL, DEFAULT_RECEIPT_TIMEOUT, EthChain};
 
 use crate::assignment::QuorumOperators;
 use crate::security::SecurityThresholds;

@@ -28,14 +28,7 @@ macro_rules! send {
     ($self:ident, $call:expr, $errors:ty, $contract:literal) => {{
         let pending = $call.send().await.map_err(revert::<$errors>($contract))?;
         let tx = *pending.tx_hash();
-        let receipt = pending
-            .with_required_confirmations($self.confirmations())
-            .get_receipt()
-            .await
-            .map_err(|e| ChainError::Pending {
-                tx: tx.to_string(),
-                reason: e.to_string(),
-            })?;
+        let receipt = $self.wait_for_receipt(tx).await?;
         if !receipt.status() {
             return Err(ChainError::TransactionReverted {
                 tx: tx.to_string(),
@@ -47,15 +40,47 @@ macro_rules! send {
 }
 
 impl EthChain {
-    /// Approves `strategy_manager` for `amount` of `token` and deposits it into `strategy`.
+    /// Polls for the receipt of `tx` until it is buried under the configured number of
+    /// confirmations, or the receipt timeout passes. (Polling rather than alloy's block
+    /// heartbeat: deterministic on instant-mining devnets, and bounded.)
+    pub async fn wait_for_receipt(&self, tx: B256) -> Result<TransactionReceipt, ChainError> {
+        let deadline = tokio::time::Instant::now() + self.receipt_timeout();
+        loop {
+            if let Some(receipt) = self.provider().get_transaction_receipt(tx).await? {
+                let mined = receipt.block_number.unwrap_or_default();
+                let head = self.provider().get_block_number().await?;
+                if head + 1 >= mined + self.confirmations() {
+                    return Ok(receipt);
+                }
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(ChainError::Pending {
+                    tx: tx.to_string(),
+                    reason: format!("not confirmed within {:?}", self.receipt_timeout()),
+                });
+            }
+            tokio::time::sleep(self.poll_interval()).await;
+        }
+    }
+
+    fn address_of(&self, name: &'static str, address: Address) -> Result<Address, ChainError> {
+        if address.is_zero() {
+            Err(ChainError::MissingAddress(name))
+        } else {
+            Ok(address)
+        }
+    }
+
+    /// Approves the StrategyManager for `amount` of `token` and deposits it into `strategy`.
     pub async fn deposit_into_strategy(
         &self,
-        strategy_manager: Address,
         strategy: Address,
         token: Address,
         amount: U256,
     ) -> Result<TransactionReceipt, ChainError> {
         self.signer("deposit")?;
+        let strategy_manager =
+            self.address_of("strategy_manager", self.addresses().strategy_manager)?;
         let erc20 = TestToken::new(token, self.provider());
         send!(
             self,
@@ -73,11 +98,10 @@ impl EthChain {
     }
 
     /// Registers the signer as an EigenLayer operator (which self-delegates its deposits).
-    pub async fn register_as_operator(
-        &self,
-        delegation_manager: Address,
-    ) -> Result<TransactionReceipt, ChainError> {
+    pub async fn register_as_operator(&self) -> Result<TransactionReceipt, ChainError> {
         self.signer("register as operator")?;
+        let delegation_manager =
+            self.address_of("delegation_manager", self.addresses().delegation_manager)?;
         let dm = DelegationManager::new(delegation_manager, self.provider());
         Ok(send!(
             self,
@@ -88,12 +112,10 @@ impl EthChain {
     }
 
     /// Delegates the signer's deposits to `operator` (no delegation approver).
-    pub async fn delegate_to(
-        &self,
-        delegation_manager: Address,
-        operator: Address,
-    ) -> Result<TransactionReceipt, ChainError> {
+    pub async fn delegate_to(&self, operator: Address) -> Result<TransactionReceipt, ChainError> {
         self.signer("delegate")?;
+        let delegation_manager =
+            self.address_of("delegation_manager", self.addresses().delegation_manager)?;
         let dm = DelegationManager::new(delegation_manager, self.provider());
         let no_approval =
             super::bindings::delegation_manager::ISignatureUtils::SignatureWithExpiry {
@@ -196,7 +218,6 @@ impl EthChain {
     /// quorums, per-quorum threshold percentages and reference block).
     pub async fn confirm_batch(
         &self,
-        service_manager: Address,
         batch_root: B256,
         quorums: &[QuorumId],
         threshold_percentages: &[u8],
@@ -204,6 +225,8 @@ impl EthChain {
         signature: &NonSignerStakesAndSignature,
     ) -> Result<TransactionReceipt, ChainError> {
         self.signer("confirm batch")?;
+        let service_manager =
+            self.address_of("service_manager", self.addresses().service_manager)?;
         let sm = LaminaServiceManager::new(service_manager, self.provider());
         let header = super::bindings::service_manager::DATypes::BatchHeader {
             blobHeadersRoot: batch_root,
