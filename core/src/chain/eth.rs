@@ -1,0 +1,402 @@
+//! [`Chain`] over an alloy provider.
+
+use std::time::Duration;
+
+use alloy::eips::BlockNumberOrTag;
+use alloy::network::EthereumWallet;
+use alloy::primitives::{Address, B256, Bytes};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::rpc::types::Filter;
+use alloy::signers::local::PrivateKeySigner;
+use alloy::sol_types::{SolEvent, SolInterface};
+use ark_bn254::G1Affine;
+use lamina_encoding::BlobParams;
+
+use super::bindings::{
+    bls_apk_registry::BLSApkRegistry, cert_verifier::CertVerifier,
+    operator_state_retriever::OperatorStateRetriever, registry_coordinator::RegistryCoordinator,
+    service_manager::LaminaServiceManager, threshold_registry::ThresholdRegistry,
+};
+use super::convert::{g1_from_binding, g2_from_binding};
+use super::{Chain, ChainError, OperatorInfo};
+use crate::assignment::{OperatorStake, QuorumOperators};
+use crate::security::SecurityThresholds;
+use crate::types::{CheckSignaturesIndices, DaCertV3, OperatorId, QuorumId};
+
+/// Addresses of the contracts services talk to (the registries are found through the
+/// coordinator). Deserializes from the deploy script's `contracts/deployments/<chainid>.json`
+/// (snake_case names; unknown entries ignored, missing ones zero).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ContractAddresses {
+    /// `RegistryCoordinator`.
+    pub registry_coordinator: Address,
+    /// `OperatorStateRetriever`.
+    pub operator_state_retriever: Address,
+    /// `ThresholdRegistry`.
+    pub threshold_registry: Address,
+    /// `CertVerifier`.
+    pub cert_verifier: Address,
+    /// `LaminaServiceManager` (batch confirmation).
+    pub service_manager: Address,
+    /// `StrategyManager` (deposits).
+    pub strategy_manager: Address,
+    /// `DelegationManager` (operator registration with EigenLayer, delegation).
+    pub delegation_manager: Address,
+}
+
+/// The real [`Chain`]: JSON-RPC through an alloy provider.
+#[derive(Clone, Debug)]
+pub struct EthChain {
+    provider: DynProvider,
+    addresses: ContractAddresses,
+    /// Blocks to wait after a transaction is mined; default 1 (the inclusion block).
+    confirmations: u64,
+    /// Key of the account that sends transactions and signs registration digests.
+    signer: Option<PrivateKeySigner>,
+    /// How often to poll for receipts; default [`DEFAULT_POLL_INTERVAL`].
+    poll_interval: Duration,
+    /// How long to wait for a transaction's confirmations; default [`DEFAULT_RECEIPT_TIMEOUT`].
+    receipt_timeout: Duration,
+}
+
+/// Default receipt polling interval: 100 ms (devnets mine instantly or every second).
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(100);
+/// Default time to wait for a transaction's confirmations: 120 s.
+pub const DEFAULT_RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Maps a failed call to the contract's named error when the revert data decodes as one.
+pub(super) fn revert<E: SolInterface + std::fmt::Debug>(
+    contract: &'static str,
+) -> impl Fn(alloy::contract::Error) -> ChainError {
+    move |e| match e.as_decoded_interface_error::<E>() {
+        Some(decoded) => ChainError::Reverted {
+            contract,
+            error: format!("{decoded:?}"),
+        },
+        None => ChainError::Contract(e),
+    }
+}
+
+fn quorum_bytes(quorums: &[QuorumId]) -> Bytes {
+    Bytes::copy_from_slice(quorums)
+}
+
+impl EthChain {
+    /// Wraps a provider (with or without a wallet).
+    pub fn new(provider: DynProvider, addresses: ContractAddresses) -> Self {
+        Self {
+            provider,
+            addresses,
+            confirmations: 1,
+            signer: None,
+            poll_interval: DEFAULT_POLL_INTERVAL,
+            receipt_timeout: DEFAULT_RECEIPT_TIMEOUT,
+        }
+    }
+
+    /// Sets how often receipts are polled and how long a transaction may take to confirm.
+    pub fn with_receipt_polling(mut self, interval: Duration, timeout: Duration) -> Self {
+        self.poll_interval = interval;
+        self.receipt_timeout = timeout;
+        self
+    }
+
+    pub(super) fn poll_interval(&self) -> Duration {
+        self.poll_interval
+    }
+
+    pub(super) fn receipt_timeout(&self) -> Duration {
+        self.receipt_timeout
+    }
+
+    /// Uses `signer` for digests that transactions carry (registration); the provider
+    /// must sign transactions with the same key ([`EthChain::connect_http`] ensures it).
+    pub fn with_signer(mut self, signer: PrivateKeySigner) -> Self {
+        self.signer = Some(signer);
+        self
+    }
+
+    pub(super) fn signer(&self, action: &'static str) -> Result<&PrivateKeySigner, ChainError> {
+        self.signer.as_ref().ok_or(ChainError::NoSigner { action })
+    }
+
+    pub(super) fn confirmations(&self) -> u64 {
+        self.confirmations
+    }
+
+    /// Connects to an HTTP JSON-RPC endpoint; with `signer`, transactions are signed by it.
+    pub fn connect_http(
+        url: &str,
+        addresses: ContractAddresses,
+        signer: Option<PrivateKeySigner>,
+    ) -> Result<Self, ChainError> {
+        let url: alloy::transports::http::reqwest::Url =
+            url.parse().map_err(|e| ChainError::OutOfRange {
+                what: "RPC URL",
+                value: format!("{url}: {e}"),
+            })?;
+        // Nonces come from the node for every transaction (simple, not cached): with alloy's
+        // default cached nonces, a send that fails after nonce assignment (e.g. a reverting
+        // gas estimate) leaves a gap, and every later transaction waits forever.
+        let builder = ProviderBuilder::new()
+            .disable_recommended_fillers()
+            .with_gas_estimation()
+            .with_simple_nonce_management()
+            .fetch_chain_id();
+        Ok(match signer {
+            Some(signer) => {
+                let provider = builder
+                    .wallet(EthereumWallet::from(signer.clone()))
+                    .connect_http(url)
+                    .erased();
+                Self::new(provider, addresses).with_signer(signer)
+            }
+            None => Self::new(builder.connect_http(url).erased(), addresses),
+        })
+    }
+
+    /// Sets how many blocks a transaction must be buried under before it counts.
+    pub fn with_confirmations(mut self, confirmations: u64) -> Self {
+        self.confirmations = confirmations.max(1);
+        self
+    }
+
+    /// The provider, for calls this type does not wrap.
+    pub fn provider(&self) -> &DynProvider {
+        &self.provider
+    }
+
+    /// The configured addresses.
+    pub fn addresses(&self) -> &ContractAddresses {
+        &self.addresses
+    }
+
+    fn coordinator(&self) -> RegistryCoordinator::RegistryCoordinatorInstance<&DynProvider> {
+        RegistryCoordinator::new(self.addresses.registry_coordinator, &self.provider)
+    }
+
+    async fn bls_apk_registry(
+        &self,
+    ) -> Result<BLSApkRegistry::BLSApkRegistryInstance<&DynProvider>, ChainError> {
+        let address = self
+            .coordinator()
+            .blsApkRegistry()
+            .call()
+            .await
+            .map_err(revert::<RegistryCoordinator::RegistryCoordinatorErrors>(
+                "RegistryCoordinator",
+            ))?;
+        Ok(BLSApkRegistry::new(address, &self.provider))
+    }
+
+    /// Latest `OperatorSocketUpdate` of `operator` at or before `block`.
+    async fn socket(&self, operator: OperatorId, block: u32) -> Result<Option<String>, ChainError> {
+        let filter = Filter::new()
+            .address(self.addresses.registry_coordinator)
+            .event_signature(RegistryCoordinator::OperatorSocketUpdate::SIGNATURE_HASH)
+            .topic1(B256::from(operator.0))
+            .from_block(0)
+            .to_block(BlockNumberOrTag::Number(u64::from(block)));
+        let logs = self.provider.get_logs(&filter).await?;
+        Ok(logs
+            .iter()
+            .rev()
+            .find_map(|log| {
+                RegistryCoordinator::OperatorSocketUpdate::decode_log_data(log.data()).ok()
+            })
+            .map(|event| event.socket))
+    }
+}
+
+impl Chain for EthChain {
+    async fn block_number(&self) -> Result<u64, ChainError> {
+        Ok(self.provider.get_block_number().await?)
+    }
+
+    async fn operator_state(
+        &self,
+        quorums: &[QuorumId],
+        reference_block: u32,
+    ) -> Result<Vec<QuorumOperators>, ChainError> {
+        let retriever =
+            OperatorStateRetriever::new(self.addresses.operator_state_retriever, &self.provider);
+        let per_quorum = retriever
+            .getOperatorState_0(
+                self.addresses.registry_coordinator,
+                quorum_bytes(quorums),
+                reference_block,
+            )
+            .call()
+            .await
+            .map_err(ChainError::Contract)?;
+        quorums
+            .iter()
+            .zip(per_quorum)
+            .map(|(&quorum, operators)| {
+                let stakes = operators.into_iter().map(|op| OperatorStake {
+                    operator_id: OperatorId(op.operatorId.0),
+                    stake: op.stake.saturating_to::<u128>(),
+                });
+                Ok(QuorumOperators::new(quorum, stakes)?)
+            })
+            .collect()
+    }
+
+    async fn operator_info(
+        &self,
+        operator: OperatorId,
+        reference_block: u32,
+    ) -> Result<OperatorInfo, ChainError> {
+        let address = self
+            .coordinator()
+            .getOperatorFromId(B256::from(operator.0))
+            .call()
+            .await
+            .map_err(revert::<RegistryCoordinator::RegistryCoordinatorErrors>(
+                "RegistryCoordinator",
+            ))?;
+        if address.is_zero() {
+            return Err(ChainError::UnknownOperator(operator.to_string()));
+        }
+        let registry = self.bls_apk_registry().await?;
+        let errors = revert::<BLSApkRegistry::BLSApkRegistryErrors>("BLSApkRegistry");
+        let g1 = registry
+            .getRegisteredPubkey(address)
+            .call()
+            .await
+            .map_err(&errors)?;
+        let g2 = registry
+            .getOperatorPubkeyG2(address)
+            .call()
+            .await
+            .map_err(&errors)?;
+        Ok(OperatorInfo {
+            operator_id: operator,
+            address,
+            pubkey_g1: g1_from_binding!(g1._0, "pubkeyG1")?,
+            pubkey_g2: g2_from_binding!(g2, "pubkeyG2")?,
+            socket: self.socket(operator, reference_block).await?,
+        })
+    }
+
+    async fn check_signatures_indices(
+        &self,
+        reference_block: u32,
+        quorums: &[QuorumId],
+        non_signers: &[OperatorId],
+    ) -> Result<CheckSignaturesIndices, ChainError> {
+        let retriever =
+            OperatorStateRetriever::new(self.addresses.operator_state_retriever, &self.provider);
+        let ids: Vec<B256> = non_signers.iter().map(|id| B256::from(id.0)).collect();
+        let i = retriever
+            .getCheckSignaturesIndices(
+                self.addresses.registry_coordinator,
+                reference_block,
+                quorum_bytes(quorums),
+                ids,
+            )
+            .call()
+            .await
+            .map_err(ChainError::Contract)?;
+        Ok(CheckSignaturesIndices {
+            non_signer_quorum_bitmap_indices: i.nonSignerQuorumBitmapIndices,
+            quorum_apk_indices: i.quorumApkIndices,
+            total_stake_indices: i.totalStakeIndices,
+            non_signer_stake_indices: i.nonSignerStakeIndices,
+        })
+    }
+
+    async fn blob_params(&self, version: u16) -> Result<BlobParams, ChainError> {
+        let p = ThresholdRegistry::new(self.addresses.threshold_registry, &self.provider)
+            .getBlobParams(version)
+            .call()
+            .await
+            .map_err(revert::<ThresholdRegistry::ThresholdRegistryErrors>(
+                "ThresholdRegistry",
+            ))?;
+        Ok(BlobParams {
+            num_chunks: p.numChunks,
+            coding_rate: u32::from(p.codingRate),
+            max_num_operators: p.maxNumOperators,
+        })
+    }
+
+    async fn next_blob_version(&self) -> Result<u16, ChainError> {
+        ThresholdRegistry::new(self.addresses.threshold_registry, &self.provider)
+            .nextBlobVersion()
+            .call()
+            .await
+            .map_err(revert::<ThresholdRegistry::ThresholdRegistryErrors>(
+                "ThresholdRegistry",
+            ))
+    }
+
+    async fn security_thresholds(&self) -> Result<SecurityThresholds, ChainError> {
+        let t = ThresholdRegistry::new(self.addresses.threshold_registry, &self.provider)
+            .securityThresholds()
+            .call()
+            .await
+            .map_err(revert::<ThresholdRegistry::ThresholdRegistryErrors>(
+                "ThresholdRegistry",
+            ))?;
+        Ok(SecurityThresholds {
+            confirmation_threshold: t.confirmationThreshold,
+            adversary_threshold: t.adversaryThreshold,
+        })
+    }
+
+    async fn quorum_numbers_required(&self) -> Result<Vec<QuorumId>, ChainError> {
+        let q = ThresholdRegistry::new(self.addresses.threshold_registry, &self.provider)
+            .quorumNumbersRequired()
+            .call()
+            .await
+            .map_err(revert::<ThresholdRegistry::ThresholdRegistryErrors>(
+                "ThresholdRegistry",
+            ))?;
+        Ok(q.to_vec())
+    }
+
+    async fn pubkey_registration_point(&self, operator: Address) -> Result<G1Affine, ChainError> {
+        let p = self
+            .coordinator()
+            .pubkeyRegistrationMessageHash(operator)
+            .call()
+            .await
+            .map_err(revert::<RegistryCoordinator::RegistryCoordinatorErrors>(
+                "RegistryCoordinator",
+            ))?;
+        Ok(g1_from_binding!(p, "pubkeyRegistrationMessageHash")?)
+    }
+
+    async fn check_da_cert_reverts(&self, cert: &DaCertV3) -> Result<(), ChainError> {
+        let raw: crate::abi::DACertV3 = cert.into();
+        CertVerifier::new(self.addresses.cert_verifier, &self.provider)
+            .checkDACertReverts(super::convert::rebind(&raw)?)
+            .call()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                // The certificate checks revert in the verifier; the signature checks in the
+                // service manager it calls.
+                if let Some(d) = e.as_decoded_interface_error::<CertVerifier::CertVerifierErrors>()
+                {
+                    return ChainError::Reverted {
+                        contract: "CertVerifier",
+                        error: format!("{d:?}"),
+                    };
+                }
+                revert::<LaminaServiceManager::LaminaServiceManagerErrors>("LaminaServiceManager")(
+                    e,
+                )
+            })
+    }
+
+    async fn check_da_cert(&self, cert: &DaCertV3) -> Result<u8, ChainError> {
+        CertVerifier::new(self.addresses.cert_verifier, &self.provider)
+            .checkDACert(Bytes::from(cert.abi_encode()))
+            .call()
+            .await
+            .map_err(revert::<CertVerifier::CertVerifierErrors>("CertVerifier"))
+    }
+}
