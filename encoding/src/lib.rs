@@ -9,10 +9,13 @@
 //! This crate is pure computation: no tokio, no network, no chain. Heavy work
 //! runs on rayon behind the `parallel` feature (on by default).
 
+pub mod fft;
+pub mod fk20;
 mod kzg;
 mod params;
+pub mod rs;
 mod srs;
 
 pub use kzg::BlobCommitments;
-pub use params::BlobParams;
+pub use params::{BlobParams, EncodingParams, MAX_EVALUATIONS, ParamsError};
 pub use srs::Srs;
