@@ -9,13 +9,27 @@
 //! This crate is pure computation: no tokio, no network, no chain. Heavy work
 //! runs on rayon behind the `parallel` feature (on by default).
 
+mod codec;
+mod error;
 pub mod fft;
 pub mod fk20;
 mod kzg;
 mod params;
+mod point;
 pub mod rs;
 mod srs;
 
+#[cfg(test)]
+mod test_support;
+
+pub use codec::{
+    BYTES_PER_SYMBOL, Blob, CodecError, PAYLOAD_BYTES_PER_SYMBOL, PAYLOAD_ENCODING_VERSION_0,
+};
+pub use error::{Error, Result};
 pub use kzg::BlobCommitments;
 pub use params::{BlobParams, EncodingParams, MAX_EVALUATIONS, ParamsError};
+pub use point::{
+    FR_BYTES, G1_COMPRESSED_BYTES, G2_COMPRESSED_BYTES, PointError, fr_from_bytes, fr_to_bytes,
+    g1_from_bytes, g1_to_bytes, g2_from_bytes, g2_to_bytes,
+};
 pub use srs::Srs;

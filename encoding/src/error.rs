@@ -1,0 +1,22 @@
+//! The crate-level error: every module's error enum, wrapped transparently.
+//!
+//! Callers that branch on a specific failure match the module error
+//! ([`PointError`], [`CodecError`], ...); callers that only propagate use
+//! [`Error`] and `?`.
+
+use crate::codec::CodecError;
+use crate::point::PointError;
+
+/// Any error of `lamina-encoding`.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A point or scalar is not valid in EigenDA's byte format.
+    #[error(transparent)]
+    Point(#[from] PointError),
+    /// A payload or blob is malformed.
+    #[error(transparent)]
+    Codec(#[from] CodecError),
+}
+
+/// `Result` with the crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
