@@ -10,14 +10,18 @@
 //! runs on rayon behind the `parallel` feature (on by default).
 
 mod codec;
+pub mod decode;
+mod encoder;
 mod error;
 pub mod fft;
 pub mod fk20;
+mod frame;
 mod kzg;
 mod params;
 mod point;
 pub mod rs;
 mod srs;
+pub mod verify;
 
 #[cfg(test)]
 mod test_support;
@@ -25,7 +29,10 @@ mod test_support;
 pub use codec::{
     BYTES_PER_SYMBOL, Blob, CodecError, PAYLOAD_BYTES_PER_SYMBOL, PAYLOAD_ENCODING_VERSION_0,
 };
+pub use decode::{DecodeError, decode, decode_checked};
+pub use encoder::{Bn254Fk20Table, EncodeError, Encoder};
 pub use error::{Error, Result};
+pub use frame::{Frame, FrameError};
 pub use kzg::BlobCommitments;
 pub use params::{BlobParams, EncodingParams, MAX_EVALUATIONS, ParamsError};
 pub use point::{
@@ -33,3 +40,4 @@ pub use point::{
     g1_from_bytes, g1_to_bytes, g2_from_bytes, g2_to_bytes,
 };
 pub use srs::Srs;
+pub use verify::{BlobFrames, FrameId, VerifyError, verify_frame, verify_frames};
