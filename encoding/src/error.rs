@@ -5,7 +5,9 @@
 //! [`Error`] and `?`.
 
 use crate::codec::CodecError;
+use crate::kzg::KzgError;
 use crate::point::PointError;
+use crate::srs::SrsError;
 
 /// Any error of `lamina-encoding`.
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +18,12 @@ pub enum Error {
     /// A payload or blob is malformed.
     #[error(transparent)]
     Codec(#[from] CodecError),
+    /// An SRS could not be loaded or generated.
+    #[error(transparent)]
+    Srs(#[from] SrsError),
+    /// A commitment could not be computed or does not verify.
+    #[error(transparent)]
+    Kzg(#[from] KzgError),
 }
 
 /// `Result` with the crate's [`Error`].

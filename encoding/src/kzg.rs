@@ -1,7 +1,24 @@
 //! KZG commitments of a blob: the G1 commitment, the G2 length commitment and
-//! the G2 length proof.
+//! the G2 length proof, computed and verified as EigenDA v2 does
+//! (`encoding/v2/kzg/committer`).
+//!
+//! A blob of `L` symbols (a power of two) is the polynomial
+//! `p(x) = Σ c_i x^i`. With `D` the SRS order:
+//! - commitment `C = [p(tau)]G1`,
+//! - length commitment `LC = [p(tau)]G2`,
+//! - length proof `LP = [tau^(D-L) · p(tau)]G2`, the commitment to
+//!   `x^(D-L)·p(x)`, which only exists in the setup when `deg p < L`.
+//!
+//! Verification checks `e([tau^(D-L)]G1, LC) = e(G1, LP)` (the length) and
+//! `e(C, G2) = e(G1, LC)` (both commitments bind the same polynomial); the
+//! first alone proves nothing about `C`.
 
-use ark_bn254::{G1Affine, G2Affine};
+use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM, pairing::Pairing};
+use ark_ff::Zero;
+
+use crate::codec::Blob;
+use crate::srs::Srs;
 
 /// The commitments that bind a blob, as in EigenDA v2's `BlobCommitments`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,3 +32,205 @@ pub struct BlobCommitments {
     /// Blob length in symbols (a power of two).
     pub length: u32,
 }
+
+/// Why a commitment could not be computed or does not verify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum KzgError {
+    /// The SRS has fewer G1 points than the blob has symbols.
+    #[error("blob has {blob_symbols} symbols, SRS has {srs_points} G1 points")]
+    TooFewG1Points {
+        /// Symbols in the blob.
+        blob_symbols: usize,
+        /// G1 points in the SRS.
+        srs_points: usize,
+    },
+    /// The SRS has fewer leading G2 points than the blob has symbols.
+    #[error("blob has {blob_symbols} symbols, SRS has {srs_points} G2 points (length commitment)")]
+    TooFewG2Points {
+        /// Symbols in the blob.
+        blob_symbols: usize,
+        /// Leading G2 points in the SRS.
+        srs_points: usize,
+    },
+    /// The SRS has fewer trailing G2 points than the blob has symbols.
+    #[error(
+        "blob has {blob_symbols} symbols, SRS has {srs_points} trailing G2 points (length proof)"
+    )]
+    TooFewTrailingG2Points {
+        /// Symbols in the blob.
+        blob_symbols: usize,
+        /// Trailing G2 points in the SRS.
+        srs_points: usize,
+    },
+    /// A blob longer than the u32 length field of the commitments.
+    #[error("blob has {blob_symbols} symbols, more than a u32 length can say")]
+    BlobTooLong {
+        /// Symbols in the blob.
+        blob_symbols: usize,
+    },
+    /// The claimed length is zero or not a power of two.
+    #[error("claimed length {length} is not a power of two")]
+    LengthNotPowerOfTwo {
+        /// The claimed length.
+        length: u32,
+    },
+    /// The SRS lacks `[tau^(D - length)]G1`, so the length proof cannot be checked.
+    #[error(
+        "SRS lacks [tau^(D - {length})]G1 (it has reverse powers for lengths up to 2^{available}, exclusive)"
+    )]
+    MissingReversePower {
+        /// The claimed length.
+        length: u32,
+        /// Number of reverse powers of two in the SRS.
+        available: usize,
+    },
+    /// `e([tau^(D-L)]G1, LC) != e(G1, LP)`.
+    #[error("length proof does not prove length {length}")]
+    InvalidLengthProof {
+        /// The claimed length.
+        length: u32,
+    },
+    /// `e(C, G2) != e(G1, LC)`.
+    #[error("G1 commitment and G2 length commitment bind different polynomials")]
+    CommitmentMismatch,
+}
+
+/// `[p(tau)]G1`: the MSM of the blob's symbols with `[tau^i]G1`.
+///
+/// # Errors
+/// [`KzgError::TooFewG1Points`] when the SRS is shorter than the blob.
+pub fn commit(srs: &Srs, blob: &Blob) -> Result<G1Affine, KzgError> {
+    let coeffs = blob.coeffs();
+    let bases = srs.g1();
+    if coeffs.len() > bases.len() {
+        return Err(KzgError::TooFewG1Points {
+            blob_symbols: coeffs.len(),
+            srs_points: bases.len(),
+        });
+    }
+    let coeffs = trim_zeros(coeffs);
+    Ok(G1Projective::msm_unchecked(&bases[..coeffs.len()], coeffs).into_affine())
+}
+
+/// `[p(tau)]G2`: the MSM of the blob's symbols with `[tau^i]G2`.
+///
+/// # Errors
+/// [`KzgError::TooFewG2Points`] when the SRS has fewer G2 points than the blob symbols.
+pub fn commit_length(srs: &Srs, blob: &Blob) -> Result<G2Affine, KzgError> {
+    let coeffs = blob.coeffs();
+    let bases = srs.g2();
+    if coeffs.len() > bases.len() {
+        return Err(KzgError::TooFewG2Points {
+            blob_symbols: coeffs.len(),
+            srs_points: bases.len(),
+        });
+    }
+    let coeffs = trim_zeros(coeffs);
+    Ok(G2Projective::msm_unchecked(&bases[..coeffs.len()], coeffs).into_affine())
+}
+
+/// `[tau^(D-L) · p(tau)]G2`, `L` the blob length: the MSM of the blob's
+/// symbols with the trailing points `[tau^(D-L+i)]G2`.
+///
+/// # Errors
+/// [`KzgError::TooFewTrailingG2Points`] when the SRS has fewer trailing G2
+/// points than the blob has symbols.
+pub fn length_proof(srs: &Srs, blob: &Blob) -> Result<G2Affine, KzgError> {
+    let coeffs = blob.coeffs();
+    let trailing = srs.g2_trailing();
+    // invariant (Blob): coeffs.len() is a power of two, so it is the length L
+    let len = coeffs.len();
+    if len > trailing.len() {
+        return Err(KzgError::TooFewTrailingG2Points {
+            blob_symbols: len,
+            srs_points: trailing.len(),
+        });
+    }
+    // trailing[j] = [tau^(D - t + j)], so [tau^(D - L + i)] = trailing[t - L + i]
+    let shifted = &trailing[trailing.len() - len..];
+    let coeffs = trim_zeros(coeffs);
+    Ok(G2Projective::msm_unchecked(&shifted[..coeffs.len()], coeffs).into_affine())
+}
+
+/// All three commitments of a blob and its length, as a disperser publishes them.
+///
+/// # Errors
+/// The first of [`commit`], [`commit_length`], [`length_proof`] to fail.
+pub fn commit_blob(srs: &Srs, blob: &Blob) -> Result<BlobCommitments, KzgError> {
+    let length = u32::try_from(blob.len_symbols()).map_err(|_| KzgError::BlobTooLong {
+        blob_symbols: blob.len_symbols(),
+    })?;
+    Ok(BlobCommitments {
+        commitment: commit(srs, blob)?,
+        length_commitment: commit_length(srs, blob)?,
+        length_proof: length_proof(srs, blob)?,
+        length,
+    })
+}
+
+/// Verifies the length proof and that the G1 and G2 commitments bind the same
+/// polynomial: together, that `commitment` commits to a polynomial of degree
+/// `< length`.
+///
+/// # Errors
+/// [`KzgError::InvalidLengthProof`] or [`KzgError::CommitmentMismatch`] when
+/// a check fails; [`KzgError::LengthNotPowerOfTwo`] or
+/// [`KzgError::MissingReversePower`] when it cannot be made.
+pub fn verify_length_proof(srs: &Srs, commitments: &BlobCommitments) -> Result<(), KzgError> {
+    let length = commitments.length;
+    if !length.is_power_of_two() {
+        return Err(KzgError::LengthNotPowerOfTwo { length });
+    }
+    let reverse = srs.g1_reverse_power_of_2();
+    let challenge =
+        reverse
+            .get(length.trailing_zeros() as usize)
+            .ok_or(KzgError::MissingReversePower {
+                length,
+                available: reverse.len(),
+            })?;
+    // e([tau^(D-L)]G1, LC) · e(-G1, LP) = 1
+    let holds = pairings_cancel(
+        [*challenge, -G1Affine::generator()],
+        [commitments.length_commitment, commitments.length_proof],
+    );
+    if !holds {
+        return Err(KzgError::InvalidLengthProof { length });
+    }
+    verify_commitment_equivalence(commitments)
+}
+
+/// Checks `e(C, G2) = e(G1, LC)`: the G1 commitment and the G2 length
+/// commitment bind the same polynomial. Needs no SRS.
+///
+/// # Errors
+/// [`KzgError::CommitmentMismatch`] when they differ.
+pub fn verify_commitment_equivalence(commitments: &BlobCommitments) -> Result<(), KzgError> {
+    let holds = pairings_cancel(
+        [commitments.commitment, -G1Affine::generator()],
+        [G2Affine::generator(), commitments.length_commitment],
+    );
+    if holds {
+        Ok(())
+    } else {
+        Err(KzgError::CommitmentMismatch)
+    }
+}
+
+/// Whether `e(a_0, b_0) · e(a_1, b_1) = 1`, with one shared final exponentiation.
+fn pairings_cancel(a: [G1Affine; 2], b: [G2Affine; 2]) -> bool {
+    Bn254::multi_pairing(a, b).is_zero()
+}
+
+/// The coefficients without their zero tail: zero scalars add nothing to an
+/// MSM, and encoded payloads are zero-padded up to a power of two.
+fn trim_zeros(coeffs: &[Fr]) -> &[Fr] {
+    let len = coeffs
+        .iter()
+        .rposition(|c| !c.is_zero())
+        .map_or(0, |i| i + 1);
+    &coeffs[..len]
+}
+
+#[cfg(test)]
+mod tests;

@@ -33,11 +33,17 @@ pub use decode::{DecodeError, decode, decode_checked};
 pub use encoder::{Bn254Fk20Table, EncodeError, Encoder};
 pub use error::{Error, Result};
 pub use frame::{Frame, FrameError};
-pub use kzg::BlobCommitments;
+pub use kzg::{
+    BlobCommitments, KzgError, commit, commit_blob, commit_length, length_proof,
+    verify_commitment_equivalence, verify_length_proof,
+};
 pub use params::{BlobParams, EncodingParams, MAX_EVALUATIONS, ParamsError};
 pub use point::{
     FR_BYTES, G1_COMPRESSED_BYTES, G2_COMPRESSED_BYTES, PointError, fr_from_bytes, fr_to_bytes,
     g1_from_bytes, g1_to_bytes, g2_from_bytes, g2_to_bytes,
 };
-pub use srs::Srs;
+pub use srs::{
+    DEVELOPMENT_SEED, EIGENDA_SRS_ORDER, MAX_BLOB_SYMBOLS, MAX_DEVELOPMENT_POINTS, SRS_CACHE_ENV,
+    Srs, SrsError,
+};
 pub use verify::{BlobFrames, FrameId, VerifyError, verify_frame, verify_frames};

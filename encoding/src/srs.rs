@@ -1,61 +1,225 @@
-//! Structured reference string (powers of a secret tau in G1 and G2).
+//! Structured reference string: powers of a secret `tau` in G1 and G2.
+//!
+//! Two sources:
+//! - [`Srs::load`] reads EigenDA's SRS files (cut from the 2^28-point
+//!   Perpetual Powers of Tau setup, so the SRS order `D` is 2^28);
+//! - [`Srs::development_cached`] generates an INSECURE SRS from a public seed
+//!   and caches it on disk in the same file format.
+//!
+//! # Files (EigenDA's format, see `point` for the point encoding)
+//!
+//! | file | content |
+//! |------|---------|
+//! | `g1.point` | `[tau^i]G1`, `i = 0..` |
+//! | `g2.point` | `[tau^i]G2`, `i = 0..` |
+//! | `g2.trailing.point` | the last `t` points `[tau^(D-t+i)]G2` (length proofs) |
+//! | `g2.point.powerOf2` | `[tau^(2^i)]G2` (frame verification) |
+//! | `g1.point.reversePowerOf2` | Lamina's addition: `[tau^(D-2^i)]G1` (length-proof verification) |
+//!
+//! When `g2.point` holds the whole setup (`D` points, as in small test
+//! setups), the trailing points are read from it; when `g1.point` does, so
+//! are the reverse powers.
 
-use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ec::{PrimeGroup, scalar_mul::ScalarMul};
-use ark_ff::{Field, UniformRand};
-use rand::SeedableRng;
-use rand_chacha::ChaCha20Rng;
+mod development;
+mod files;
+
+use std::path::{Path, PathBuf};
+
+use ark_bn254::{G1Affine, G2Affine};
+
+use crate::point::PointError;
+use files::{
+    G1, G1_FILE, G1_REVERSE_POWER_OF_2_FILE, G2, G2_FILE, G2_POWER_OF_2_FILE, G2_TRAILING_FILE,
+    INSECURE_MARKER_FILE, count_points, read_points, read_points_at,
+};
+
+pub use development::{DEVELOPMENT_SEED, MAX_DEVELOPMENT_POINTS, SRS_CACHE_ENV};
+
+/// Order `D` of EigenDA's setup: 2^28 powers of tau (`[tau^0] .. [tau^(2^28-1)]`).
+pub const EIGENDA_SRS_ORDER: u64 = 1 << 28;
+
+/// Largest blob, in symbols, that EigenDA v2 accepts (16 MiB); the number of
+/// leading and trailing G2 points a committer needs.
+pub const MAX_BLOB_SYMBOLS: usize = 1 << 19;
+
+/// Why an SRS could not be loaded or generated.
+#[derive(Debug, thiserror::Error)]
+pub enum SrsError {
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file's size is not a whole number of points.
+    #[error("{} has {bytes} bytes, not a whole number of {point_bytes}-byte points", path.display())]
+    PartialPoint {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        bytes: u64,
+        /// Size of one point.
+        point_bytes: usize,
+    },
+    /// The file holds fewer points than needed.
+    #[error("{} holds {available} points, but {needed} are needed", path.display())]
+    FileTooShort {
+        /// The file.
+        path: PathBuf,
+        /// Points needed (an exclusive end index).
+        needed: u64,
+        /// Points in the file.
+        available: u64,
+    },
+    /// A point in the file is not a valid compressed point of the subgroup.
+    #[error("{} point {index} is invalid: {source}", path.display())]
+    BadPoint {
+        /// The file.
+        path: PathBuf,
+        /// Index of the point in the file.
+        index: u64,
+        /// What is wrong with it.
+        #[source]
+        source: PointError,
+    },
+    /// More points were requested than this platform can address.
+    #[error("{}: {points} points do not fit in memory on this platform", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Points requested.
+        points: u64,
+    },
+    /// The requested number of points is zero or exceeds the SRS order.
+    #[error("cannot load {requested} points from an SRS of order {order}")]
+    BadPointCount {
+        /// Points requested.
+        requested: u64,
+        /// The SRS order `D`.
+        order: u64,
+    },
+    /// A development SRS larger than supported was requested.
+    #[error("development SRS of {requested} points requested, at most {max} supported")]
+    DevelopmentTooLarge {
+        /// Points requested.
+        requested: usize,
+        /// The maximum.
+        max: usize,
+    },
+    /// Neither `LAMINA_SRS_CACHE` nor `HOME` is set.
+    #[error("no SRS cache directory: set LAMINA_SRS_CACHE (or HOME)")]
+    NoCacheDir,
+}
 
 /// Powers of a secret `tau` in G1 and G2.
 ///
 /// `g1[i] = [tau^i]G1`. `g2` holds leading powers `[tau^i]G2` (possibly fewer
 /// than `g1`, possibly none), `g2_power_of_2[i] = [tau^(2^i)]G2` (what frame
-/// verification needs), and `g2_trailing` the last powers
-/// `[tau^(order - t + i)]G2` of the full setup (what length proofs need).
-#[derive(Clone, Debug)]
+/// verification needs), `g2_trailing` the last powers
+/// `[tau^(order - t + i)]G2` of the full setup (what length proofs need) and
+/// `g1_reverse_power_of_2[i] = [tau^(order - 2^i)]G1` (what length-proof
+/// verification needs).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Srs {
     g1: Vec<G1Affine>,
     g2: Vec<G2Affine>,
     g2_power_of_2: Vec<G2Affine>,
     g2_trailing: Vec<G2Affine>,
+    g1_reverse_power_of_2: Vec<G1Affine>,
     order: u64,
     insecure: bool,
 }
 
 impl Srs {
-    /// Generates an INSECURE development SRS whose secret is derived from `seed`.
+    /// Loads the first `num_g1_points` points of an EigenDA SRS directory,
+    /// for the EigenDA setup order `D = 2^28`.
     ///
-    /// Anyone who knows the seed can forge proofs. `g1` and `g2` get `num_points`
-    /// powers each, and the SRS order is `num_points`, so `g2` doubles as the
-    /// trailing points that length proofs need.
-    pub fn insecure_development(seed: u64, num_points: usize) -> Self {
-        let mut rng = ChaCha20Rng::seed_from_u64(seed);
-        let tau = Fr::rand(&mut rng);
-        let mut powers = Vec::with_capacity(num_points);
-        // invariant: cur = tau^i
-        let mut cur = Fr::ONE;
-        for _ in 0..num_points {
-            powers.push(cur);
-            cur *= tau;
+    /// Same as [`Srs::load_with_order`] with [`EIGENDA_SRS_ORDER`].
+    ///
+    /// # Errors
+    /// See [`Srs::load_with_order`].
+    pub fn load(dir: impl AsRef<Path>, num_g1_points: u64) -> Result<Self, SrsError> {
+        Self::load_with_order(dir, num_g1_points, EIGENDA_SRS_ORDER)
+    }
+
+    /// Loads an SRS directory cut from a setup of order `order`, checking
+    /// every point (on the curve, in the subgroup), decompressing in parallel.
+    ///
+    /// Reads `num_g1_points` points of `g1.point` (required) and up to as many
+    /// of `g2.point` and of the end of `g2.trailing.point`; reads
+    /// `g2.point.powerOf2` and `g1.point.reversePowerOf2` whole. Missing
+    /// optional files leave the matching accessor empty: commitments still
+    /// work, the G2 values that need them do not.
+    ///
+    /// # Errors
+    /// [`SrsError`] naming the file and, for a bad point, its index.
+    pub fn load_with_order(
+        dir: impl AsRef<Path>,
+        num_g1_points: u64,
+        order: u64,
+    ) -> Result<Self, SrsError> {
+        let dir = dir.as_ref();
+        if num_g1_points == 0 || num_g1_points > order {
+            return Err(SrsError::BadPointCount {
+                requested: num_g1_points,
+                order,
+            });
         }
-        let g1 = G1Projective::generator().batch_mul(&powers);
-        let g2 = G2Projective::generator().batch_mul(&powers);
-        let mut pow2 = Vec::new();
-        let mut t = tau;
-        // invariant: t = tau^(2^i)
-        for _ in 0..32 {
-            pow2.push(t);
-            t.square_in_place();
+        let insecure = dir.join(INSECURE_MARKER_FILE).is_file();
+        if insecure {
+            tracing::warn!(
+                dir = %dir.display(),
+                "INSECURE development SRS: its secret is public, never use it outside development"
+            );
         }
-        let g2_power_of_2 = G2Projective::generator().batch_mul(&pow2);
-        Self {
+
+        let g1_path = dir.join(G1_FILE);
+        let g1 = read_points::<G1>(&g1_path, 0, num_g1_points)?;
+        let g1_in_file = count_points::<G1>(&g1_path)?;
+
+        let g2_path = dir.join(G2_FILE);
+        let g2_in_file = optional_count::<G2>(&g2_path)?;
+        let g2 = read_points::<G2>(&g2_path, 0, num_g1_points.min(g2_in_file))?;
+
+        let trailing_path = dir.join(G2_TRAILING_FILE);
+        let trailing_in_file = optional_count::<G2>(&trailing_path)?;
+        let g2_trailing = if trailing_in_file > 0 {
+            let t = num_g1_points.min(trailing_in_file);
+            read_points::<G2>(&trailing_path, trailing_in_file - t, trailing_in_file)?
+        } else if g2_in_file >= order {
+            // g2.point holds the whole setup: its tail is the trailing points.
+            let t = num_g1_points.min(order);
+            read_points::<G2>(&g2_path, order - t, order)?
+        } else {
+            Vec::new()
+        };
+
+        let pow2_path = dir.join(G2_POWER_OF_2_FILE);
+        let pow2_in_file = optional_count::<G2>(&pow2_path)?;
+        let g2_power_of_2 = read_points::<G2>(&pow2_path, 0, pow2_in_file)?;
+
+        let reverse_path = dir.join(G1_REVERSE_POWER_OF_2_FILE);
+        let reverse_in_file = optional_count::<G1>(&reverse_path)?;
+        let g1_reverse_power_of_2 = if reverse_in_file > 0 {
+            read_points::<G1>(&reverse_path, 0, reverse_in_file)?
+        } else if g1_in_file >= order {
+            read_points_at::<G1>(&g1_path, &reverse_power_indices(order))?
+        } else {
+            Vec::new()
+        };
+
+        Ok(Self {
             g1,
-            g2_trailing: g2.clone(),
             g2,
             g2_power_of_2,
-            order: num_points as u64,
-            insecure: true,
-        }
+            g2_trailing,
+            g1_reverse_power_of_2,
+            order,
+            insecure,
+        })
     }
 
     /// `[tau^i]G1` for `i = 0..len`.
@@ -78,6 +242,11 @@ impl Srs {
         &self.g2_trailing
     }
 
+    /// `[tau^(order - 2^i)]G1`, for `i = 0..len` (may be empty).
+    pub fn g1_reverse_power_of_2(&self) -> &[G1Affine] {
+        &self.g1_reverse_power_of_2
+    }
+
     /// The order `D` of the full setup the points were cut from.
     pub fn order(&self) -> u64 {
         self.order
@@ -88,3 +257,24 @@ impl Srs {
         self.insecure
     }
 }
+
+/// `D - 2^i` for every `2^i < D`: the G1 powers that verify length proofs.
+fn reverse_power_indices(order: u64) -> Vec<u64> {
+    (0..64)
+        .map(|i| 1u64 << i)
+        .take_while(|&p| p < order)
+        .map(|p| order - p)
+        .collect()
+}
+
+/// Points in an optional file: 0 when it does not exist.
+fn optional_count<P: files::CompressedPoint>(path: &Path) -> Result<u64, SrsError> {
+    if path.exists() {
+        count_points::<P>(path)
+    } else {
+        Ok(0)
+    }
+}
+
+#[cfg(test)]
+mod tests;

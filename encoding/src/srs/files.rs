@@ -1,0 +1,193 @@
+//! EigenDA's SRS point files: raw concatenations of compressed points, no
+//! header (32 bytes per G1 point, 64 per G2 point).
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use ark_bn254::{G1Affine, G2Affine};
+#[cfg(feature = "parallel")]
+use rayon::prelude::*;
+
+use super::SrsError;
+use crate::point::{
+    G1_COMPRESSED_BYTES, G2_COMPRESSED_BYTES, PointError, g1_from_bytes, g1_to_bytes,
+    g2_from_bytes, g2_to_bytes,
+};
+
+/// `[tau^i]G1`, from `i = 0`.
+pub(crate) const G1_FILE: &str = "g1.point";
+/// `[tau^i]G2`, from `i = 0`.
+pub(crate) const G2_FILE: &str = "g2.point";
+/// The last points `[tau^(D - t + i)]G2` of the order-`D` setup.
+pub(crate) const G2_TRAILING_FILE: &str = "g2.trailing.point";
+/// `[tau^(2^i)]G2`, from `i = 0`.
+pub(crate) const G2_POWER_OF_2_FILE: &str = "g2.point.powerOf2";
+/// Lamina's addition: `[tau^(D - 2^i)]G1`, from `i = 0` (EigenDA compiles
+/// these into its binaries as `G1ReversePowerOf2SRS`).
+pub(crate) const G1_REVERSE_POWER_OF_2_FILE: &str = "g1.point.reversePowerOf2";
+/// Present (with the seed inside) in directories holding a development SRS.
+pub(crate) const INSECURE_MARKER_FILE: &str = "INSECURE-DEVELOPMENT-SRS";
+
+/// A fixed-size compressed point encoding (one per group).
+pub(crate) trait CompressedPoint {
+    /// The decoded point.
+    type Point: Send + Sync;
+    /// Bytes per point.
+    const BYTES: usize;
+    /// Decodes and checks one point; `bytes.len() == Self::BYTES`.
+    fn decode(bytes: &[u8]) -> Result<Self::Point, PointError>;
+    /// Encodes one point into `out`; `out.len() == Self::BYTES`.
+    fn encode(point: &Self::Point, out: &mut [u8]);
+}
+
+/// G1 points, 32 bytes each.
+pub(crate) enum G1 {}
+/// G2 points, 64 bytes each.
+pub(crate) enum G2 {}
+
+impl CompressedPoint for G1 {
+    type Point = G1Affine;
+    const BYTES: usize = G1_COMPRESSED_BYTES;
+    fn decode(bytes: &[u8]) -> Result<G1Affine, PointError> {
+        let mut a = [0u8; G1_COMPRESSED_BYTES];
+        a.copy_from_slice(bytes);
+        g1_from_bytes(&a)
+    }
+    fn encode(point: &G1Affine, out: &mut [u8]) {
+        out.copy_from_slice(&g1_to_bytes(point));
+    }
+}
+
+impl CompressedPoint for G2 {
+    type Point = G2Affine;
+    const BYTES: usize = G2_COMPRESSED_BYTES;
+    fn decode(bytes: &[u8]) -> Result<G2Affine, PointError> {
+        let mut a = [0u8; G2_COMPRESSED_BYTES];
+        a.copy_from_slice(bytes);
+        g2_from_bytes(&a)
+    }
+    fn encode(point: &G2Affine, out: &mut [u8]) {
+        out.copy_from_slice(&g2_to_bytes(point));
+    }
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> SrsError + '_ {
+    move |source| SrsError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Number of points in a file, which must hold whole points.
+pub(crate) fn count_points<P: CompressedPoint>(path: &Path) -> Result<u64, SrsError> {
+    let bytes = std::fs::metadata(path).map_err(io_error(path))?.len();
+    if bytes % P::BYTES as u64 != 0 {
+        return Err(SrsError::PartialPoint {
+            path: path.to_path_buf(),
+            bytes,
+            point_bytes: P::BYTES,
+        });
+    }
+    Ok(bytes / P::BYTES as u64)
+}
+
+/// Reads points `from..to` of a file, decompressing and checking each one
+/// (in parallel).
+pub(crate) fn read_points<P: CompressedPoint>(
+    path: &Path,
+    from: u64,
+    to: u64,
+) -> Result<Vec<P::Point>, SrsError> {
+    if to <= from {
+        return Ok(Vec::new());
+    }
+    let available = count_points::<P>(path)?;
+    if to > available {
+        return Err(SrsError::FileTooShort {
+            path: path.to_path_buf(),
+            needed: to,
+            available,
+        });
+    }
+    let count = usize::try_from(to - from).map_err(|_| SrsError::TooLarge {
+        path: path.to_path_buf(),
+        points: to - from,
+    })?;
+    let mut buf = vec![0u8; count * P::BYTES];
+    let mut file = File::open(path).map_err(io_error(path))?;
+    file.seek(SeekFrom::Start(from * P::BYTES as u64))
+        .map_err(io_error(path))?;
+    file.read_exact(&mut buf).map_err(io_error(path))?;
+    decode_all::<P>(path, from, &buf)
+}
+
+/// Reads the points at the given indices (few, scattered points).
+pub(crate) fn read_points_at<P: CompressedPoint>(
+    path: &Path,
+    indices: &[u64],
+) -> Result<Vec<P::Point>, SrsError> {
+    indices
+        .iter()
+        .map(|&i| read_points::<P>(path, i, i + 1).map(|mut v| v.remove(0)))
+        .collect()
+}
+
+fn decode_all<P: CompressedPoint>(
+    path: &Path,
+    from: u64,
+    buf: &[u8],
+) -> Result<Vec<P::Point>, SrsError> {
+    let decode = |(i, chunk): (usize, &[u8])| {
+        P::decode(chunk).map_err(|source| SrsError::BadPoint {
+            path: path.to_path_buf(),
+            index: from + i as u64,
+            source,
+        })
+    };
+    #[cfg(feature = "parallel")]
+    let points = buf
+        .par_chunks_exact(P::BYTES)
+        .enumerate()
+        .map(decode)
+        .collect();
+    #[cfg(not(feature = "parallel"))]
+    let points = buf.chunks_exact(P::BYTES).enumerate().map(decode).collect();
+    points
+}
+
+/// Writes points to `path` atomically (a temporary file renamed into place),
+/// so a concurrent reader never sees a half-written file.
+pub(crate) fn write_points<P: CompressedPoint>(
+    path: &Path,
+    points: &[P::Point],
+) -> Result<(), SrsError> {
+    let mut buf = vec![0u8; points.len() * P::BYTES];
+    #[cfg(feature = "parallel")]
+    buf.par_chunks_exact_mut(P::BYTES)
+        .zip(points)
+        .for_each(|(out, p)| P::encode(p, out));
+    #[cfg(not(feature = "parallel"))]
+    buf.chunks_exact_mut(P::BYTES)
+        .zip(points)
+        .for_each(|(out, p)| P::encode(p, out));
+    write_atomically(path, &buf)
+}
+
+/// Writes `bytes` to a temporary sibling of `path`, then renames it.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), SrsError> {
+    let tmp = temp_sibling(path);
+    let mut file = File::create(&tmp).map_err(io_error(&tmp))?;
+    file.write_all(bytes).map_err(io_error(&tmp))?;
+    file.sync_all().map_err(io_error(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io_error(path))
+}
+
+fn temp_sibling(path: &Path) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(format!(".tmp-{}", std::process::id()));
+    path.with_file_name(name)
+}

@@ -1,0 +1,227 @@
+use super::*;
+use crate::test_support::fixture_srs_dir;
+use ark_bn254::Bn254;
+use ark_ec::{AffineRepr, pairing::Pairing};
+
+/// `e(a, G2) == e(G1, b)`: `a` and `b` hold the same power of tau.
+fn same_power(a: &G1Affine, b: &G2Affine) -> bool {
+    Bn254::pairing(*a, G2Affine::generator()) == Bn254::pairing(G1Affine::generator(), *b)
+}
+
+fn copy_fixture(files: &[&str]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for f in files {
+        std::fs::copy(fixture_srs_dir().join(f), tmp.path().join(f)).expect("copy fixture");
+    }
+    tmp
+}
+
+#[test]
+fn loads_the_eigenda_fixture() {
+    let srs = Srs::load(fixture_srs_dir(), 3000).expect("fixture loads");
+    assert_eq!(srs.g1().len(), 3000);
+    assert_eq!(srs.g2().len(), 3000);
+    assert_eq!(srs.g2_power_of_2().len(), 12);
+    assert_eq!(srs.order(), EIGENDA_SRS_ORDER);
+    assert!(!srs.is_insecure());
+    // order 2^28: the fixture has neither trailing points nor reverse powers
+    assert!(srs.g2_trailing().is_empty());
+    assert!(srs.g1_reverse_power_of_2().is_empty());
+    assert_eq!(srs.g1()[0], G1Affine::generator());
+    assert_eq!(srs.g2()[0], G2Affine::generator());
+    for i in [1, 2, 3, 1000, 2999] {
+        assert!(same_power(&srs.g1()[i], &srs.g2()[i]), "power {i}");
+    }
+    for (k, p) in srs.g2_power_of_2().iter().enumerate() {
+        assert_eq!(*p, srs.g2()[1 << k], "powerOf2 point {k}");
+    }
+}
+
+#[test]
+fn a_full_setup_file_provides_trailing_and_reverse_points() {
+    let srs = Srs::load_with_order(fixture_srs_dir(), 100, 3000).expect("fixture loads");
+    assert_eq!(srs.order(), 3000);
+    let all = Srs::load_with_order(fixture_srs_dir(), 3000, 3000).expect("fixture loads");
+    assert_eq!(srs.g2_trailing(), &all.g2()[2900..]);
+    assert_eq!(all.g2_trailing(), all.g2());
+    assert_eq!(srs.g1_reverse_power_of_2().len(), 12);
+    for (k, p) in srs.g1_reverse_power_of_2().iter().enumerate() {
+        assert_eq!(*p, all.g1()[3000 - (1 << k)], "reverse power {k}");
+    }
+}
+
+#[test]
+fn load_errors_say_what_and_where() {
+    let Err(err) = Srs::load(fixture_srs_dir(), 3001) else {
+        panic!("fixture has 3000")
+    };
+    assert!(
+        matches!(
+            err,
+            SrsError::FileTooShort {
+                needed: 3001,
+                available: 3000,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("holds 3000 points, but 3001 are needed"),
+        "{err}"
+    );
+    assert!(matches!(
+        Srs::load(fixture_srs_dir(), 0),
+        Err(SrsError::BadPointCount { .. })
+    ));
+    assert!(matches!(
+        Srs::load_with_order(fixture_srs_dir(), 3000, 2048),
+        Err(SrsError::BadPointCount {
+            requested: 3000,
+            order: 2048
+        })
+    ));
+
+    let tmp = copy_fixture(&["g1.point", "g2.point"]);
+    let g1 = tmp.path().join("g1.point");
+    let mut bytes = std::fs::read(&g1).expect("read");
+    bytes[5 * 32] &= 0x3f; // flags 0b00: not a compressed point
+    std::fs::write(&g1, &bytes).expect("write");
+    let Err(err) = Srs::load(tmp.path(), 64) else {
+        panic!("point 5 is corrupt")
+    };
+    assert!(
+        matches!(
+            err,
+            SrsError::BadPoint {
+                index: 5,
+                source: PointError::UncompressedFlag { .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("point 5 is invalid"), "{err}");
+    assert!(
+        Srs::load(tmp.path(), 5).is_ok(),
+        "points before the bad one load"
+    );
+
+    bytes.truncate(100);
+    std::fs::write(&g1, &bytes).expect("write");
+    let Err(err) = Srs::load(tmp.path(), 1) else {
+        panic!("file is cut mid-point")
+    };
+    assert!(
+        matches!(
+            err,
+            SrsError::PartialPoint {
+                bytes: 100,
+                point_bytes: 32,
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    let Err(err) = Srs::load(tmp.path().join("nowhere"), 1) else {
+        panic!("no such dir")
+    };
+    assert!(matches!(err, SrsError::Io { .. }), "{err}");
+}
+
+#[test]
+fn g2_points_are_subgroup_checked_on_load() {
+    let tmp = copy_fixture(&["g1.point", "g2.point"]);
+    let g2 = tmp.path().join("g2.point");
+    let mut bytes = std::fs::read(&g2).expect("read");
+    // flip bits of x0 of point 7 until it decodes to a curve point outside G2
+    let err = (0u8..=255)
+        .find_map(|v| {
+            bytes[7 * 64 + 63] = v;
+            std::fs::write(&g2, &bytes).expect("write");
+            match Srs::load(tmp.path(), 16) {
+                Err(SrsError::BadPoint {
+                    index: 7,
+                    source: PointError::NotInSubgroup,
+                    ..
+                }) => Some(()),
+                _ => None,
+            }
+        })
+        .is_some();
+    assert!(
+        err,
+        "some x near point 7 is on the twist but outside the subgroup"
+    );
+}
+
+#[test]
+fn development_srs_is_consistent() {
+    let srs = Srs::insecure_development(9, 64);
+    assert!(srs.is_insecure());
+    assert_eq!(srs.order(), EIGENDA_SRS_ORDER);
+    assert_eq!(
+        (srs.g1().len(), srs.g2().len(), srs.g2_trailing().len()),
+        (64, 64, 64)
+    );
+    assert_eq!(
+        (srs.g2_power_of_2().len(), srs.g1_reverse_power_of_2().len()),
+        (28, 28)
+    );
+    assert_eq!(srs.g1()[0], G1Affine::generator());
+    for i in [1, 5, 63] {
+        assert!(same_power(&srs.g1()[i], &srs.g2()[i]), "power {i}");
+    }
+    for k in 0..6 {
+        assert_eq!(srs.g2_power_of_2()[k], srs.g2()[1 << k]);
+        // trailing[64 - 2^k] = [tau^(D - 2^k)]G2
+        assert!(same_power(
+            &srs.g1_reverse_power_of_2()[k],
+            &srs.g2_trailing()[64 - (1 << k)]
+        ));
+    }
+    // consecutive trailing points differ by one power of tau
+    let tau_g1 = srs.g1()[1];
+    for j in [0, 31, 62] {
+        let lhs = Bn254::pairing(tau_g1, srs.g2_trailing()[j]);
+        let rhs = Bn254::pairing(G1Affine::generator(), srs.g2_trailing()[j + 1]);
+        assert_eq!(lhs, rhs, "trailing {j}");
+    }
+    // same seed, smaller size: every shared point agrees
+    let small = Srs::insecure_development(9, 16);
+    assert_eq!(small.g1(), &srs.g1()[..16]);
+    assert_eq!(small.g2_trailing(), &srs.g2_trailing()[48..]);
+    assert_eq!(small.g1_reverse_power_of_2(), srs.g1_reverse_power_of_2());
+    assert_ne!(Srs::insecure_development(10, 16).g1()[1], small.g1()[1]);
+}
+
+#[test]
+fn development_srs_round_trips_through_its_cache() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let generated = Srs::development_cached_in(root.path(), 3, 50).expect("generates");
+    assert_eq!(generated.g1().len(), 64, "rounded up to a power of two");
+    let dir = root.path().join("insecure-development-seed-3");
+    assert!(dir.join("INSECURE-DEVELOPMENT-SRS").is_file());
+    // read back from disk, in EigenDA's format
+    let loaded = Srs::development_cached_in(root.path(), 3, 64).expect("loads");
+    assert_eq!(loaded, generated);
+    assert!(loaded.is_insecure());
+    let reread = Srs::load(&dir, 64).expect("plain load");
+    assert_eq!(reread, generated);
+    // a smaller request is served from the same files
+    let small = Srs::development_cached_in(root.path(), 3, 10).expect("loads");
+    assert_eq!(small.g1(), &generated.g1()[..10]);
+    assert_eq!(small.g2_trailing(), &generated.g2_trailing()[54..]);
+    // a larger one regenerates, consistently
+    let large = Srs::development_cached_in(root.path(), 3, 100).expect("grows");
+    assert_eq!(large.g1().len(), 128);
+    assert_eq!(&large.g1()[..64], generated.g1());
+    assert_eq!(Srs::load(&dir, 128).expect("grown files"), large);
+
+    assert!(matches!(
+        Srs::development_cached_in(root.path(), 3, MAX_DEVELOPMENT_POINTS + 1),
+        Err(SrsError::DevelopmentTooLarge { .. })
+    ));
+}
