@@ -5,6 +5,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use ark_bn254::{Fr, G1Affine, G1Projective};
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::UniformRand;
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
 
 use crate::codec::Blob;
 use crate::fft::reverse_bits;
@@ -39,6 +43,9 @@ pub struct Encoder {
     /// std `Mutex`: held only to look up or insert a table, never while one is
     /// computed, so two threads may build the same table once each at worst.
     tables: Mutex<HashMap<(usize, usize), Arc<Bn254Fk20Table>>>,
+    /// The secret of an INSECURE development SRS, when known and checked:
+    /// builds FK20 tables with field FFTs instead of G1 FFTs.
+    insecure_trapdoor: Option<Fr>,
 }
 
 impl Encoder {
@@ -47,6 +54,32 @@ impl Encoder {
         Self {
             srs,
             tables: Mutex::new(HashMap::new()),
+            insecure_trapdoor: None,
+        }
+    }
+
+    /// An encoder over an INSECURE development SRS generated from `seed`
+    /// ([`Srs::insecure_development`]): its secret is re-derived from the seed
+    /// and, if it matches the SRS (`[tau]G1` is point 1), used to build FK20
+    /// tables in seconds. Frames are identical either way; on a mismatch or a
+    /// non-development SRS this is [`Encoder::new`].
+    pub fn with_insecure_development_seed(srs: Arc<Srs>, seed: u64) -> Self {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let tau = Fr::rand(&mut rng);
+        let matches = srs.is_insecure()
+            && srs
+                .g1()
+                .get(1)
+                .is_some_and(|p| *p == (G1Affine::generator() * tau).into_affine());
+        if !matches {
+            tracing::warn!(
+                seed,
+                "SRS is not the development SRS of this seed; FK20 tables use the slow path"
+            );
+        }
+        Self {
+            insecure_trapdoor: matches.then_some(tau),
+            ..Self::new(srs)
         }
     }
 
@@ -130,7 +163,17 @@ impl Encoder {
         if let Some(t) = self.lock_tables().get(&key) {
             return Ok(Arc::clone(t));
         }
-        let table = Arc::new(Fk20Table::new(self.srs.g1(), blob_len, chunk_length)?);
+        if self.srs.g1().len() < blob_len {
+            return Err(Fk20Error::SrsTooSmall {
+                blob_len,
+                srs_points: self.srs.g1().len(),
+            }
+            .into());
+        }
+        let table = Arc::new(match self.insecure_trapdoor {
+            Some(tau) => Fk20Table::from_insecure_trapdoor(tau, blob_len, chunk_length)?,
+            None => Fk20Table::new(self.srs.g1(), blob_len, chunk_length)?,
+        });
         Ok(Arc::clone(self.lock_tables().entry(key).or_insert(table)))
     }
 

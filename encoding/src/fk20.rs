@@ -17,7 +17,7 @@
 //! `N = num_chunks` cosets, `z = w_N^j`, are one G1 FFT of `H` over `N` points.
 
 use ark_ec::CurveGroup;
-use ark_ff::{FftField, PrimeField};
+use ark_ff::{FftField, Field, PrimeField};
 use ark_poly::EvaluationDomain;
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
@@ -128,6 +128,58 @@ where
         })
     }
 
+    /// Builds the same table from the SRS secret `tau` instead of the points:
+    /// field FFTs, then one fixed-base batch multiplication of `2n` scalars,
+    /// seconds instead of minutes for large shapes.
+    ///
+    /// Only for an INSECURE development SRS, whose `tau` is public anyway; a
+    /// real setup has no known `tau` and uses [`Fk20Table::new`].
+    pub fn from_insecure_trapdoor(
+        tau: G::ScalarField,
+        blob_len: usize,
+        chunk_length: usize,
+    ) -> Result<Self, Fk20Error> {
+        if !blob_len.is_power_of_two() || !chunk_length.is_power_of_two() || chunk_length > blob_len
+        {
+            return Err(Fk20Error::BadShape {
+                blob_len,
+                chunk_length,
+            });
+        }
+        let m = blob_len / chunk_length;
+        let d = domain::<G::ScalarField>(2 * m as u64).ok_or(Fk20Error::BadShape {
+            blob_len,
+            chunk_length,
+        })?;
+        let tau_l = tau.pow([chunk_length as u64]);
+        let column = |t: usize| -> Vec<G::ScalarField> {
+            // x_t[r] = tau^((m-1-r)L + t) for r < m.
+            let mut x = vec![G::ScalarField::zero(); m];
+            let mut pow = tau.pow([t as u64]);
+            for r in (0..m).rev() {
+                x[r] = pow;
+                pow *= tau_l;
+            }
+            d.fft(&x)
+        };
+        #[cfg(feature = "parallel")]
+        let columns: Vec<Vec<G::ScalarField>> =
+            (0..chunk_length).into_par_iter().map(column).collect();
+        #[cfg(not(feature = "parallel"))]
+        let columns: Vec<Vec<G::ScalarField>> = (0..chunk_length).map(column).collect();
+        let mut scalars = Vec::with_capacity(2 * m * chunk_length);
+        for k in 0..2 * m {
+            scalars.extend(columns.iter().map(|col| col[k]));
+        }
+        drop(columns);
+        let bases = G::generator().batch_mul(&scalars);
+        Ok(Self {
+            blob_len,
+            chunk_length,
+            bases,
+        })
+    }
+
     /// Blob length (symbols) this table serves.
     pub fn blob_len(&self) -> usize {
         self.blob_len
@@ -192,7 +244,7 @@ where
         let row = |k: usize| -> G {
             let scalars: Vec<<G::ScalarField as PrimeField>::BigInt> =
                 columns.iter().map(|col| col[k].into_bigint()).collect();
-            G::msm_bigint(&self.bases[k * l..(k + 1) * l], &scalars)
+            crate::msm::msm_serial::<G>(&self.bases[k * l..(k + 1) * l], &scalars)
         };
         #[cfg(feature = "parallel")]
         let mut hat: Vec<G> = (0..2 * m).into_par_iter().map(row).collect();
@@ -260,6 +312,20 @@ mod tests {
                     "n {n} L {l} N {num_chunks} coset {j}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn trapdoor_table_equals_srs_table() {
+        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        let tau = Fr::rand(&mut rng);
+        let srs: Vec<G1Affine> = (0..32u64)
+            .map(|i| (G1Projective::generator() * tau.pow([i])).into_affine())
+            .collect();
+        for (n, l) in [(32usize, 4usize), (16, 1), (8, 8)] {
+            let slow = Fk20Table::<G1Projective>::new(&srs, n, l).expect("shape");
+            let fast = Fk20Table::<G1Projective>::from_insecure_trapdoor(tau, n, l).expect("shape");
+            assert_eq!(slow.bases, fast.bases, "n {n} L {l}");
         }
     }
 

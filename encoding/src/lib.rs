@@ -17,6 +17,7 @@ pub mod fft;
 pub mod fk20;
 mod frame;
 mod kzg;
+pub mod msm;
 mod params;
 mod point;
 pub mod rs;

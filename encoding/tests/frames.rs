@@ -196,3 +196,16 @@ fn decode_rejects_inconsistent_frames_and_wrong_commitment() {
     );
     assert!(matches!(err, Err(DecodeError::ChunkIndexOutOfRange { .. })));
 }
+
+#[test]
+fn development_trapdoor_tables_give_identical_frames() {
+    let fast = Encoder::with_insecure_development_seed(Arc::clone(encoder().srs()), 7);
+    let wrong_seed = Encoder::with_insecure_development_seed(Arc::clone(encoder().srs()), 8);
+    let (coeffs, params, _) = case(4, 6, 5, 2);
+    let want = encoder().encode_coeffs(&coeffs, params).expect("encode");
+    assert_eq!(fast.encode_coeffs(&coeffs, params).expect("encode"), want);
+    assert_eq!(
+        wrong_seed.encode_coeffs(&coeffs, params).expect("encode"),
+        want
+    );
+}

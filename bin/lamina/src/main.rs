@@ -2,6 +2,8 @@
 
 use clap::{Parser, Subcommand};
 
+mod commands;
+
 /// Lamina: a data-availability layer on BN254 KZG and restaked operators.
 #[derive(Debug, Parser)]
 #[command(name = "lamina", version, about)]
@@ -14,6 +16,17 @@ struct Cli {
 enum Command {
     /// Print the version and exit.
     Version,
+    /// Blob encoding: commitments, frames, reconstruction.
+    #[command(subcommand)]
+    Blob(BlobCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum BlobCommand {
+    /// Encode a payload into frames (one file each) plus a JSON manifest.
+    Encode(commands::blob_encode::EncodeArgs),
+    /// Rebuild a payload from whatever frames a directory holds.
+    Decode(commands::blob_decode::DecodeArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -25,6 +38,8 @@ fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Version => println!("lamina {}", env!("CARGO_PKG_VERSION")),
+        Command::Blob(BlobCommand::Encode(args)) => commands::blob_encode::run(args)?,
+        Command::Blob(BlobCommand::Decode(args)) => commands::blob_decode::run(args)?,
     }
     Ok(())
 }

@@ -1,0 +1,5 @@
+//! One module per subcommand.
+
+pub(crate) mod blob_decode;
+pub(crate) mod blob_encode;
+pub(crate) mod frames_dir;
