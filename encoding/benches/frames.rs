@@ -11,6 +11,10 @@ use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use criterion::{BenchmarkId, criterion_group, criterion_main};
 use lamina_encoding::rs;
 
+/// Blob size from which FK20 and full frames are timed as single runs.
+const SINGLE_SHOT_SYMBOLS: usize = 1 << 19;
+const SINGLE_SHOT_RUNS: usize = 2;
+
 fn frames(c: &mut criterion::Criterion) {
     let cases = common::cases();
     let srs = common::srs_for(&cases);
