@@ -56,6 +56,29 @@ fn frames(c: &mut criterion::Criterion) {
         g.bench_function("chunk_coefficients", |b| {
             b.iter(|| rs::chunk_coefficients(&coeffs, shape).expect("chunks"))
         });
+        if case.symbols >= SINGLE_SHOT_SYMBOLS {
+            // Criterion needs at least 10 samples; at 16 MiB one run takes
+            // tens of seconds on 2 shared cores, so time single runs instead.
+            g.finish();
+            let time = |f: &dyn Fn()| -> Vec<f64> {
+                (0..SINGLE_SHOT_RUNS)
+                    .map(|_| {
+                        let start = std::time::Instant::now();
+                        f();
+                        start.elapsed().as_secs_f64()
+                    })
+                    .collect()
+            };
+            let fk20 = time(&|| drop(encoder.proofs(&coeffs, shape).expect("proofs")));
+            eprintln!("frames/{}/fk20_proofs: single runs {fk20:.3?} s", case.name);
+            let total =
+                time(&|| drop(encoder.encode_coeffs(&coeffs, case.params).expect("frames")));
+            eprintln!(
+                "frames/{}/frames_total: single runs {total:.3?} s",
+                case.name
+            );
+            continue;
+        }
         g.bench_function("fk20_proofs", |b| {
             b.iter(|| encoder.proofs(&coeffs, shape).expect("proofs"))
         });

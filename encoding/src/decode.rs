@@ -227,19 +227,18 @@ pub fn recover<F: FftField>(
         return finish(samples, blob_symbols);
     }
 
-    // Z'(y) over the N-point domain; Z(w^p) = Z'(w_N^(p mod N)).
-    let z_prime = poly_from_roots(&missing);
-    let z_on_domain = coset_domain.fft(&z_prime);
+    // Z(w^p) = Z'(w_N^(p mod N)) and, on the coset k*domain,
+    // Z(k w^p) = Z'(k^L w_N^(p mod N)): N values each.
+    let k = F::GENERATOR;
+    let k_l = k.pow([chunk_len]);
+    let present: Vec<bool> = evals.iter().map(Option::is_some).collect();
+    let (z_on_domain, z_inv_on_coset) = vanishing_values(&present, &missing, &coset_domain, k_l)?;
     scatter(&mut samples, &evals, n, |j| z_on_domain[j]);
     big.ifft_in_place(&mut samples); // coefficients of P * Z
 
-    // On the coset k*domain: Z(k w^p) = Z'(k^L w_N^(p mod N)).
-    let k = F::GENERATOR;
     let shifted = big.get_coset(k).ok_or(too_large)?;
     shifted.fft_in_place(&mut samples);
-    let k_l = k.pow([chunk_len]);
-    let mut z_on_coset = coset_domain.get_coset(k_l).ok_or(too_large)?.fft(&z_prime);
-    ark_ff::batch_inversion(&mut z_on_coset);
+    let z_on_coset = z_inv_on_coset;
     #[cfg(feature = "parallel")]
     samples
         .par_chunks_mut(n)
@@ -250,6 +249,66 @@ pub fn recover<F: FftField>(
         .for_each(|row| row.iter_mut().zip(&z_on_coset).for_each(|(s, z)| *s *= z));
     shifted.ifft_in_place(&mut samples);
     finish(samples, blob_symbols)
+}
+
+/// `Z'` on the `N`-point domain and `1 / Z'` on its coset `k_l * domain`,
+/// where `Z'(y) = prod_{missing j} (y - w_N^j)`.
+///
+/// With fewer missing than present chunks `Z'` comes from a product tree over
+/// the missing roots. Otherwise (the usual case: a decoder holding just
+/// `N / coding_rate` chunks) the tree runs over the present roots,
+/// `Q(y) = prod_{present j} (y - w_N^j)`, using `Z' * Q = y^N - 1`: on the
+/// domain `Z'(w^q) = N w^(-q) / Q'(w^q)` for present `q` (and `0`, unused, for
+/// missing ones), and on the coset `1 / Z'(y) = Q(y) / (k_l^N - 1)`.
+fn vanishing_values<F: FftField>(
+    present: &[bool],
+    missing_roots: &[F],
+    domain: &ark_poly::Radix2EvaluationDomain<F>,
+    k_l: F,
+) -> Result<(Vec<F>, Vec<F>), DecodeError> {
+    let n = present.len();
+    let too_large = ParamsError::DomainTooLarge {
+        blob_symbols: 0,
+        evaluations: n as u64,
+    };
+    let coset = domain.get_coset(k_l).ok_or(too_large)?;
+    if missing_roots.len() <= n - missing_roots.len() {
+        let z_prime = poly_from_roots(missing_roots);
+        let on_domain = domain.fft(&z_prime);
+        let mut on_coset = coset.fft(&z_prime);
+        ark_ff::batch_inversion(&mut on_coset);
+        return Ok((on_domain, on_coset));
+    }
+    let roots: Vec<F> = domain.elements().collect();
+    let present_roots: Vec<F> = roots
+        .iter()
+        .zip(present)
+        .filter_map(|(r, p)| p.then_some(*r))
+        .collect();
+    let q = poly_from_roots(&present_roots);
+    let q_derivative: Vec<F> = q
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(i, c)| *c * F::from(i as u64))
+        .collect();
+    let mut on_domain = domain.fft(&q_derivative);
+    ark_ff::batch_inversion(&mut on_domain);
+    let size = F::from(n as u64);
+    for (qd_inv, (j, is_present)) in on_domain.iter_mut().zip(present.iter().enumerate()) {
+        // w^(-j) = w^(n - j)
+        *qd_inv = if *is_present {
+            size * roots[(n - j) % n] * *qd_inv
+        } else {
+            F::zero()
+        };
+    }
+    let denominator = (k_l.pow([n as u64]) - F::one())
+        .inverse()
+        .ok_or(too_large)?;
+    let mut on_coset = coset.fft(&q);
+    on_coset.iter_mut().for_each(|v| *v *= denominator);
+    Ok((on_domain, on_coset))
 }
 
 /// Writes chunk evaluations into their big-domain positions, times `factor(j)`.

@@ -87,10 +87,10 @@ fn window(limbs: &[u64], start: usize, c: usize) -> u64 {
     let (limb, shift) = (start / 64, start % 64);
     let Some(&lo) = limbs.get(limb) else { return 0 };
     let mut bits = lo >> shift;
-    if shift + c > 64 {
-        if let Some(&hi) = limbs.get(limb + 1) {
-            bits |= hi << (64 - shift);
-        }
+    if shift + c > 64
+        && let Some(&hi) = limbs.get(limb + 1)
+    {
+        bits |= hi << (64 - shift);
     }
     bits & ((1u64 << c) - 1)
 }
