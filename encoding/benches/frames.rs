@@ -13,7 +13,7 @@ use lamina_encoding::rs;
 
 /// Blob size from which FK20 and full frames are timed as single runs.
 const SINGLE_SHOT_SYMBOLS: usize = 1 << 19;
-const SINGLE_SHOT_RUNS: usize = 2;
+const SINGLE_SHOT_RUNS: usize = 1;
 
 fn frames(c: &mut criterion::Criterion) {
     let cases = common::cases();

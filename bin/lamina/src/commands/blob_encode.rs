@@ -7,7 +7,8 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use clap::Args;
 use lamina_encoding::{
-    Blob, BlobParams, Encoder, KzgError, commit, commit_blob, g1_to_bytes, g2_to_bytes,
+    Blob, BlobParams, DEVELOPMENT_SEED, Encoder, KzgError, commit, commit_blob, g1_to_bytes,
+    g2_to_bytes,
 };
 use serde_json::json;
 
@@ -57,7 +58,12 @@ pub(crate) fn run(args: EncodeArgs) -> anyhow::Result<()> {
     let shape = params.encoding_params(symbols)?;
 
     let srs = Arc::new(load_srs(args.srs.as_deref(), symbols)?);
-    let encoder = Encoder::new(Arc::clone(&srs));
+    let encoder = match args.srs {
+        Some(_) => Encoder::new(Arc::clone(&srs)),
+        // The development SRS's secret is public: build FK20 tables from it
+        // (checked against the SRS; same tables, seconds instead of minutes).
+        None => Encoder::with_insecure_development_seed(Arc::clone(&srs), DEVELOPMENT_SEED),
+    };
 
     let start = Instant::now();
     let (commitment, length_commitment, length_proof) = match commit_blob(&srs, &blob) {
