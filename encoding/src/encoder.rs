@@ -37,6 +37,27 @@ pub enum EncodeError {
 
 /// Encodes blobs into frames. Cheap to share (`Arc`); tables are built on
 /// first use of a `(blob length, chunk length)` and kept.
+///
+/// ```
+/// use std::sync::Arc;
+/// use lamina_encoding::{Blob, BlobFrames, BlobParams, Encoder, Srs, commit, decode_checked, verify_frames};
+///
+/// let srs = Arc::new(Srs::insecure_development(1, 128));
+/// let blob = Blob::from_payload(b"hello, lamina")?;
+/// let params = BlobParams::V1_DEVNET;
+/// let shape = params.encoding_params(blob.len_symbols() as u64)?;
+/// let commitment = commit(&srs, &blob)?;
+///
+/// let frames: Vec<(u32, _)> = Encoder::new(srs.clone()).encode(&blob, params)?
+///     .into_iter().enumerate().map(|(i, f)| (i as u32, f)).collect();
+/// verify_frames(&srs, &[BlobFrames { commitment, params: shape, frames: &frames }])?;
+///
+/// // Any num_chunks / coding_rate chunks rebuild the blob.
+/// let some: Vec<_> = frames.iter().rev().take(8).cloned().collect();
+/// let coeffs = decode_checked(&srs, &commitment, &some, shape, blob.len_symbols() as u64)?;
+/// assert_eq!(Blob::from_coeffs(coeffs)?.to_payload()?, b"hello, lamina");
+/// # Ok::<(), lamina_encoding::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Encoder {
     srs: Arc<Srs>,
