@@ -6,8 +6,38 @@
 //! Data formats follow EigenDA v2 so that commitments and frames are
 //! interchangeable with it.
 //!
-//! This crate is pure computation: no tokio, no network, no chain. Heavy work
-//! runs on rayon behind the `parallel` feature (on by default).
+//! ## Bird's-eye view
+//!
+//! - **codec**: [`Blob::from_payload`] / [`Blob::to_payload`], EigenDA v2's
+//!   payload encoding (a 32-byte header, 31 payload bytes per 32-byte symbol,
+//!   a power of two of symbols); [`Blob::from_bytes`] / [`Blob::to_bytes`].
+//! - **point**: EigenDA's (gnark-crypto's) compressed points and big-endian
+//!   scalars: [`g1_to_bytes`], [`g2_from_bytes`], [`fr_from_bytes`], ...
+//! - **srs**: [`Srs::load`] reads EigenDA's SRS files; [`Srs::development_cached`]
+//!   gives an INSECURE seeded SRS for development, cached on disk.
+//! - **kzg**: [`commit_blob`] computes the G1 commitment, G2 length commitment
+//!   and G2 length proof; [`verify_length_proof`] checks them.
+//!
+//! ```
+//! use lamina_encoding::{Blob, Srs, commit_blob, verify_length_proof};
+//!
+//! let blob = Blob::from_payload(b"hello, lamina")?;
+//! // INSECURE: the secret is derived from a public seed. Development only.
+//! let srs = Srs::insecure_development(1, blob.len_symbols());
+//! let commitments = commit_blob(&srs, &blob)?;
+//! verify_length_proof(&srs, &commitments)?;
+//! assert_eq!(blob.to_payload()?, b"hello, lamina");
+//! # Ok::<(), lamina_encoding::Error>(())
+//! ```
+//!
+//! Errors: each module has its own enum ([`CodecError`], [`PointError`],
+//! [`SrsError`], [`KzgError`]); [`Error`] wraps them all.
+//!
+//! ## Feature flags
+//!
+//! - `parallel` (default): rayon for MSMs, point decompression and the codec.
+//!
+//! This crate is pure computation: no tokio, no network, no chain.
 
 mod codec;
 pub mod decode;

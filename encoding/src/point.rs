@@ -130,6 +130,18 @@ pub fn g2_to_bytes(point: &G2Affine) -> [u8; G2_COMPRESSED_BYTES] {
 /// Decodes a G2 point from EigenDA's 64-byte compressed form, checking that it
 /// lies on the curve and in the prime-order subgroup.
 pub fn g2_from_bytes(bytes: &[u8; G2_COMPRESSED_BYTES]) -> Result<G2Affine, PointError> {
+    let point = g2_from_bytes_on_curve(bytes)?;
+    if !point.is_in_correct_subgroup_assuming_on_curve() {
+        return Err(PointError::NotInSubgroup);
+    }
+    Ok(point)
+}
+
+/// [`g2_from_bytes`] without the subgroup check (which costs ~10x the
+/// decompression): only for points whose origin is already authenticated.
+pub(crate) fn g2_from_bytes_on_curve(
+    bytes: &[u8; G2_COMPRESSED_BYTES],
+) -> Result<G2Affine, PointError> {
     let flags = bytes[0] & FLAG_MASK;
     match flags {
         FLAG_INFINITY => {
@@ -157,11 +169,7 @@ pub fn g2_from_bytes(bytes: &[u8; G2_COMPRESSED_BYTES]) -> Result<G2Affine, Poin
     } else {
         neg_root
     };
-    let point = G2Affine::new_unchecked(x, y);
-    if !point.is_in_correct_subgroup_assuming_on_curve() {
-        return Err(PointError::NotInSubgroup);
-    }
-    Ok(point)
+    Ok(G2Affine::new_unchecked(x, y))
 }
 
 /// Encodes a scalar as 32 big-endian bytes.

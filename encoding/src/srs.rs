@@ -29,8 +29,8 @@ use ark_bn254::{G1Affine, G2Affine};
 
 use crate::point::PointError;
 use files::{
-    G1, G1_FILE, G1_REVERSE_POWER_OF_2_FILE, G2, G2_FILE, G2_POWER_OF_2_FILE, G2_TRAILING_FILE,
-    INSECURE_MARKER_FILE, count_points, read_points, read_points_at,
+    Checks, G1, G1_FILE, G1_REVERSE_POWER_OF_2_FILE, G2, G2_FILE, G2_POWER_OF_2_FILE,
+    G2_TRAILING_FILE, INSECURE_MARKER_FILE, count_points, read_points, read_points_at,
 };
 
 pub use development::{DEVELOPMENT_SEED, MAX_DEVELOPMENT_POINTS, SRS_CACHE_ENV};
@@ -161,7 +161,16 @@ impl Srs {
         num_g1_points: u64,
         order: u64,
     ) -> Result<Self, SrsError> {
-        let dir = dir.as_ref();
+        Self::load_with_checks(dir.as_ref(), num_g1_points, order, Checks::Full)
+    }
+
+    /// [`Srs::load_with_order`], with the point checks to apply.
+    fn load_with_checks(
+        dir: &Path,
+        num_g1_points: u64,
+        order: u64,
+        checks: Checks,
+    ) -> Result<Self, SrsError> {
         if num_g1_points == 0 || num_g1_points > order {
             return Err(SrsError::BadPointCount {
                 requested: num_g1_points,
@@ -177,36 +186,41 @@ impl Srs {
         }
 
         let g1_path = dir.join(G1_FILE);
-        let g1 = read_points::<G1>(&g1_path, 0, num_g1_points)?;
+        let g1 = read_points::<G1>(&g1_path, 0, num_g1_points, checks)?;
         let g1_in_file = count_points::<G1>(&g1_path)?;
 
         let g2_path = dir.join(G2_FILE);
         let g2_in_file = optional_count::<G2>(&g2_path)?;
-        let g2 = read_points::<G2>(&g2_path, 0, num_g1_points.min(g2_in_file))?;
+        let g2 = read_points::<G2>(&g2_path, 0, num_g1_points.min(g2_in_file), checks)?;
 
         let trailing_path = dir.join(G2_TRAILING_FILE);
         let trailing_in_file = optional_count::<G2>(&trailing_path)?;
         let g2_trailing = if trailing_in_file > 0 {
             let t = num_g1_points.min(trailing_in_file);
-            read_points::<G2>(&trailing_path, trailing_in_file - t, trailing_in_file)?
+            read_points::<G2>(
+                &trailing_path,
+                trailing_in_file - t,
+                trailing_in_file,
+                checks,
+            )?
         } else if g2_in_file >= order {
             // g2.point holds the whole setup: its tail is the trailing points.
             let t = num_g1_points.min(order);
-            read_points::<G2>(&g2_path, order - t, order)?
+            read_points::<G2>(&g2_path, order - t, order, checks)?
         } else {
             Vec::new()
         };
 
         let pow2_path = dir.join(G2_POWER_OF_2_FILE);
         let pow2_in_file = optional_count::<G2>(&pow2_path)?;
-        let g2_power_of_2 = read_points::<G2>(&pow2_path, 0, pow2_in_file)?;
+        let g2_power_of_2 = read_points::<G2>(&pow2_path, 0, pow2_in_file, checks)?;
 
         let reverse_path = dir.join(G1_REVERSE_POWER_OF_2_FILE);
         let reverse_in_file = optional_count::<G1>(&reverse_path)?;
         let g1_reverse_power_of_2 = if reverse_in_file > 0 {
-            read_points::<G1>(&reverse_path, 0, reverse_in_file)?
+            read_points::<G1>(&reverse_path, 0, reverse_in_file, checks)?
         } else if g1_in_file >= order {
-            read_points_at::<G1>(&g1_path, &reverse_power_indices(order))?
+            read_points_at::<G1>(&g1_path, &reverse_power_indices(order), checks)?
         } else {
             Vec::new()
         };

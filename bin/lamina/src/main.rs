@@ -1,4 +1,7 @@
 //! `lamina`: one binary for every role of the DA layer.
+//!
+//! `main` only parses the command line and dispatches; each command lives in
+//! its own module under `commands/`.
 
 use clap::{Parser, Subcommand};
 
@@ -19,14 +22,26 @@ enum Command {
     /// Blob encoding: commitments, frames, reconstruction.
     #[command(subcommand)]
     Blob(BlobCommand),
+    /// Structured reference strings (KZG setups).
+    #[command(subcommand)]
+    Srs(SrsCommand),
 }
 
 #[derive(Debug, Subcommand)]
 enum BlobCommand {
+    /// Print a payload's KZG commitments (G1 commitment, G2 length commitment
+    /// and length proof) as JSON.
+    Commit(commands::blob_commit::CommitArgs),
     /// Encode a payload into frames (one file each) plus a JSON manifest.
     Encode(commands::blob_encode::EncodeArgs),
     /// Rebuild a payload from whatever frames a directory holds.
     Decode(commands::blob_decode::DecodeArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum SrsCommand {
+    /// Generate an INSECURE development SRS (public seed) in EigenDA's file format.
+    Generate(commands::srs_generate::GenerateArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -38,8 +53,21 @@ fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Version => println!("lamina {}", env!("CARGO_PKG_VERSION")),
+        Command::Blob(BlobCommand::Commit(args)) => commands::blob_commit::run(args)?,
         Command::Blob(BlobCommand::Encode(args)) => commands::blob_encode::run(args)?,
         Command::Blob(BlobCommand::Decode(args)) => commands::blob_decode::run(args)?,
+        Command::Srs(SrsCommand::Generate(args)) => commands::srs_generate::run(args)?,
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

@@ -15,8 +15,9 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
 use super::files::{
-    G1, G1_FILE, G1_REVERSE_POWER_OF_2_FILE, G2, G2_FILE, G2_POWER_OF_2_FILE, G2_TRAILING_FILE,
-    INSECURE_MARKER_FILE, count_points, write_atomically, write_points,
+    Checks, G1, G1_FILE, G1_REVERSE_POWER_OF_2_FILE, G2, G2_FILE, G2_POWER_OF_2_FILE,
+    G2_TRAILING_FILE, INSECURE_MARKER_FILE, count_points, digests_match, write_atomically,
+    write_digests, write_points,
 };
 use super::{EIGENDA_SRS_ORDER, MAX_BLOB_SYMBOLS, Srs, SrsError, reverse_power_indices};
 
@@ -85,8 +86,9 @@ impl Srs {
     }
 
     /// Writes this SRS to `dir` in EigenDA's file format (plus
-    /// `g1.point.reversePowerOf2`, and an `INSECURE-DEVELOPMENT-SRS` marker
-    /// when it is insecure). Each file is replaced atomically.
+    /// `g1.point.reversePowerOf2`, an `INSECURE-DEVELOPMENT-SRS` marker
+    /// when it is insecure, and `lamina-srs.sha256`, the files' digests).
+    /// Each file is replaced atomically.
     ///
     /// # Errors
     /// [`SrsError::Io`] when a file cannot be written.
@@ -109,7 +111,10 @@ impl Srs {
         write_points::<G1>(
             &dir.join(G1_REVERSE_POWER_OF_2_FILE),
             &self.g1_reverse_power_of_2,
-        )
+        )?;
+        // Last, so the digests only ever describe complete files; see
+        // `development_cached_in`.
+        write_digests(dir)
     }
 
     /// The development SRS services use: at least `num_points` G1 points
@@ -123,7 +128,10 @@ impl Srs {
 
     /// Loads the development SRS of `seed` from `cache_root`, generating
     /// (and caching) it first when the cache lacks points. The directory is
-    /// `cache_root/insecure-development-seed-<seed>`.
+    /// `cache_root/insecure-development-seed-<seed>`. Files still matching
+    /// the SHA-256 digests recorded at generation (`lamina-srs.sha256`) are
+    /// read without G2 subgroup checks (on-curve checks only); others with
+    /// every check.
     ///
     /// # Errors
     /// [`SrsError::DevelopmentTooLarge`] above [`MAX_DEVELOPMENT_POINTS`],
@@ -149,7 +157,18 @@ impl Srs {
             .as_ref()
             .join(format!("insecure-development-seed-{seed}"));
         if cache_holds(&dir, num_points) {
-            return Self::load(&dir, num_points as u64);
+            // Points in files whose digests match the ones recorded when we
+            // computed them are subgroup members by construction; skipping
+            // the G2 subgroup checks (90% of the load time) is safe. The
+            // secret is public anyway: a tampered cache forges nothing that
+            // knowing tau does not. Any mismatch (a concurrent regeneration,
+            // a damaged file) falls back to the full checks.
+            let checks = if digests_match(&dir) {
+                Checks::OnCurve
+            } else {
+                Checks::Full
+            };
+            return Self::load_with_checks(&dir, num_points as u64, EIGENDA_SRS_ORDER, checks);
         }
         let size = num_points.next_power_of_two();
         tracing::warn!(

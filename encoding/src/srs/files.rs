@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use super::SrsError;
 use crate::point::{
     G1_COMPRESSED_BYTES, G2_COMPRESSED_BYTES, PointError, g1_from_bytes, g1_to_bytes,
-    g2_from_bytes, g2_to_bytes,
+    g2_from_bytes, g2_from_bytes_on_curve, g2_to_bytes,
 };
 
 /// `[tau^i]G1`, from `i = 0`.
@@ -37,6 +37,8 @@ pub(crate) trait CompressedPoint {
     const BYTES: usize;
     /// Decodes and checks one point; `bytes.len() == Self::BYTES`.
     fn decode(bytes: &[u8]) -> Result<Self::Point, PointError>;
+    /// Decodes one point checking only that it is on the curve.
+    fn decode_on_curve(bytes: &[u8]) -> Result<Self::Point, PointError>;
     /// Encodes one point into `out`; `out.len() == Self::BYTES`.
     fn encode(point: &Self::Point, out: &mut [u8]);
 }
@@ -54,6 +56,10 @@ impl CompressedPoint for G1 {
         a.copy_from_slice(bytes);
         g1_from_bytes(&a)
     }
+    fn decode_on_curve(bytes: &[u8]) -> Result<G1Affine, PointError> {
+        // cofactor 1: on the curve is in the subgroup
+        Self::decode(bytes)
+    }
     fn encode(point: &G1Affine, out: &mut [u8]) {
         out.copy_from_slice(&g1_to_bytes(point));
     }
@@ -67,9 +73,24 @@ impl CompressedPoint for G2 {
         a.copy_from_slice(bytes);
         g2_from_bytes(&a)
     }
+    fn decode_on_curve(bytes: &[u8]) -> Result<G2Affine, PointError> {
+        let mut a = [0u8; G2_COMPRESSED_BYTES];
+        a.copy_from_slice(bytes);
+        g2_from_bytes_on_curve(&a)
+    }
     fn encode(point: &G2Affine, out: &mut [u8]) {
         out.copy_from_slice(&g2_to_bytes(point));
     }
+}
+
+/// How much of each point to check when reading a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Checks {
+    /// On the curve and in the prime-order subgroup: for any file.
+    Full,
+    /// On the curve only: for files whose digest matches one we recorded when
+    /// we computed the points (subgroup members by construction).
+    OnCurve,
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> SrsError + '_ {
@@ -98,6 +119,7 @@ pub(crate) fn read_points<P: CompressedPoint>(
     path: &Path,
     from: u64,
     to: u64,
+    checks: Checks,
 ) -> Result<Vec<P::Point>, SrsError> {
     if to <= from {
         return Ok(Vec::new());
@@ -119,27 +141,34 @@ pub(crate) fn read_points<P: CompressedPoint>(
     file.seek(SeekFrom::Start(from * P::BYTES as u64))
         .map_err(io_error(path))?;
     file.read_exact(&mut buf).map_err(io_error(path))?;
-    decode_all::<P>(path, from, &buf)
+    decode_all::<P>(path, from, &buf, checks)
 }
 
 /// Reads the points at the given indices (few, scattered points).
 pub(crate) fn read_points_at<P: CompressedPoint>(
     path: &Path,
     indices: &[u64],
+    checks: Checks,
 ) -> Result<Vec<P::Point>, SrsError> {
-    indices
-        .iter()
-        .map(|&i| read_points::<P>(path, i, i + 1).map(|mut v| v.remove(0)))
-        .collect()
+    let mut points = Vec::with_capacity(indices.len());
+    for &i in indices {
+        points.extend(read_points::<P>(path, i, i + 1, checks)?);
+    }
+    Ok(points)
 }
 
 fn decode_all<P: CompressedPoint>(
     path: &Path,
     from: u64,
     buf: &[u8],
+    checks: Checks,
 ) -> Result<Vec<P::Point>, SrsError> {
     let decode = |(i, chunk): (usize, &[u8])| {
-        P::decode(chunk).map_err(|source| SrsError::BadPoint {
+        let point = match checks {
+            Checks::Full => P::decode(chunk),
+            Checks::OnCurve => P::decode_on_curve(chunk),
+        };
+        point.map_err(|source| SrsError::BadPoint {
             path: path.to_path_buf(),
             index: from + i as u64,
             source,
@@ -190,4 +219,52 @@ fn temp_sibling(path: &Path) -> PathBuf {
         .unwrap_or_default();
     name.push(format!(".tmp-{}", std::process::id()));
     path.with_file_name(name)
+}
+
+/// `sha256sum`-format digests of the point files of a directory we generated.
+pub(crate) const DIGESTS_FILE: &str = "lamina-srs.sha256";
+
+/// Every point file a directory may hold, in the order they are written.
+pub(crate) const POINT_FILES: [&str; 5] = [
+    G1_FILE,
+    G2_FILE,
+    G2_TRAILING_FILE,
+    G2_POWER_OF_2_FILE,
+    G1_REVERSE_POWER_OF_2_FILE,
+];
+
+fn file_digest(path: &Path) -> Result<String, SrsError> {
+    use sha2::{Digest, Sha256};
+    let mut file = File::open(path).map_err(io_error(path))?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher).map_err(io_error(path))?;
+    Ok(hex_lower(&hasher.finalize()))
+}
+
+fn hex_lower(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Records the digests of the point files in `dir` (`sha256sum -c` can check them).
+pub(crate) fn write_digests(dir: &Path) -> Result<(), SrsError> {
+    let mut lines = String::new();
+    for name in POINT_FILES {
+        lines.push_str(&format!("{}  {name}\n", file_digest(&dir.join(name))?));
+    }
+    write_atomically(&dir.join(DIGESTS_FILE), lines.as_bytes())
+}
+
+/// Whether every point file in `dir` still has the digest recorded for it.
+pub(crate) fn digests_match(dir: &Path) -> bool {
+    let Ok(recorded) = std::fs::read_to_string(dir.join(DIGESTS_FILE)) else {
+        return false;
+    };
+    POINT_FILES.iter().all(|name| {
+        let Ok(actual) = file_digest(&dir.join(name)) else {
+            return false;
+        };
+        recorded
+            .lines()
+            .any(|line| line == format!("{actual}  {name}"))
+    })
 }

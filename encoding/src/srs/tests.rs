@@ -225,3 +225,53 @@ fn development_srs_round_trips_through_its_cache() {
         Err(SrsError::DevelopmentTooLarge { .. })
     ));
 }
+
+#[test]
+fn a_damaged_cache_is_caught_by_the_full_checks() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let generated = Srs::development_cached_in(root.path(), 5, 16).expect("generates");
+    let dir = root.path().join("insecure-development-seed-5");
+    assert!(
+        files::digests_match(&dir),
+        "fresh cache matches its digests"
+    );
+    // Replace trailing point 3 by a curve point outside the subgroup: the
+    // digest no longer matches, so the subgroup check runs and names it.
+    let path = dir.join(files::G2_TRAILING_FILE);
+    let mut bytes = std::fs::read(&path).expect("read");
+    let bad = (0u8..=255)
+        .find_map(|v| {
+            let mut candidate = [0u8; 64];
+            candidate.copy_from_slice(&bytes[3 * 64..4 * 64]);
+            candidate[63] = v;
+            match crate::point::g2_from_bytes(&candidate) {
+                Err(PointError::NotInSubgroup) => Some(candidate),
+                _ => None,
+            }
+        })
+        .expect("a nearby x is on the twist but outside G2");
+    bytes[3 * 64..4 * 64].copy_from_slice(&bad);
+    std::fs::write(&path, &bytes).expect("write");
+    assert!(!files::digests_match(&dir));
+    let Err(err) = Srs::development_cached_in(root.path(), 5, 16) else {
+        panic!("the damaged point is found")
+    };
+    assert!(
+        matches!(
+            err,
+            SrsError::BadPoint {
+                index: 3,
+                source: PointError::NotInSubgroup,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // restoring the file restores the fast path and the same points
+    generated.write_to_dir(&dir).expect("rewrite");
+    assert!(files::digests_match(&dir));
+    assert_eq!(
+        Srs::development_cached_in(root.path(), 5, 16).expect("loads"),
+        generated
+    );
+}

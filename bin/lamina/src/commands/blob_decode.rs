@@ -11,7 +11,8 @@ use lamina_encoding::{
 };
 use serde_json::json;
 
-use super::frames_dir::{MANIFEST_FILE, Manifest, frame_index, load_srs};
+use super::frames_dir::{MANIFEST_FILE, Manifest, frame_index};
+use super::srs_arg::SrsArgs;
 
 /// Arguments of `lamina blob decode`.
 #[derive(Debug, Args)]
@@ -21,9 +22,8 @@ pub(crate) struct DecodeArgs {
     /// File to write the payload to.
     #[arg(long)]
     out: PathBuf,
-    /// EigenDA-format SRS directory; default: the cached INSECURE development SRS.
-    #[arg(long)]
-    srs: Option<PathBuf>,
+    #[command(flatten)]
+    srs: SrsArgs,
 }
 
 pub(crate) fn run(args: DecodeArgs) -> anyhow::Result<()> {
@@ -69,7 +69,7 @@ pub(crate) fn run(args: DecodeArgs) -> anyhow::Result<()> {
         bail!("no readable frames in {}", args.dir.display());
     }
 
-    let srs = load_srs(args.srs.as_deref(), manifest.blob_symbols)?;
+    let srs = args.srs.load(usize::try_from(manifest.blob_symbols)?)?;
     let start = Instant::now();
     let blobs = [BlobFrames {
         commitment,

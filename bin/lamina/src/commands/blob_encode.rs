@@ -12,7 +12,8 @@ use lamina_encoding::{
 };
 use serde_json::json;
 
-use super::frames_dir::{MANIFEST_FILE, Manifest, frame_path, load_srs};
+use super::frames_dir::{MANIFEST_FILE, Manifest, frame_path};
+use super::srs_arg::SrsArgs;
 
 /// Arguments of `lamina blob encode`.
 #[derive(Debug, Args)]
@@ -32,9 +33,8 @@ pub(crate) struct EncodeArgs {
     /// Reed-Solomon coding rate (power of two); needs --num-chunks.
     #[arg(long, requires = "num_chunks")]
     coding_rate: Option<u32>,
-    /// EigenDA-format SRS directory; default: the cached INSECURE development SRS.
-    #[arg(long)]
-    srs: Option<PathBuf>,
+    #[command(flatten)]
+    srs: SrsArgs,
 }
 
 pub(crate) fn run(args: EncodeArgs) -> anyhow::Result<()> {
@@ -57,8 +57,8 @@ pub(crate) fn run(args: EncodeArgs) -> anyhow::Result<()> {
     let symbols = blob.len_symbols() as u64;
     let shape = params.encoding_params(symbols)?;
 
-    let srs = Arc::new(load_srs(args.srs.as_deref(), symbols)?);
-    let encoder = match args.srs {
+    let srs = Arc::new(args.srs.load(usize::try_from(symbols)?)?);
+    let encoder = match args.srs.srs {
         Some(_) => Encoder::new(Arc::clone(&srs)),
         // The development SRS's secret is public: build FK20 tables from it
         // (checked against the SRS; same tables, seconds instead of minutes).

@@ -4,8 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
-use lamina_encoding::{EncodingParams, Srs};
+use lamina_encoding::EncodingParams;
 use serde::{Deserialize, Serialize};
 
 /// File name of the manifest inside a frames directory.
@@ -52,29 +51,4 @@ pub(crate) fn frame_index(name: &str) -> Option<u32> {
         .strip_suffix(".bin")?
         .parse()
         .ok()
-}
-
-/// Loads `points` G1 points of the SRS in `dir`, or of the cached INSECURE
-/// development SRS when `dir` is `None`.
-pub(crate) fn load_srs(dir: Option<&Path>, points: u64) -> anyhow::Result<Srs> {
-    let srs = match dir {
-        Some(dir) => {
-            Srs::load(dir, points).with_context(|| format!("loading SRS from {}", dir.display()))?
-        }
-        None => {
-            let points = usize::try_from(points).context("SRS size")?;
-            tracing::warn!(
-                points,
-                "using the INSECURE development SRS (pass --srs DIR for a real one)"
-            );
-            Srs::development_cached(points).context("loading the development SRS")?
-        }
-    };
-    if (srs.g1().len() as u64) < points {
-        bail!(
-            "blob has {points} symbols, SRS has {} G1 points",
-            srs.g1().len()
-        );
-    }
-    Ok(srs)
 }
