@@ -204,7 +204,8 @@ pub fn batch_check(
     for &len in &lengths {
         let mut proofs = Vec::new();
         let mut proof_weights = Vec::new();
-        let mut agg_poly = vec![Fr::ZERO; len as usize];
+        // (weight, coefficients) of every frame of this chunk length.
+        let mut weighted: Vec<(Fr, &[Fr])> = Vec::new();
         let mut weight_offset = 0usize;
         for blob in blobs {
             let count = blob.frames.len();
@@ -224,13 +225,12 @@ pub fn batch_check(
                 let j = reverse_bits(u64::from(*index), blob.params.num_chunks) as usize;
                 rhs_bases.push(frame.proof);
                 rhs_scalars.push(*r * roots[j]);
-                for (acc, c) in agg_poly.iter_mut().zip(&frame.coeffs) {
-                    *acc += *c * r;
-                }
+                weighted.push((*r, &frame.coeffs));
             }
             rhs_bases.push(blob.commitment);
             rhs_scalars.push(blob_weight);
         }
+        let agg_poly = aggregate(&weighted, len as usize);
         rhs_bases.extend_from_slice(&srs.g1()[..len as usize]);
         rhs_scalars.extend(agg_poly.iter().map(|c| -*c));
         let lhs = G1Projective::msm_unchecked(&proofs, &proof_weights);
@@ -241,6 +241,35 @@ pub fn batch_check(
     pairs_g1.push((-rhs).into_affine());
     pairs_g2.push(G2Affine::generator());
     Ok(Bn254::multi_pairing(pairs_g1, pairs_g2).0.is_one())
+}
+
+/// `sum_k r_k I_k`: the weighted sum of the frames' interpolating polynomials
+/// (`k * L` multiplications, split across threads by frame).
+fn aggregate(weighted: &[(Fr, &[Fr])], len: usize) -> Vec<Fr> {
+    let partial = |chunk: &[(Fr, &[Fr])]| -> Vec<Fr> {
+        let mut acc = vec![Fr::ZERO; len];
+        for (r, coeffs) in chunk {
+            for (a, c) in acc.iter_mut().zip(coeffs.iter()) {
+                *a += *c * r;
+            }
+        }
+        acc
+    };
+    let add = |mut a: Vec<Fr>, b: Vec<Fr>| {
+        a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+        a
+    };
+    #[cfg(feature = "parallel")]
+    let sum = weighted
+        .par_chunks(64)
+        .map(partial)
+        .reduce(|| vec![Fr::ZERO; len], add);
+    #[cfg(not(feature = "parallel"))]
+    let sum = weighted
+        .chunks(64)
+        .map(partial)
+        .fold(vec![Fr::ZERO; len], add);
+    sum
 }
 
 /// Per-shape values a frame check needs.
