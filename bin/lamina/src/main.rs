@@ -32,6 +32,10 @@ enum BlobCommand {
     /// Print a payload's KZG commitments (G1 commitment, G2 length commitment
     /// and length proof) as JSON.
     Commit(commands::blob_commit::CommitArgs),
+    /// Encode a payload into frames (one file each) plus a JSON manifest.
+    Encode(commands::blob_encode::EncodeArgs),
+    /// Rebuild a payload from whatever frames a directory holds.
+    Decode(commands::blob_decode::DecodeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -50,6 +54,8 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Version => println!("lamina {}", env!("CARGO_PKG_VERSION")),
         Command::Blob(BlobCommand::Commit(args)) => commands::blob_commit::run(args)?,
+        Command::Blob(BlobCommand::Encode(args)) => commands::blob_encode::run(args)?,
+        Command::Blob(BlobCommand::Decode(args)) => commands::blob_decode::run(args)?,
         Command::Srs(SrsCommand::Generate(args)) => commands::srs_generate::run(args)?,
     }
     Ok(())
