@@ -26,12 +26,11 @@ echo "== lamina blob commit"
 echo "== lamina blob encode (blob version 0: 8192 chunks, coding rate 8)"
 "$lamina" blob encode "$work/payload.bin" --version 0 --out "$work/frames"
 
-# Keep one frame in every 7 of the others dropped... keep just enough: any
-# num_chunks / coding_rate distinct frames rebuild the blob.
-total=$(ls "$work/frames" | grep -c '\.frame$' || true)
+# Keep just enough: any num_chunks / coding_rate distinct frames rebuild the blob.
+total=$(ls "$work/frames" | grep -c '^frame-.*\.bin$' || true)
 keep=$(( total / 8 ))
 echo "== dropping all but $keep of $total frames (chosen at random)"
-ls "$work/frames" | grep '\.frame$' | shuf | tail -n +$((keep + 1)) | while read -r f; do rm "$work/frames/$f"; done
+ls "$work/frames" | grep '^frame-.*\.bin$' | shuf | tail -n +$((keep + 1)) | while read -r f; do rm "$work/frames/$f"; done
 
 echo "== lamina blob decode"
 "$lamina" blob decode "$work/frames" --out "$work/rebuilt.bin"
