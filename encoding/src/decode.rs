@@ -267,11 +267,9 @@ fn vanishing_values<F: FftField>(
     k_l: F,
 ) -> Result<(Vec<F>, Vec<F>), DecodeError> {
     let n = present.len();
-    let too_large = ParamsError::DomainTooLarge {
-        blob_symbols: 0,
-        evaluations: n as u64,
-    };
-    let coset = domain.get_coset(k_l).ok_or(too_large)?;
+    let coset = domain
+        .get_coset(k_l)
+        .ok_or(ParamsError::NoDomain { size: n as u64 })?;
     if missing_roots.len() <= n - missing_roots.len() {
         let z_prime = poly_from_roots(missing_roots);
         let on_domain = domain.fft(&z_prime);
@@ -303,9 +301,10 @@ fn vanishing_values<F: FftField>(
             F::zero()
         };
     }
+    // k_l lies outside the domain (it generates a proper coset), so this is never zero.
     let denominator = (k_l.pow([n as u64]) - F::one())
         .inverse()
-        .ok_or(too_large)?;
+        .ok_or(ParamsError::NoDomain { size: n as u64 })?;
     let mut on_coset = coset.fft(&q);
     on_coset.iter_mut().for_each(|v| *v *= denominator);
     Ok((on_domain, on_coset))

@@ -10,6 +10,8 @@
 use ark_ff::FftField;
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 
+use crate::params::ParamsError;
+
 /// The radix-2 domain of exactly `size` points (`size` a power of two no larger
 /// than the field's 2-adic order), or `None`.
 pub fn domain<F: FftField>(size: u64) -> Option<Radix2EvaluationDomain<F>> {
@@ -18,6 +20,11 @@ pub fn domain<F: FftField>(size: u64) -> Option<Radix2EvaluationDomain<F>> {
     }
     let size = usize::try_from(size).ok()?;
     Radix2EvaluationDomain::new(size).filter(|d| d.size() == size)
+}
+
+/// [`domain`], failing with [`ParamsError::NoDomain`] instead of `None`.
+pub fn checked_domain<F: FftField>(size: u64) -> Result<Radix2EvaluationDomain<F>, ParamsError> {
+    domain(size).ok_or(ParamsError::NoDomain { size })
 }
 
 /// Reverses the low `log2(n)` bits of `index`; `n` is a power of two and

@@ -79,6 +79,12 @@ pub enum ParamsError {
         /// `num_chunks * chunk_length`.
         evaluations: u64,
     },
+    /// The scalar field has no radix-2 domain of this many points.
+    #[error("no radix-2 evaluation domain of {size} points (at most {MAX_EVALUATIONS})")]
+    NoDomain {
+        /// Points asked for.
+        size: u64,
+    },
 }
 
 impl BlobParams {
@@ -176,10 +182,7 @@ impl EncodingParams {
         check_power_of_two("chunk_length", self.chunk_length)?;
         let evaluations = self.num_chunks.saturating_mul(self.chunk_length);
         if evaluations > MAX_EVALUATIONS {
-            return Err(ParamsError::DomainTooLarge {
-                blob_symbols: 0,
-                evaluations,
-            });
+            return Err(ParamsError::NoDomain { size: evaluations });
         }
         Ok(())
     }

@@ -21,7 +21,7 @@ use ark_poly::EvaluationDomain;
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
 
-use crate::fft::{bit_reverse_permutation, domain, reverse_bits};
+use crate::fft::{bit_reverse_permutation, checked_domain, reverse_bits};
 use crate::params::{EncodingParams, ParamsError};
 
 /// Why a Reed-Solomon operation cannot run.
@@ -71,10 +71,7 @@ pub fn extend<F: FftField>(coeffs: &[F], params: EncodingParams) -> Result<Vec<F
             evaluations: n,
         });
     }
-    let d = domain::<F>(n).ok_or(ParamsError::DomainTooLarge {
-        blob_symbols: 0,
-        evaluations: n,
-    })?;
+    let d = checked_domain::<F>(n)?;
     Ok(d.fft(coeffs))
 }
 
@@ -94,10 +91,7 @@ pub fn chunk_coefficients<F: FftField>(
     }
     let num_chunks = params.num_chunks as usize;
     let chunk_len = params.chunk_length as usize;
-    let d = domain::<F>(params.num_chunks).ok_or(ParamsError::DomainTooLarge {
-        blob_symbols: 0,
-        evaluations,
-    })?;
+    let d = checked_domain::<F>(params.num_chunks)?;
     // columns[t][j] = sum_u c_{uL+t} (w^(jL))^u: coefficient t of the chunk
     // whose coset has leading exponent j.
     let column = |t: usize| -> Vec<F> {
@@ -133,14 +127,8 @@ pub fn chunks_from_evaluations<F: FftField>(
     let mut evals = evaluations.to_vec();
     evals.resize(n as usize, F::zero());
     bit_reverse_permutation(&mut evals);
-    let big = domain::<F>(n).ok_or(ParamsError::DomainTooLarge {
-        blob_symbols: 0,
-        evaluations: n,
-    })?;
-    let small = domain::<F>(params.chunk_length).ok_or(ParamsError::DomainTooLarge {
-        blob_symbols: 0,
-        evaluations: n,
-    })?;
+    let big = checked_domain::<F>(n)?;
+    let small = checked_domain::<F>(params.chunk_length)?;
     let chunk_len = params.chunk_length as usize;
     (0..params.num_chunks)
         .map(|i| {
@@ -171,14 +159,8 @@ pub fn coset_evaluations<F: FftField>(
     params.validate()?;
     let j = leading_coset_index(chunk_index, params.num_chunks)?;
     let n = params.num_evaluations();
-    let big = domain::<F>(n).ok_or(ParamsError::DomainTooLarge {
-        blob_symbols: 0,
-        evaluations: n,
-    })?;
-    let small = domain::<F>(params.chunk_length).ok_or(ParamsError::DomainTooLarge {
-        blob_symbols: 0,
-        evaluations: n,
-    })?;
+    let big = checked_domain::<F>(n)?;
+    let small = checked_domain::<F>(params.chunk_length)?;
     let h = big.element(j as usize);
     let mut shifted = chunk_coeffs.to_vec();
     let mut pow = F::one();
@@ -192,6 +174,7 @@ pub fn coset_evaluations<F: FftField>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fft::domain;
     use ark_bn254::Fr;
     use ark_ff::{AdditiveGroup, Field, UniformRand};
     use rand::SeedableRng;
