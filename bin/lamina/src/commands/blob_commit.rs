@@ -9,6 +9,7 @@ use lamina_encoding::{
 };
 use serde::Serialize;
 
+use super::hex0x;
 use super::srs_arg::SrsArgs;
 
 /// Arguments of `lamina blob commit`.
@@ -60,8 +61,4 @@ pub(crate) fn run(args: CommitArgs) -> anyhow::Result<()> {
     };
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
-}
-
-fn hex0x(bytes: &[u8]) -> String {
-    format!("0x{}", hex::encode(bytes))
 }

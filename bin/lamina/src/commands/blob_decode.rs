@@ -35,10 +35,13 @@ pub(crate) fn run(args: DecodeArgs) -> anyhow::Result<()> {
     .with_context(|| format!("parsing {}", manifest_path.display()))?;
     let shape = manifest.shape();
     shape.validate()?;
-    let commitment_bytes: [u8; G1_COMPRESSED_BYTES] = hex::decode(&manifest.commitment)
-        .context("commitment hex")?
-        .try_into()
-        .map_err(|b: Vec<u8>| anyhow::anyhow!("commitment has {} bytes, expected 32", b.len()))?;
+    let commitment_bytes: [u8; G1_COMPRESSED_BYTES] =
+        hex::decode(manifest.commitment.trim_start_matches("0x"))
+            .context("commitment hex")?
+            .try_into()
+            .map_err(|b: Vec<u8>| {
+                anyhow::anyhow!("commitment has {} bytes, expected 32", b.len())
+            })?;
     let commitment = g1_from_bytes(&commitment_bytes)?;
 
     // Every frame file present; malformed ones are reported and skipped.

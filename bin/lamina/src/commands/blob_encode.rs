@@ -13,6 +13,7 @@ use lamina_encoding::{
 use serde_json::json;
 
 use super::frames_dir::{MANIFEST_FILE, Manifest, frame_path};
+use super::hex0x;
 use super::srs_arg::SrsArgs;
 
 /// Arguments of `lamina blob encode`.
@@ -105,9 +106,9 @@ pub(crate) fn run(args: EncodeArgs) -> anyhow::Result<()> {
         coding_rate: params.coding_rate,
         chunk_length: shape.chunk_length,
         blob_symbols: symbols,
-        commitment: hex::encode(g1_to_bytes(&commitment)),
-        length_commitment: length_commitment.map(|p| hex::encode(g2_to_bytes(&p))),
-        length_proof: length_proof.map(|p| hex::encode(g2_to_bytes(&p))),
+        commitment: hex0x(&g1_to_bytes(&commitment)),
+        length_commitment: length_commitment.map(|p| hex0x(&g2_to_bytes(&p))),
+        length_proof: length_proof.map(|p| hex0x(&g2_to_bytes(&p))),
     };
     let manifest_path = args.out.join(MANIFEST_FILE);
     std::fs::write(&manifest_path, serde_json::to_vec_pretty(&manifest)?)

@@ -6,3 +6,8 @@ pub(crate) mod blob_encode;
 pub(crate) mod frames_dir;
 pub(crate) mod srs_arg;
 pub(crate) mod srs_generate;
+
+/// Hex with a `0x` prefix: how every command prints points and hashes.
+pub(crate) fn hex0x(bytes: &[u8]) -> String {
+    format!("0x{}", hex::encode(bytes))
+}
