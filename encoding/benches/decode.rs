@@ -6,10 +6,9 @@
 
 mod common;
 
-use ark_bn254::{Fr, G1Affine, G1Projective};
-use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
-use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
-use criterion::{BenchmarkId, criterion_group, criterion_main};
+use ark_bn254::G1Affine;
+use ark_ec::AffineRepr;
+use criterion::{criterion_group, criterion_main};
 use lamina_encoding::{Frame, decode, decode_checked, rs};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -19,13 +18,9 @@ fn decoding(c: &mut criterion::Criterion) {
     let cases = common::cases();
     let srs = common::srs_for(&cases);
     for case in &cases {
-        let coeffs = common::random_fr(case.symbols, 1);
-        let shape = case
-            .params
-            .encoding_params(case.symbols as u64)
-            .expect("valid shape");
-        let commitment: G1Affine =
-            G1Projective::msm_unchecked(&srs.g1()[..case.symbols], &coeffs).into_affine();
+        let blob = common::blob(case);
+        let (coeffs, shape) = (&blob.coeffs, blob.shape);
+        let commitment = common::commitment(&srs, &blob);
         // Decoding reads only the coefficients: skip FK20 in the setup.
         let mut frames: Vec<(u32, Frame)> = rs::chunk_coefficients(&coeffs, shape)
             .expect("chunks")
@@ -46,15 +41,7 @@ fn decoding(c: &mut criterion::Criterion) {
         let n = case.symbols as u64;
 
         let mut g = c.benchmark_group(format!("decode/{}", case.name));
-        let evals = shape.num_evaluations() as usize;
-        let d = Radix2EvaluationDomain::<Fr>::new(evals).expect("domain");
-        g.bench_function(BenchmarkId::new("fft_fr_rate_n", evals), |b| {
-            b.iter(|| {
-                let mut v = coeffs.clone();
-                d.fft_in_place(&mut v);
-                v
-            })
-        });
+        common::bench_fr_fft(&mut g, &blob);
         g.bench_function("decode", |b| {
             b.iter(|| decode(&frames, shape, n).expect("decode"))
         });

@@ -5,9 +5,8 @@
 
 mod common;
 
-use ark_bn254::{Fr, G1Projective};
+use ark_bn254::G1Projective;
 use ark_ec::VariableBaseMSM;
-use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use criterion::{BenchmarkId, criterion_group, criterion_main};
 use lamina_encoding::rs;
 
@@ -20,11 +19,8 @@ fn frames(c: &mut criterion::Criterion) {
     let srs = common::srs_for(&cases);
     let encoder = common::encoder(&srs);
     for case in &cases {
-        let coeffs = common::random_fr(case.symbols, 1);
-        let shape = case
-            .params
-            .encoding_params(case.symbols as u64)
-            .expect("valid shape");
+        let blob = common::blob(case);
+        let (coeffs, shape) = (&blob.coeffs, blob.shape);
         // Build the FK20 table once, outside the timings (it is cached per shape).
         let start = std::time::Instant::now();
         encoder
@@ -41,15 +37,7 @@ fn frames(c: &mut criterion::Criterion) {
         g.bench_function(BenchmarkId::new("msm_g1_n", case.symbols), |b| {
             b.iter(|| G1Projective::msm_unchecked(&srs.g1()[..case.symbols], &coeffs))
         });
-        let evals = shape.num_evaluations() as usize;
-        let d = Radix2EvaluationDomain::<Fr>::new(evals).expect("domain");
-        g.bench_function(BenchmarkId::new("fft_fr_rate_n", evals), |b| {
-            b.iter(|| {
-                let mut v = coeffs.clone();
-                d.fft_in_place(&mut v);
-                v
-            })
-        });
+        common::bench_fr_fft(&mut g, &blob);
         g.bench_function("rs_extension", |b| {
             b.iter(|| rs::extend(&coeffs, shape).expect("extend"))
         });

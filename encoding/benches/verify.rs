@@ -6,7 +6,7 @@
 mod common;
 
 use ark_bn254::{G1Affine, G1Projective};
-use ark_ec::{CurveGroup, VariableBaseMSM};
+use ark_ec::VariableBaseMSM;
 use criterion::{BenchmarkId, criterion_group, criterion_main};
 use lamina_encoding::{BlobFrames, Frame, verify::batch_check};
 use rand::SeedableRng;
@@ -20,13 +20,9 @@ fn verify(c: &mut criterion::Criterion) {
     let encoder = common::encoder(&srs);
     let msm_scalars = common::random_fr(2 * K, 3);
     for case in &cases {
-        let coeffs = common::random_fr(case.symbols, 1);
-        let shape = case
-            .params
-            .encoding_params(case.symbols as u64)
-            .expect("valid shape");
-        let commitment: G1Affine =
-            G1Projective::msm_unchecked(&srs.g1()[..case.symbols], &coeffs).into_affine();
+        let blob = common::blob(case);
+        let (coeffs, shape) = (&blob.coeffs, blob.shape);
+        let commitment = common::commitment(&srs, &blob);
         let frames: Vec<(u32, Frame)> = encoder
             .encode_coeffs(&coeffs, case.params)
             .expect("frames")

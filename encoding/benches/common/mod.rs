@@ -8,10 +8,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ark_bn254::Fr;
+use ark_bn254::{Fr, G1Affine, G1Projective};
+use ark_ec::{CurveGroup, VariableBaseMSM};
 use ark_ff::UniformRand;
-use criterion::Criterion;
-use lamina_encoding::{BlobParams, Encoder, Srs};
+use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
+use lamina_encoding::{BlobParams, Encoder, EncodingParams, Srs};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
@@ -75,6 +78,41 @@ pub fn encoder(srs: &Arc<Srs>) -> Encoder {
 pub fn random_fr(n: usize, seed: u64) -> Vec<Fr> {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     (0..n).map(|_| Fr::rand(&mut rng)).collect()
+}
+
+/// A case's benchmark blob: random coefficients (seed 1, the same in every
+/// bench) and its chunk shape.
+pub struct BenchBlob {
+    pub coeffs: Vec<Fr>,
+    pub shape: EncodingParams,
+}
+
+pub fn blob(case: &Case) -> BenchBlob {
+    let coeffs = random_fr(case.symbols, 1);
+    let shape = case
+        .params
+        .encoding_params(case.symbols as u64)
+        .expect("valid shape");
+    BenchBlob { coeffs, shape }
+}
+
+/// The blob's G1 commitment (plain MSM with the SRS).
+pub fn commitment(srs: &Srs, blob: &BenchBlob) -> G1Affine {
+    G1Projective::msm_unchecked(&srs.g1()[..blob.coeffs.len()], &blob.coeffs).into_affine()
+}
+
+/// The reference the frame and decode targets are stated against: one Fr FFT
+/// of `num_chunks * chunk_length` points, in the caller's group.
+pub fn bench_fr_fft(g: &mut BenchmarkGroup<'_, WallTime>, blob: &BenchBlob) {
+    let evals = blob.shape.num_evaluations() as usize;
+    let d = Radix2EvaluationDomain::<Fr>::new(evals).expect("domain");
+    g.bench_function(BenchmarkId::new("fft_fr_rate_n", evals), |b| {
+        b.iter(|| {
+            let mut v = blob.coeffs.clone();
+            d.fft_in_place(&mut v);
+            v
+        })
+    });
 }
 
 pub fn criterion() -> Criterion {
