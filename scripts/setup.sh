@@ -6,8 +6,11 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v clang >/dev/null 2>&1 || need_apt+=(clang)
 [ -e /usr/lib/llvm-14/lib/libclang.so ] || ls /usr/lib/llvm-*/lib/libclang*.so >/dev/null 2>&1 || need_apt+=(libclang-dev)
+# The rocksdb crate links this system library (.cargo/config.toml sets ROCKSDB_LIB_DIR) and
+# generates its bindings with libclang.
+[ -e /usr/lib/x86_64-linux-gnu/librocksdb.so ] || need_apt+=(librocksdb-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
-  echo "setup: installing ${need_apt[*]} (RocksDB builds from source with clang)"
+  echo "setup: installing ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null

@@ -61,7 +61,8 @@ pub use merkle::{MerkleProof, MerkleTree};
 pub use security::SecurityThresholds;
 pub use types::{
     Attestation, BatchHeader, BlobCertificate, BlobHeader, BlobInclusionInfo, BlobKey,
-    CheckSignaturesIndices, DaCertV3, NonSignerStakesAndSignature, OperatorId, QuorumId,
+    CheckSignaturesIndices, DaCertV3, NonSignerStakesAndSignature, OperatorId, PaymentHeader,
+    QuorumId,
 };
 
 // Re-exported so users name the same types the crate's API uses.

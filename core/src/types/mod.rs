@@ -7,9 +7,11 @@ mod batch;
 mod blob;
 mod cert;
 mod operator;
+mod payment;
 
 pub use batch::{Attestation, BatchHeader, BlobInclusionInfo};
 pub(crate) use blob::blob_commitment_to_abi;
 pub use blob::{BlobCertificate, BlobHeader, BlobKey};
 pub use cert::{CheckSignaturesIndices, DaCertV3, NonSignerStakesAndSignature};
 pub use operator::{OperatorId, QuorumId};
+pub use payment::PaymentHeader;
