@@ -43,11 +43,13 @@ pub mod assignment;
 pub mod bls;
 #[cfg(feature = "chain")]
 pub mod chain;
+pub mod ecdsa;
 mod error;
 pub mod hashing;
 pub mod keystore;
 pub mod merkle;
 pub mod security;
+mod srs_config;
 pub mod types;
 
 pub use assignment::{
@@ -59,6 +61,7 @@ pub use error::{
 };
 pub use merkle::{MerkleProof, MerkleTree};
 pub use security::SecurityThresholds;
+pub use srs_config::SrsConfig;
 pub use types::{
     Attestation, BatchHeader, BlobCertificate, BlobHeader, BlobInclusionInfo, BlobKey,
     CheckSignaturesIndices, DaCertV3, NonSignerStakesAndSignature, OperatorId, PaymentHeader,

@@ -6,7 +6,14 @@
 //! types into business logic.
 //!
 //! One module per package: [`common::v1`], [`node::v1`], [`disperser::v1`],
-//! [`retriever::v1`].
+//! [`retriever::v1`]; [`convert`] turns wire messages into core types (and back), and
+//! [`store_chunks_digest`] is what a disperser signs over a `StoreChunks` request.
+
+pub mod convert;
+mod digest;
+
+pub use convert::ProtoError;
+pub use digest::store_chunks_digest;
 
 /// `lamina.common.v1`: blob headers, certificates, batches.
 pub mod common {
