@@ -25,6 +25,9 @@ enum Command {
     /// Structured reference strings (KZG setups).
     #[command(subcommand)]
     Srs(SrsCommand),
+    /// The operator's DA node: run it, manage its keys, register it.
+    #[command(subcommand)]
+    Node(commands::node::NodeCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -57,6 +60,7 @@ fn main() -> anyhow::Result<()> {
         Command::Blob(BlobCommand::Encode(args)) => commands::blob_encode::run(args)?,
         Command::Blob(BlobCommand::Decode(args)) => commands::blob_decode::run(args)?,
         Command::Srs(SrsCommand::Generate(args)) => commands::srs_generate::run(args)?,
+        Command::Node(command) => commands::node::run(command)?,
     }
     Ok(())
 }

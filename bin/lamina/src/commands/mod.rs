@@ -4,6 +4,7 @@ pub(crate) mod blob_commit;
 pub(crate) mod blob_decode;
 pub(crate) mod blob_encode;
 pub(crate) mod frames_dir;
+pub(crate) mod node;
 pub(crate) mod srs_arg;
 pub(crate) mod srs_generate;
 
