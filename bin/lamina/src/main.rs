@@ -25,6 +25,17 @@ enum Command {
     /// Structured reference strings (KZG setups).
     #[command(subcommand)]
     Srs(SrsCommand),
+    /// The retriever service: rebuilds blobs from operators' chunks.
+    #[command(subcommand)]
+    Retriever(commands::retriever::RetrieverCommand),
+    /// Disperse a file as a blob; with --wait, write its certificate.
+    Disperse(commands::disperse::DisperseArgs),
+    /// A blob's status at the disperser.
+    Status(commands::status::StatusArgs),
+    /// Verify a certificate locally and on-chain.
+    Verify(commands::verify::VerifyArgs),
+    /// Retrieve a certificate's payload.
+    Retrieve(commands::retrieve::RetrieveArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -57,6 +68,11 @@ fn main() -> anyhow::Result<()> {
         Command::Blob(BlobCommand::Encode(args)) => commands::blob_encode::run(args)?,
         Command::Blob(BlobCommand::Decode(args)) => commands::blob_decode::run(args)?,
         Command::Srs(SrsCommand::Generate(args)) => commands::srs_generate::run(args)?,
+        Command::Retriever(command) => commands::retriever::run(command)?,
+        Command::Disperse(args) => commands::disperse::run(args)?,
+        Command::Status(args) => commands::status::run(args)?,
+        Command::Verify(args) => commands::verify::run(args)?,
+        Command::Retrieve(args) => commands::retrieve::run(args)?,
     }
     Ok(())
 }
