@@ -11,6 +11,7 @@ use lamina_core::QuorumId;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{self, path_value};
+use crate::faults::{ByzantineProxy, Fault};
 use crate::operators::{
     FundedAccount, OperatorSpec, ProvisionedOperator, account_key, default_stake,
     provision_account, provision_operators,
@@ -65,6 +66,9 @@ pub struct DevnetOptions {
     pub retriever_config: toml::Table,
     /// How long each service gets to become healthy.
     pub health_timeout: Duration,
+    /// Byzantine operators: node `i` runs normally behind a [`ByzantineProxy`] that its
+    /// on-chain socket points to, which falsifies retrieval answers as the fault says.
+    pub byzantine: BTreeMap<usize, Fault>,
 }
 
 impl DevnetOptions {
@@ -87,6 +91,7 @@ impl DevnetOptions {
             disperser_config: toml::Table::new(),
             retriever_config: toml::Table::new(),
             health_timeout: DEFAULT_HEALTH_TIMEOUT,
+            byzantine: BTreeMap::new(),
         }
     }
 
@@ -112,6 +117,12 @@ impl DevnetOptions {
                     self.stakes.len(),
                     self.operators
                 ),
+            });
+        }
+        if let Some(i) = self.byzantine.keys().find(|&&i| i >= self.operators) {
+            return Err(DevnetError::InvalidOption {
+                field: "byzantine",
+                reason: format!("operator {i} of {}", self.operators),
             });
         }
         if self.stakes.contains(&0) {
@@ -250,6 +261,10 @@ impl ServiceAddrs {
 pub struct Devnet {
     // Field order is drop order: services before the chain they talk to.
     nodes: Vec<ServiceProcess>,
+    proxies: BTreeMap<usize, ByzantineProxy>,
+    /// Where each node's gRPC server binds: its registered socket, or a private port
+    /// behind its Byzantine proxy.
+    node_listen: Vec<SocketAddr>,
     disperser: Option<ServiceProcess>,
     retriever: Option<ServiceProcess>,
     operators: Vec<ProvisionedOperator>,
@@ -363,8 +378,21 @@ impl Devnet {
             pids: BTreeMap::new(),
             data_dir: data_dir.clone(),
         };
+        let node_listen = node_addrs
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                if options.byzantine.contains_key(&i) {
+                    ports::free_loopback_addr()
+                } else {
+                    Ok(a.grpc)
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let mut devnet = Self {
             nodes: Vec::new(),
+            proxies: BTreeMap::new(),
+            node_listen,
             disperser: None,
             retriever: None,
             operators,
@@ -386,6 +414,11 @@ impl Devnet {
 
     async fn start_services(&mut self) -> Result<(), DevnetError> {
         let timeout = self.options.health_timeout;
+        for (&i, &fault) in &self.options.byzantine {
+            let proxy =
+                ByzantineProxy::start(self.node_addrs[i].grpc, self.node_listen[i], fault).await?;
+            self.proxies.insert(i, proxy);
+        }
         if self.options.with_nodes {
             let mut nodes = Vec::with_capacity(self.operators.len());
             for i in 0..self.operators.len() {
@@ -473,7 +506,10 @@ impl Devnet {
     pub fn node_config(&self, i: usize) -> toml::Table {
         let op = &self.operators[i];
         let mut t = self.common_config(
-            self.node_addrs[i],
+            ServiceAddrs {
+                grpc: self.node_listen[i],
+                metrics: self.node_addrs[i].metrics,
+            },
             &self.options.data_dir.join("nodes").join(i.to_string()),
         );
         t.insert("bls_keystore".into(), path_value(&op.bls_keystore));
@@ -608,6 +644,11 @@ impl Devnet {
     /// The retriever's addresses (allocated even when it is not started).
     pub fn retriever_addrs(&self) -> ServiceAddrs {
         self.retriever_addrs
+    }
+
+    /// Where node `i`'s gRPC server itself listens (behind its proxy if Byzantine).
+    pub fn node_listen(&self, i: usize) -> Option<SocketAddr> {
+        self.node_listen.get(i).copied()
     }
 
     /// Node `i`'s process, to kill or restart it.

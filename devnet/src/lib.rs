@@ -14,6 +14,8 @@
 //!   functions of `lamina_core::chain` that `lamina node register` uses.
 //! - [`ServiceProcess`]: supervises one `lamina <role> run --config FILE` (log file,
 //!   `/health` wait, SIGTERM/SIGKILL, restart); killed on drop.
+//! - [`faults`]: a Byzantine operator (a gRPC proxy in front of a real node that falsifies
+//!   retrieval answers), for fault tests.
 //! - [`Devnet`]: all of it, with `devnet.json` ([`DevnetInfo`]) written once healthy.
 //!
 //! ```no_run
@@ -31,6 +33,7 @@ mod chain;
 pub mod config;
 mod devnet;
 mod error;
+pub mod faults;
 pub mod operators;
 pub mod ports;
 pub mod process;

@@ -294,6 +294,25 @@ pub fn signal(pid: u32, signal: i32) -> Result<(), DevnetError> {
     }
 }
 
+/// SIGTERM: asks a service to stop cleanly.
+pub const SIGTERM: i32 = libc::SIGTERM;
+/// SIGKILL: `kill -9`.
+pub const SIGKILL: i32 = libc::SIGKILL;
+
+/// Whether `pid` is alive and runs `lamina` or `anvil` (checked in `/proc/<pid>/cmdline`),
+/// so a recycled pid of some unrelated process is never signalled.
+pub fn is_devnet_process(pid: u32) -> bool {
+    let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+        return false;
+    };
+    let program = cmdline.split(|&b| b == 0).next().unwrap_or_default();
+    let name = Path::new(std::str::from_utf8(program).unwrap_or_default())
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    pid_alive(pid) && (name == "lamina" || name == "anvil")
+}
+
 /// Whether a process with this id exists (signal 0).
 pub fn pid_alive(pid: u32) -> bool {
     signal(pid, 0).is_ok()

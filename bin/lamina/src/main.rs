@@ -36,6 +36,9 @@ enum Command {
     Verify(commands::verify::VerifyArgs),
     /// Retrieve a certificate's payload.
     Retrieve(commands::retrieve::RetrieveArgs),
+    /// The operator's DA node: run it, manage its keys, register it.
+    #[command(subcommand)]
+    Node(commands::node::NodeCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,6 +76,7 @@ fn main() -> anyhow::Result<()> {
         Command::Status(args) => commands::status::run(args)?,
         Command::Verify(args) => commands::verify::run(args)?,
         Command::Retrieve(args) => commands::retrieve::run(args)?,
+        Command::Node(command) => commands::node::run(command)?,
     }
     Ok(())
 }
