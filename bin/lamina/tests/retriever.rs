@@ -44,15 +44,27 @@ impl Net {
 async fn devnet(configure: impl FnOnce(&mut DevnetOptions)) -> Net {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut options = DevnetOptions::new(env!("CARGO_BIN_EXE_lamina"), dir.path().join("devnet"));
+    // Services load SRS files of up to 2^19 points at start-up, all at once on a busy
+    // machine: give them time.
+    options.health_timeout = std::time::Duration::from_secs(300);
     configure(&mut options);
     let devnet = Devnet::start(options).await.expect("devnet starts");
     Net { devnet, _dir: dir }
 }
 
-fn small_retriever(options: &mut DevnetOptions) {
+/// Every service sized for blobs of at most [`SMALL_SRS_POINTS`] symbols (1 MiB), so
+/// they load the small cached SRS and start fast.
+fn small_blobs(options: &mut DevnetOptions) {
+    let points = SMALL_SRS_POINTS as i64;
     options
         .retriever_config
-        .insert("srs_points".into(), (SMALL_SRS_POINTS as i64).into());
+        .insert("srs_points".into(), points.into());
+    options
+        .node_config
+        .insert("max_blob_symbols".into(), points.into());
+    options
+        .disperser_config
+        .insert("max_blob_size".into(), (points * 32).into());
 }
 
 fn client_config(net: &Net, srs: bool) -> ClientConfig {
@@ -377,7 +389,7 @@ async fn retrieval_with_no_reachable_operator_is_a_clear_error() {
     let net = devnet(|o| {
         o.with_nodes = false;
         o.with_disperser = false;
-        small_retriever(o);
+        small_blobs(o);
     })
     .await;
     let cert = attested_certificate(&net, &[7u8; 5000], None).await;
@@ -460,6 +472,12 @@ const MIB: usize = 1 << 20;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn round_trips_from_one_byte_to_eight_mib() {
+    // 8 MiB payloads need the full 2^19-point SRS: generate (and cache) the
+    // development one once here rather than in every node at start-up.
+    tokio::task::spawn_blocking(|| Srs::development_cached(lamina_encoding::MAX_BLOB_SYMBOLS))
+        .await
+        .expect("joins")
+        .expect("development SRS");
     let net = devnet(|_| {}).await;
     let service = client(
         &net,
@@ -629,7 +647,7 @@ async fn lying_and_dead_operators_are_skipped_until_too_few_honest_remain() {
     let net = devnet(|o| {
         o.operators = 5;
         o.stakes = vec![10, 10, 10, 10, 60];
-        small_retriever(o);
+        small_blobs(o);
     })
     .await;
     let mut net = net;
