@@ -25,6 +25,17 @@ enum Command {
     /// Structured reference strings (KZG setups).
     #[command(subcommand)]
     Srs(SrsCommand),
+    /// The retriever service: rebuilds blobs from operators' chunks.
+    #[command(subcommand)]
+    Retriever(commands::retriever::RetrieverCommand),
+    /// Disperse a file as a blob; with --wait, write its certificate.
+    Disperse(commands::disperse::DisperseArgs),
+    /// A blob's status at the disperser.
+    Status(commands::status::StatusArgs),
+    /// Verify a certificate locally and on-chain.
+    Verify(commands::verify::VerifyArgs),
+    /// Retrieve a certificate's payload.
+    Retrieve(commands::retrieve::RetrieveArgs),
     /// The operator's DA node: run it, manage its keys, register it.
     #[command(subcommand)]
     Node(commands::node::NodeCommand),
@@ -60,6 +71,11 @@ fn main() -> anyhow::Result<()> {
         Command::Blob(BlobCommand::Encode(args)) => commands::blob_encode::run(args)?,
         Command::Blob(BlobCommand::Decode(args)) => commands::blob_decode::run(args)?,
         Command::Srs(SrsCommand::Generate(args)) => commands::srs_generate::run(args)?,
+        Command::Retriever(command) => commands::retriever::run(command)?,
+        Command::Disperse(args) => commands::disperse::run(args)?,
+        Command::Status(args) => commands::status::run(args)?,
+        Command::Verify(args) => commands::verify::run(args)?,
+        Command::Retrieve(args) => commands::retrieve::run(args)?,
         Command::Node(command) => commands::node::run(command)?,
     }
     Ok(())

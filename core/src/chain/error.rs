@@ -59,6 +59,14 @@ pub enum ChainError {
     /// The address book lacks a contract this call needs.
     #[error("no address configured for {0}")]
     MissingAddress(&'static str),
+    /// A deployment address file is missing or malformed.
+    #[error("deployment file {path}: {reason} (deploy with scripts/deploy-devnet.sh)")]
+    Deployment {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The operator is not registered.
     #[error("operator {0} is not registered")]
     UnknownOperator(String),

@@ -10,6 +10,7 @@ pub mod bindings;
 mod convert;
 mod error;
 mod eth;
+mod onboard;
 mod tx;
 
 use std::future::Future;
@@ -20,6 +21,7 @@ use lamina_encoding::BlobParams;
 
 pub use error::ChainError;
 pub use eth::{ContractAddresses, DEFAULT_POLL_INTERVAL, DEFAULT_RECEIPT_TIMEOUT, EthChain};
+pub use onboard::{OperatorOnboarding, OperatorStatus};
 
 use crate::assignment::QuorumOperators;
 use crate::security::SecurityThresholds;

@@ -23,10 +23,26 @@ use crate::types::{NonSignerStakesAndSignature, QuorumId};
 /// How long an operator's AVS-registration signature stays valid, in seconds.
 const REGISTRATION_SIGNATURE_TTL_SECS: u64 = 3600;
 
-/// Sends a contract call, waits for confirmations and checks the receipt's status.
+/// Gas limit headroom over the estimate, in percent. An estimate holds for the state it
+/// ran against; transactions of other accounts mined first can change the storage writes
+/// (a first registration in a quorum initialises history slots, for example) and run an
+/// exactly-estimated transaction out of gas.
+pub(super) const GAS_HEADROOM_PERCENT: u64 = 25;
+
+/// Sends a contract call with [`GAS_HEADROOM_PERCENT`] over its gas estimate, waits for
+/// confirmations and checks the receipt's status.
 macro_rules! send {
     ($self:ident, $call:expr, $errors:ty, $contract:literal) => {{
-        let pending = $call.send().await.map_err(revert::<$errors>($contract))?;
+        let call = $call;
+        let estimate = call
+            .estimate_gas()
+            .await
+            .map_err(revert::<$errors>($contract))?;
+        let pending = call
+            .gas(estimate + estimate * GAS_HEADROOM_PERCENT / 100)
+            .send()
+            .await
+            .map_err(revert::<$errors>($contract))?;
         let tx = *pending.tx_hash();
         let receipt = $self.wait_for_receipt(tx).await?;
         if !receipt.status() {
@@ -38,6 +54,7 @@ macro_rules! send {
         receipt
     }};
 }
+pub(super) use send;
 
 impl EthChain {
     /// Polls for the receipt of `tx` until it is buried under the configured number of

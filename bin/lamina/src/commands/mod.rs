@@ -3,10 +3,16 @@
 pub(crate) mod blob_commit;
 pub(crate) mod blob_decode;
 pub(crate) mod blob_encode;
+pub(crate) mod disperse;
 pub(crate) mod frames_dir;
+pub(crate) mod network;
 pub(crate) mod node;
+pub(crate) mod retrieve;
+pub(crate) mod retriever;
 pub(crate) mod srs_arg;
 pub(crate) mod srs_generate;
+pub(crate) mod status;
+pub(crate) mod verify;
 
 /// Hex with a `0x` prefix: how every command prints points and hashes.
 pub(crate) fn hex0x(bytes: &[u8]) -> String {

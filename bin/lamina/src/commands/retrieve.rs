@@ -1,0 +1,58 @@
+//! `lamina retrieve CERT.json --out FILE`: the payload of a certificate's blob, from
+//! the retriever service or (`--direct`) from the operators themselves.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+use lamina_client::Certificate;
+
+use super::network::{NetworkArgs, runtime};
+
+/// Arguments of `lamina retrieve`.
+#[derive(Debug, Args)]
+pub(crate) struct RetrieveArgs {
+    /// Certificate JSON (from `lamina disperse --cert-out`).
+    cert: PathBuf,
+    /// Where to write the payload.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Ask the operators directly (needs `--srs-dir` or `--dev-srs`) and print who
+    /// answered and who was skipped.
+    #[arg(long)]
+    direct: bool,
+    #[command(flatten)]
+    network: NetworkArgs,
+}
+
+/// Runs `lamina retrieve`.
+pub(crate) fn run(args: RetrieveArgs) -> anyhow::Result<()> {
+    let json = std::fs::read_to_string(&args.cert)
+        .with_context(|| format!("reading {}", args.cert.display()))?;
+    let cert = Certificate::from_json(&json)?;
+    runtime()?.block_on(async {
+        let client = args.network.client().await?;
+        let start = Instant::now();
+        eprintln!("retrieving blob {} ...", cert.blob_key);
+        let payload = if args.direct {
+            let retrieved = client.retrieve_from_operators(&cert).await?;
+            eprintln!("{}", retrieved.report);
+            for op in &retrieved.report.operators {
+                eprintln!("  {op}");
+            }
+            retrieved.payload
+        } else {
+            client.retrieve(&cert).await?
+        };
+        std::fs::write(&args.out, &payload)
+            .with_context(|| format!("writing {}", args.out.display()))?;
+        eprintln!(
+            "wrote {} bytes to {} in {:.2?}",
+            payload.len(),
+            args.out.display(),
+            start.elapsed()
+        );
+        Ok(())
+    })
+}

@@ -1,0 +1,174 @@
+//! `lamina retriever run`: the retriever service.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use lamina_core::SrsConfig;
+use lamina_retriever::RetrieverConfig;
+
+use super::network::runtime;
+
+/// `lamina retriever` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum RetrieverCommand {
+    /// Serve `lamina.retriever.v1.Retriever/RetrieveBlob` on `grpc_listen` and
+    /// `/health`, `/metrics` on `metrics_listen`, until Ctrl-C or SIGTERM.
+    Run(RunArgs),
+}
+
+/// Flags of `lamina retriever run`; each overrides the config file and has an
+/// environment variable `LAMINA_RETRIEVER_<FIELD>`.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Retriever")]
+pub(crate) struct RunArgs {
+    /// TOML config file (see `lamina_retriever::RetrieverConfig`); without it,
+    /// defaults plus flags.
+    #[arg(long, env = "LAMINA_RETRIEVER_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// gRPC listen address.
+    #[arg(long, env = "LAMINA_RETRIEVER_GRPC_LISTEN")]
+    grpc_listen: Option<SocketAddr>,
+    /// HTTP listen address for /health and /metrics.
+    #[arg(long, env = "LAMINA_RETRIEVER_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
+    /// Ethereum JSON-RPC URL.
+    #[arg(long, env = "LAMINA_RETRIEVER_RPC_URL")]
+    rpc_url: Option<String>,
+    /// Contract address file (contracts/deployments/<chainid>.json).
+    #[arg(long, env = "LAMINA_RETRIEVER_DEPLOYMENT")]
+    deployment: Option<PathBuf>,
+    /// EigenDA-format SRS directory (default: the INSECURE development SRS).
+    #[arg(long, env = "LAMINA_RETRIEVER_SRS_DIR")]
+    srs_dir: Option<PathBuf>,
+    /// G1 points to load: the largest retrievable blob in symbols.
+    #[arg(long, env = "LAMINA_RETRIEVER_SRS_POINTS")]
+    srs_points: Option<usize>,
+    /// Retrievals served at once.
+    #[arg(long, env = "LAMINA_RETRIEVER_MAX_CONCURRENT_RETRIEVALS")]
+    max_concurrent_retrievals: Option<usize>,
+    /// Operators asked at once per retrieval.
+    #[arg(long, env = "LAMINA_RETRIEVER_MAX_CONCURRENT_REQUESTS")]
+    max_concurrent_requests: Option<usize>,
+    /// Per-operator answer deadline in milliseconds.
+    #[arg(long, env = "LAMINA_RETRIEVER_OPERATOR_TIMEOUT_MS")]
+    operator_timeout_ms: Option<u64>,
+}
+
+impl RunArgs {
+    /// The file's config (or defaults) with the flags applied.
+    fn config(&self) -> anyhow::Result<RetrieverConfig> {
+        let mut c = match &self.config {
+            Some(path) => RetrieverConfig::from_file(path)?,
+            None => RetrieverConfig::default(),
+        };
+        if let Some(v) = self.grpc_listen {
+            c.grpc_listen = v;
+        }
+        if let Some(v) = self.metrics_listen {
+            c.metrics_listen = v;
+        }
+        if let Some(v) = &self.rpc_url {
+            c.rpc_url.clone_from(v);
+        }
+        if let Some(v) = &self.deployment {
+            c.deployment.clone_from(v);
+        }
+        if let Some(v) = &self.srs_dir {
+            c.srs = SrsConfig {
+                dir: Some(v.clone()),
+                ..c.srs
+            };
+        }
+        if let Some(v) = self.srs_points {
+            c.srs_points = v;
+        }
+        if let Some(v) = self.max_concurrent_retrievals {
+            c.max_concurrent_retrievals = v;
+        }
+        if let Some(v) = self.max_concurrent_requests {
+            c.retrieval.max_concurrent_requests = v;
+        }
+        if let Some(v) = self.operator_timeout_ms {
+            c.retrieval.operator_timeout_ms = v;
+        }
+        c.validate()?;
+        Ok(c)
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+/// Runs a `lamina retriever` subcommand.
+pub(crate) fn run(command: RetrieverCommand) -> anyhow::Result<()> {
+    match command {
+        RetrieverCommand::Run(args) => {
+            let config = args.config().context("retriever configuration")?;
+            runtime()?.block_on(lamina_retriever::run(config, shutdown_signal()))?;
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        command: RetrieverCommand,
+    }
+
+    #[test]
+    fn flags_override_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("retriever.toml");
+        std::fs::write(
+            &path,
+            "rpc_url = \"http://10.0.0.1:8545\"\nsrs_points = 1024\n[retrieval]\noperator_timeout_ms = 5\n",
+        )
+        .expect("writes");
+        let cli = Cli::parse_from([
+            "x",
+            "run",
+            "--config",
+            path.to_str().expect("utf-8"),
+            "--srs-points",
+            "2048",
+            "--grpc-listen",
+            "127.0.0.1:7000",
+        ]);
+        let RetrieverCommand::Run(args) = cli.command;
+        let c = args.config().expect("valid");
+        assert_eq!(c.rpc_url, "http://10.0.0.1:8545");
+        assert_eq!(c.srs_points, 2048);
+        assert_eq!(c.retrieval.operator_timeout_ms, 5);
+        assert_eq!(c.grpc_listen, "127.0.0.1:7000".parse().expect("addr"));
+    }
+}

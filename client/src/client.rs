@@ -1,0 +1,546 @@
+//! [`LaminaClient`]: disperse, wait for the certificate, verify it, retrieve.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use alloy_primitives::{Address, U256};
+use lamina_core::chain::{Chain, EthChain};
+use lamina_core::ecdsa::{recover_signer, sign_digest};
+use lamina_core::keystore::EcdsaKey;
+use lamina_core::{BlobCommitments, BlobHeader, BlobKey, DaCertV3, PaymentHeader, QuorumId};
+use lamina_encoding::{Blob, Srs, commit, commit_blob};
+use lamina_proto::MAX_MESSAGE_SIZE;
+use lamina_proto::convert::blob_header_to_proto;
+use lamina_proto::disperser::v1::disperser_client::DisperserClient;
+use lamina_proto::disperser::v1::{
+    DisperseBlobRequest, GetBlobCommitmentRequest, GetBlobStatusRequest,
+};
+use lamina_proto::retriever::v1::RetrieveBlobRequest;
+use lamina_proto::retriever::v1::retrieve_blob_request::Blob as RetrieveWhat;
+use lamina_proto::retriever::v1::retriever_client::RetrieverClient;
+use lamina_retriever::{Retrieved, Retriever};
+use tonic::transport::{Channel, Endpoint};
+
+use crate::cert::{Certificate, Confirmation};
+use crate::config::{ClientConfig, endpoint_uri};
+use crate::error::{ClientError, ErrorAction};
+use crate::status::BlobStatus;
+use crate::verify::{VerifiedCert, verify_locally};
+
+/// Most dispersed headers remembered for verification; past it the oldest half is
+/// not tracked any more (verification then checks the key alone).
+const MAX_REMEMBERED: usize = 4096;
+
+/// A blob's status and, once complete, its certificate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusReply {
+    /// The status.
+    pub status: BlobStatus,
+    /// Why a blob failed, if it did.
+    pub reason: String,
+    /// The certificate, when `status` is `Complete`.
+    pub certificate: Option<Certificate>,
+}
+
+/// One poll of [`LaminaClient::wait_for_certificate_with`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// The blob.
+    pub blob_key: BlobKey,
+    /// Its status at this poll.
+    pub status: BlobStatus,
+    /// Time since waiting started.
+    pub elapsed: Duration,
+}
+
+/// What the client sent for a blob: checked against certificates for it.
+#[derive(Clone, Debug)]
+struct Sent {
+    header: BlobHeader,
+    at: Instant,
+}
+
+/// A rollup's client of a Lamina network: signs with the account's ECDSA key,
+/// disperses through the disperser, verifies certificates against `C`, retrieves
+/// through the retriever service or directly from operators.
+pub struct LaminaClient<C> {
+    config: ClientConfig,
+    key: EcdsaKey,
+    chain: C,
+    disperser: DisperserClient<Channel>,
+    retriever_service: Option<RetrieverClient<Channel>>,
+    direct: Option<Retriever<C>>,
+    srs: Option<Arc<Srs>>,
+    /// A std mutex: held only to insert or look up, never across an `.await`.
+    sent: Mutex<HashMap<BlobKey, Sent>>,
+}
+
+impl<C> std::fmt::Debug for LaminaClient<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LaminaClient")
+            .field("account", &self.key.address())
+            .field("disperser", &self.config.disperser)
+            .field("retriever", &self.config.retriever)
+            .finish_non_exhaustive()
+    }
+}
+
+fn channel(endpoint: &str, timeout: Duration) -> Result<Channel, ClientError> {
+    let uri = endpoint_uri(endpoint);
+    Ok(Endpoint::from_shared(uri)
+        .map_err(|e| ClientError::Endpoint {
+            endpoint: endpoint.to_owned(),
+            reason: e.to_string(),
+        })?
+        .timeout(timeout)
+        .connect_timeout(Duration::from_secs(5))
+        .tcp_nodelay(true)
+        .connect_lazy())
+}
+
+fn now_ns() -> i64 {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
+}
+
+async fn blocking<T: Send + 'static>(
+    what: &'static str,
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ClientError> {
+    tokio::task::spawn_blocking(job)
+        .await
+        .map_err(|_| ClientError::Worker { what })
+}
+
+impl LaminaClient<EthChain> {
+    /// A client over JSON-RPC at `config.rpc_url` (read-only: the client sends no
+    /// transactions).
+    pub async fn connect(config: ClientConfig, key: EcdsaKey) -> Result<Self, ClientError> {
+        let chain = EthChain::connect_http(&config.rpc_url, config.contracts, None)?;
+        Self::new(config, key, chain).await
+    }
+}
+
+impl<C: Chain + Clone + 'static> LaminaClient<C> {
+    /// A client reading the contracts through `chain`. Loads the SRS when configured.
+    pub async fn new(config: ClientConfig, key: EcdsaKey, chain: C) -> Result<Self, ClientError> {
+        config.validate()?;
+        let timeout = config.request_timeout();
+        let disperser = DisperserClient::new(channel(&config.disperser, timeout)?)
+            .max_decoding_message_size(MAX_MESSAGE_SIZE)
+            .max_encoding_message_size(MAX_MESSAGE_SIZE);
+        let retriever_service = match &config.retriever {
+            Some(endpoint) => Some(
+                RetrieverClient::new(channel(endpoint, timeout)?)
+                    .max_decoding_message_size(MAX_MESSAGE_SIZE)
+                    .max_encoding_message_size(MAX_MESSAGE_SIZE),
+            ),
+            None => None,
+        };
+        let srs = match config.srs.clone() {
+            Some(srs_config) => {
+                let points = config.srs_points;
+                let srs = blocking("SRS loading", move || srs_config.load(points)).await??;
+                Some(Arc::new(srs))
+            }
+            None => None,
+        };
+        let direct = srs
+            .as_ref()
+            .map(|srs| Retriever::new(chain.clone(), Arc::clone(srs), config.retrieval.clone()));
+        Ok(Self {
+            config,
+            key,
+            chain,
+            disperser,
+            retriever_service,
+            direct,
+            srs,
+            sent: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The account that signs blob keys and pays.
+    pub fn account(&self) -> Address {
+        self.key.address()
+    }
+
+    /// The chain certificates are verified against.
+    pub fn chain(&self) -> &C {
+        &self.chain
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// Encodes `payload` into a blob, commits to it (locally with the SRS, else with
+    /// the disperser's `GetBlobCommitment`), builds the header and payment header,
+    /// signs the blob key and disperses it. `quorums` empty means the configured ones.
+    pub async fn disperse(
+        &self,
+        payload: &[u8],
+        quorums: &[QuorumId],
+    ) -> Result<BlobKey, ClientError> {
+        let blob = Blob::from_payload(payload).map_err(|source| ClientError::Payload {
+            len: payload.len(),
+            source,
+        })?;
+        let mut quorums = if quorums.is_empty() {
+            self.config.quorums.clone()
+        } else {
+            quorums.to_vec()
+        };
+        quorums.sort_unstable();
+        quorums.dedup();
+        let blob_bytes = blob.to_bytes();
+        let commitment = self.commitments(blob, &blob_bytes).await?;
+        let payment = PaymentHeader {
+            account_id: self.key.address(),
+            timestamp_ns: now_ns(),
+            cumulative_payment: U256::ZERO,
+        };
+        let header = BlobHeader {
+            version: self.config.blob_version,
+            quorum_numbers: quorums,
+            commitment,
+            payment_header_hash: payment.hash(),
+        };
+        let blob_key = header.blob_key();
+        let signature =
+            sign_digest(&self.key, blob_key.as_b256()).map_err(|e| ClientError::Signing {
+                blob_key,
+                reason: e.to_string(),
+            })?;
+        let request = DisperseBlobRequest {
+            blob: blob_bytes,
+            blob_header: Some(blob_header_to_proto(&header, &payment)),
+            signature: signature.to_vec(),
+        };
+        let reply = self
+            .disperser
+            .clone()
+            .disperse_blob(request)
+            .await
+            .map_err(|s| ClientError::from_status("DisperseBlob", s))?
+            .into_inner();
+        let theirs = <[u8; 32]>::try_from(reply.blob_key.as_slice())
+            .map(BlobKey)
+            .map_err(|_| ClientError::BadReply {
+                call: "DisperseBlob",
+                reason: format!("blob_key is {} bytes, expected 32", reply.blob_key.len()),
+            })?;
+        if theirs != blob_key {
+            return Err(ClientError::BlobKeyMismatch {
+                ours: blob_key,
+                theirs,
+            });
+        }
+        self.remember(blob_key, header);
+        tracing::info!(%blob_key, bytes = payload.len(), "blob dispersed");
+        Ok(blob_key)
+    }
+
+    async fn commitments(
+        &self,
+        blob: Blob,
+        blob_bytes: &[u8],
+    ) -> Result<BlobCommitments, ClientError> {
+        if let Some(srs) = &self.srs {
+            let srs = Arc::clone(srs);
+            return Ok(blocking("commitment", move || commit_blob(&srs, &blob)).await??);
+        }
+        let reply = self
+            .disperser
+            .clone()
+            .get_blob_commitment(GetBlobCommitmentRequest {
+                blob: blob_bytes.to_vec(),
+            })
+            .await
+            .map_err(|s| ClientError::from_status("GetBlobCommitment", s))?
+            .into_inner();
+        let commitment = reply.commitment.as_ref().ok_or(ClientError::BadReply {
+            call: "GetBlobCommitment",
+            reason: "no commitment".to_owned(),
+        })?;
+        BlobCommitments::try_from(commitment).map_err(|e| ClientError::BadReply {
+            call: "GetBlobCommitment",
+            reason: e.to_string(),
+        })
+    }
+
+    fn remember(&self, key: BlobKey, header: BlobHeader) {
+        let mut sent = self
+            .sent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if sent.len() >= MAX_REMEMBERED {
+            // Forget the older half.
+            let mut ages: Vec<Instant> = sent.values().map(|s| s.at).collect();
+            ages.sort_unstable();
+            let cutoff = ages[ages.len() / 2];
+            sent.retain(|_, s| s.at > cutoff);
+        }
+        sent.insert(
+            key,
+            Sent {
+                header,
+                at: Instant::now(),
+            },
+        );
+    }
+
+    fn sent_header(&self, key: &BlobKey) -> Option<BlobHeader> {
+        self.sent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(key)
+            .map(|s| s.header.clone())
+    }
+
+    /// The blob's status at the disperser, with its certificate once complete.
+    pub async fn status(&self, blob_key: BlobKey) -> Result<StatusReply, ClientError> {
+        let reply = self
+            .disperser
+            .clone()
+            .get_blob_status(GetBlobStatusRequest {
+                blob_key: blob_key.0.to_vec(),
+            })
+            .await
+            .map_err(|s| ClientError::from_status("GetBlobStatus", s))?
+            .into_inner();
+        let status = BlobStatus::from(reply.status);
+        let certificate = if status == BlobStatus::Complete {
+            if reply.cert_abi.is_empty() {
+                return Err(ClientError::BadReply {
+                    call: "GetBlobStatus",
+                    reason: "COMPLETE without cert_abi".to_owned(),
+                });
+            }
+            let cert =
+                DaCertV3::abi_decode(&reply.cert_abi).map_err(|e| ClientError::BadReply {
+                    call: "GetBlobStatus",
+                    reason: format!("cert_abi: {e}"),
+                })?;
+            Some(Certificate {
+                blob_key,
+                cert,
+                confirmation: reply.confirmation.map(|c| Confirmation {
+                    transaction_hash: format!("0x{}", hex::encode(c.transaction_hash)),
+                    block_number: c.block_number,
+                }),
+            })
+        } else {
+            None
+        };
+        Ok(StatusReply {
+            status,
+            reason: reply.reason,
+            certificate,
+        })
+    }
+
+    /// Polls the blob's status (backing off from `poll_initial_ms` to `poll_max_ms`)
+    /// until it is complete, failed, or `certificate_timeout_ms` passed.
+    pub async fn wait_for_certificate(
+        &self,
+        blob_key: BlobKey,
+    ) -> Result<Certificate, ClientError> {
+        self.wait_for_certificate_with(blob_key, |_| {}).await
+    }
+
+    /// [`LaminaClient::wait_for_certificate`], calling `on_progress` after every poll.
+    pub async fn wait_for_certificate_with(
+        &self,
+        blob_key: BlobKey,
+        mut on_progress: impl FnMut(&Progress),
+    ) -> Result<Certificate, ClientError> {
+        let start = Instant::now();
+        let deadline = start + self.config.certificate_timeout();
+        let mut interval = Duration::from_millis(self.config.poll_initial_ms);
+        let max = Duration::from_millis(self.config.poll_max_ms);
+        let mut last_status = BlobStatus::Unknown(0);
+        loop {
+            match self.status(blob_key).await {
+                Ok(reply) => {
+                    last_status = reply.status;
+                    on_progress(&Progress {
+                        blob_key,
+                        status: reply.status,
+                        elapsed: start.elapsed(),
+                    });
+                    match (reply.status, reply.certificate) {
+                        (BlobStatus::Complete, Some(cert)) => return Ok(cert),
+                        (status @ (BlobStatus::Failed | BlobStatus::InsufficientSignatures), _) => {
+                            return Err(ClientError::DispersalFailed {
+                                blob_key,
+                                status,
+                                reason: reply.reason,
+                            });
+                        }
+                        _ => {}
+                    }
+                }
+                Err(e) if e.is_retryable() => {
+                    tracing::warn!(%blob_key, error = %e, "status poll failed; polling on");
+                }
+                Err(e) => return Err(e),
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(ClientError::CertificateTimeout {
+                    blob_key,
+                    waited: start.elapsed(),
+                    last_status,
+                });
+            }
+            tokio::time::sleep(interval.min(deadline - now)).await;
+            interval = (interval * 3 / 2).min(max);
+        }
+    }
+
+    /// Verifies `cert` locally (every `checkDACert` check, against the operator state
+    /// at its reference block; the certificate is for `cert.blob_key`; for blobs this
+    /// client dispersed, the header is the one sent and the blob key is signed by its
+    /// account), then on-chain with `checkDACert`.
+    pub async fn verify_certificate(
+        &self,
+        cert: &Certificate,
+    ) -> Result<VerifiedCert, ClientError> {
+        let verified = self.verify_certificate_locally(cert).await?;
+        self.verify_certificate_onchain(cert).await?;
+        Ok(verified)
+    }
+
+    /// The local half of [`LaminaClient::verify_certificate`].
+    pub async fn verify_certificate_locally(
+        &self,
+        cert: &Certificate,
+    ) -> Result<VerifiedCert, ClientError> {
+        let blob_key = cert.blob_key;
+        let verified = verify_locally(&self.chain, &cert.cert, blob_key)
+            .await
+            .map_err(|e| ClientError::from_verify(blob_key, e))?;
+        if let Some(header) = self.sent_header(&blob_key) {
+            let blob_cert = &cert.cert.blob_inclusion_info.blob_certificate;
+            // The key binds the header; compare anyway so a hashing bug cannot hide.
+            if blob_cert.blob_header != header {
+                return Err(ClientError::InvalidCertificate {
+                    blob_key,
+                    source: crate::verify::CertError::BlobKeyMismatch {
+                        expected: blob_key,
+                        got: blob_cert.blob_header.blob_key(),
+                    },
+                });
+            }
+            let signer = recover_signer(blob_key.as_b256(), &blob_cert.signature).ok();
+            if signer != Some(self.account()) {
+                return Err(ClientError::InvalidCertificate {
+                    blob_key,
+                    source: crate::verify::CertError::WrongBlobSigner {
+                        expected: self.account().to_string(),
+                        got: signer.map(|a| a.to_string()),
+                    },
+                });
+            }
+        }
+        Ok(verified)
+    }
+
+    /// `CertVerifier.checkDACert(abi.encode(cert))` through `eth_call`; on failure,
+    /// the contract's named error from `checkDACertReverts`.
+    pub async fn verify_certificate_onchain(&self, cert: &Certificate) -> Result<(), ClientError> {
+        let status = self.chain.check_da_cert(&cert.cert).await?;
+        if status == 1 {
+            return Ok(());
+        }
+        let reason = match self.chain.check_da_cert_reverts(&cert.cert).await {
+            Err(e) => Some(e.to_string()),
+            Ok(()) => None,
+        };
+        Err(ClientError::RejectedOnChain {
+            blob_key: cert.blob_key,
+            status,
+            reason,
+        })
+    }
+
+    /// The payload of `cert`'s blob: from the retriever service when configured (the
+    /// payload checked against the commitment when the client has an SRS), falling
+    /// back to the operators directly when that fails and an SRS is configured.
+    pub async fn retrieve(&self, cert: &Certificate) -> Result<Vec<u8>, ClientError> {
+        if self.retriever_service.is_some() {
+            match self.retrieve_from_service(cert).await {
+                Ok(payload) => return Ok(payload),
+                Err(e) if self.direct.is_some() && e.action() != ErrorAction::Drop => {
+                    tracing::warn!(blob_key = %cert.blob_key, error = %e, "retriever service failed; retrieving from operators");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(self.retrieve_from_operators(cert).await?.payload)
+    }
+
+    /// Retrieves through the retriever service.
+    pub async fn retrieve_from_service(&self, cert: &Certificate) -> Result<Vec<u8>, ClientError> {
+        let Some(service) = &self.retriever_service else {
+            return Err(ClientError::Config {
+                field: "retriever",
+                reason: "no retriever service configured".to_owned(),
+            });
+        };
+        let header = &cert.cert.blob_inclusion_info.blob_certificate.blob_header;
+        let quorum = header.quorum_numbers.first().copied().unwrap_or_default();
+        let request = RetrieveBlobRequest {
+            blob: Some(RetrieveWhat::CertAbi(cert.cert_abi())),
+            reference_block_number: u64::from(cert.reference_block()),
+            quorum_id: u32::from(quorum),
+        };
+        let payload = service
+            .clone()
+            .retrieve_blob(request)
+            .await
+            .map_err(|s| ClientError::from_status("RetrieveBlob", s))?
+            .into_inner()
+            .payload;
+        if let Some(srs) = &self.srs {
+            let srs = Arc::clone(srs);
+            let expected = header.commitment;
+            let matches = blocking("payload check", move || {
+                Blob::from_payload(&payload).ok().and_then(|blob| {
+                    let ok = blob.len_symbols() as u64 == u64::from(expected.length)
+                        && commit(&srs, &blob).ok() == Some(expected.commitment);
+                    ok.then_some(payload)
+                })
+            })
+            .await?;
+            return matches.ok_or(ClientError::PayloadMismatch {
+                blob_key: cert.blob_key,
+            });
+        }
+        Ok(payload)
+    }
+
+    /// Retrieves directly from the operators (needs an SRS), with the report of who
+    /// answered and who was skipped.
+    pub async fn retrieve_from_operators(
+        &self,
+        cert: &Certificate,
+    ) -> Result<Retrieved, ClientError> {
+        let Some(direct) = &self.direct else {
+            return Err(ClientError::Config {
+                field: "srs",
+                reason: "direct retrieval from operators needs an SRS".to_owned(),
+            });
+        };
+        let header = &cert.cert.blob_inclusion_info.blob_certificate.blob_header;
+        let quorum = header.quorum_numbers.first().copied().unwrap_or_default();
+        Ok(direct
+            .retrieve_preferring(header, cert.reference_block(), quorum)
+            .await?)
+    }
+}

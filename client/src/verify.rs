@@ -1,0 +1,436 @@
+//! Local certificate verification: every check `CertVerifier.checkDACert` makes
+//! (`CertVerificationLib` + `BLSSignatureChecker.checkSignatures`), recomputed in
+//! Rust from the operator state at the reference block, plus the client's own
+//! check that the certificate is for the blob it sent.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ark_bn254::{G1Affine, G1Projective};
+use ark_ec::{AffineRepr, CurveGroup};
+use futures::future::try_join_all;
+use lamina_core::bls::{check_signature_and_apk, operator_id};
+use lamina_core::chain::{Chain, ChainError};
+use lamina_core::security::{check_security_params, quorum_confirmed, signed_percentage};
+use lamina_core::{
+    BlobKey, BlobParams, DaCertV3, OperatorId, QuorumId, QuorumOperators, SecurityError,
+    SecurityThresholds,
+};
+
+/// `CertVerificationLib.MAX_QUORUM_COUNT`.
+pub const MAX_QUORUM_COUNT: usize = 5;
+/// `CertVerificationLib.MAX_NONSIGNER_COUNT_ALL_QUORUM`.
+pub const MAX_NONSIGNER_COUNT_ALL_QUORUM: usize = 415;
+
+/// Why a certificate is invalid; each variant is one of `checkDACert`'s reasons.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CertError {
+    /// The certificate is for another blob than the one sent.
+    #[error("certificate is for blob {got}, expected blob {expected}")]
+    BlobKeyMismatch {
+        /// The key that was dispersed.
+        expected: BlobKey,
+        /// The key of the header inside the certificate.
+        got: BlobKey,
+    },
+    /// The blob key is not signed by the account that dispersed the blob.
+    #[error("blob key is signed by {got:?}, expected the dispersing account {expected}")]
+    WrongBlobSigner {
+        /// The client's account.
+        expected: String,
+        /// Who signed (None: the signature recovers no key).
+        got: Option<String>,
+    },
+    /// The blob certificate is not at `blob_index` under the batch root.
+    #[error(
+        "inclusion proof does not place the blob certificate at index {blob_index} under batch root {batch_root}"
+    )]
+    InvalidInclusionProof {
+        /// The claimed leaf index.
+        blob_index: u32,
+        /// The batch root.
+        batch_root: String,
+    },
+    /// The reference block is not in the past.
+    #[error("reference block {reference_block} is not before the current block {head}")]
+    ReferenceBlockInFuture {
+        /// The certificate's reference block.
+        reference_block: u32,
+        /// The chain head.
+        head: u64,
+    },
+    /// Unknown blob version.
+    #[error("blob version {version} is unknown (next blob version is {next})")]
+    InvalidBlobVersion {
+        /// The header's version.
+        version: u16,
+        /// `nextBlobVersion`.
+        next: u16,
+    },
+    /// The blob version is not safe under the verifier's thresholds.
+    #[error(transparent)]
+    Security(#[from] SecurityError),
+    /// No signed quorums, or not strictly ascending.
+    #[error("signed quorums {quorums:?} must be non-empty and strictly ascending")]
+    BadSignedQuorums {
+        /// The certificate's signed quorums.
+        quorums: Vec<QuorumId>,
+    },
+    /// More than [`MAX_QUORUM_COUNT`] signed quorums.
+    #[error("{count} signed quorums, at most {MAX_QUORUM_COUNT}")]
+    QuorumCountExceedsMaximum {
+        /// Signed quorums.
+        count: usize,
+    },
+    /// More than [`MAX_NONSIGNER_COUNT_ALL_QUORUM`] (non-signer, quorum) pairs.
+    #[error("{count} (non-signer, quorum) pairs, at most {MAX_NONSIGNER_COUNT_ALL_QUORUM}")]
+    NonSignerCountExceedsMaximum {
+        /// Pairs.
+        count: usize,
+    },
+    /// One aggregate key per signed quorum is required.
+    #[error("{apks} quorum aggregate keys for {quorums} signed quorums")]
+    ApkCountMismatch {
+        /// Keys given.
+        apks: usize,
+        /// Signed quorums.
+        quorums: usize,
+    },
+    /// A quorum's aggregate key is not the sum of its operators' keys at the reference block.
+    #[error(
+        "aggregate key of quorum {quorum} does not match its operators at block {reference_block}"
+    )]
+    QuorumApkMismatch {
+        /// The quorum.
+        quorum: QuorumId,
+        /// The reference block.
+        reference_block: u32,
+    },
+    /// Non-signer keys must be sorted by operator id, without repeats.
+    #[error("non-signer keys are not strictly ascending by operator id")]
+    NonSignersNotSorted,
+    /// A non-signer is in none of the signed quorums at the reference block.
+    #[error("non-signer {operator} is in none of the signed quorums at block {reference_block}")]
+    UnknownNonSigner {
+        /// The non-signer.
+        operator: OperatorId,
+        /// The reference block.
+        reference_block: u32,
+    },
+    /// The aggregate signature does not verify against the signers' keys.
+    #[error("aggregate BLS signature does not verify for batch header hash {batch_header_hash}")]
+    InvalidSignature {
+        /// The signed message.
+        batch_header_hash: String,
+    },
+    /// A blob quorum's signed stake is below the confirmation threshold.
+    #[error(
+        "blob quorums {blob_quorums:?} are not all confirmed: confirmed {confirmed:?} (signed stake {signed:?} percent, threshold {threshold}%)"
+    )]
+    BlobQuorumsNotConfirmed {
+        /// The blob's quorums.
+        blob_quorums: Vec<QuorumId>,
+        /// Quorums whose signed stake reached the threshold.
+        confirmed: Vec<QuorumId>,
+        /// Signed percentage per signed quorum.
+        signed: Vec<(QuorumId, u8)>,
+        /// Confirmation threshold.
+        threshold: u8,
+    },
+    /// The blob lacks a required quorum.
+    #[error("required quorums {required:?} are not all among the blob's quorums {blob_quorums:?}")]
+    RequiredQuorumsMissing {
+        /// Required quorums.
+        required: Vec<QuorumId>,
+        /// The blob's quorums.
+        blob_quorums: Vec<QuorumId>,
+    },
+}
+
+/// Local verification failed: the certificate is invalid, or the chain could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The certificate fails a check.
+    #[error(transparent)]
+    Invalid(#[from] CertError),
+    /// Reading the operator state or parameters failed.
+    #[error("chain read failed: {0}")]
+    Chain(#[from] ChainError),
+}
+
+/// What a valid certificate attests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedCert {
+    /// The blob.
+    pub blob_key: BlobKey,
+    /// The batch's reference block.
+    pub reference_block: u32,
+    /// Signed stake per signed quorum, percent (rounded down).
+    pub signed_percentages: Vec<(QuorumId, u8)>,
+    /// Operators that did not sign.
+    pub non_signers: Vec<OperatorId>,
+}
+
+/// What the checks read from the chain, at the certificate's reference block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainView {
+    /// Current block number.
+    pub head: u64,
+    /// `ThresholdRegistry.nextBlobVersion()`.
+    pub next_blob_version: u16,
+    /// Parameters of the blob's version (`None` when the version is unknown).
+    pub blob_params: Option<BlobParams>,
+    /// The verifier's thresholds.
+    pub thresholds: SecurityThresholds,
+    /// Quorums every blob must include.
+    pub required_quorums: Vec<QuorumId>,
+    /// Operators and stakes of each signed quorum, same order (empty when the signed
+    /// quorums are malformed: the checks reject those first).
+    pub state: Vec<QuorumOperators>,
+    /// Registered G1 keys of every operator in `state`.
+    pub keys: BTreeMap<OperatorId, G1Affine>,
+}
+
+/// Reads the [`ChainView`] `cert` is checked against.
+pub async fn read_chain_view<C: Chain>(
+    chain: &C,
+    cert: &DaCertV3,
+) -> Result<ChainView, ChainError> {
+    let reference_block = cert.batch_header.reference_block_number;
+    let version = cert
+        .blob_inclusion_info
+        .blob_certificate
+        .blob_header
+        .version;
+    let head = chain.block_number().await?;
+    let next_blob_version = chain.next_blob_version().await?;
+    let blob_params = if version < next_blob_version {
+        Some(chain.blob_params(version).await?)
+    } else {
+        None
+    };
+    let thresholds = chain.security_thresholds().await?;
+    let required_quorums = chain.quorum_numbers_required().await?;
+    let quorums = &cert.signed_quorum_numbers;
+    let well_formed = !quorums.is_empty()
+        && quorums.len() <= MAX_QUORUM_COUNT
+        && quorums.windows(2).all(|w| w[0] < w[1])
+        && u64::from(reference_block) < head;
+    let (state, keys) = if well_formed {
+        let state = chain.operator_state(quorums, reference_block).await?;
+        let members: BTreeSet<OperatorId> = state
+            .iter()
+            .flat_map(|q| q.iter().map(|s| s.operator_id))
+            .collect();
+        let infos = try_join_all(
+            members
+                .iter()
+                .map(|id| chain.operator_info(*id, reference_block)),
+        )
+        .await?;
+        let keys = infos
+            .into_iter()
+            .map(|i| (i.operator_id, i.pubkey_g1))
+            .collect();
+        (state, keys)
+    } else {
+        (Vec::new(), BTreeMap::new())
+    };
+    Ok(ChainView {
+        head,
+        next_blob_version,
+        blob_params,
+        thresholds,
+        required_quorums,
+        state,
+        keys,
+    })
+}
+
+/// Runs every `checkDACert` check on `cert` against `chain`, and checks it is for
+/// `expected` (the key that was dispersed).
+pub async fn verify_locally<C: Chain>(
+    chain: &C,
+    cert: &DaCertV3,
+    expected: BlobKey,
+) -> Result<VerifiedCert, VerifyError> {
+    let view = read_chain_view(chain, cert).await?;
+    Ok(verify_with_view(cert, expected, &view)?)
+}
+
+/// The checks of [`verify_locally`] against an already read [`ChainView`], in
+/// `checkDACert`'s order.
+pub fn verify_with_view(
+    cert: &DaCertV3,
+    expected: BlobKey,
+    view: &ChainView,
+) -> Result<VerifiedCert, CertError> {
+    let blob_key = cert.blob_key();
+    if blob_key != expected {
+        return Err(CertError::BlobKeyMismatch {
+            expected,
+            got: blob_key,
+        });
+    }
+    check_inclusion(cert)?;
+    let reference_block = cert.batch_header.reference_block_number;
+    if u64::from(reference_block) >= view.head {
+        return Err(CertError::ReferenceBlockInFuture {
+            reference_block,
+            head: view.head,
+        });
+    }
+    let header = &cert.blob_inclusion_info.blob_certificate.blob_header;
+    let params = match view.blob_params {
+        Some(p) if header.version < view.next_blob_version => p,
+        _ => {
+            return Err(CertError::InvalidBlobVersion {
+                version: header.version,
+                next: view.next_blob_version,
+            });
+        }
+    };
+    check_security_params(&params, view.thresholds)?;
+
+    let signed = check_signatures(cert, view)?;
+    let threshold = view.thresholds.confirmation_threshold;
+    let confirmed: BTreeSet<QuorumId> = signed
+        .iter()
+        .filter(|s| quorum_confirmed(s.signed, s.total, threshold))
+        .map(|s| s.quorum)
+        .collect();
+    let signed_percentages: Vec<(QuorumId, u8)> = signed
+        .iter()
+        .map(|s| (s.quorum, signed_percentage(s.signed, s.total)))
+        .collect();
+    if !header.quorum_numbers.iter().all(|q| confirmed.contains(q)) {
+        return Err(CertError::BlobQuorumsNotConfirmed {
+            blob_quorums: header.quorum_numbers.clone(),
+            confirmed: confirmed.into_iter().collect(),
+            signed: signed_percentages,
+            threshold,
+        });
+    }
+    if !view
+        .required_quorums
+        .iter()
+        .all(|q| header.quorum_numbers.contains(q))
+    {
+        return Err(CertError::RequiredQuorumsMissing {
+            required: view.required_quorums.clone(),
+            blob_quorums: header.quorum_numbers.clone(),
+        });
+    }
+    Ok(VerifiedCert {
+        blob_key,
+        reference_block,
+        signed_percentages,
+        non_signers: cert
+            .non_signer_stakes_and_signature
+            .non_signer_pubkeys
+            .iter()
+            .map(operator_id)
+            .collect(),
+    })
+}
+
+/// `checkBlobInclusion`.
+pub fn check_inclusion(cert: &DaCertV3) -> Result<(), CertError> {
+    let info = &cert.blob_inclusion_info;
+    if info.verify(cert.batch_header.batch_root) {
+        Ok(())
+    } else {
+        Err(CertError::InvalidInclusionProof {
+            blob_index: info.blob_index,
+            batch_root: cert.batch_header.batch_root.to_string(),
+        })
+    }
+}
+
+/// Signed and total stake of one signed quorum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuorumStake {
+    /// The quorum.
+    pub quorum: QuorumId,
+    /// Stake of its operators that signed.
+    pub signed: u128,
+    /// Its total stake at the reference block.
+    pub total: u128,
+}
+
+/// `checkSignatures`: shape limits, quorum keys against the registry at the
+/// reference block, sorted non-signers, the pairing check with the signers' key,
+/// and the signed stake per quorum.
+pub fn check_signatures(cert: &DaCertV3, view: &ChainView) -> Result<Vec<QuorumStake>, CertError> {
+    let quorums = &cert.signed_quorum_numbers;
+    let n = &cert.non_signer_stakes_and_signature;
+    let reference_block = cert.batch_header.reference_block_number;
+    if quorums.is_empty() || quorums.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(CertError::BadSignedQuorums {
+            quorums: quorums.clone(),
+        });
+    }
+    if quorums.len() > MAX_QUORUM_COUNT {
+        return Err(CertError::QuorumCountExceedsMaximum {
+            count: quorums.len(),
+        });
+    }
+    let pairs: usize = n.non_signer_stake_indices.iter().map(Vec::len).sum();
+    if pairs > MAX_NONSIGNER_COUNT_ALL_QUORUM {
+        return Err(CertError::NonSignerCountExceedsMaximum { count: pairs });
+    }
+    if n.quorum_apks.len() != quorums.len() || view.state.len() != quorums.len() {
+        return Err(CertError::ApkCountMismatch {
+            apks: n.quorum_apks.len(),
+            quorums: quorums.len(),
+        });
+    }
+    let non_signers: Vec<OperatorId> = n.non_signer_pubkeys.iter().map(operator_id).collect();
+    if non_signers.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(CertError::NonSignersNotSorted);
+    }
+    if let Some(id) = non_signers
+        .iter()
+        .find(|id| !view.state.iter().any(|q| q.stake(id).is_some()))
+    {
+        return Err(CertError::UnknownNonSigner {
+            operator: *id,
+            reference_block,
+        });
+    }
+
+    let mut apk = G1Projective::default();
+    let mut stakes = Vec::with_capacity(quorums.len());
+    for ((quorum, ops), claimed) in quorums.iter().zip(&view.state).zip(&n.quorum_apks) {
+        let expected: G1Projective = ops
+            .iter()
+            .filter_map(|s| view.keys.get(&s.operator_id))
+            .map(|k| k.into_group())
+            .sum();
+        if ops.quorum() != *quorum || expected.into_affine() != *claimed {
+            return Err(CertError::QuorumApkMismatch {
+                quorum: *quorum,
+                reference_block,
+            });
+        }
+        apk += claimed.into_group();
+        let mut signed = ops.total_stake();
+        for (id, pk) in non_signers.iter().zip(&n.non_signer_pubkeys) {
+            if let Some(stake) = ops.stake(id) {
+                apk -= pk.into_group();
+                signed = signed.saturating_sub(stake);
+            }
+        }
+        stakes.push(QuorumStake {
+            quorum: *quorum,
+            signed,
+            total: ops.total_stake(),
+        });
+    }
+    let message = cert.batch_header.hash();
+    if !check_signature_and_apk(message, &apk.into_affine(), &n.apk_g2, &n.sigma) {
+        return Err(CertError::InvalidSignature {
+            batch_header_hash: message.to_string(),
+        });
+    }
+    Ok(stakes)
+}

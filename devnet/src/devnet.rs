@@ -1,0 +1,653 @@
+//! [`Devnet`]: a [`LocalChain`], provisioned operators and accounts, and supervised node,
+//! disperser and retriever processes; `devnet.json` describes it once all are healthy.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use alloy::primitives::Address;
+use lamina_core::QuorumId;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{self, path_value};
+use crate::operators::{
+    FundedAccount, OperatorSpec, ProvisionedOperator, account_key, default_stake,
+    provision_account, provision_operators,
+};
+use crate::process::{DEFAULT_HEALTH_TIMEOUT, DEFAULT_STOP_GRACE, ServiceProcess, ServiceSpec};
+use crate::{DevnetError, LocalChain, LocalChainOptions, ports};
+
+/// Name of the description file in the data directory.
+pub const DEVNET_JSON: &str = "devnet.json";
+/// Default number of operators: 4.
+pub const DEFAULT_OPERATORS: usize = 4;
+/// Default blob version: 1 (64 chunks, rate 8, up to 8 operators; see the deploy script).
+pub const DEFAULT_BLOB_VERSION: u16 = 1;
+/// Default key seed.
+pub const DEFAULT_SEED: u64 = 0x001a_317a;
+/// At most this many operators: blob version 1's `maxNumOperators`.
+pub const MAX_OPERATORS: usize = 8;
+
+/// What [`Devnet::start`] brings up.
+#[derive(Clone, Debug)]
+pub struct DevnetOptions {
+    /// The `lamina` binary that runs every service (`lamina <role> run --config FILE`).
+    pub lamina_bin: PathBuf,
+    /// Data directory: logs, keys, configs, service databases, `devnet.json`.
+    pub data_dir: PathBuf,
+    /// Number of operators (and nodes). Default 4.
+    pub operators: usize,
+    /// Quorums each operator registers for. Default `[0, 1]` (both required by the contracts).
+    pub quorums: Vec<QuorumId>,
+    /// Blob version the disperser uses. Default 1.
+    pub blob_version: u16,
+    /// Stake per operator in whole test tokens (same in every quorum); empty for
+    /// [`default_stake`] (unequal, and different between quorums).
+    pub stakes: Vec<u64>,
+    /// Seed of every key. Default [`DEFAULT_SEED`].
+    pub seed: u64,
+    /// Chain id; `None` for a fresh one.
+    pub chain_id: Option<u64>,
+    /// Start a node per operator. Default true.
+    pub with_nodes: bool,
+    /// Start the disperser. Default true.
+    pub with_disperser: bool,
+    /// Start the retriever. Default true.
+    pub with_retriever: bool,
+    /// Merged into every node's config.
+    pub node_config: toml::Table,
+    /// Merged into node `i`'s config after `node_config`.
+    pub per_node_config: BTreeMap<usize, toml::Table>,
+    /// Merged into the disperser's config.
+    pub disperser_config: toml::Table,
+    /// Merged into the retriever's config.
+    pub retriever_config: toml::Table,
+    /// How long each service gets to become healthy.
+    pub health_timeout: Duration,
+}
+
+impl DevnetOptions {
+    /// Defaults: 4 operators in quorums 0 and 1, blob version 1, every service.
+    pub fn new(lamina_bin: impl Into<PathBuf>, data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            lamina_bin: lamina_bin.into(),
+            data_dir: data_dir.into(),
+            operators: DEFAULT_OPERATORS,
+            quorums: vec![0, 1],
+            blob_version: DEFAULT_BLOB_VERSION,
+            stakes: Vec::new(),
+            seed: DEFAULT_SEED,
+            chain_id: None,
+            with_nodes: true,
+            with_disperser: true,
+            with_retriever: true,
+            node_config: toml::Table::new(),
+            per_node_config: BTreeMap::new(),
+            disperser_config: toml::Table::new(),
+            retriever_config: toml::Table::new(),
+            health_timeout: DEFAULT_HEALTH_TIMEOUT,
+        }
+    }
+
+    /// Checks ranges, naming the bad option.
+    pub fn validate(&self) -> Result<(), DevnetError> {
+        if self.operators == 0 || self.operators > MAX_OPERATORS {
+            return Err(DevnetError::InvalidOption {
+                field: "operators",
+                reason: format!("{} not in 1..={MAX_OPERATORS}", self.operators),
+            });
+        }
+        if self.quorums.is_empty() {
+            return Err(DevnetError::InvalidOption {
+                field: "quorums",
+                reason: "empty".into(),
+            });
+        }
+        if !self.stakes.is_empty() && self.stakes.len() != self.operators {
+            return Err(DevnetError::InvalidOption {
+                field: "stakes",
+                reason: format!(
+                    "{} stakes for {} operators",
+                    self.stakes.len(),
+                    self.operators
+                ),
+            });
+        }
+        if self.stakes.contains(&0) {
+            return Err(DevnetError::InvalidOption {
+                field: "stakes",
+                reason: "a stake of 0 is below the minimum stake of 1".into(),
+            });
+        }
+        if (self.with_disperser || self.with_retriever || self.with_nodes)
+            && !self.lamina_bin.is_file()
+        {
+            return Err(DevnetError::ToolMissing {
+                tool: "lamina",
+                path: self.lamina_bin.clone(),
+                env: "LAMINA_BIN",
+            });
+        }
+        Ok(())
+    }
+
+    fn operator_specs(&self, grpc: &[SocketAddr]) -> Vec<OperatorSpec> {
+        grpc.iter()
+            .enumerate()
+            .map(|(i, &grpc_addr)| OperatorSpec {
+                stakes: self
+                    .quorums
+                    .iter()
+                    .map(|&q| {
+                        let stake = match self.stakes.get(i) {
+                            Some(&tokens) => {
+                                alloy::primitives::U256::from(tokens)
+                                    * alloy::primitives::U256::from(crate::operators::TOKEN)
+                            }
+                            None => default_stake(i, self.operators, q),
+                        };
+                        (q, stake)
+                    })
+                    .collect(),
+                quorums: self.quorums.clone(),
+                grpc_addr,
+            })
+            .collect()
+    }
+}
+
+/// One node in `devnet.json`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeInfo {
+    /// Position (0-based).
+    pub index: usize,
+    /// gRPC `host:port` (also the on-chain socket).
+    pub endpoint: String,
+    /// Metrics and health `host:port`.
+    pub metrics: String,
+    /// Operator id, 0x-hex.
+    pub operator_id: String,
+    /// Operator address.
+    pub address: Address,
+    /// Process id (0 when not started).
+    pub pid: u32,
+    /// Its config file.
+    pub config: PathBuf,
+    /// Its log file.
+    pub log: PathBuf,
+}
+
+/// `devnet.json`: everything a client needs to use the devnet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevnetInfo {
+    /// JSON-RPC URL of anvil.
+    pub rpc_url: String,
+    /// Chain id.
+    pub chain_id: u64,
+    /// Every contract by snake_case name (`cert_verifier`, `service_manager`, ...).
+    pub contracts: BTreeMap<String, Address>,
+    /// The address file services read (`deployment` in their configs).
+    pub deployment: PathBuf,
+    /// Disperser gRPC `host:port`, if running.
+    pub disperser: Option<String>,
+    /// Retriever gRPC `host:port`, if running.
+    pub retriever: Option<String>,
+    /// The nodes.
+    pub nodes: Vec<NodeInfo>,
+    /// A funded client key: one line of 0x-hex.
+    pub client_key: PathBuf,
+    /// The same key as a geth v3 keystore.
+    pub client_keystore: PathBuf,
+    /// The keystore's password file.
+    pub client_password_file: PathBuf,
+    /// The disperser's account (StoreChunks signer, batch confirmer).
+    pub disperser_address: Address,
+    /// Quorums the operators registered for.
+    pub quorums: Vec<QuorumId>,
+    /// Blob version in use.
+    pub blob_version: u16,
+    /// Process ids: `anvil`, `disperser`, `retriever`, and `supervisor` (the process that
+    /// owns the devnet; `lamina devnet down` signals it).
+    pub pids: BTreeMap<String, u32>,
+    /// The data directory.
+    pub data_dir: PathBuf,
+}
+
+impl DevnetInfo {
+    /// Reads `<data_dir>/devnet.json`.
+    pub fn load(data_dir: &Path) -> Result<Self, DevnetError> {
+        let path = data_dir.join(DEVNET_JSON);
+        let text = std::fs::read_to_string(&path).map_err(DevnetError::io("read", &path))?;
+        serde_json::from_str(&text).map_err(|e| DevnetError::Format {
+            what: "devnet.json",
+            reason: e.to_string(),
+        })
+    }
+}
+
+/// A running service's addresses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServiceAddrs {
+    /// gRPC.
+    pub grpc: SocketAddr,
+    /// Health and metrics.
+    pub metrics: SocketAddr,
+}
+
+impl ServiceAddrs {
+    fn fresh() -> Result<Self, DevnetError> {
+        Ok(Self {
+            grpc: ports::free_loopback_addr()?,
+            metrics: ports::free_loopback_addr()?,
+        })
+    }
+}
+
+/// A whole network on loopback. Dropping it kills every process (anvil last).
+#[must_use = "the devnet is torn down when this is dropped"]
+#[derive(Debug)]
+pub struct Devnet {
+    // Field order is drop order: services before the chain they talk to.
+    nodes: Vec<ServiceProcess>,
+    disperser: Option<ServiceProcess>,
+    retriever: Option<ServiceProcess>,
+    operators: Vec<ProvisionedOperator>,
+    client: FundedAccount,
+    disperser_account: FundedAccount,
+    node_addrs: Vec<ServiceAddrs>,
+    disperser_addrs: ServiceAddrs,
+    retriever_addrs: ServiceAddrs,
+    options: DevnetOptions,
+    info: DevnetInfo,
+    started_in: Duration,
+    chain: LocalChain,
+}
+
+/// Removes what a previous devnet left in `data_dir` (only the devnet's own entries).
+fn clear_data_dir(data_dir: &Path) -> Result<(), DevnetError> {
+    for entry in [
+        "logs",
+        "operators",
+        "nodes",
+        "disperser",
+        "retriever",
+        "client",
+        "deployments",
+        "configs",
+        DEVNET_JSON,
+    ] {
+        let path = data_dir.join(entry);
+        if path.is_dir() {
+            std::fs::remove_dir_all(&path).map_err(DevnetError::io("remove", &path))?;
+        } else if path.exists() {
+            std::fs::remove_file(&path).map_err(DevnetError::io("remove", &path))?;
+        }
+    }
+    Ok(())
+}
+
+impl Devnet {
+    /// Starts everything and waits until every service is healthy, then writes
+    /// `devnet.json`. A previous devnet's files in `data_dir` are removed first.
+    pub async fn start(options: DevnetOptions) -> Result<Self, DevnetError> {
+        let started = Instant::now();
+        options.validate()?;
+        let data_dir = &options.data_dir;
+        std::fs::create_dir_all(data_dir).map_err(DevnetError::io("create", data_dir))?;
+        let data_dir = data_dir
+            .canonicalize()
+            .map_err(DevnetError::io("resolve", data_dir))?;
+        clear_data_dir(&data_dir)?;
+        let mut options = options;
+        options.data_dir = data_dir.clone();
+
+        let chain = LocalChain::start(LocalChainOptions {
+            chain_id: options.chain_id,
+            ..LocalChainOptions::new(&data_dir)
+        })
+        .await?;
+        let node_addrs = (0..options.operators)
+            .map(|_| ServiceAddrs::fresh())
+            .collect::<Result<Vec<_>, _>>()?;
+        let disperser_addrs = ServiceAddrs::fresh()?;
+        let retriever_addrs = ServiceAddrs::fresh()?;
+
+        // Operators, the client and the disperser account, all at once.
+        let grpc: Vec<SocketAddr> = node_addrs.iter().map(|a| a.grpc).collect();
+        let specs = options.operator_specs(&grpc);
+        let operators_dir = data_dir.join("operators");
+        let (operators, client, disperser_account) = tokio::try_join!(
+            provision_operators(&chain, &operators_dir, options.seed, specs),
+            async {
+                provision_account(
+                    &chain,
+                    &data_dir.join("client"),
+                    account_key(options.seed, "client", 0)?,
+                )
+                .await
+            },
+            async {
+                let account = provision_account(
+                    &chain,
+                    &data_dir.join("disperser"),
+                    account_key(options.seed, "disperser", 0)?,
+                )
+                .await?;
+                chain
+                    .connect(Some(chain.owner()))?
+                    .set_batch_confirmer(account.address(), true)
+                    .await?;
+                Ok::<_, DevnetError>(account)
+            },
+        )?;
+
+        let info = DevnetInfo {
+            rpc_url: chain.rpc_url().to_owned(),
+            chain_id: chain.chain_id(),
+            contracts: chain.contracts().clone(),
+            deployment: chain.deployment_path().to_path_buf(),
+            disperser: options
+                .with_disperser
+                .then(|| disperser_addrs.grpc.to_string()),
+            retriever: options
+                .with_retriever
+                .then(|| retriever_addrs.grpc.to_string()),
+            nodes: Vec::new(),
+            client_key: client.hex_key_file.clone(),
+            client_keystore: client.keystore.clone(),
+            client_password_file: client.password_file.clone(),
+            disperser_address: disperser_account.address(),
+            quorums: options.quorums.clone(),
+            blob_version: options.blob_version,
+            pids: BTreeMap::new(),
+            data_dir: data_dir.clone(),
+        };
+        let mut devnet = Self {
+            nodes: Vec::new(),
+            disperser: None,
+            retriever: None,
+            operators,
+            client,
+            disperser_account,
+            node_addrs,
+            disperser_addrs,
+            retriever_addrs,
+            options,
+            info,
+            started_in: Duration::ZERO,
+            chain,
+        };
+        devnet.start_services().await?;
+        devnet.started_in = started.elapsed();
+        devnet.write_info()?;
+        Ok(devnet)
+    }
+
+    async fn start_services(&mut self) -> Result<(), DevnetError> {
+        let timeout = self.options.health_timeout;
+        if self.options.with_nodes {
+            let mut nodes = Vec::with_capacity(self.operators.len());
+            for i in 0..self.operators.len() {
+                let config = self.node_config(i);
+                let path = self.config_path(&format!("node-{i}"));
+                config::write(&path, &config)?;
+                nodes.push(ServiceProcess::spawn(ServiceSpec::lamina_role(
+                    format!("node-{i}"),
+                    &self.options.lamina_bin,
+                    "node",
+                    &path,
+                    self.log_path(&format!("node-{i}")),
+                    self.node_addrs[i].metrics,
+                ))?);
+            }
+            futures::future::try_join_all(nodes.iter_mut().map(|n| n.wait_healthy(timeout)))
+                .await?;
+            self.nodes = nodes;
+        }
+        let mut services = Vec::new();
+        if self.options.with_disperser {
+            let path = self.config_path("disperser");
+            config::write(&path, &self.disperser_config())?;
+            services.push(ServiceProcess::spawn(ServiceSpec::lamina_role(
+                "disperser",
+                &self.options.lamina_bin,
+                "disperser",
+                &path,
+                self.log_path("disperser"),
+                self.disperser_addrs.metrics,
+            ))?);
+        }
+        if self.options.with_retriever {
+            let path = self.config_path("retriever");
+            config::write(&path, &self.retriever_config())?;
+            services.push(ServiceProcess::spawn(ServiceSpec::lamina_role(
+                "retriever",
+                &self.options.lamina_bin,
+                "retriever",
+                &path,
+                self.log_path("retriever"),
+                self.retriever_addrs.metrics,
+            ))?);
+        }
+        futures::future::try_join_all(services.iter_mut().map(|s| s.wait_healthy(timeout))).await?;
+        for service in services {
+            if service.name() == "disperser" {
+                self.disperser = Some(service);
+            } else {
+                self.retriever = Some(service);
+            }
+        }
+        Ok(())
+    }
+
+    fn config_path(&self, name: &str) -> PathBuf {
+        self.options
+            .data_dir
+            .join("configs")
+            .join(format!("{name}.toml"))
+    }
+
+    fn log_path(&self, name: &str) -> PathBuf {
+        self.options
+            .data_dir
+            .join("logs")
+            .join(format!("{name}.log"))
+    }
+
+    /// Fields every service config shares.
+    fn common_config(&self, addrs: ServiceAddrs, data_dir: &Path) -> toml::Table {
+        let mut t = toml::Table::new();
+        t.insert("grpc_listen".into(), addrs.grpc.to_string().into());
+        t.insert("metrics_listen".into(), addrs.metrics.to_string().into());
+        t.insert("data_dir".into(), path_value(data_dir));
+        t.insert("rpc_url".into(), self.chain.rpc_url().into());
+        t.insert(
+            "deployment".into(),
+            path_value(self.chain.deployment_path()),
+        );
+        t
+    }
+
+    /// Node `i`'s config (before it is written).
+    pub fn node_config(&self, i: usize) -> toml::Table {
+        let op = &self.operators[i];
+        let mut t = self.common_config(
+            self.node_addrs[i],
+            &self.options.data_dir.join("nodes").join(i.to_string()),
+        );
+        t.insert("bls_keystore".into(), path_value(&op.bls_keystore));
+        t.insert("ecdsa_keystore".into(), path_value(&op.ecdsa_keystore));
+        t.insert("password_file".into(), path_value(&op.password_file));
+        config::merge(&mut t, &self.options.node_config);
+        if let Some(extra) = self.options.per_node_config.get(&i) {
+            config::merge(&mut t, extra);
+        }
+        t
+    }
+
+    /// The disperser's config (before it is written).
+    pub fn disperser_config(&self) -> toml::Table {
+        let mut t = self.common_config(
+            self.disperser_addrs,
+            &self.options.data_dir.join("disperser").join("db"),
+        );
+        t.insert(
+            "ecdsa_keystore".into(),
+            path_value(&self.disperser_account.keystore),
+        );
+        t.insert(
+            "password_file".into(),
+            path_value(&self.disperser_account.password_file),
+        );
+        t.insert(
+            "blob_version".into(),
+            i64::from(self.options.blob_version).into(),
+        );
+        config::merge(&mut t, &self.options.disperser_config);
+        t
+    }
+
+    /// The retriever's config (before it is written).
+    pub fn retriever_config(&self) -> toml::Table {
+        let mut t = self.common_config(
+            self.retriever_addrs,
+            &self.options.data_dir.join("retriever").join("db"),
+        );
+        config::merge(&mut t, &self.options.retriever_config);
+        t
+    }
+
+    /// Rewrites `devnet.json` with the current process ids (after restarts).
+    pub fn write_info(&mut self) -> Result<(), DevnetError> {
+        self.info.nodes = self
+            .operators
+            .iter()
+            .map(|op| NodeInfo {
+                index: op.index,
+                endpoint: self.node_addrs[op.index].grpc.to_string(),
+                metrics: self.node_addrs[op.index].metrics.to_string(),
+                operator_id: op.operator_id.to_string(),
+                address: op.address,
+                pid: self
+                    .nodes
+                    .get(op.index)
+                    .and_then(ServiceProcess::pid)
+                    .unwrap_or_default(),
+                config: self.config_path(&format!("node-{}", op.index)),
+                log: self.log_path(&format!("node-{}", op.index)),
+            })
+            .collect();
+        let mut pids = BTreeMap::new();
+        pids.insert("supervisor".to_owned(), std::process::id());
+        if let Some(pid) = self.chain.pid() {
+            pids.insert("anvil".to_owned(), pid);
+        }
+        if let Some(pid) = self.disperser.as_ref().and_then(ServiceProcess::pid) {
+            pids.insert("disperser".to_owned(), pid);
+        }
+        if let Some(pid) = self.retriever.as_ref().and_then(ServiceProcess::pid) {
+            pids.insert("retriever".to_owned(), pid);
+        }
+        self.info.pids = pids;
+        let path = self.options.data_dir.join(DEVNET_JSON);
+        let text = serde_json::to_string_pretty(&self.info).map_err(|e| DevnetError::Format {
+            what: "devnet.json",
+            reason: e.to_string(),
+        })?;
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, text).map_err(DevnetError::io("write", &tmp))?;
+        std::fs::rename(&tmp, &path).map_err(DevnetError::io("rename", &tmp))
+    }
+
+    /// What `devnet.json` says.
+    pub fn info(&self) -> &DevnetInfo {
+        &self.info
+    }
+
+    /// How long [`Devnet::start`] took, until every service was healthy.
+    pub fn started_in(&self) -> Duration {
+        self.started_in
+    }
+
+    /// The chain.
+    pub fn chain(&self) -> &LocalChain {
+        &self.chain
+    }
+
+    /// The options it was started with (data directory resolved).
+    pub fn options(&self) -> &DevnetOptions {
+        &self.options
+    }
+
+    /// The operators, in index order.
+    pub fn operators(&self) -> &[ProvisionedOperator] {
+        &self.operators
+    }
+
+    /// The funded client account (keys under `<data_dir>/client/`).
+    pub fn client(&self) -> &FundedAccount {
+        &self.client
+    }
+
+    /// The disperser's account (a batch confirmer).
+    pub fn disperser_account(&self) -> &FundedAccount {
+        &self.disperser_account
+    }
+
+    /// Node `i`'s addresses.
+    pub fn node_addrs(&self, i: usize) -> Option<ServiceAddrs> {
+        self.node_addrs.get(i).copied()
+    }
+
+    /// The disperser's addresses (allocated even when it is not started).
+    pub fn disperser_addrs(&self) -> ServiceAddrs {
+        self.disperser_addrs
+    }
+
+    /// The retriever's addresses (allocated even when it is not started).
+    pub fn retriever_addrs(&self) -> ServiceAddrs {
+        self.retriever_addrs
+    }
+
+    /// Node `i`'s process, to kill or restart it.
+    pub fn node_mut(&mut self, i: usize) -> Option<&mut ServiceProcess> {
+        self.nodes.get_mut(i)
+    }
+
+    /// The disperser's process.
+    pub fn disperser_mut(&mut self) -> Option<&mut ServiceProcess> {
+        self.disperser.as_mut()
+    }
+
+    /// The retriever's process.
+    pub fn retriever_mut(&mut self) -> Option<&mut ServiceProcess> {
+        self.retriever.as_mut()
+    }
+
+    /// Whether every started process is still running (first failure as an error, with
+    /// its log tail).
+    pub fn check_alive(&mut self) -> Result<(), DevnetError> {
+        for service in self
+            .nodes
+            .iter_mut()
+            .chain(self.disperser.iter_mut())
+            .chain(self.retriever.iter_mut())
+        {
+            service.check_alive()?;
+        }
+        Ok(())
+    }
+
+    /// Stops everything cleanly: retriever and disperser, then the nodes (SIGTERM, SIGKILL
+    /// after a grace period), then anvil. `devnet.json` is removed.
+    pub async fn shutdown(mut self) -> Result<(), DevnetError> {
+        let _ = std::fs::remove_file(self.options.data_dir.join(DEVNET_JSON));
+        for service in self.retriever.iter_mut().chain(self.disperser.iter_mut()) {
+            service.stop(DEFAULT_STOP_GRACE).await?;
+        }
+        futures::future::try_join_all(self.nodes.iter_mut().map(|n| n.stop(DEFAULT_STOP_GRACE)))
+            .await?;
+        Ok(())
+    }
+}

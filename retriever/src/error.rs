@@ -1,0 +1,182 @@
+//! The retriever's errors and their one mapping to gRPC statuses.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use lamina_core::chain::ChainError;
+use lamina_core::{AssignmentError, BlobKey, QuorumId};
+use lamina_encoding::{CodecError, DecodeError, ParamsError, SrsError};
+
+use crate::report::RetrievalReport;
+
+/// Why a blob could not be retrieved, or the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RetrieverError {
+    /// A request field is missing or malformed.
+    #[error("invalid request: {field}: {reason}")]
+    InvalidRequest {
+        /// The field, e.g. `blob_header.commitment`.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A request message field is missing or invalid.
+    #[error("invalid request: {0}")]
+    Proto(#[from] lamina_proto::ProtoError),
+    /// The request's certificate is not a valid `DACertV3` encoding.
+    #[error("invalid request: cert_abi: {0}")]
+    Certificate(#[from] lamina_core::AbiError),
+    /// The quorum asked for is not one of the blob's quorums.
+    #[error("blob {blob_key}: quorum {quorum} is not one of the blob's quorums {blob_quorums:?}")]
+    QuorumNotInBlob {
+        /// The blob.
+        blob_key: BlobKey,
+        /// The quorum asked for.
+        quorum: QuorumId,
+        /// The blob's quorums.
+        blob_quorums: Vec<QuorumId>,
+    },
+    /// The reference block does not fit the contracts' `uint32`.
+    #[error("reference block {block} does not fit in 32 bits")]
+    ReferenceBlockTooLarge {
+        /// The block number asked for.
+        block: u64,
+    },
+    /// Reading operator state or blob parameters from the chain failed.
+    #[error("blob {blob_key}: chain read failed: {source}")]
+    Chain {
+        /// The blob.
+        blob_key: BlobKey,
+        /// The chain error.
+        #[source]
+        source: ChainError,
+    },
+    /// The operator state at the reference block gives no valid assignment.
+    #[error("blob {blob_key}: no chunk assignment at block {reference_block}: {source}")]
+    Assignment {
+        /// The blob.
+        blob_key: BlobKey,
+        /// The reference block.
+        reference_block: u32,
+        /// Why.
+        #[source]
+        source: AssignmentError,
+    },
+    /// The blob's version or length gives no valid chunk shape.
+    #[error("blob {blob_key}: invalid blob shape: {source}")]
+    Params {
+        /// The blob.
+        blob_key: BlobKey,
+        /// Why.
+        #[source]
+        source: ParamsError,
+    },
+    /// The SRS cannot verify or rebuild a blob this long.
+    #[error("blob {blob_key} has {blob_symbols} symbols, the SRS has {srs_points} G1 points")]
+    SrsTooSmall {
+        /// The blob.
+        blob_key: BlobKey,
+        /// Blob length in symbols.
+        blob_symbols: u64,
+        /// Points loaded.
+        srs_points: usize,
+    },
+    /// The honest operators that answered do not hold enough distinct chunks.
+    #[error("blob {blob_key}: cannot rebuild from quorum {quorum}: got {} of {} chunks needed ({report})", report.chunks_got, report.chunks_needed)]
+    NotEnoughChunks {
+        /// The blob.
+        blob_key: BlobKey,
+        /// The quorum whose operators were asked.
+        quorum: QuorumId,
+        /// Every operator's outcome.
+        report: Box<RetrievalReport>,
+    },
+    /// Verified frames did not rebuild the committed blob (only possible with a
+    /// wrong SRS).
+    #[error("blob {blob_key}: rebuilding from {chunks} verified chunks failed: {source}")]
+    Decode {
+        /// The blob.
+        blob_key: BlobKey,
+        /// Chunks used.
+        chunks: usize,
+        /// Why.
+        #[source]
+        source: DecodeError,
+    },
+    /// The rebuilt blob is not a valid payload encoding (it was dispersed that way).
+    #[error("blob {blob_key}: rebuilt blob is not a valid payload encoding: {source}")]
+    Payload {
+        /// The blob.
+        blob_key: BlobKey,
+        /// Why.
+        #[source]
+        source: CodecError,
+    },
+    /// A CPU worker (frame verification or decoding) died before answering.
+    #[error("{what} worker stopped without an answer")]
+    Worker {
+        /// Which job.
+        what: &'static str,
+    },
+    /// The configuration is invalid.
+    #[error("invalid retriever config: {field}: {reason}")]
+    Config {
+        /// The field.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// The SRS could not be loaded.
+    #[error("loading the SRS failed: {0}")]
+    Srs(#[from] SrsError),
+    /// A file could not be read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A listener could not be bound.
+    #[error("cannot listen on {addr}: {source} (choose another address)")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The gRPC server failed.
+    #[error("gRPC server failed: {0}")]
+    Transport(#[from] tonic::transport::Error),
+}
+
+impl From<RetrieverError> for tonic::Status {
+    fn from(e: RetrieverError) -> Self {
+        let message = e.to_string();
+        match e {
+            RetrieverError::InvalidRequest { .. }
+            | RetrieverError::Proto(_)
+            | RetrieverError::Certificate(_)
+            | RetrieverError::QuorumNotInBlob { .. }
+            | RetrieverError::ReferenceBlockTooLarge { .. }
+            | RetrieverError::Params { .. } => tonic::Status::invalid_argument(message),
+            RetrieverError::Assignment { .. } | RetrieverError::SrsTooSmall { .. } => {
+                tonic::Status::failed_precondition(message)
+            }
+            RetrieverError::Chain { .. } | RetrieverError::NotEnoughChunks { .. } => {
+                tonic::Status::unavailable(message)
+            }
+            RetrieverError::Decode { .. } | RetrieverError::Payload { .. } => {
+                tonic::Status::data_loss(message)
+            }
+            RetrieverError::Worker { .. }
+            | RetrieverError::Config { .. }
+            | RetrieverError::Srs(_)
+            | RetrieverError::Io { .. }
+            | RetrieverError::Bind { .. }
+            | RetrieverError::Transport(_) => tonic::Status::internal(message),
+        }
+    }
+}

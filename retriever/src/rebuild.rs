@@ -1,0 +1,128 @@
+//! From candidates (operators and their assigned chunks) to the payload: collect
+//! verified chunks, rebuild the blob, check it against the commitment, decode.
+//! Needs no chain: [`crate::Retriever`] finds the candidates, tests can give them.
+
+use std::sync::Arc;
+
+use lamina_core::{BlobHeader, BlobParams, QuorumId};
+use lamina_encoding::{Blob, Srs, decode_checked};
+
+use crate::check::{Target, on_rayon};
+use crate::collect::{Candidate, Collector, Wanted};
+use crate::error::RetrieverError;
+use crate::fetch::Channels;
+use crate::latency::LatencyTable;
+use crate::options::RetrievalOptions;
+use crate::report::RetrievalReport;
+
+/// A retrieved payload and how it was obtained.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Retrieved {
+    /// The original payload.
+    pub payload: Vec<u8>,
+    /// Every operator's part (faults included, even on success).
+    pub report: RetrievalReport,
+}
+
+/// Rebuilds blobs from given operators; keeps connections and latency estimates
+/// across calls.
+#[derive(Debug)]
+pub struct Rebuilder {
+    srs: Arc<Srs>,
+    options: RetrievalOptions,
+    channels: Channels,
+    latency: LatencyTable,
+}
+
+impl Rebuilder {
+    /// A rebuilder verifying against `srs` (needs at least as many G1 points as the
+    /// largest blob has symbols).
+    pub fn new(srs: Arc<Srs>, options: RetrievalOptions) -> Self {
+        let channels = Channels::new(options.connect_timeout());
+        Self {
+            srs,
+            options,
+            channels,
+            latency: LatencyTable::default(),
+        }
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &RetrievalOptions {
+        &self.options
+    }
+
+    /// The SRS frames are verified against.
+    pub fn srs(&self) -> &Arc<Srs> {
+        &self.srs
+    }
+
+    /// Retrieves the blob of `header` (encoded with `params`) from `candidates`, the
+    /// operators of `quorum` and their assigned chunks.
+    pub async fn rebuild(
+        &self,
+        header: &BlobHeader,
+        params: BlobParams,
+        quorum: QuorumId,
+        candidates: Vec<Candidate>,
+    ) -> Result<Retrieved, RetrieverError> {
+        let blob_key = header.blob_key();
+        let blob_symbols = u64::from(header.commitment.length);
+        let shape = params
+            .encoding_params(blob_symbols)
+            .map_err(|source| RetrieverError::Params { blob_key, source })?;
+        self.check_srs(header, shape.chunk_length)?;
+        let needed = usize::try_from(shape.min_chunks(blob_symbols)).unwrap_or(usize::MAX);
+        let wanted = Wanted {
+            blob_key,
+            quorum,
+            target: Target {
+                commitment: header.commitment.commitment,
+                params: shape,
+            },
+            needed,
+        };
+        let collector = Collector {
+            srs: &self.srs,
+            channels: &self.channels,
+            latency: &self.latency,
+            options: &self.options,
+        };
+        let (frames, report) = collector.collect(wanted, candidates).await?;
+        let srs = Arc::clone(&self.srs);
+        let commitment = header.commitment.commitment;
+        let chunks = frames.len();
+        let coeffs = on_rayon("blob decoding", move || {
+            decode_checked(&srs, &commitment, &frames, shape, blob_symbols)
+        })
+        .await?
+        .map_err(|source| RetrieverError::Decode {
+            blob_key,
+            chunks,
+            source,
+        })?;
+        let payload = on_rayon("payload decoding", move || {
+            Blob::from_coeffs(coeffs).and_then(|blob| blob.to_payload())
+        })
+        .await?
+        .map_err(|source| RetrieverError::Payload { blob_key, source })?;
+        Ok(Retrieved { payload, report })
+    }
+
+    /// Frames are verified with `[tau^chunk_length]G2` and the blob rebuilt with
+    /// `blob_symbols` G1 points: refuse up front rather than blame operators later.
+    fn check_srs(&self, header: &BlobHeader, chunk_length: u64) -> Result<(), RetrieverError> {
+        let blob_symbols = u64::from(header.commitment.length);
+        let g1 = self.srs.g1().len();
+        let g2_log = self.srs.g2_power_of_2().len();
+        let needs_log = u64::from(chunk_length.trailing_zeros()) as usize;
+        if (g1 as u64) < blob_symbols || (g1 as u64) < chunk_length || g2_log <= needs_log {
+            return Err(RetrieverError::SrsTooSmall {
+                blob_key: header.blob_key(),
+                blob_symbols,
+                srs_points: g1,
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,196 @@
+//! [`Retriever`]: who holds which chunks of a blob, read from the chain at the
+//! batch's reference block, then a [`Rebuilder`] run over them.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use futures::future::try_join_all;
+use lamina_core::chain::Chain;
+use lamina_core::{
+    BlobHeader, BlobKey, BlobParams, OperatorId, QuorumId, QuorumOperators, assign_blob,
+};
+use lamina_encoding::Srs;
+
+use crate::collect::Candidate;
+use crate::error::RetrieverError;
+use crate::options::RetrievalOptions;
+use crate::rebuild::{Rebuilder, Retrieved};
+
+/// Retrieves blobs from the operators registered on a [`Chain`].
+#[derive(Debug)]
+pub struct Retriever<C> {
+    chain: C,
+    rebuilder: Rebuilder,
+    /// Blob parameters by version: registered once, never changed, so cached. A std
+    /// mutex: never held across an `.await`.
+    params: Mutex<HashMap<u16, BlobParams>>,
+}
+
+/// Which operators of a quorum hold which chunks of a blob at a reference block.
+pub fn candidates_from_state(
+    params: &BlobParams,
+    state: &[QuorumOperators],
+    quorum: QuorumId,
+) -> Result<Vec<(OperatorId, Vec<u32>)>, lamina_core::AssignmentError> {
+    let mut assignments = assign_blob(params, state)?;
+    let members = state
+        .iter()
+        .find(|q| q.quorum() == quorum)
+        .map(|q| q.iter().map(|s| s.operator_id).collect::<Vec<_>>())
+        .unwrap_or_default();
+    Ok(members
+        .into_iter()
+        .map(|id| {
+            let indices = assignments
+                .remove(&id)
+                .map(|a| a.indices)
+                .unwrap_or_default();
+            (id, indices)
+        })
+        .collect())
+}
+
+impl<C: Chain> Retriever<C> {
+    /// A retriever reading operator state from `chain` and verifying against `srs`.
+    pub fn new(chain: C, srs: Arc<Srs>, options: RetrievalOptions) -> Self {
+        Self {
+            chain,
+            rebuilder: Rebuilder::new(srs, options),
+            params: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The chain it reads.
+    pub fn chain(&self) -> &C {
+        &self.chain
+    }
+
+    /// The rebuilder (SRS, options, connections).
+    pub fn rebuilder(&self) -> &Rebuilder {
+        &self.rebuilder
+    }
+
+    /// Retrieves the payload of the blob with `header` from the operators of `quorum`
+    /// as registered at `reference_block` (the batch's reference block).
+    pub async fn retrieve(
+        &self,
+        header: &BlobHeader,
+        reference_block: u32,
+        quorum: QuorumId,
+    ) -> Result<Retrieved, RetrieverError> {
+        let blob_key = header.blob_key();
+        let params = self.blob_params(blob_key, header.version).await?;
+        let candidates = self
+            .candidates(header, params, reference_block, quorum)
+            .await?;
+        let retrieved = self
+            .rebuilder
+            .rebuild(header, params, quorum, candidates)
+            .await?;
+        tracing::info!(%blob_key, quorum, report = %retrieved.report, "blob retrieved");
+        Ok(retrieved)
+    }
+
+    /// [`Retriever::retrieve`] from `quorum` first, then from each other quorum of
+    /// the blob in turn while the operators cannot rebuild it; the first quorum's
+    /// error when none can.
+    pub async fn retrieve_preferring(
+        &self,
+        header: &BlobHeader,
+        reference_block: u32,
+        quorum: QuorumId,
+    ) -> Result<Retrieved, RetrieverError> {
+        let first = match self.retrieve(header, reference_block, quorum).await {
+            Ok(r) => return Ok(r),
+            Err(e @ RetrieverError::NotEnoughChunks { .. }) => e,
+            Err(e) => return Err(e),
+        };
+        for &other in header.quorum_numbers.iter().filter(|&&q| q != quorum) {
+            tracing::warn!(error = %first, quorum = other, "trying another quorum");
+            if let Ok(r) = self.retrieve(header, reference_block, other).await {
+                return Ok(r);
+            }
+        }
+        Err(first)
+    }
+
+    /// The operators of `quorum` at `reference_block`, their sockets and the chunks
+    /// each must hold.
+    ///
+    /// Stakes (hence assignments) are read at the reference block, as the disperser
+    /// assigned them; sockets are the latest announced, so a node that moved since
+    /// the batch is still found.
+    pub async fn candidates(
+        &self,
+        header: &BlobHeader,
+        params: BlobParams,
+        reference_block: u32,
+        quorum: QuorumId,
+    ) -> Result<Vec<Candidate>, RetrieverError> {
+        let blob_key = header.blob_key();
+        if !header.quorum_numbers.contains(&quorum) {
+            return Err(RetrieverError::QuorumNotInBlob {
+                blob_key,
+                quorum,
+                blob_quorums: header.quorum_numbers.clone(),
+            });
+        }
+        let chain_err = |source| RetrieverError::Chain { blob_key, source };
+        let state = self
+            .chain
+            .operator_state(&header.quorum_numbers, reference_block)
+            .await
+            .map_err(chain_err)?;
+        let assigned = candidates_from_state(&params, &state, quorum).map_err(|source| {
+            RetrieverError::Assignment {
+                blob_key,
+                reference_block,
+                source,
+            }
+        })?;
+        let head = self.chain.block_number().await.map_err(chain_err)?;
+        let head = u32::try_from(head).unwrap_or(u32::MAX).max(reference_block);
+        let infos = try_join_all(
+            assigned
+                .iter()
+                .map(|(id, _)| self.chain.operator_info(*id, head)),
+        )
+        .await
+        .map_err(chain_err)?;
+        Ok(assigned
+            .into_iter()
+            .zip(infos)
+            .map(|((operator_id, assigned), info)| Candidate {
+                operator_id,
+                socket: info.socket,
+                assigned,
+            })
+            .collect())
+    }
+
+    async fn blob_params(
+        &self,
+        blob_key: BlobKey,
+        version: u16,
+    ) -> Result<BlobParams, RetrieverError> {
+        let cached = self
+            .params
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&version)
+            .copied();
+        if let Some(p) = cached {
+            return Ok(p);
+        }
+        let p = self
+            .chain
+            .blob_params(version)
+            .await
+            .map_err(|source| RetrieverError::Chain { blob_key, source })?;
+        self.params
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(version, p);
+        Ok(p)
+    }
+}

@@ -1,0 +1,158 @@
+//! `run`: the retriever service. Loads the SRS, connects to the chain, binds the
+//! gRPC and health/metrics ports, serves until `shutdown`, then drains.
+//!
+//! Tasks: the tonic server and the axum health/metrics server, both stopped by one
+//! [`CancellationToken`]; `run` returns once both have finished.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use lamina_core::chain::EthChain;
+use lamina_proto::MAX_MESSAGE_SIZE;
+use lamina_proto::retriever::v1::retriever_server::RetrieverServer;
+use prometheus_client::registry::Registry;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::RetrieverConfig;
+use crate::error::RetrieverError;
+use crate::metrics::Metrics;
+use crate::retriever::Retriever;
+use crate::service::RetrieverService;
+
+/// Shared by the HTTP handlers.
+struct HttpState {
+    ready: AtomicBool,
+    registry: Registry,
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, RetrieverError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| RetrieverError::Bind { addr, source })
+}
+
+/// Runs the retriever service until `shutdown` resolves.
+pub async fn run(
+    config: RetrieverConfig,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), RetrieverError> {
+    config.validate()?;
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| RetrieverError::Io {
+        path: config.data_dir.clone(),
+        source,
+    })?;
+    let addresses = config.contract_addresses()?;
+    let chain = EthChain::connect_http(&config.rpc_url, addresses, None).map_err(|source| {
+        RetrieverError::Config {
+            field: "rpc_url",
+            reason: source.to_string(),
+        }
+    })?;
+    let srs_config = config.srs.clone();
+    let points = config.srs_points;
+    let srs = tokio::task::spawn_blocking(move || srs_config.load(points))
+        .await
+        .map_err(|_| RetrieverError::Worker {
+            what: "SRS loading",
+        })??;
+    if srs.is_insecure() {
+        tracing::warn!("using the INSECURE development SRS: for tests and devnets only");
+    }
+    let retriever = Arc::new(Retriever::new(
+        chain,
+        Arc::new(srs),
+        config.retrieval.clone(),
+    ));
+
+    let grpc = bind(config.grpc_listen).await?;
+    let http = bind(config.metrics_listen).await?;
+    let grpc_addr = grpc.local_addr().unwrap_or(config.grpc_listen);
+    let http_addr = http.local_addr().unwrap_or(config.metrics_listen);
+
+    let mut registry = Registry::default();
+    let metrics = Arc::new(Metrics::new(&mut registry));
+    let state = Arc::new(HttpState {
+        ready: AtomicBool::new(false),
+        registry,
+    });
+    let service = RetrieverService {
+        retriever,
+        permits: Arc::new(Semaphore::new(config.max_concurrent_retrievals)),
+        metrics,
+    };
+    let stop = CancellationToken::new();
+
+    let router = Router::new()
+        .route("/health", get(health))
+        .route("/metrics", get(metrics_text))
+        .with_state(Arc::clone(&state));
+    let http_stop = stop.clone();
+    let http_task = tokio::spawn(async move {
+        axum::serve(http, router)
+            .with_graceful_shutdown(http_stop.cancelled_owned())
+            .await
+    });
+
+    let grpc_stop = stop.clone();
+    let server = tonic::transport::Server::builder()
+        .add_service(
+            RetrieverServer::new(service)
+                .max_decoding_message_size(MAX_MESSAGE_SIZE)
+                .max_encoding_message_size(MAX_MESSAGE_SIZE),
+        )
+        .serve_with_incoming_shutdown(TcpListenerStream::new(grpc), grpc_stop.cancelled_owned());
+    // Both sockets are bound and the server future exists: accepted connections queue
+    // in the listener until it is polled, so the service is ready.
+    state.ready.store(true, Ordering::SeqCst);
+    tracing::info!(%grpc_addr, %http_addr, "retriever serving");
+
+    tokio::pin!(server);
+    let served = tokio::select! {
+        served = &mut server => served,
+        () = shutdown => {
+            tracing::info!("retriever shutting down: draining in-flight retrievals");
+            state.ready.store(false, Ordering::SeqCst);
+            stop.cancel();
+            server.await
+        }
+    };
+    // Stop the HTTP server too if gRPC ended on its own (an error).
+    stop.cancel();
+    let http_result = http_task.await;
+    served?;
+    match http_result {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(source)) => Err(RetrieverError::Io {
+            path: "metrics server".into(),
+            source,
+        }),
+        Err(_) => Err(RetrieverError::Worker {
+            what: "metrics server",
+        }),
+    }
+}
+
+async fn health(State(state): State<Arc<HttpState>>) -> StatusCode {
+    if state.ready.load(Ordering::SeqCst) {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    }
+}
+
+async fn metrics_text(State(state): State<Arc<HttpState>>) -> (StatusCode, String) {
+    let mut out = String::new();
+    match prometheus_client::encoding::text::encode(&mut out, &state.registry) {
+        Ok(()) => (StatusCode::OK, out),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
