@@ -39,6 +39,9 @@ enum Command {
     /// The operator's DA node: run it, manage its keys, register it.
     #[command(subcommand)]
     Node(commands::node::NodeCommand),
+    /// The disperser: accepts blobs, encodes, batches, gathers operator signatures.
+    #[command(subcommand)]
+    Disperser(commands::disperser::DisperserCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,6 +80,7 @@ fn main() -> anyhow::Result<()> {
         Command::Verify(args) => commands::verify::run(args)?,
         Command::Retrieve(args) => commands::retrieve::run(args)?,
         Command::Node(command) => commands::node::run(command)?,
+        Command::Disperser(command) => commands::disperser::run(command)?,
     }
     Ok(())
 }

@@ -4,6 +4,7 @@ pub(crate) mod blob_commit;
 pub(crate) mod blob_decode;
 pub(crate) mod blob_encode;
 pub(crate) mod disperse;
+pub(crate) mod disperser;
 pub(crate) mod frames_dir;
 pub(crate) mod network;
 pub(crate) mod node;
