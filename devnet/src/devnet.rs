@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use alloy::primitives::Address;
 use lamina_core::QuorumId;
+use lamina_retriever::RetrieverConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{self, path_value};
@@ -279,6 +280,19 @@ pub struct Devnet {
     chain: LocalChain,
 }
 
+/// A typed config as a TOML table, with `overrides` merged in.
+fn typed_table<T: Serialize>(
+    config: &T,
+    overrides: &toml::Table,
+) -> Result<toml::Table, DevnetError> {
+    let mut table = toml::Table::try_from(config).map_err(|e| DevnetError::Format {
+        what: "service config",
+        reason: e.to_string(),
+    })?;
+    config::merge(&mut table, overrides);
+    Ok(table)
+}
+
 /// Removes what a previous devnet left in `data_dir` (only the devnet's own entries).
 fn clear_data_dir(data_dir: &Path) -> Result<(), DevnetError> {
     for entry in [
@@ -453,7 +467,7 @@ impl Devnet {
         }
         if self.options.with_retriever {
             let path = self.config_path("retriever");
-            config::write(&path, &self.retriever_config())?;
+            config::write(&path, &self.retriever_config()?)?;
             services.push(ServiceProcess::spawn(ServiceSpec::lamina_role(
                 "retriever",
                 &self.options.lamina_bin,
@@ -544,14 +558,18 @@ impl Devnet {
         t
     }
 
-    /// The retriever's config (before it is written).
-    pub fn retriever_config(&self) -> toml::Table {
-        let mut t = self.common_config(
-            self.retriever_addrs,
-            &self.options.data_dir.join("retriever").join("db"),
-        );
-        config::merge(&mut t, &self.options.retriever_config);
-        t
+    /// The retriever's config (before it is written): a [`RetrieverConfig`] with the
+    /// devnet's chain and ports, merged with [`DevnetOptions::retriever_config`].
+    pub fn retriever_config(&self) -> Result<toml::Table, DevnetError> {
+        let config = RetrieverConfig {
+            grpc_listen: self.retriever_addrs.grpc,
+            metrics_listen: self.retriever_addrs.metrics,
+            rpc_url: self.chain.rpc_url().to_owned(),
+            data_dir: self.options.data_dir.join("retriever"),
+            deployment: self.chain.deployment_path().to_path_buf(),
+            ..RetrieverConfig::default()
+        };
+        typed_table(&config, &self.options.retriever_config)
     }
 
     /// Rewrites `devnet.json` with the current process ids (after restarts).

@@ -36,6 +36,9 @@ enum Command {
     Verify(commands::verify::VerifyArgs),
     /// Retrieve a certificate's payload.
     Retrieve(commands::retrieve::RetrieveArgs),
+    /// A whole local network: anvil, contracts, operators, nodes, disperser, retriever.
+    #[command(subcommand)]
+    Devnet(commands::devnet::DevnetCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,6 +76,7 @@ fn main() -> anyhow::Result<()> {
         Command::Status(args) => commands::status::run(args)?,
         Command::Verify(args) => commands::verify::run(args)?,
         Command::Retrieve(args) => commands::retrieve::run(args)?,
+        Command::Devnet(command) => commands::devnet::run(command)?,
     }
     Ok(())
 }
