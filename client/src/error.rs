@@ -127,9 +127,9 @@ pub enum ClientError {
         /// The contract's named error, when it could be read.
         reason: Option<String>,
     },
-    /// A chain read failed.
+    /// A chain read failed (boxed: alloy's errors are large).
     #[error("chain read failed: {0}")]
-    Chain(#[from] ChainError),
+    Chain(Box<ChainError>),
     /// Retrieval from the operators failed.
     #[error(transparent)]
     Retrieval(#[from] RetrieverError),
@@ -155,12 +155,18 @@ pub enum ClientError {
     },
 }
 
+impl From<ChainError> for ClientError {
+    fn from(e: ChainError) -> Self {
+        Self::Chain(Box::new(e))
+    }
+}
+
 impl ClientError {
     /// Wraps a local verification failure of the certificate for `blob_key`.
     pub fn from_verify(blob_key: BlobKey, e: VerifyError) -> Self {
         match e {
             VerifyError::Invalid(source) => Self::InvalidCertificate { blob_key, source },
-            VerifyError::Chain(e) => Self::Chain(e),
+            VerifyError::Chain(e) => Self::Chain(Box::new(e)),
         }
     }
 

@@ -113,7 +113,10 @@ fn setup(signers: &[usize]) -> Setup {
             blob_index: 2,
             inclusion_proof: tree.proof(2).expect("in range"),
         },
-        non_signer_stakes_and_signature: NonSignerStakesAndSignature::new(&attestation, indices),
+        non_signer_stakes_and_signature: NonSignerStakesAndSignature::new(
+            &attestation,
+            indices.clone(),
+        ),
         signed_quorum_numbers: vec![0, 1],
     };
     let view = ChainView {
@@ -130,6 +133,7 @@ fn setup(signers: &[usize]) -> Setup {
             .iter()
             .map(|k| (k.operator_id(), k.public_g1()))
             .collect(),
+        indices: Some(indices),
     };
     Setup { cert, view, keys }
 }
@@ -244,6 +248,29 @@ fn every_tampered_field_fails() {
                     CertError::UnknownNonSigner { .. } | CertError::NonSignersNotSorted
                 )
             },
+        ),
+        (
+            "quorum apk index",
+            Box::new(|c| c.non_signer_stakes_and_signature.quorum_apk_indices[0] += 1),
+            |e| matches!(e, CertError::WrongRegistryIndices { .. }),
+        ),
+        (
+            "total stake index",
+            Box::new(|c| c.non_signer_stakes_and_signature.total_stake_indices[1] += 1),
+            |e| matches!(e, CertError::WrongRegistryIndices { .. }),
+        ),
+        (
+            "non-signer stake index",
+            Box::new(|c| c.non_signer_stakes_and_signature.non_signer_stake_indices[0][0] += 1),
+            |e| matches!(e, CertError::WrongRegistryIndices { .. }),
+        ),
+        (
+            "non-signer bitmap index",
+            Box::new(|c| {
+                c.non_signer_stakes_and_signature
+                    .non_signer_quorum_bitmap_indices[0] += 1
+            }),
+            |e| matches!(e, CertError::WrongRegistryIndices { .. }),
         ),
         (
             "signed quorums",

@@ -12,8 +12,8 @@ use lamina_core::bls::{check_signature_and_apk, operator_id};
 use lamina_core::chain::{Chain, ChainError};
 use lamina_core::security::{check_security_params, quorum_confirmed, signed_percentage};
 use lamina_core::{
-    BlobKey, BlobParams, DaCertV3, OperatorId, QuorumId, QuorumOperators, SecurityError,
-    SecurityThresholds,
+    BlobKey, BlobParams, CheckSignaturesIndices, DaCertV3, OperatorId, QuorumId, QuorumOperators,
+    SecurityError, SecurityThresholds,
 };
 
 /// `CertVerificationLib.MAX_QUORUM_COUNT`.
@@ -105,6 +105,15 @@ pub enum CertError {
         /// The reference block.
         reference_block: u32,
     },
+    /// The registry history indices are not those valid at the reference block.
+    #[error("registry history indices are not those valid at reference block {reference_block}")]
+    WrongRegistryIndices {
+        /// The reference block.
+        reference_block: u32,
+    },
+    /// The registry history indices could not be read for these non-signers.
+    #[error("registry history indices could not be read for the certificate's non-signers")]
+    RegistryIndicesUnreadable,
     /// Non-signer keys must be sorted by operator id, without repeats.
     #[error("non-signer keys are not strictly ascending by operator id")]
     NonSignersNotSorted,
@@ -188,6 +197,10 @@ pub struct ChainView {
     pub state: Vec<QuorumOperators>,
     /// Registered G1 keys of every operator in `state`.
     pub keys: BTreeMap<OperatorId, G1Affine>,
+    /// The registry history indices valid at the reference block for the certificate's
+    /// signed quorums and non-signers (`getCheckSignaturesIndices`); `None` when they
+    /// could not be read (unknown non-signers).
+    pub indices: Option<CheckSignaturesIndices>,
 }
 
 /// Reads the [`ChainView`] `cert` is checked against.
@@ -215,7 +228,7 @@ pub async fn read_chain_view<C: Chain>(
         && quorums.len() <= MAX_QUORUM_COUNT
         && quorums.windows(2).all(|w| w[0] < w[1])
         && u64::from(reference_block) < head;
-    let (state, keys) = if well_formed {
+    let (state, keys, indices) = if well_formed {
         let state = chain.operator_state(quorums, reference_block).await?;
         let members: BTreeSet<OperatorId> = state
             .iter()
@@ -231,9 +244,28 @@ pub async fn read_chain_view<C: Chain>(
             .into_iter()
             .map(|i| (i.operator_id, i.pubkey_g1))
             .collect();
-        (state, keys)
+        let non_signers: Vec<OperatorId> = cert
+            .non_signer_stakes_and_signature
+            .non_signer_pubkeys
+            .iter()
+            .map(operator_id)
+            .collect();
+        let known = non_signers.windows(2).all(|w| w[0] < w[1])
+            && non_signers.iter().all(|id| members.contains(id));
+        // Unknown or unsorted non-signers make the retriever contract revert; the
+        // checks reject those before they need the indices.
+        let indices = if known {
+            Some(
+                chain
+                    .check_signatures_indices(reference_block, quorums, &non_signers)
+                    .await?,
+            )
+        } else {
+            None
+        };
+        (state, keys, indices)
     } else {
-        (Vec::new(), BTreeMap::new())
+        (Vec::new(), BTreeMap::new(), None)
     };
     Ok(ChainView {
         head,
@@ -243,6 +275,7 @@ pub async fn read_chain_view<C: Chain>(
         required_quorums,
         state,
         keys,
+        indices,
     })
 }
 
@@ -425,6 +458,22 @@ pub fn check_signatures(cert: &DaCertV3, view: &ChainView) -> Result<Vec<QuorumS
             signed,
             total: ops.total_stake(),
         });
+    }
+    // The contract reads each history at the index the certificate gives and requires
+    // it to be the entry valid at the reference block: exactly the indices
+    // `getCheckSignaturesIndices` computes.
+    let expected = view
+        .indices
+        .as_ref()
+        .ok_or(CertError::RegistryIndicesUnreadable)?;
+    let given = CheckSignaturesIndices {
+        non_signer_quorum_bitmap_indices: n.non_signer_quorum_bitmap_indices.clone(),
+        quorum_apk_indices: n.quorum_apk_indices.clone(),
+        total_stake_indices: n.total_stake_indices.clone(),
+        non_signer_stake_indices: n.non_signer_stake_indices.clone(),
+    };
+    if &given != expected {
+        return Err(CertError::WrongRegistryIndices { reference_block });
     }
     let message = cert.batch_header.hash();
     if !check_signature_and_apk(message, &apk.into_affine(), &n.apk_g2, &n.sigma) {

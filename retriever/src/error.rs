@@ -47,9 +47,9 @@ pub enum RetrieverError {
     Chain {
         /// The blob.
         blob_key: BlobKey,
-        /// The chain error.
+        /// The chain error (boxed: alloy's errors are large).
         #[source]
-        source: ChainError,
+        source: Box<ChainError>,
     },
     /// The operator state at the reference block gives no valid assignment.
     #[error("blob {blob_key}: no chunk assignment at block {reference_block}: {source}")]

@@ -135,7 +135,10 @@ impl<C: Chain> Retriever<C> {
                 blob_quorums: header.quorum_numbers.clone(),
             });
         }
-        let chain_err = |source| RetrieverError::Chain { blob_key, source };
+        let chain_err = |source| RetrieverError::Chain {
+            blob_key,
+            source: Box::new(source),
+        };
         let state = self
             .chain
             .operator_state(&header.quorum_numbers, reference_block)
@@ -186,7 +189,10 @@ impl<C: Chain> Retriever<C> {
             .chain
             .blob_params(version)
             .await
-            .map_err(|source| RetrieverError::Chain { blob_key, source })?;
+            .map_err(|source| RetrieverError::Chain {
+                blob_key,
+                source: Box::new(source),
+            })?;
         self.params
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

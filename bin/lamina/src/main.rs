@@ -36,6 +36,8 @@ enum Command {
     Verify(commands::verify::VerifyArgs),
     /// Retrieve a certificate's payload.
     Retrieve(commands::retrieve::RetrieveArgs),
+    /// The operator's DA node: run it, manage its keys, register it.
+    Node(commands::node::NodeCommand),
     /// A whole local network: anvil, contracts, operators, nodes, disperser, retriever.
     #[command(subcommand)]
     Devnet(commands::devnet::DevnetCommand),
@@ -76,6 +78,7 @@ fn main() -> anyhow::Result<()> {
         Command::Status(args) => commands::status::run(args)?,
         Command::Verify(args) => commands::verify::run(args)?,
         Command::Retrieve(args) => commands::retrieve::run(args)?,
+        Command::Node(command) => commands::node::run(command)?,
         Command::Devnet(command) => commands::devnet::run(command)?,
     }
     Ok(())

@@ -10,6 +10,7 @@ pub(crate) mod frames_dir;
 pub(crate) mod network;
 pub(crate) mod retrieve;
 pub(crate) mod retriever;
+pub(crate) mod node;
 pub(crate) mod srs_arg;
 pub(crate) mod srs_generate;
 pub(crate) mod status;

@@ -1,0 +1,53 @@
+//! # lamina-node
+//!
+//! The operator's DA node. In the path blob → chunks → attestation → certificate →
+//! retrieval it owns the operator's side of **chunks → attestation** and serves
+//! **retrieval**: it receives its frames of each batch from the disperser
+//! (`lamina.node.v1.Dispersal/StoreChunks`), checks them, stores them in RocksDB, and
+//! returns its BLS signature over the batch header hash; later it serves the frames
+//! back (`lamina.node.v1.Retrieval/GetChunks`). It never signs for data it did not
+//! verify and durably store.
+//!
+//! ## Bird's-eye view
+//!
+//! - [`NodeConfig`]: TOML configuration with documented defaults and `validate()`.
+//! - [`run`] / [`Node::spawn`]: loads the BLS key and the SRS, opens the [`Store`],
+//!   binds the gRPC port (both services) and the HTTP port (`/health`, `/metrics`), and
+//!   spawns three tasks: `grpc`, `http`, and `expiry` (deletes data past its custody
+//!   period). One cancellation token stops them all; [`Node::shutdown`] waits for them.
+//! - validation ([`validate`]): disperser signature and authorisation, timestamp and
+//!   replay, batch root, reference block, blob versions and quorums, the exact
+//!   stake-based chunk indices, frame shape, length proofs, then all frames of the batch
+//!   in one batched pairing check; CPU work runs on rayon in a blocking task, bounded by
+//!   a semaphore (`max_concurrent_store`).
+//! - [`Store`]: one synced RocksDB write batch per StoreChunks.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), lamina_node::NodeError> {
+//! let config = lamina_node::NodeConfig::from_toml_file("node.toml".as_ref())?;
+//! lamina_node::run(config, async { tokio::signal::ctrl_c().await.ok(); }).await?;
+//! # Ok(()) }
+//! ```
+
+mod chain;
+mod config;
+mod error;
+mod http;
+mod metrics;
+mod node;
+mod ratelimit;
+mod replay;
+mod request;
+mod service;
+mod store;
+pub mod testing;
+pub mod validate;
+
+pub use chain::{ChainReader, ONCHAIN_CACHE_TTL, QuorumStates};
+pub use config::{
+    DEFAULT_EXPIRY_SECS, DEFAULT_GRPC_PORT, DEFAULT_METRICS_PORT, NodeConfig, PasswordConfig,
+};
+pub use error::{ConfigError, NodeError, StoreError, ValidationError};
+pub use metrics::NodeMetrics;
+pub use node::{Node, load_deployment, run};
+pub use store::{BatchWrite, BlobWrite, Store, StoreOutcome};

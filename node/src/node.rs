@@ -1,0 +1,267 @@
+//! Starting and stopping a node: keys, SRS, store, chain, the gRPC and HTTP servers,
+//! and the expiry task, all tied to one [`CancellationToken`].
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use lamina_core::chain::{ContractAddresses, EthChain};
+use lamina_proto::node::v1::{
+    dispersal_server::DispersalServer, retrieval_server::RetrievalServer,
+};
+use prometheus_client::registry::Registry;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::chain::ChainReader;
+use crate::config::NodeConfig;
+use crate::error::{NodeError, StoreError};
+use crate::http::{HttpState, router};
+use crate::metrics::NodeMetrics;
+use crate::ratelimit::RateLimiter;
+use crate::replay::ReplayGuard;
+use crate::service::{DispersalService, NodeState, RetrievalService};
+use crate::store::Store;
+
+/// A running node. Dropping it does not stop it: call [`Node::shutdown`].
+#[must_use = "a node runs until `shutdown` is called"]
+#[derive(Debug)]
+pub struct Node {
+    grpc_addr: SocketAddr,
+    metrics_addr: SocketAddr,
+    operator: lamina_core::OperatorId,
+    cancel: CancellationToken,
+    tasks: Vec<(&'static str, JoinHandle<Result<(), NodeError>>)>,
+}
+
+/// Loads the deployment file's contract addresses.
+pub fn load_deployment(path: &std::path::Path) -> Result<ContractAddresses, NodeError> {
+    let text = std::fs::read_to_string(path).map_err(|e| NodeError::Deployment {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    serde_json::from_str(&text).map_err(|e| NodeError::Deployment {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl Node {
+    /// Loads keys and the SRS, opens the store, binds both listeners and starts serving.
+    pub async fn spawn(config: NodeConfig) -> Result<Self, NodeError> {
+        config.validate()?;
+        let bls_path = config.bls_keystore.clone();
+        let bls_password = config.bls_password_source();
+        let srs_config = config.srs.clone();
+        let points = config.max_blob_symbols as usize;
+        let db_path = config.db_path();
+        // Key decryption (scrypt), SRS loading and opening RocksDB block: off the runtime.
+        let (key, srs, store) = tokio::task::spawn_blocking(move || {
+            let password = bls_password
+                .resolve()
+                .map_err(|source| NodeError::Keystore {
+                    path: bls_path.clone(),
+                    source,
+                })?;
+            let key =
+                lamina_core::keystore::load_bls_key(&bls_path, &password).map_err(|source| {
+                    NodeError::Keystore {
+                        path: bls_path.clone(),
+                        source,
+                    }
+                })?;
+            let srs = srs_config.load(points)?;
+            let store = Store::open(&db_path)?;
+            let batches = store.check_invariants()?;
+            tracing::info!(path = %db_path.display(), batches, "store opened");
+            Ok::<_, NodeError>((key, srs, store))
+        })
+        .await
+        .map_err(|e| NodeError::Serve {
+            what: "startup",
+            reason: e.to_string(),
+        })??;
+        let operator = key.operator_id();
+
+        let addresses = load_deployment(&config.deployment)?;
+        let chain = EthChain::connect_http(&config.rpc_url, addresses, None)?;
+
+        let mut registry = Registry::default();
+        let metrics = NodeMetrics::new(&mut registry);
+        let state = Arc::new(NodeState {
+            chain: ChainReader::new(chain, config.operator_state_cache),
+            srs: Arc::new(srs),
+            key,
+            operator,
+            replay: ReplayGuard::new(2 * config.max_timestamp_skew()),
+            limiter: RateLimiter::new(config.retrieval_requests_per_sec, config.retrieval_burst),
+            store_permits: Arc::new(Semaphore::new(config.max_concurrent_store)),
+            metrics: metrics.clone(),
+            store: store.clone(),
+            config: config.clone(),
+        });
+
+        let grpc = TcpListener::bind(config.grpc_listen)
+            .await
+            .map_err(|source| NodeError::Bind {
+                what: "gRPC",
+                addr: config.grpc_listen,
+                source,
+            })?;
+        let http = TcpListener::bind(config.metrics_listen)
+            .await
+            .map_err(|source| NodeError::Bind {
+                what: "metrics",
+                addr: config.metrics_listen,
+                source,
+            })?;
+        let local = |l: &TcpListener, what| {
+            l.local_addr().map_err(|source| NodeError::Bind {
+                what,
+                addr: config.grpc_listen,
+                source,
+            })
+        };
+        let grpc_addr = local(&grpc, "gRPC")?;
+        let metrics_addr = local(&http, "metrics")?;
+
+        let cancel = CancellationToken::new();
+        let ready = Arc::new(AtomicBool::new(false));
+        let mut tasks = Vec::new();
+
+        let max_request = config.max_request_bytes;
+        let dispersal = DispersalServer::new(DispersalService(state.clone()))
+            .max_decoding_message_size(max_request)
+            .max_encoding_message_size(lamina_proto::MAX_MESSAGE_SIZE);
+        let retrieval = RetrievalServer::new(RetrievalService(state.clone()))
+            .max_decoding_message_size(lamina_proto::MAX_MESSAGE_SIZE)
+            .max_encoding_message_size(lamina_proto::MAX_MESSAGE_SIZE);
+        let grpc_cancel = cancel.clone();
+        let grpc_ready = ready.clone();
+        tasks.push((
+            "grpc",
+            tokio::spawn(async move {
+                let incoming = tokio_stream::wrappers::TcpListenerStream::new(grpc);
+                let serve = tonic::transport::Server::builder()
+                    .add_service(dispersal)
+                    .add_service(retrieval)
+                    .serve_with_incoming_shutdown(incoming, async move {
+                        grpc_cancel.cancelled().await;
+                        // Report not-ready before draining.
+                        grpc_ready.store(false, Ordering::Release);
+                    });
+                serve.await.map_err(|e| NodeError::Serve {
+                    what: "gRPC",
+                    reason: e.to_string(),
+                })
+            }),
+        ));
+
+        let http_state = HttpState {
+            ready: ready.clone(),
+            registry: Arc::new(registry),
+        };
+        let http_cancel = cancel.clone();
+        tasks.push((
+            "http",
+            tokio::spawn(async move {
+                axum::serve(http, router(http_state))
+                    .with_graceful_shutdown(http_cancel.cancelled_owned())
+                    .await
+                    .map_err(|e| NodeError::Serve {
+                        what: "metrics",
+                        reason: e.to_string(),
+                    })
+            }),
+        ));
+
+        let expiry_cancel = cancel.clone();
+        let interval = config.expiry_interval();
+        tasks.push((
+            "expiry",
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        () = expiry_cancel.cancelled() => return Ok(()),
+                        () = tokio::time::sleep(interval) => {}
+                    }
+                    let store = store.clone();
+                    let result =
+                        tokio::task::spawn_blocking(move || store.delete_expired(unix_now()))
+                            .await
+                            .map_err(|e| StoreError::Task(e.to_string()))?;
+                    match result {
+                        Ok(0) => {}
+                        Ok(n) => {
+                            metrics.batches_expired.inc_by(n as u64);
+                            tracing::info!(batches = n, "expired batches deleted");
+                        }
+                        // Keep serving; the next pass retries.
+                        Err(e) => tracing::error!(error = %e, "expiry pass failed"),
+                    }
+                }
+            }),
+        ));
+
+        ready.store(true, Ordering::Release);
+        tracing::info!(%grpc_addr, %metrics_addr, %operator, "node serving");
+        Ok(Self {
+            grpc_addr,
+            metrics_addr,
+            operator,
+            cancel,
+            tasks,
+        })
+    }
+
+    /// The bound gRPC address (useful with port 0).
+    pub fn grpc_addr(&self) -> SocketAddr {
+        self.grpc_addr
+    }
+
+    /// The bound HTTP address.
+    pub fn metrics_addr(&self) -> SocketAddr {
+        self.metrics_addr
+    }
+
+    /// This node's operator id.
+    pub fn operator_id(&self) -> lamina_core::OperatorId {
+        self.operator
+    }
+
+    /// Stops accepting requests, drains in-flight ones and waits for every task.
+    pub async fn shutdown(self) -> Result<(), NodeError> {
+        self.cancel.cancel();
+        let mut first_error = None;
+        for (name, task) in self.tasks {
+            let result = task.await.map_err(|e| NodeError::Serve {
+                what: name,
+                reason: format!("task panicked: {e}"),
+            });
+            if let Err(e) = result.and_then(|r| r) {
+                tracing::error!(task = name, error = %e, "task failed");
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+}
+
+/// Runs a node until `shutdown` completes, then stops it cleanly.
+pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Result<(), NodeError> {
+    let node = Node::spawn(config).await?;
+    shutdown.await;
+    tracing::info!("shutting down");
+    node.shutdown().await
+}

@@ -1,0 +1,399 @@
+//! The gRPC handlers: `lamina.node.v1.Dispersal` and `lamina.node.v1.Retrieval`, both
+//! served on the node's one gRPC port. Handlers decode at the edge, run the checks of
+//! [`crate::validate`] and the store, and map [`NodeError`] to a status in one place.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use lamina_core::bls::SecretKey;
+use lamina_core::{BlobKey, OperatorId, QuorumId};
+use lamina_encoding::Srs;
+use lamina_proto::node::v1::{
+    GetBlobCertificateReply, GetBlobCertificateRequest, GetChunksReply, GetChunksRequest,
+    GetNodeInfoReply, GetNodeInfoRequest, StoreChunksReply, StoreChunksRequest,
+    dispersal_server::Dispersal, retrieval_server::Retrieval,
+};
+use prost::Message;
+use tokio::sync::Semaphore;
+use tonic::{Request, Response, Status};
+
+use crate::chain::ChainReader;
+use crate::config::NodeConfig;
+use crate::error::{NodeError, StoreError, ValidationError};
+use crate::metrics::NodeMetrics;
+use crate::ratelimit::RateLimiter;
+use crate::replay::ReplayGuard;
+use crate::request::{ParsedRequest, parse_request};
+use crate::store::{BatchWrite, BlobWrite, Store, StoreOutcome};
+use crate::validate::{BatchContext, check_structure, required_lookups, validate_batch};
+
+/// Everything the handlers share.
+pub(crate) struct NodeState {
+    pub(crate) config: NodeConfig,
+    pub(crate) store: Store,
+    pub(crate) chain: ChainReader,
+    pub(crate) srs: Arc<Srs>,
+    pub(crate) key: SecretKey,
+    pub(crate) operator: OperatorId,
+    pub(crate) replay: ReplayGuard,
+    pub(crate) limiter: RateLimiter,
+    /// Bounds StoreChunks validations in flight (each holds a batch's frames in memory
+    /// and uses every core for verification).
+    pub(crate) store_permits: Arc<Semaphore>,
+    pub(crate) metrics: NodeMetrics,
+}
+
+fn now_unix() -> Duration {
+    // Before 1970 only on a broken clock: treat it as the epoch.
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+}
+
+impl NodeState {
+    /// The whole StoreChunks path: authenticate, check freshness, decode, check against
+    /// the chain, validate, store, sign.
+    async fn store_chunks(&self, request: StoreChunksRequest) -> Result<Vec<u8>, NodeError> {
+        let digest = lamina_proto::store_chunks_digest(&request);
+        let signer = lamina_core::ecdsa::recover_signer(digest, &request.disperser_signature)
+            .map_err(|e| ValidationError::BadSignature(e.to_string()))?;
+        let authorized = self.config.authorized_dispersers.contains(&signer)
+            || (self.config.onchain_dispersers && self.chain.is_batch_confirmer(signer).await?);
+        if !authorized {
+            return Err(ValidationError::UnknownDisperser(signer).into());
+        }
+        self.check_fresh(request.timestamp)?;
+        if !self.replay.check_and_insert(digest, Instant::now()) {
+            return Err(ValidationError::Replayed {
+                digest: digest.to_string(),
+            }
+            .into());
+        }
+
+        let ParsedRequest {
+            batch,
+            certificate_bytes,
+        } = parse_request(request)?;
+        check_structure(&batch)?;
+        let reference_block = u64::from(batch.header.reference_block_number);
+        let head = self.chain.block_number().await?;
+        if reference_block > head {
+            return Err(ValidationError::FutureReferenceBlock {
+                reference_block,
+                head,
+            }
+            .into());
+        }
+        let age = head - reference_block;
+        if age > self.config.max_reference_block_age {
+            return Err(ValidationError::StaleReferenceBlock {
+                reference_block,
+                head,
+                age,
+                max_age: self.config.max_reference_block_age,
+            }
+            .into());
+        }
+        let ctx = self.context(&batch).await?;
+
+        let permit = self
+            .store_permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| NodeError::Busy("shutting down"))?;
+        let srs = self.srs.clone();
+        let store = self.store.clone();
+        let expiry = (now_unix() + self.config.expiry()).as_secs();
+        let metrics = self.metrics.clone();
+        let header = batch.header;
+        let outcome = tokio::task::spawn_blocking(move || -> Result<StoreOutcome, NodeError> {
+            let _permit = permit;
+            let started = Instant::now();
+            let validated = validate_batch(&ctx, &srs, &batch)?;
+            metrics
+                .verification_seconds
+                .observe(started.elapsed().as_secs_f64());
+            let blobs = validated
+                .plans
+                .iter()
+                .zip(certificate_bytes)
+                .enumerate()
+                .map(|(b, (plan, certificate))| BlobWrite {
+                    key: plan.key,
+                    certificate,
+                    quorums: plan.quorums.clone(),
+                    frames: plan
+                        .entry
+                        .map(|e| {
+                            let entry = &batch.blobs[b][e];
+                            entry
+                                .indices
+                                .iter()
+                                .copied()
+                                .zip(entry.frames.iter().map(Vec::as_slice))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                })
+                .collect();
+            let write = BatchWrite {
+                header_hash: validated.header_hash,
+                reference_block: header.reference_block_number,
+                batch_root: header.batch_root,
+                blobs,
+                expiry,
+            };
+            Ok(store.store_batch(&write)?)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))??;
+        match outcome {
+            StoreOutcome::Stored { frame_bytes } => {
+                self.metrics.bytes_stored.inc_by(frame_bytes);
+            }
+            StoreOutcome::AlreadyStored => {
+                tracing::info!(batch = %header.hash(), "batch already stored; signing again")
+            }
+        }
+        let signature = self.key.sign(header.hash());
+        Ok(lamina_encoding::g1_to_bytes(&signature.point()).to_vec())
+    }
+
+    fn check_fresh(&self, timestamp_ns: i64) -> Result<(), ValidationError> {
+        let now_ns = i128::try_from(now_unix().as_nanos()).unwrap_or(i128::MAX);
+        let skew_ns = (now_ns - i128::from(timestamp_ns)).unsigned_abs();
+        let max = self.config.max_timestamp_skew();
+        if skew_ns > max.as_nanos() {
+            return Err(ValidationError::Stale {
+                timestamp_ns,
+                skew_secs: u64::try_from(skew_ns / 1_000_000_000).unwrap_or(u64::MAX),
+                max_secs: max.as_secs(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Reads what validation needs at the reference block (cached).
+    async fn context(
+        &self,
+        batch: &crate::validate::ParsedBatch,
+    ) -> Result<BatchContext, NodeError> {
+        let quorum_count = self.chain.quorum_count().await?;
+        let (versions, sets) = required_lookups(batch);
+        let mut ctx = BatchContext {
+            operator: self.operator,
+            quorum_count,
+            params: Default::default(),
+            states: Default::default(),
+            max_blob_symbols: self.config.max_blob_symbols,
+        };
+        for version in versions {
+            if let Some(p) = self.chain.blob_params(version).await? {
+                ctx.params.insert(version, p);
+            }
+        }
+        let block = batch.header.reference_block_number;
+        for set in sets {
+            // Invalid sets are refused by validation with a precise error; don't ask the chain.
+            let valid = !set.is_empty()
+                && set.windows(2).all(|w| w[0] < w[1])
+                && set.iter().all(|&q| q < quorum_count);
+            if valid {
+                let state = self.chain.operator_state(&set, block).await?;
+                ctx.states.insert(set, state);
+            }
+        }
+        Ok(ctx)
+    }
+
+    fn rate_limit<T>(&self, request: &Request<T>) -> Result<(), NodeError> {
+        let client = request
+            .remote_addr()
+            .map(|a| a.ip())
+            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        self.limiter
+            .acquire(client, Instant::now())
+            .map_err(|wait| NodeError::RateLimited {
+                client: client.to_string(),
+                retry_after_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1),
+            })
+    }
+
+    async fn node_info(&self) -> Result<GetNodeInfoReply, NodeError> {
+        let head = self.chain.block_number().await?;
+        let count = self.chain.quorum_count().await?;
+        let all: Vec<QuorumId> = (0..count).collect();
+        let block = u32::try_from(head).map_err(|_| {
+            NodeError::InvalidRequest(format!("chain head {head} exceeds u32 block numbers"))
+        })?;
+        let quorums = if all.is_empty() {
+            Vec::new()
+        } else {
+            self.chain
+                .operator_state(&all, block)
+                .await?
+                .iter()
+                .filter(|s| s.stake(&self.operator).is_some())
+                .map(|s| u32::from(s.quorum()))
+                .collect()
+        };
+        Ok(GetNodeInfoReply {
+            semver: env!("CARGO_PKG_VERSION").into(),
+            operator_id: self.operator.0.to_vec(),
+            quorums,
+        })
+    }
+}
+
+fn blob_key(bytes: &[u8]) -> Result<BlobKey, NodeError> {
+    let key: [u8; 32] = bytes.try_into().map_err(|_| {
+        NodeError::InvalidRequest(format!("blob_key has {} bytes, expected 32", bytes.len()))
+    })?;
+    Ok(BlobKey(key))
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, NodeError> {
+    Ok(tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))??)
+}
+
+/// Times a handler and records its outcome.
+fn finish<T>(
+    metrics: &NodeMetrics,
+    method: &'static str,
+    started: Instant,
+    result: Result<T, NodeError>,
+) -> Result<Response<T>, Status> {
+    let result = result.map(Response::new).map_err(Status::from);
+    let code = match &result {
+        Ok(_) => tonic::Code::Ok,
+        Err(status) => status.code(),
+    };
+    metrics.observe_grpc(method, code, started.elapsed());
+    result
+}
+
+/// `lamina.node.v1.Dispersal`.
+#[derive(Clone)]
+pub(crate) struct DispersalService(pub(crate) Arc<NodeState>);
+
+#[tonic::async_trait]
+impl Dispersal for DispersalService {
+    async fn store_chunks(
+        &self,
+        request: Request<StoreChunksRequest>,
+    ) -> Result<Response<StoreChunksReply>, Status> {
+        let started = Instant::now();
+        let state = &self.0;
+        state.metrics.batches_received.inc();
+        let result = state.store_chunks(request.into_inner()).await;
+        match &result {
+            Ok(_) => {
+                state.metrics.batches_signed.inc();
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "StoreChunks refused");
+                state
+                    .metrics
+                    .batches_rejected
+                    .get_or_create(&crate::metrics::ReasonLabel {
+                        reason: e.reason_label(),
+                    })
+                    .inc();
+            }
+        }
+        finish(
+            &state.metrics,
+            "StoreChunks",
+            started,
+            result.map(|signature| StoreChunksReply { signature }),
+        )
+    }
+
+    async fn get_node_info(
+        &self,
+        _request: Request<GetNodeInfoRequest>,
+    ) -> Result<Response<GetNodeInfoReply>, Status> {
+        let started = Instant::now();
+        let result = self.0.node_info().await;
+        finish(&self.0.metrics, "GetNodeInfo", started, result)
+    }
+}
+
+/// `lamina.node.v1.Retrieval`.
+#[derive(Clone)]
+pub(crate) struct RetrievalService(pub(crate) Arc<NodeState>);
+
+#[tonic::async_trait]
+impl Retrieval for RetrievalService {
+    async fn get_chunks(
+        &self,
+        request: Request<GetChunksRequest>,
+    ) -> Result<Response<GetChunksReply>, Status> {
+        let started = Instant::now();
+        let state = self.0.clone();
+        let result = async {
+            state.rate_limit(&request)?;
+            let request = request.into_inner();
+            let key = blob_key(&request.blob_key)?;
+            let quorum = QuorumId::try_from(request.quorum_id).map_err(|_| {
+                NodeError::InvalidRequest(format!(
+                    "quorum_id {} does not fit a byte",
+                    request.quorum_id
+                ))
+            })?;
+            let store = state.store.clone();
+            let frames = blocking(move || store.frames(&key, quorum))
+                .await?
+                .ok_or_else(|| NodeError::NotFound(format!("blob {key} quorum {quorum}")))?;
+            let (chunk_indices, frames) = frames.into_iter().unzip();
+            Ok(GetChunksReply {
+                chunk_indices,
+                frames,
+            })
+        }
+        .await;
+        finish(&self.0.metrics, "GetChunks", started, result)
+    }
+
+    async fn get_blob_certificate(
+        &self,
+        request: Request<GetBlobCertificateRequest>,
+    ) -> Result<Response<GetBlobCertificateReply>, Status> {
+        let started = Instant::now();
+        let state = self.0.clone();
+        let result = async {
+            state.rate_limit(&request)?;
+            let key = blob_key(&request.into_inner().blob_key)?;
+            let store = state.store.clone();
+            let bytes = blocking(move || store.certificate(&key))
+                .await?
+                .ok_or_else(|| NodeError::NotFound(format!("blob {key}")))?;
+            let certificate = lamina_proto::common::v1::BlobCertificate::decode(bytes.as_slice())
+                .map_err(|e| StoreError::Corrupt {
+                table: "certificates",
+                key: key.to_string(),
+                reason: e.to_string(),
+            })?;
+            Ok(GetBlobCertificateReply {
+                blob_certificate: Some(certificate),
+            })
+        }
+        .await;
+        finish(&self.0.metrics, "GetBlobCertificate", started, result)
+    }
+
+    async fn get_node_info(
+        &self,
+        _request: Request<GetNodeInfoRequest>,
+    ) -> Result<Response<GetNodeInfoReply>, Status> {
+        let started = Instant::now();
+        let result = self.0.node_info().await;
+        finish(&self.0.metrics, "GetNodeInfo", started, result)
+    }
+}
