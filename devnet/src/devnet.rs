@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use alloy::primitives::Address;
 use lamina_core::QuorumId;
+use lamina_node::NodeConfig;
 use lamina_retriever::RetrieverConfig;
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +29,9 @@ pub const DEFAULT_OPERATORS: usize = 4;
 pub const DEFAULT_BLOB_VERSION: u16 = 1;
 /// Default key seed.
 pub const DEFAULT_SEED: u64 = 0x001a_317a;
+/// Blocks between the head and the disperser's reference block on a devnet (one block a
+/// second, plus one per transaction).
+pub const DEVNET_REFERENCE_BLOCK_DELAY: u32 = 2;
 /// At most this many operators: blob version 1's `maxNumOperators`.
 pub const MAX_OPERATORS: usize = 8;
 
@@ -67,6 +71,9 @@ pub struct DevnetOptions {
     pub retriever_config: toml::Table,
     /// How long each service gets to become healthy.
     pub health_timeout: Duration,
+    /// Largest blob in symbols the nodes accept and the retriever can rebuild (sizes the
+    /// SRS each loads at startup). Default `lamina_encoding::MAX_BLOB_SYMBOLS` (16 MiB).
+    pub max_blob_symbols: u32,
     /// Byzantine operators: node `i` runs normally behind a [`ByzantineProxy`] that its
     /// on-chain socket points to, which falsifies retrieval answers as the fault says.
     pub byzantine: BTreeMap<usize, Fault>,
@@ -93,6 +100,7 @@ impl DevnetOptions {
             retriever_config: toml::Table::new(),
             health_timeout: DEFAULT_HEALTH_TIMEOUT,
             byzantine: BTreeMap::new(),
+            max_blob_symbols: lamina_node::NodeConfig::default().max_blob_symbols,
         }
     }
 
@@ -436,7 +444,7 @@ impl Devnet {
         if self.options.with_nodes {
             let mut nodes = Vec::with_capacity(self.operators.len());
             for i in 0..self.operators.len() {
-                let config = self.node_config(i);
+                let config = self.node_config(i)?;
                 let path = self.config_path(&format!("node-{i}"));
                 config::write(&path, &config)?;
                 nodes.push(ServiceProcess::spawn(ServiceSpec::lamina_role(
@@ -502,45 +510,55 @@ impl Devnet {
             .join(format!("{name}.log"))
     }
 
-    /// Fields every service config shares.
-    fn common_config(&self, addrs: ServiceAddrs, data_dir: &Path) -> toml::Table {
+    /// Node `i`'s config (before it is written): a [`NodeConfig`] with the devnet's chain,
+    /// ports and operator keys, merged with [`DevnetOptions::node_config`] and
+    /// [`DevnetOptions::per_node_config`].
+    pub fn node_config(&self, i: usize) -> Result<toml::Table, DevnetError> {
+        let op = self.operators.get(i).ok_or(DevnetError::InvalidOption {
+            field: "node index",
+            reason: format!("{i} of {}", self.operators.len()),
+        })?;
+        let config = NodeConfig {
+            grpc_listen: self.node_listen[i],
+            metrics_listen: self.node_addrs[i].metrics,
+            data_dir: self.options.data_dir.join("nodes").join(i.to_string()),
+            rpc_url: self.chain.rpc_url().to_owned(),
+            deployment: self.chain.deployment_path().to_path_buf(),
+            max_blob_symbols: self.options.max_blob_symbols,
+            bls_keystore: op.bls_keystore.clone(),
+            ecdsa_keystore: op.ecdsa_keystore.clone(),
+            password_file: Some(op.password_file.clone()),
+            ..NodeConfig::default()
+        };
+        let mut table = typed_table(&config, &self.options.node_config)?;
+        if let Some(extra) = self.options.per_node_config.get(&i) {
+            config::merge(&mut table, extra);
+        }
+        Ok(table)
+    }
+
+    /// The disperser's config (before it is written), merged with
+    /// [`DevnetOptions::disperser_config`]. Anchors every batch on-chain, and uses a
+    /// reference block [`DEVNET_REFERENCE_BLOCK_DELAY`] behind the head: the devnet's
+    /// chain starts a few dozen blocks before its operators register.
+    pub fn disperser_config(&self) -> toml::Table {
         let mut t = toml::Table::new();
-        t.insert("grpc_listen".into(), addrs.grpc.to_string().into());
-        t.insert("metrics_listen".into(), addrs.metrics.to_string().into());
-        t.insert("data_dir".into(), path_value(data_dir));
+        t.insert(
+            "grpc_listen".into(),
+            self.disperser_addrs.grpc.to_string().into(),
+        );
+        t.insert(
+            "metrics_listen".into(),
+            self.disperser_addrs.metrics.to_string().into(),
+        );
+        t.insert(
+            "data_dir".into(),
+            path_value(&self.options.data_dir.join("disperser").join("db")),
+        );
         t.insert("rpc_url".into(), self.chain.rpc_url().into());
         t.insert(
             "deployment".into(),
             path_value(self.chain.deployment_path()),
-        );
-        t
-    }
-
-    /// Node `i`'s config (before it is written).
-    pub fn node_config(&self, i: usize) -> toml::Table {
-        let op = &self.operators[i];
-        let mut t = self.common_config(
-            ServiceAddrs {
-                grpc: self.node_listen[i],
-                metrics: self.node_addrs[i].metrics,
-            },
-            &self.options.data_dir.join("nodes").join(i.to_string()),
-        );
-        t.insert("bls_keystore".into(), path_value(&op.bls_keystore));
-        t.insert("ecdsa_keystore".into(), path_value(&op.ecdsa_keystore));
-        t.insert("password_file".into(), path_value(&op.password_file));
-        config::merge(&mut t, &self.options.node_config);
-        if let Some(extra) = self.options.per_node_config.get(&i) {
-            config::merge(&mut t, extra);
-        }
-        t
-    }
-
-    /// The disperser's config (before it is written).
-    pub fn disperser_config(&self) -> toml::Table {
-        let mut t = self.common_config(
-            self.disperser_addrs,
-            &self.options.data_dir.join("disperser").join("db"),
         );
         t.insert(
             "ecdsa_keystore".into(),
@@ -554,6 +572,11 @@ impl Devnet {
             "blob_version".into(),
             i64::from(self.options.blob_version).into(),
         );
+        t.insert(
+            "reference_block_delay".into(),
+            i64::from(DEVNET_REFERENCE_BLOCK_DELAY).into(),
+        );
+        t.insert("anchor_on_chain".into(), true.into());
         config::merge(&mut t, &self.options.disperser_config);
         t
     }
@@ -567,6 +590,7 @@ impl Devnet {
             rpc_url: self.chain.rpc_url().to_owned(),
             data_dir: self.options.data_dir.join("retriever"),
             deployment: self.chain.deployment_path().to_path_buf(),
+            srs_points: self.options.max_blob_symbols as usize,
             ..RetrieverConfig::default()
         };
         typed_table(&config, &self.options.retriever_config)
