@@ -37,6 +37,7 @@ enum Command {
     /// Retrieve a certificate's payload.
     Retrieve(commands::retrieve::RetrieveArgs),
     /// The operator's DA node: run it, manage its keys, register it.
+    #[command(subcommand)]
     Node(commands::node::NodeCommand),
     /// A whole local network: anvil, contracts, operators, nodes, disperser, retriever.
     #[command(subcommand)]

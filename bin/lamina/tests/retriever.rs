@@ -447,3 +447,335 @@ async fn retrieval_with_no_reachable_operator_is_a_clear_error() {
     assert!(!out_file.exists());
     net.devnet.shutdown().await.expect("clean shutdown");
 }
+
+fn random_payload(seed: u64, len: usize) -> Vec<u8> {
+    let mut rng = <rand_chacha::ChaCha20Rng as rand::SeedableRng>::seed_from_u64(seed);
+    let mut out = vec![0u8; len];
+    rand::RngCore::fill_bytes(&mut rng, &mut out);
+    out
+}
+
+const KIB: usize = 1 << 10;
+const MIB: usize = 1 << 20;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn round_trips_from_one_byte_to_eight_mib() {
+    let net = devnet(|_| {}).await;
+    let service = client(
+        &net,
+        ClientConfig {
+            certificate_timeout_ms: 600_000,
+            ..client_config(&net, false)
+        },
+    )
+    .await;
+    let sizes = [1, 1000, 128 * KIB, MIB, 8 * MIB];
+    let payloads: Vec<Vec<u8>> = sizes
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| random_payload(i as u64, n))
+        .collect();
+    // Dispersed at once: they share batches, as a rollup's would.
+    let keys = futures::future::try_join_all(payloads.iter().map(|p| service.disperse(p, &[])))
+        .await
+        .expect("every blob is accepted");
+    let certs =
+        futures::future::try_join_all(keys.iter().map(|k| service.wait_for_certificate(*k)))
+            .await
+            .expect("every blob is certified");
+    let direct = client(
+        &net,
+        ClientConfig {
+            retriever: None,
+            srs_points: lamina_encoding::MAX_BLOB_SYMBOLS,
+            ..client_config(&net, true)
+        },
+    )
+    .await;
+    for ((payload, cert), size) in payloads.iter().zip(&certs).zip(sizes) {
+        service
+            .verify_certificate(&cert)
+            .await
+            .unwrap_or_else(|e| panic!("{size} bytes: certificate invalid: {e}"));
+        let got = service
+            .retrieve(cert)
+            .await
+            .expect("retrieves through the service");
+        assert!(got == *payload, "{size} bytes: service payload differs");
+        if size <= MIB {
+            let got = direct
+                .retrieve_from_operators(cert)
+                .await
+                .expect("retrieves from the operators");
+            assert!(
+                got.payload == *payload,
+                "{size} bytes: direct payload differs"
+            );
+            assert_eq!(got.report.faulty().count(), 0, "{}", got.report);
+        }
+    }
+
+    // The same through the CLI.
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let input = scratch.path().join("payload.bin");
+    let payload = random_payload(99, 300 * KIB);
+    std::fs::write(&input, &payload).expect("writes");
+    let cert_path = scratch.path().join("cert.json");
+    let out = cli(
+        &net,
+        &[
+            "disperse",
+            input.to_str().expect("utf-8"),
+            "--quorums",
+            "0,1",
+            "--wait",
+            "--cert-out",
+            cert_path.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let key = text(&out.stdout).trim().to_owned();
+    assert_eq!(key.len(), 64, "blob key on stdout: {key:?}");
+    assert!(
+        text(&out.stderr).contains("COMPLETE"),
+        "progress shown: {}",
+        text(&out.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&cert_path).expect("cert written"))
+            .expect("JSON");
+    assert_eq!(json["blob_key"], key.as_str());
+    assert!(
+        json["cert_abi"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("0x"))
+    );
+    let out = cli(&net, &["status", &key]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("\"COMPLETE\""),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = cli(&net, &["verify", cert_path.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let output = scratch.path().join("out.bin");
+    let out = cli(
+        &net,
+        &[
+            "retrieve",
+            cert_path.to_str().expect("utf-8"),
+            "--out",
+            output.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(std::fs::read(&output).expect("payload written") == payload);
+    net.devnet.shutdown().await.expect("clean shutdown");
+}
+
+/// The frames column of a stopped node's RocksDB (`<data_dir>/nodes/<i>/db`): values
+/// are `0x00 ‖ count u32 ‖ (index u32 ‖ len u32 ‖ frame)*` under `blob key ‖ quorum`.
+fn node_db(net: &Net, node: usize) -> rocksdb::DB {
+    let path = net.dir().join("nodes").join(node.to_string()).join("db");
+    let cfs = rocksdb::DB::list_cf(&rocksdb::Options::default(), &path).expect("column families");
+    rocksdb::DB::open_cf(&rocksdb::Options::default(), &path, cfs).expect("opens the node's db")
+}
+
+fn frames_key(key: &lamina_core::BlobKey, quorum: u8) -> Vec<u8> {
+    let mut out = key.0.to_vec();
+    out.push(quorum);
+    out
+}
+
+/// Flips the last byte of every frame the node stores for `key` (quorum 0).
+fn corrupt_frames(db: &rocksdb::DB, key: &lamina_core::BlobKey) -> usize {
+    let cf = db.cf_handle("frames").expect("frames column");
+    let mut value = db
+        .get_cf(cf, frames_key(key, 0))
+        .expect("reads")
+        .expect("the node stores the blob");
+    assert_eq!(value[0], 0, "frames record");
+    let count = u32::from_be_bytes(value[1..5].try_into().expect("4 bytes")) as usize;
+    let mut at = 5;
+    for _ in 0..count {
+        let len = u32::from_be_bytes(value[at + 4..at + 8].try_into().expect("4 bytes")) as usize;
+        value[at + 8 + len - 1] ^= 1;
+        at += 8 + len;
+    }
+    db.put_cf(cf, frames_key(key, 0), value).expect("writes");
+    count
+}
+
+/// Swaps the frames the node stores for `a` and `b` (quorum 0).
+fn swap_frames(db: &rocksdb::DB, a: &lamina_core::BlobKey, b: &lamina_core::BlobKey) {
+    let cf = db.cf_handle("frames").expect("frames column");
+    let va = db
+        .get_cf(cf, frames_key(a, 0))
+        .expect("reads")
+        .expect("stores a");
+    let vb = db
+        .get_cf(cf, frames_key(b, 0))
+        .expect("reads")
+        .expect("stores b");
+    db.put_cf(cf, frames_key(a, 0), vb).expect("writes");
+    db.put_cf(cf, frames_key(b, 0), va).expect("writes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lying_and_dead_operators_are_skipped_until_too_few_honest_remain() {
+    // Stakes 10/10/10/10/60: the four small operators hold 6 chunks each, the big one
+    // 8; a blob needs 8 distinct chunks, so two small honest operators are the minimum.
+    let net = devnet(|o| {
+        o.operators = 5;
+        o.stakes = vec![10, 10, 10, 10, 60];
+        small_retriever(o);
+    })
+    .await;
+    let mut net = net;
+    let service = client(&net, client_config(&net, false)).await;
+    let a = random_payload(1, 40 * KIB);
+    let b = random_payload(2, 40 * KIB);
+    let key_a = service.disperse(&a, &[]).await.expect("disperses a");
+    let key_b = service.disperse(&b, &[]).await.expect("disperses b");
+    let cert_a = service
+        .wait_for_certificate(key_a)
+        .await
+        .expect("certifies a");
+    service
+        .wait_for_certificate(key_b)
+        .await
+        .expect("certifies b");
+    assert!(service.retrieve(&cert_a).await.expect("retrieves") == a);
+
+    // Node 0 serves corrupted frames, node 1 serves blob b's frames for a (both edited
+    // on disk while stopped); nodes 3 and 4 go down.
+    let grace = std::time::Duration::from_secs(10);
+    let health = std::time::Duration::from_secs(60);
+    for i in [0, 1, 3, 4] {
+        net.devnet
+            .node_mut(i)
+            .expect("node")
+            .stop(grace)
+            .await
+            .expect("stops");
+    }
+    assert_eq!(corrupt_frames(&node_db(&net, 0), &key_a), 6);
+    swap_frames(&node_db(&net, 1), &key_a, &key_b);
+    for i in [0, 1] {
+        net.devnet
+            .node_mut(i)
+            .expect("node")
+            .restart(health)
+            .await
+            .expect("restarts");
+    }
+    let ops: Vec<OperatorId> = net
+        .devnet
+        .operators()
+        .iter()
+        .map(|o| o.operator_id)
+        .collect();
+
+    // One honest small operator left: too few, and the error says who and why.
+    let err = service.retrieve(&cert_a).await.expect_err("6 of 8 chunks");
+    let message = err.to_string();
+    assert!(message.contains("got 6 of 8 chunks needed"), "{message}");
+    for i in [0, 1, 3, 4] {
+        assert!(
+            message.contains(&ops[i].to_string()),
+            "operator {i} missing: {message}"
+        );
+    }
+    assert!(
+        message.contains("fail verification against the commitment"),
+        "{message}"
+    );
+    assert!(message.contains("unreachable"), "{message}");
+    let direct = client(
+        &net,
+        ClientConfig {
+            retriever: None,
+            ..client_config(&net, true)
+        },
+    )
+    .await;
+    let err = direct.retrieve(&cert_a).await.expect_err("6 of 8 chunks");
+    let ClientError::Retrieval(RetrieverError::NotEnoughChunks { report, .. }) = &err else {
+        panic!("unexpected error {err}");
+    };
+    let of = |i: usize| {
+        report
+            .operators
+            .iter()
+            .find(|o| o.operator_id == ops[i])
+            .expect("reported")
+    };
+    for liar in [0, 1] {
+        assert!(
+            matches!(of(liar).faults.as_slice(), [OperatorFault::InvalidFrames { indices }] if indices.len() == 6),
+            "{}",
+            of(liar)
+        );
+    }
+    assert_eq!((of(2).accepted, of(2).faults.len()), (6, 0));
+    for down in [3, 4] {
+        assert!(
+            matches!(
+                of(down).faults.as_slice(),
+                [OperatorFault::Unreachable { .. }]
+            ),
+            "{}",
+            of(down)
+        );
+    }
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let path = write_cert(scratch.path(), "a.json", &cert_a);
+    let out = cli(
+        &net,
+        &[
+            "retrieve",
+            path.to_str().expect("utf-8"),
+            "--out",
+            "/dev/null",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("got 6 of 8 chunks needed"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // A second small honest operator back: the minimum; the liars are still asked
+    // (they answered fast last time) and skipped.
+    net.devnet
+        .node_mut(3)
+        .expect("node")
+        .restart(health)
+        .await
+        .expect("restarts");
+    let got = direct
+        .retrieve_from_operators(&cert_a)
+        .await
+        .expect("two honest operators suffice");
+    assert!(got.payload == a, "payload differs");
+    let misbehaving: Vec<OperatorId> = got.report.misbehaving().map(|o| o.operator_id).collect();
+    assert!(
+        misbehaving.iter().all(|id| [ops[0], ops[1]].contains(id)),
+        "{}",
+        got.report
+    );
+    assert_eq!(
+        got.report
+            .operators
+            .iter()
+            .filter(|o| o.accepted > 0)
+            .count(),
+        2,
+        "{}",
+        got.report
+    );
+    assert!(service.retrieve(&cert_a).await.expect("the service too") == a);
+    net.devnet.shutdown().await.expect("clean shutdown");
+}

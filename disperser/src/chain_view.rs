@@ -1,0 +1,110 @@
+//! What the disperser reads from the contracts once and keeps: blob versions and their
+//! parameters, the number of quorums, required quorums and security thresholds.
+//! Refreshed when a request names a version or quorum not seen yet (at most every
+//! [`REFRESH_INTERVAL`]), so a version added on-chain is picked up without a restart.
+
+use std::collections::BTreeMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use lamina_core::chain::bindings::registry_coordinator::RegistryCoordinator;
+use lamina_core::chain::{Chain, ChainError, EthChain};
+use lamina_core::{BlobParams, QuorumId, SecurityThresholds};
+
+/// Shortest time between two refreshes triggered by requests.
+pub const REFRESH_INTERVAL: Duration = Duration::from_secs(10);
+
+/// The protocol parameters in force.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainParams {
+    /// Parameters of every registered blob version (`0..next_blob_version`).
+    pub blob_params: BTreeMap<u16, BlobParams>,
+    /// `ThresholdRegistry.nextBlobVersion`.
+    pub next_blob_version: u16,
+    /// `RegistryCoordinator.quorumCount`.
+    pub quorum_count: u8,
+    /// Quorums every blob must include.
+    pub required_quorums: Vec<QuorumId>,
+    /// Confirmation and adversary thresholds.
+    pub thresholds: SecurityThresholds,
+}
+
+/// The chain connection plus cached [`ChainParams`].
+#[derive(Debug)]
+pub struct ChainView {
+    chain: EthChain,
+    /// std `RwLock`: read for a clone, written after the awaits are done; never held
+    /// across `.await`.
+    params: RwLock<(ChainParams, Instant)>,
+}
+
+async fn load(chain: &EthChain) -> Result<ChainParams, ChainError> {
+    let next = chain.next_blob_version().await?;
+    let mut blob_params = BTreeMap::new();
+    for v in 0..next {
+        blob_params.insert(v, chain.blob_params(v).await?);
+    }
+    let quorum_count =
+        RegistryCoordinator::new(chain.addresses().registry_coordinator, chain.provider())
+            .quorumCount()
+            .call()
+            .await
+            .map_err(ChainError::Contract)?;
+    Ok(ChainParams {
+        blob_params,
+        next_blob_version: next,
+        quorum_count,
+        required_quorums: chain.quorum_numbers_required().await?,
+        thresholds: chain.security_thresholds().await?,
+    })
+}
+
+impl ChainView {
+    /// Connects and reads the parameters.
+    pub async fn new(chain: EthChain) -> Result<Self, ChainError> {
+        let params = load(&chain).await?;
+        Ok(Self {
+            chain,
+            params: RwLock::new((params, Instant::now())),
+        })
+    }
+
+    /// The chain.
+    pub fn chain(&self) -> &EthChain {
+        &self.chain
+    }
+
+    /// The cached parameters.
+    pub fn params(&self) -> ChainParams {
+        self.params
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .0
+            .clone()
+    }
+
+    /// Re-reads the parameters unless that happened less than [`REFRESH_INTERVAL`] ago;
+    /// returns the parameters in force either way.
+    pub async fn refresh(&self) -> ChainParams {
+        let stale = self
+            .params
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .1
+            .elapsed()
+            >= REFRESH_INTERVAL;
+        if stale {
+            match load(&self.chain).await {
+                Ok(fresh) => {
+                    *self
+                        .params
+                        .write()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                        (fresh, Instant::now());
+                }
+                Err(e) => tracing::warn!(error = %e, "could not refresh chain parameters"),
+            }
+        }
+        self.params()
+    }
+}

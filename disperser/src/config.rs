@@ -1,0 +1,278 @@
+//! [`DisperserConfig`]: everything `lamina disperser run` needs, with production defaults.
+//!
+//! Precedence (applied by the CLI): command-line flags, then `LAMINA_DISPERSER_<FIELD>`
+//! environment variables, then the TOML file, then these defaults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lamina_core::SrsConfig;
+use lamina_core::keystore::PasswordSource;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConfigError;
+
+/// Largest blob the protocol allows: 16 MiB (2^19 symbols of 32 bytes).
+pub const MAX_BLOB_SIZE_LIMIT: usize = 16 * 1024 * 1024;
+
+/// The disperser's configuration (TOML; every field optional, see each default).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DisperserConfig {
+    /// gRPC listen address of `lamina.disperser.v1.Disperser`. Default: `0.0.0.0:32005`.
+    pub grpc_listen: SocketAddr,
+    /// HTTP listen address for `GET /health` and `GET /metrics`. Default: `0.0.0.0:9105`.
+    pub metrics_listen: SocketAddr,
+    /// Directory of the RocksDB queue (`<data_dir>/db`). Default: `./disperser-data`.
+    pub data_dir: PathBuf,
+    /// Ethereum JSON-RPC endpoint. Default: `http://127.0.0.1:8545`.
+    pub rpc_url: String,
+    /// `contracts/deployments/<chainid>.json` of the deployment to use. Default: none (required).
+    pub deployment: PathBuf,
+    /// The KZG SRS. Default: `SrsConfig::default()`.
+    pub srs: SrsConfig,
+    /// geth v3 ECDSA keystore: the disperser's StoreChunks signing identity and the
+    /// `confirmBatch` sender (it must be a batch confirmer on-chain). Default: none (required).
+    pub ecdsa_keystore: PathBuf,
+    /// File holding the keystore password (exactly one of this and `password_env`). Default: none.
+    pub password_file: Option<PathBuf>,
+    /// Environment variable holding the keystore password. Default: none.
+    pub password_env: Option<String>,
+    /// When set, only this blob version is accepted (a devnet pins one); otherwise every
+    /// version registered on-chain. Default: none.
+    pub blob_version: Option<u16>,
+    /// A batch is cut before its blobs would total more than this many bytes. An operator
+    /// can be assigned up to 1/coding_rate of the 8x-extended data, i.e. as many bytes as
+    /// the batch's blobs, and its StoreChunks must fit one gRPC message
+    /// (`lamina_proto::MAX_MESSAGE_SIZE`). Default: 15 MiB.
+    pub batch_max_bytes: usize,
+    /// ... or this long after its first blob arrived, in milliseconds. Default: 1000.
+    pub batch_max_interval_ms: u64,
+    /// Reference block = head − this many blocks (operator state must be settled there;
+    /// EigenDA uses 75 on mainnet). Default: 75.
+    pub reference_block_delay: u64,
+    /// Time one operator gets to answer StoreChunks, in milliseconds. Default: 10000.
+    pub node_timeout_ms: u64,
+    /// Time a whole batch gets from first request to last answer, in milliseconds. Default: 30000.
+    pub batch_timeout_ms: u64,
+    /// Anchor every batch on-chain with `LaminaServiceManager.confirmBatch`. Default: false.
+    pub anchor_on_chain: bool,
+    /// Per-account limit in blob bytes per second; 0 = unlimited. Default: 64 MiB/s.
+    pub rate_limit_bytes_per_sec: u64,
+    /// Per-account limit in blobs per second; 0 = unlimited. Default: 100.
+    pub rate_limit_blobs_per_sec: u64,
+    /// Blobs accepted but not yet terminal before DisperseBlob answers `Unavailable`. Default: 256.
+    pub queue_capacity: usize,
+    /// Largest blob accepted, in bytes (at most 16 MiB). Default: 16 MiB.
+    pub max_blob_size: usize,
+    /// Blobs encoded at once (each encode also uses all cores through rayon). Default: 2.
+    pub encoding_concurrency: usize,
+    /// Times a blob may be (re)started across restarts before it ends `FAILED`. Default: 3.
+    pub max_attempts: u32,
+}
+
+impl Default for DisperserConfig {
+    fn default() -> Self {
+        Self {
+            grpc_listen: SocketAddr::from(([0, 0, 0, 0], 32005)),
+            metrics_listen: SocketAddr::from(([0, 0, 0, 0], 9105)),
+            data_dir: PathBuf::from("./disperser-data"),
+            rpc_url: "http://127.0.0.1:8545".into(),
+            deployment: PathBuf::new(),
+            srs: SrsConfig::default(),
+            ecdsa_keystore: PathBuf::new(),
+            password_file: None,
+            password_env: None,
+            blob_version: None,
+            batch_max_bytes: 15 * 1024 * 1024,
+            batch_max_interval_ms: 1000,
+            reference_block_delay: 75,
+            node_timeout_ms: 10_000,
+            batch_timeout_ms: 30_000,
+            anchor_on_chain: false,
+            rate_limit_bytes_per_sec: 64 * 1024 * 1024,
+            rate_limit_blobs_per_sec: 100,
+            queue_capacity: 256,
+            max_blob_size: MAX_BLOB_SIZE_LIMIT,
+            encoding_concurrency: 2,
+            max_attempts: 3,
+        }
+    }
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        field,
+        reason: reason.into(),
+    }
+}
+
+impl DisperserConfig {
+    /// The password source, if exactly one is configured.
+    pub fn password_source(&self) -> Result<PasswordSource, ConfigError> {
+        match (&self.password_file, &self.password_env) {
+            (Some(file), None) => Ok(PasswordSource::File(file.clone())),
+            (None, Some(var)) => Ok(PasswordSource::Env(var.clone())),
+            (Some(_), Some(_)) => Err(invalid(
+                "password_file",
+                "set either password_file or password_env, not both",
+            )),
+            (None, None) => Err(invalid(
+                "password_file",
+                "set password_file or password_env",
+            )),
+        }
+    }
+
+    /// Parses a TOML document.
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| invalid("(file)", e.to_string()))
+    }
+
+    /// The TOML form of this configuration.
+    pub fn to_toml(&self) -> Result<String, ConfigError> {
+        toml::to_string(self).map_err(|e| invalid("(file)", e.to_string()))
+    }
+
+    /// Checks every field, naming the first bad one.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.deployment.as_os_str().is_empty() {
+            return Err(invalid(
+                "deployment",
+                "set the path of contracts/deployments/<chainid>.json",
+            ));
+        }
+        if self.ecdsa_keystore.as_os_str().is_empty() {
+            return Err(invalid("ecdsa_keystore", "set the ECDSA keystore file"));
+        }
+        self.password_source()?;
+        if !self.rpc_url.starts_with("http://") && !self.rpc_url.starts_with("https://") {
+            return Err(invalid(
+                "rpc_url",
+                format!("{:?} is not an http(s) URL", self.rpc_url),
+            ));
+        }
+        if self.max_blob_size < 32 || self.max_blob_size > MAX_BLOB_SIZE_LIMIT {
+            return Err(invalid(
+                "max_blob_size",
+                format!(
+                    "{} bytes; must be between 32 and {MAX_BLOB_SIZE_LIMIT}",
+                    self.max_blob_size
+                ),
+            ));
+        }
+        let positive = [
+            ("batch_max_bytes", self.batch_max_bytes as u64),
+            ("batch_max_interval_ms", self.batch_max_interval_ms),
+            ("node_timeout_ms", self.node_timeout_ms),
+            ("batch_timeout_ms", self.batch_timeout_ms),
+            ("queue_capacity", self.queue_capacity as u64),
+            ("encoding_concurrency", self.encoding_concurrency as u64),
+            ("max_attempts", u64::from(self.max_attempts)),
+        ];
+        if let Some((field, _)) = positive.iter().find(|(_, v)| *v == 0) {
+            return Err(invalid(field, "must be at least 1"));
+        }
+        if self.batch_timeout_ms < self.node_timeout_ms {
+            return Err(invalid(
+                "batch_timeout_ms",
+                format!(
+                    "{} ms is below node_timeout_ms {} ms",
+                    self.batch_timeout_ms, self.node_timeout_ms
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `batch_max_interval_ms` as a duration.
+    pub fn batch_max_interval(&self) -> Duration {
+        Duration::from_millis(self.batch_max_interval_ms)
+    }
+
+    /// `node_timeout_ms` as a duration.
+    pub fn node_timeout(&self) -> Duration {
+        Duration::from_millis(self.node_timeout_ms)
+    }
+
+    /// `batch_timeout_ms` as a duration.
+    pub fn batch_timeout(&self) -> Duration {
+        Duration::from_millis(self.batch_timeout_ms)
+    }
+
+    /// Where RocksDB lives.
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("db")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> DisperserConfig {
+        DisperserConfig {
+            deployment: "deployments/31337.json".into(),
+            ecdsa_keystore: "key.json".into(),
+            password_file: Some("pw".into()),
+            ..DisperserConfig::default()
+        }
+    }
+
+    #[test]
+    fn toml_round_trip_and_defaults() {
+        let c = valid();
+        c.validate().expect("valid");
+        let text = c.to_toml().expect("serializes");
+        assert_eq!(DisperserConfig::from_toml(&text).expect("parses"), c);
+        let partial = DisperserConfig::from_toml(
+            "deployment = \"d.json\"\nbatch_max_interval_ms = 250\necdsa_keystore = \"k\"\npassword_env = \"PW\"\n",
+        )
+        .expect("parses");
+        assert_eq!(partial.batch_max_interval(), Duration::from_millis(250));
+        assert_eq!(partial.queue_capacity, 256);
+        partial.validate().expect("valid");
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_values_are_named() {
+        let err = DisperserConfig::from_toml("bogus = 1").expect_err("unknown field");
+        assert!(err.to_string().contains("bogus"), "{err}");
+        let field = |c: DisperserConfig| match c.validate() {
+            Err(ConfigError::Invalid { field, .. }) => field,
+            Ok(()) => "ok",
+        };
+        assert_eq!(
+            field(DisperserConfig {
+                max_blob_size: 32 * 1024 * 1024,
+                ..valid()
+            }),
+            "max_blob_size"
+        );
+        assert_eq!(
+            field(DisperserConfig {
+                queue_capacity: 0,
+                ..valid()
+            }),
+            "queue_capacity"
+        );
+        assert_eq!(
+            field(DisperserConfig {
+                batch_timeout_ms: 1,
+                ..valid()
+            }),
+            "batch_timeout_ms"
+        );
+        assert_eq!(
+            field(DisperserConfig {
+                deployment: PathBuf::new(),
+                ..valid()
+            }),
+            "deployment"
+        );
+        let mut both = valid();
+        both.password_env = Some("X".into());
+        assert_eq!(field(both), "password_file");
+    }
+}

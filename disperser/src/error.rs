@@ -1,0 +1,337 @@
+//! Errors of the disperser, and their one mapping to gRPC statuses.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use alloy_primitives::Address;
+use lamina_core::BlobKey;
+use lamina_core::chain::ChainError;
+use tonic::{Code, Status};
+
+/// Metadata key of a `ResourceExhausted` status: milliseconds to wait before retrying.
+pub const RETRY_AFTER_MS_METADATA: &str = "retry-after-ms";
+
+/// The RocksDB queue failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be opened.
+    #[error("cannot open the disperser database at {path}: {source}")]
+    Open {
+        /// Database directory.
+        path: PathBuf,
+        /// RocksDB's reason.
+        source: rocksdb::Error,
+    },
+    /// A read or write failed.
+    #[error("disperser database: {0}")]
+    Db(#[from] rocksdb::Error),
+    /// A column family is missing (database from another program?).
+    #[error("disperser database has no column family {0:?}")]
+    MissingColumnFamily(&'static str),
+    /// A stored record does not parse.
+    #[error("corrupt {what} in the disperser database: {reason}")]
+    Corrupt {
+        /// Which record.
+        what: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A configuration value is unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A field is out of range.
+    #[error("config field {field}: {reason}")]
+    Invalid {
+        /// Field name as in the TOML file.
+        field: &'static str,
+        /// What is wrong and what would be right.
+        reason: String,
+    },
+}
+
+/// Which rate limit an account hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RateLimitKind {
+    /// `rate_limit_bytes_per_sec`.
+    Bytes,
+    /// `rate_limit_blobs_per_sec`.
+    Blobs,
+}
+
+impl std::fmt::Display for RateLimitKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Bytes => "bytes per second",
+            Self::Blobs => "blobs per second",
+        })
+    }
+}
+
+/// Everything the disperser can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum DisperserError {
+    /// Bad configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The queue database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A chain read or transaction failed.
+    #[error("chain: {0}")]
+    Chain(#[from] ChainError),
+    /// The signing key could not be loaded.
+    #[error("disperser key: {0}")]
+    Keystore(#[from] lamina_core::KeystoreError),
+    /// The SRS could not be loaded.
+    #[error("SRS: {0}")]
+    Srs(String),
+    /// A listener could not be bound or served.
+    #[error("{what} on {addr}: {source}")]
+    Listen {
+        /// Which server.
+        what: &'static str,
+        /// Address.
+        addr: std::net::SocketAddr,
+        /// OS error.
+        source: std::io::Error,
+    },
+    /// The gRPC server stopped with an error.
+    #[error("gRPC server: {0}")]
+    Serve(#[from] tonic::transport::Error),
+    /// A pipeline task panicked or stopped unexpectedly.
+    #[error("pipeline task {task} stopped: {reason}")]
+    Task {
+        /// Task name.
+        task: &'static str,
+        /// What happened.
+        reason: String,
+    },
+
+    // ---- request errors ----
+    /// A required request field is absent.
+    #[error("{field} is missing")]
+    MissingField {
+        /// Field path.
+        field: &'static str,
+    },
+    /// A wire field does not convert into its core type.
+    #[error("invalid {0}")]
+    Proto(#[from] lamina_proto::ProtoError),
+    /// The blob is larger than allowed.
+    #[error("blob is {len} bytes, the limit is {max} bytes")]
+    BlobTooLarge {
+        /// Blob length.
+        len: usize,
+        /// `max_blob_size`.
+        max: usize,
+    },
+    /// The blob bytes are malformed (length, symbol count, a symbol >= r).
+    #[error("blob: {0}")]
+    Blob(#[from] lamina_encoding::CodecError),
+    /// The commitment's length field disagrees with the blob.
+    #[error("blob_header.commitment.length is {claimed} symbols, the blob has {actual} symbols")]
+    LengthMismatch {
+        /// Length in the header.
+        claimed: u32,
+        /// Blob length in symbols.
+        actual: usize,
+    },
+    /// A commitment in the header is not the blob's.
+    #[error(
+        "blob_header.commitment.{field} does not match the commitment recomputed from the blob"
+    )]
+    CommitmentMismatch {
+        /// `commitment`, `length_commitment` or `length_proof`.
+        field: &'static str,
+    },
+    /// Commitments could not be computed (blob larger than the SRS).
+    #[error("cannot commit to the blob: {0}")]
+    Commit(#[from] lamina_encoding::KzgError),
+    /// The blob version is not registered.
+    #[error("blob_header.version {version} does not exist (versions 0..{next} are registered)")]
+    UnknownVersion {
+        /// Requested version.
+        version: u16,
+        /// `ThresholdRegistry.nextBlobVersion`.
+        next: u16,
+    },
+    /// This disperser accepts only one blob version (`blob_version`), not this one.
+    #[error(
+        "blob_header.version {version} is not accepted here; this disperser takes version {accepted}"
+    )]
+    VersionNotAccepted {
+        /// Requested version.
+        version: u16,
+        /// The configured one.
+        accepted: u16,
+    },
+    /// The quorum list is empty, unsorted or has duplicates.
+    #[error(
+        "blob_header.quorum_numbers {quorums:?} must be non-empty, ascending, without duplicates"
+    )]
+    BadQuorumList {
+        /// What was sent.
+        quorums: Vec<u8>,
+    },
+    /// A quorum does not exist.
+    #[error("blob_header.quorum_numbers: quorum {quorum} does not exist ({count} quorums)")]
+    UnknownQuorum {
+        /// The quorum.
+        quorum: u8,
+        /// `RegistryCoordinator.quorumCount`.
+        count: u8,
+    },
+    /// A required quorum is absent.
+    #[error("blob_header.quorum_numbers {quorums:?} lacks required quorum {required}")]
+    MissingRequiredQuorum {
+        /// What was sent.
+        quorums: Vec<u8>,
+        /// The missing one.
+        required: u8,
+    },
+    /// The signature does not parse or recover.
+    #[error("signature: {0}")]
+    BadSignature(#[from] lamina_core::ecdsa::EcdsaError),
+    /// The signature is valid but by another key than the payment header's account.
+    #[error("signature is by {signer}, but blob_header.payment_header.account_id is {account}")]
+    SignerMismatch {
+        /// Recovered signer.
+        signer: Address,
+        /// Claimed account.
+        account: Address,
+    },
+    /// A blob key is not 32 bytes.
+    #[error("blob_key is {len} bytes, expected 32")]
+    BlobKeyLength {
+        /// Length sent.
+        len: usize,
+    },
+    /// An account exceeded its rate.
+    #[error("account {account} exceeds its limit of {limit} {kind}; retry in {} ms", retry_after.as_millis())]
+    RateLimited {
+        /// The account.
+        account: Address,
+        /// Which limit.
+        kind: RateLimitKind,
+        /// The configured limit.
+        limit: u64,
+        /// When the request would pass.
+        retry_after: Duration,
+    },
+    /// The blob was already dispersed.
+    #[error("blob {0} was already dispersed")]
+    Duplicate(BlobKey),
+    /// The intake queue is full.
+    #[error("the queue is full ({capacity} blobs in flight); retry later")]
+    QueueFull {
+        /// `queue_capacity`.
+        capacity: usize,
+    },
+    /// No blob with this key.
+    #[error("no blob with key {0}")]
+    NotFound(BlobKey),
+    /// The disperser is stopping.
+    #[error("the disperser is shutting down")]
+    ShuttingDown,
+}
+
+impl From<DisperserError> for Status {
+    /// The one mapping from disperser errors to gRPC codes: bad input is `InvalidArgument`,
+    /// limits are `ResourceExhausted` (with `retry-after-ms` metadata), duplicates
+    /// `AlreadyExists`, a full queue or a stopping/cut-off service `Unavailable`,
+    /// everything else `Internal`.
+    fn from(e: DisperserError) -> Self {
+        let message = e.to_string();
+        let code = match &e {
+            DisperserError::MissingField { .. }
+            | DisperserError::Proto(_)
+            | DisperserError::BlobTooLarge { .. }
+            | DisperserError::Blob(_)
+            | DisperserError::LengthMismatch { .. }
+            | DisperserError::CommitmentMismatch { .. }
+            | DisperserError::Commit(_)
+            | DisperserError::UnknownVersion { .. }
+            | DisperserError::VersionNotAccepted { .. }
+            | DisperserError::BadQuorumList { .. }
+            | DisperserError::UnknownQuorum { .. }
+            | DisperserError::MissingRequiredQuorum { .. }
+            | DisperserError::BadSignature(_)
+            | DisperserError::SignerMismatch { .. }
+            | DisperserError::BlobKeyLength { .. } => Code::InvalidArgument,
+            DisperserError::RateLimited { retry_after, .. } => {
+                let mut status = Status::new(Code::ResourceExhausted, message);
+                if let Ok(v) = retry_after.as_millis().to_string().parse() {
+                    status.metadata_mut().insert(RETRY_AFTER_MS_METADATA, v);
+                }
+                return status;
+            }
+            DisperserError::Duplicate(_) => Code::AlreadyExists,
+            DisperserError::NotFound(_) => Code::NotFound,
+            DisperserError::QueueFull { .. }
+            | DisperserError::ShuttingDown
+            | DisperserError::Chain(_) => Code::Unavailable,
+            DisperserError::Config(_)
+            | DisperserError::Store(_)
+            | DisperserError::Keystore(_)
+            | DisperserError::Srs(_)
+            | DisperserError::Listen { .. }
+            | DisperserError::Serve(_)
+            | DisperserError::Task { .. } => Code::Internal,
+        };
+        Status::new(code, message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limits_carry_retry_after_metadata() {
+        let status = Status::from(DisperserError::RateLimited {
+            account: Address::ZERO,
+            kind: RateLimitKind::Bytes,
+            limit: 10,
+            retry_after: Duration::from_millis(1500),
+        });
+        assert_eq!(status.code(), Code::ResourceExhausted);
+        assert_eq!(
+            status
+                .metadata()
+                .get(RETRY_AFTER_MS_METADATA)
+                .and_then(|v| v.to_str().ok()),
+            Some("1500")
+        );
+        assert!(
+            status.message().contains("bytes per second"),
+            "{}",
+            status.message()
+        );
+    }
+
+    #[test]
+    fn codes_by_kind() {
+        let code = |e| Status::from(e).code();
+        assert_eq!(
+            code(DisperserError::Duplicate(BlobKey([1; 32]))),
+            Code::AlreadyExists
+        );
+        assert_eq!(
+            code(DisperserError::QueueFull { capacity: 1 }),
+            Code::Unavailable
+        );
+        assert_eq!(
+            code(DisperserError::UnknownQuorum {
+                quorum: 7,
+                count: 2
+            }),
+            Code::InvalidArgument
+        );
+        assert_eq!(
+            code(DisperserError::NotFound(BlobKey([0; 32]))),
+            Code::NotFound
+        );
+    }
+}

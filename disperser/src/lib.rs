@@ -1,0 +1,271 @@
+//! # lamina-disperser
+//!
+//! The rollup's entry point. In the path blob → chunks → attestation → certificate →
+//! retrieval, the disperser owns everything from accepting a blob to issuing its
+//! certificate: it validates `DisperseBlob` requests (recomputing commitments and the
+//! blob key, checking the account's signature), queues blobs durably in RocksDB,
+//! encodes them into frames, batches them, sends every operator only its frames
+//! (`StoreChunks`), verifies and aggregates the operators' BLS signatures, checks the
+//! signed stake against the confirmation threshold and records a certificate that
+//! `CertVerifier.checkDACert` accepts; optionally it anchors each batch with
+//! `confirmBatch`.
+//!
+//! ## Bird's-eye view
+//!
+//! Tasks started by [`run`], joined by bounded channels:
+//!
+//! - **grpc**: [`service::DisperserService`] (`DisperseBlob`, `GetBlobStatus`,
+//!   `GetBlobCommitment`); a blob is written to the [`store::Store`] (synced) before
+//!   `DisperseBlob` answers;
+//! - **encode** ([`encode`]): frames on rayon in `spawn_blocking`, bounded concurrency;
+//! - **batch** ([`pipeline::batcher`]): cuts batches by size or time;
+//! - **dispatch** ([`dispatch`]): reference block, assignment, `StoreChunks` fan-out,
+//!   signature checks, aggregation ([`aggregate`]), outcome per blob;
+//! - **anchor** ([`anchor`]): `confirmBatch`, off the critical path;
+//! - **http** ([`metrics`]): `GET /health`, `GET /metrics`.
+//!
+//! After a crash, [`pipeline::recover`] puts every non-terminal blob back into the
+//! pipeline or ends it `FAILED` with a reason.
+//!
+//! ```
+//! use lamina_disperser::DisperserConfig;
+//!
+//! let config = DisperserConfig::from_toml(r#"
+//!     deployment = "contracts/deployments/31337.json"
+//!     reference_block_delay = 1
+//!     anchor_on_chain = true
+//!     ecdsa_keystore = "disperser.json"
+//!     password_env = "DISPERSER_PASSWORD"
+//! "#)?;
+//! config.validate()?;
+//! assert_eq!(config.batch_max_interval_ms, 1000);
+//! // lamina_disperser::run(config, tokio::signal::ctrl_c()).await?;
+//! # Ok::<(), lamina_disperser::ConfigError>(())
+//! ```
+
+pub mod aggregate;
+pub mod anchor;
+pub mod chain_view;
+pub mod config;
+pub mod dispatch;
+pub mod encode;
+mod error;
+pub mod intake;
+pub mod metrics;
+pub mod pipeline;
+pub mod rate_limit;
+pub mod service;
+pub mod store;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use alloy::signers::local::PrivateKeySigner;
+use lamina_core::chain::{ContractAddresses, EthChain};
+use lamina_core::keystore::load_ecdsa_key;
+use lamina_encoding::{DEVELOPMENT_SEED, Encoder};
+use lamina_proto::disperser::v1::disperser_server::DisperserServer;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+pub use config::{DisperserConfig, MAX_BLOB_SIZE_LIMIT};
+pub use error::{ConfigError, DisperserError, RETRY_AFTER_MS_METADATA, RateLimitKind, StoreError};
+
+/// Encoded blobs waiting for the batcher (each holds its frames: keep it small).
+const ENCODED_CHANNEL_CAPACITY: usize = 4;
+/// Batches waiting for the dispatcher.
+const BATCH_CHANNEL_CAPACITY: usize = 2;
+/// Batch ids waiting to be anchored.
+const ANCHOR_CHANNEL_CAPACITY: usize = 64;
+
+fn read_addresses(config: &DisperserConfig) -> Result<ContractAddresses, DisperserError> {
+    let invalid = |reason: String| {
+        DisperserError::Config(ConfigError::Invalid {
+            field: "deployment",
+            reason,
+        })
+    };
+    let text = std::fs::read_to_string(&config.deployment)
+        .map_err(|e| invalid(format!("{}: {e}", config.deployment.display())))?;
+    serde_json::from_str(&text)
+        .map_err(|e| invalid(format!("{}: {e}", config.deployment.display())))
+}
+
+/// Spawns a pipeline stage; its end is reported on `done` with its name.
+fn critical(
+    name: &'static str,
+    done: &mpsc::Sender<&'static str>,
+    fut: impl Future<Output = ()> + Send + 'static,
+) -> tokio::task::JoinHandle<()> {
+    let done = done.clone();
+    tokio::spawn(async move {
+        fut.await;
+        let _ = done.send(name).await;
+    })
+}
+
+/// Runs the disperser until `shutdown` completes: validates the configuration, loads the
+/// key, the deployment and the SRS, recovers the queue, starts every stage and serves
+/// gRPC on `grpc_listen` and HTTP on `metrics_listen`.
+///
+/// On shutdown: intake stops, the encoder finishes the blobs it holds, the batcher
+/// flushes, in-flight batches complete; blobs not yet encoded stay queued in RocksDB
+/// and resume at the next start.
+pub async fn run(
+    config: DisperserConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), DisperserError> {
+    config.validate()?;
+    let password = config.password_source()?.resolve()?;
+    let key = load_ecdsa_key(&config.ecdsa_keystore, &password)?;
+    let addresses = read_addresses(&config)?;
+    let signer = PrivateKeySigner::from_bytes(&key.secret_bytes()).map_err(|e| {
+        DisperserError::Config(ConfigError::Invalid {
+            field: "ecdsa_keystore",
+            reason: e.to_string(),
+        })
+    })?;
+    tracing::info!(address = %signer.address(), "disperser key loaded");
+    let chain = EthChain::connect_http(&config.rpc_url, addresses, Some(signer))?;
+    let chain = Arc::new(chain_view::ChainView::new(chain).await?);
+
+    let points = (config.max_blob_size / lamina_encoding::BYTES_PER_SYMBOL).next_power_of_two();
+    let srs_config = config.srs.clone();
+    let srs = tokio::task::spawn_blocking(move || srs_config.load(points))
+        .await
+        .map_err(|e| DisperserError::Srs(e.to_string()))?
+        .map_err(|e| DisperserError::Srs(e.to_string()))?;
+    let srs = Arc::new(srs);
+    let encoder = Arc::new(if srs.is_insecure() {
+        Encoder::with_insecure_development_seed(srs.clone(), DEVELOPMENT_SEED)
+    } else {
+        Encoder::new(srs.clone())
+    });
+
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        DisperserError::Config(ConfigError::Invalid {
+            field: "data_dir",
+            reason: format!("{}: {e}", config.data_dir.display()),
+        })
+    })?;
+    let store = Arc::new(store::Store::open(&config.db_path())?);
+    let metrics = Arc::new(metrics::Metrics::new());
+    let p = Arc::new(pipeline::Pipeline {
+        config: config.clone(),
+        store,
+        chain,
+        metrics: metrics.clone(),
+        in_flight: AtomicUsize::new(0),
+    });
+    let resume = pipeline::recover(&p)?;
+    if !resume.is_empty() {
+        tracing::info!(
+            blobs = resume.len(),
+            "resuming blobs accepted before the restart"
+        );
+    }
+
+    let cancel = CancellationToken::new();
+    let ready = Arc::new(AtomicBool::new(false));
+    let (done_tx, mut done_rx) = mpsc::channel::<&'static str>(8);
+    let (key_tx, key_rx) = mpsc::channel(config.queue_capacity);
+    let (encoded_tx, encoded_rx) = mpsc::channel(ENCODED_CHANNEL_CAPACITY);
+    let (batch_tx, batch_rx) = mpsc::channel(BATCH_CHANNEL_CAPACITY);
+    let (anchor_tx, anchor_rx) = mpsc::channel(ANCHOR_CHANNEL_CAPACITY);
+
+    let http = {
+        let (m, r, c) = (metrics.clone(), ready.clone(), cancel.clone());
+        let addr = config.metrics_listen;
+        tokio::spawn(async move { metrics::serve(addr, m, r, c).await })
+    };
+    let encode_task = critical(
+        "encode",
+        &done_tx,
+        encode::run(p.clone(), encoder, key_rx, encoded_tx, cancel.clone()),
+    );
+    let batch_task = critical(
+        "batch",
+        &done_tx,
+        pipeline::batcher(config.clone(), encoded_rx, batch_tx),
+    );
+    let dispatcher = Arc::new(dispatch::Dispatcher::new(p.clone(), key, anchor_tx));
+    let dispatch_task = critical("dispatch", &done_tx, dispatch::run(dispatcher, batch_rx));
+    let anchor_task = critical(
+        "anchor",
+        &done_tx,
+        anchor::run(p.clone(), anchor_rx, cancel.clone()),
+    );
+    tokio::spawn(pipeline::feed(resume, key_tx.clone(), cancel.clone()));
+
+    let listener = tokio::net::TcpListener::bind(config.grpc_listen)
+        .await
+        .map_err(|source| DisperserError::Listen {
+            what: "gRPC listener",
+            addr: config.grpc_listen,
+            source,
+        })?;
+    let local = listener.local_addr().unwrap_or(config.grpc_listen);
+    let service = DisperserServer::new(service::DisperserService::new(p.clone(), srs, key_tx))
+        .max_decoding_message_size(lamina_proto::MAX_MESSAGE_SIZE)
+        .max_encoding_message_size(lamina_proto::MAX_MESSAGE_SIZE);
+    ready.store(true, Ordering::Release);
+    tracing::info!(grpc = %local, metrics = %config.metrics_listen, "disperser ready");
+
+    let stop = cancel.clone();
+    let mut failure = None;
+    let server = tonic::transport::Server::builder()
+        .add_service(service)
+        .serve_with_incoming_shutdown(
+            tokio_stream::wrappers::TcpListenerStream::new(listener),
+            async move {
+                tokio::select! {
+                    () = shutdown => {}
+                    () = stop.cancelled() => {}
+                }
+            },
+        );
+    tokio::pin!(server);
+    let served = tokio::select! {
+        r = &mut server => r,
+        name = done_rx.recv() => {
+            // A stage ended while serving: that is a bug or a fatal error; stop everything.
+            let name = name.unwrap_or("unknown");
+            tracing::error!(task = name, "pipeline stage stopped; shutting down");
+            failure = Some(DisperserError::Task { task: name, reason: "stopped while serving".into() });
+            cancel.cancel();
+            server.await
+        }
+    };
+    ready.store(false, Ordering::Release);
+    tracing::info!("gRPC stopped; draining the pipeline");
+    cancel.cancel();
+    for (name, task) in [
+        ("encode", encode_task),
+        ("batch", batch_task),
+        ("dispatch", dispatch_task),
+        ("anchor", anchor_task),
+    ] {
+        if let Err(e) = task.await {
+            failure.get_or_insert(DisperserError::Task {
+                task: name,
+                reason: e.to_string(),
+            });
+        }
+    }
+    match http.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            failure.get_or_insert(e);
+        }
+        Err(e) => {
+            failure.get_or_insert(DisperserError::Task {
+                task: "http",
+                reason: e.to_string(),
+            });
+        }
+    }
+    served?;
+    tracing::info!("disperser stopped");
+    failure.map_or(Ok(()), Err)
+}

@@ -1,0 +1,266 @@
+//! The `lamina.disperser.v1.Disperser` gRPC service.
+
+use std::collections::HashSet;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use lamina_core::{Attestation, BlobKey, DaCertV3};
+use lamina_encoding::{Blob, Srs, commit_blob};
+use lamina_proto::common::v1 as pb;
+use lamina_proto::convert::inclusion_info_to_proto;
+use lamina_proto::disperser::v1 as dpb;
+use lamina_proto::disperser::v1::disperser_server::Disperser;
+use prost::Message;
+use tokio::sync::mpsc;
+use tonic::{Request, Response, Status};
+
+use crate::error::DisperserError;
+use crate::intake::{check_blob, check_request};
+use crate::pipeline::Pipeline;
+use crate::rate_limit::RateLimiter;
+use crate::store::{AnchorState, BlobState};
+
+/// The gRPC handlers.
+#[derive(Debug)]
+pub struct DisperserService {
+    p: Arc<Pipeline>,
+    srs: Arc<Srs>,
+    limiter: RateLimiter,
+    /// Keys being accepted right now: two identical concurrent requests must not both pass
+    /// the duplicate check. std `Mutex`: insert/remove only, never held across `.await`.
+    accepting: Mutex<HashSet<BlobKey>>,
+    encode: mpsc::Sender<BlobKey>,
+}
+
+/// Removes a key from `accepting` however the handler exits.
+struct AcceptGuard<'a>(&'a Mutex<HashSet<BlobKey>>, BlobKey);
+
+impl Drop for AcceptGuard<'_> {
+    fn drop(&mut self) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&self.1);
+    }
+}
+
+fn blob_state_pb(state: BlobState) -> dpb::BlobStatus {
+    match state {
+        BlobState::Queued => dpb::BlobStatus::Queued,
+        BlobState::Encoded => dpb::BlobStatus::Encoded,
+        BlobState::GatheringSignatures => dpb::BlobStatus::GatheringSignatures,
+        BlobState::Complete => dpb::BlobStatus::Complete,
+        BlobState::Failed => dpb::BlobStatus::Failed,
+        BlobState::InsufficientSignatures => dpb::BlobStatus::InsufficientSignatures,
+    }
+}
+
+fn blob_key(bytes: &[u8]) -> Result<BlobKey, DisperserError> {
+    <[u8; 32]>::try_from(bytes)
+        .map(BlobKey)
+        .map_err(|_| DisperserError::BlobKeyLength { len: bytes.len() })
+}
+
+impl DisperserService {
+    /// Handlers over the pipeline `p`, sending accepted keys to `encode`.
+    pub fn new(p: Arc<Pipeline>, srs: Arc<Srs>, encode: mpsc::Sender<BlobKey>) -> Self {
+        let limiter = RateLimiter::new(
+            p.config.rate_limit_bytes_per_sec,
+            p.config.rate_limit_blobs_per_sec,
+        );
+        Self {
+            p,
+            srs,
+            limiter,
+            accepting: Mutex::new(HashSet::new()),
+            encode,
+        }
+    }
+
+    async fn disperse(&self, request: dpb::DisperseBlobRequest) -> Result<BlobKey, DisperserError> {
+        let mut params = self.p.chain.params();
+        let checked = match check_request(
+            &request,
+            &params,
+            self.p.config.max_blob_size,
+            self.p.config.blob_version,
+        ) {
+            // A version or quorum added on-chain since start-up: re-read and re-check once.
+            Err(DisperserError::UnknownVersion { .. } | DisperserError::UnknownQuorum { .. }) => {
+                params = self.p.chain.refresh().await;
+                check_request(
+                    &request,
+                    &params,
+                    self.p.config.max_blob_size,
+                    self.p.config.blob_version,
+                )?
+            }
+            other => other?,
+        };
+        let key = checked.key;
+        self.limiter
+            .check(checked.account, request.blob.len() as u64, Instant::now())?;
+        let _guard = {
+            let mut accepting = self
+                .accepting
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !accepting.insert(key) {
+                return Err(DisperserError::Duplicate(key));
+            }
+            AcceptGuard(&self.accepting, key)
+        };
+        let store = self.p.store.clone();
+        if tokio::task::spawn_blocking(move || store.contains(&key))
+            .await
+            .map_err(|e| task_error("duplicate check", e))??
+        {
+            return Err(DisperserError::Duplicate(key));
+        }
+        let capacity = self.p.config.queue_capacity;
+        if self.p.in_flight.load(Ordering::Acquire) >= capacity {
+            return Err(DisperserError::QueueFull { capacity });
+        }
+        // Expensive checks off the runtime; then the durable write, also blocking (fsync).
+        let srs = self.srs.clone();
+        let store = self.p.store.clone();
+        let commitment = checked.header.commitment;
+        let header_bytes = checked.cert_proto.encode_to_vec();
+        let blob_bytes = request.blob;
+        let len = blob_bytes.len();
+        tokio::task::spawn_blocking(move || -> Result<(), DisperserError> {
+            check_blob(&srs, &blob_bytes, &commitment)?;
+            store.accept(&key, &blob_bytes, &header_bytes)?;
+            Ok(())
+        })
+        .await
+        .map_err(|e| task_error("intake", e))??;
+        self.p.entered();
+        self.p.metrics.blob_state(BlobState::Queued);
+        self.p.metrics.accepted_bytes.inc_by(len as u64);
+        tracing::info!(blob_key = %key, bytes = len, account = %checked.account, "blob accepted");
+        // The channel holds queue_capacity keys and at most that many are in flight, so
+        // this waits only when recovery refilled it; the blob is durable either way.
+        if self.encode.send(key).await.is_err() {
+            tracing::warn!(blob_key = %key, "encoder stopped; the blob resumes at the next start");
+        }
+        Ok(key)
+    }
+
+    fn status(&self, key: BlobKey) -> Result<dpb::GetBlobStatusReply, DisperserError> {
+        let record = self
+            .p
+            .store
+            .status(&key)?
+            .ok_or(DisperserError::NotFound(key))?;
+        let mut reply = dpb::GetBlobStatusReply {
+            status: blob_state_pb(record.state) as i32,
+            reason: record.reason.clone(),
+            ..Default::default()
+        };
+        let Some(cert_abi) = record.cert_abi() else {
+            return Ok(reply);
+        };
+        let cert = DaCertV3::abi_decode(&cert_abi).map_err(|e| {
+            DisperserError::Store(crate::error::StoreError::Corrupt {
+                what: "certificate",
+                reason: e.to_string(),
+            })
+        })?;
+        let cert_pb = self
+            .p
+            .store
+            .header(&key)?
+            .and_then(|h| pb::BlobCertificate::decode(h.as_slice()).ok());
+        let info = &cert.blob_inclusion_info;
+        let n = &cert.non_signer_stakes_and_signature;
+        let attestation = Attestation {
+            non_signer_pubkeys: n.non_signer_pubkeys.clone(),
+            quorum_apks: n.quorum_apks.clone(),
+            sigma: n.sigma,
+            apk_g2: n.apk_g2,
+            quorum_numbers: cert.signed_quorum_numbers.clone(),
+            quorum_signed_percentages: record.signed_percentages.clone(),
+        };
+        reply.batch_header = Some(pb::BatchHeader::from(&cert.batch_header));
+        reply.blob_inclusion_info = cert_pb.map(|c| inclusion_info_to_proto(info, c));
+        reply.attestation = Some(dpb::Attestation::from(&attestation));
+        reply.cert_abi = cert_abi;
+        if let Some(batch_id) = record.batch_id
+            && let Some(batch) = self.p.store.batch(batch_id)?
+            && let AnchorState::Confirmed(c) = batch.anchor
+        {
+            reply.confirmation = Some(dpb::Confirmation {
+                transaction_hash: hex::decode(c.tx_hash.trim_start_matches("0x"))
+                    .unwrap_or_default(),
+                block_number: c.block_number,
+            });
+        }
+        Ok(reply)
+    }
+}
+
+fn task_error(task: &'static str, e: tokio::task::JoinError) -> DisperserError {
+    DisperserError::Task {
+        task,
+        reason: e.to_string(),
+    }
+}
+
+#[tonic::async_trait]
+impl Disperser for DisperserService {
+    async fn disperse_blob(
+        &self,
+        request: Request<dpb::DisperseBlobRequest>,
+    ) -> Result<Response<dpb::DisperseBlobReply>, Status> {
+        match self.disperse(request.into_inner()).await {
+            Ok(key) => Ok(Response::new(dpb::DisperseBlobReply {
+                blob_key: key.0.to_vec(),
+            })),
+            Err(e) => {
+                let status = Status::from(e);
+                tracing::info!(code = ?status.code(), reason = status.message(), "DisperseBlob refused");
+                self.p
+                    .metrics
+                    .rejected
+                    .get_or_create(&vec![("code", format!("{:?}", status.code()))])
+                    .inc();
+                Err(status)
+            }
+        }
+    }
+
+    async fn get_blob_status(
+        &self,
+        request: Request<dpb::GetBlobStatusRequest>,
+    ) -> Result<Response<dpb::GetBlobStatusReply>, Status> {
+        let key = blob_key(&request.into_inner().blob_key)?;
+        Ok(Response::new(self.status(key)?))
+    }
+
+    async fn get_blob_commitment(
+        &self,
+        request: Request<dpb::GetBlobCommitmentRequest>,
+    ) -> Result<Response<dpb::GetBlobCommitmentReply>, Status> {
+        let bytes = request.into_inner().blob;
+        let max = self.p.config.max_blob_size;
+        if bytes.len() > max {
+            return Err(DisperserError::BlobTooLarge {
+                len: bytes.len(),
+                max,
+            }
+            .into());
+        }
+        let srs = self.srs.clone();
+        let commitments = tokio::task::spawn_blocking(move || -> Result<_, DisperserError> {
+            let blob = Blob::from_bytes(&bytes)?;
+            Ok(commit_blob(&srs, &blob)?)
+        })
+        .await
+        .map_err(|e| task_error("commitment", e))??;
+        Ok(Response::new(dpb::GetBlobCommitmentReply {
+            commitment: Some(pb::BlobCommitment::from(&commitments)),
+        }))
+    }
+}

@@ -1,0 +1,490 @@
+//! The durable queue: every accepted blob, its header and where it stands, in RocksDB.
+//!
+//! Column families (one per table):
+//!
+//! | family    | key                  | value                                             |
+//! |-----------|----------------------|---------------------------------------------------|
+//! | `blobs`   | blob key (32 bytes)  | blob bytes; deleted once the blob is terminal      |
+//! | `headers` | blob key             | prost `BlobCertificate` (header + client signature)|
+//! | `status`  | blob key             | JSON [`StatusRecord`]                              |
+//! | `pending` | blob key             | empty: the blob is not terminal yet (recovery scan)|
+//! | `batches` | batch id (u64 BE)    | JSON [`BatchRecord`]                               |
+//! | `meta`    | name                 | counters (next batch id)                           |
+//!
+//! A blob is accepted with one synced write batch of `blobs`, `headers`, `status` and
+//! `pending`, before `DisperseBlob` answers; every later transition is one write batch
+//! too, so a crash (kill -9) leaves each blob in exactly one recorded state.
+
+use std::path::Path;
+
+use rocksdb::{ColumnFamilyDescriptor, DB, IteratorMode, Options, WriteBatch, WriteOptions};
+use serde::{Deserialize, Serialize};
+
+use crate::error::StoreError;
+use lamina_core::BlobKey;
+
+const CF_BLOBS: &str = "blobs";
+const CF_HEADERS: &str = "headers";
+const CF_STATUS: &str = "status";
+const CF_PENDING: &str = "pending";
+const CF_BATCHES: &str = "batches";
+const CF_META: &str = "meta";
+const ALL_CFS: [&str; 6] = [
+    CF_BLOBS, CF_HEADERS, CF_STATUS, CF_PENDING, CF_BATCHES, CF_META,
+];
+const NEXT_BATCH_ID: &[u8] = b"next_batch_id";
+
+/// Where a blob stands; mirrors `lamina.disperser.v1.BlobStatus`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum BlobState {
+    /// Accepted and durable, waiting for the encoder.
+    Queued,
+    /// Frames computed, waiting for a batch.
+    Encoded,
+    /// In a batch whose chunks are out to the operators.
+    GatheringSignatures,
+    /// Enough stake signed; the certificate is ready.
+    Complete,
+    /// Ended without a certificate; `reason` says why.
+    Failed,
+    /// Operators answered, but too little stake signed.
+    InsufficientSignatures,
+}
+
+impl BlobState {
+    /// Whether the blob will not move any more.
+    pub fn is_terminal(self) -> bool {
+        match self {
+            Self::Complete | Self::Failed | Self::InsufficientSignatures => true,
+            Self::Queued | Self::Encoded | Self::GatheringSignatures => false,
+        }
+    }
+
+    /// Lower-case label for metrics and logs.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Encoded => "encoded",
+            Self::GatheringSignatures => "gathering_signatures",
+            Self::Complete => "complete",
+            Self::Failed => "failed",
+            Self::InsufficientSignatures => "insufficient_signatures",
+        }
+    }
+}
+
+/// What the disperser knows about one blob besides its bytes and header.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusRecord {
+    /// Current state.
+    pub state: BlobState,
+    /// Why the blob failed or lacks signatures; empty otherwise.
+    #[serde(default)]
+    pub reason: String,
+    /// How many times the pipeline has started on this blob (restarts included).
+    #[serde(default)]
+    pub attempts: u32,
+    /// Nanoseconds since the epoch when the blob was accepted.
+    #[serde(default)]
+    pub accepted_ns: u64,
+    /// Nanoseconds since the epoch of the last transition.
+    #[serde(default)]
+    pub updated_ns: u64,
+    /// The batch the blob was last put in.
+    #[serde(default)]
+    pub batch_id: Option<u64>,
+    /// `DaCertV3::abi_encode` of the certificate, hex, once complete.
+    #[serde(default)]
+    pub cert_abi_hex: Option<String>,
+    /// Signed stake per quorum of the batch, percent (same order as the attestation's quorums).
+    #[serde(default)]
+    pub signed_percentages: Vec<u8>,
+}
+
+impl StatusRecord {
+    /// A freshly accepted blob: queued, first attempt.
+    pub fn queued() -> Self {
+        let now = now_ns();
+        Self {
+            state: BlobState::Queued,
+            reason: String::new(),
+            attempts: 1,
+            accepted_ns: now,
+            updated_ns: now,
+            batch_id: None,
+            cert_abi_hex: None,
+            signed_percentages: Vec::new(),
+        }
+    }
+
+    /// The certificate bytes, if complete.
+    pub fn cert_abi(&self) -> Option<Vec<u8>> {
+        self.cert_abi_hex
+            .as_deref()
+            .and_then(|h| hex::decode(h).ok())
+    }
+}
+
+/// Where a batch was anchored on-chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    /// Transaction hash, 0x-hex.
+    pub tx_hash: String,
+    /// Block the transaction was mined in.
+    pub block_number: u64,
+}
+
+/// Anchoring progress of a batch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AnchorState {
+    /// Anchoring is off, or the batch has nothing to anchor.
+    NotAnchored,
+    /// `confirmBatch` still to be sent (or re-sent after a restart).
+    Pending,
+    /// Mined.
+    Confirmed(Confirmation),
+    /// `confirmBatch` failed; certificates stay valid (checkDACert does not need it).
+    Failed(String),
+}
+
+/// One dispatched batch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchRecord {
+    /// Blob keys in leaf order, hex.
+    pub blob_keys: Vec<String>,
+    /// Batch root, 0x-hex.
+    pub batch_root: String,
+    /// Reference block.
+    pub reference_block_number: u32,
+    /// On-chain anchoring.
+    pub anchor: AnchorState,
+}
+
+/// The disperser's RocksDB.
+pub struct Store {
+    db: DB,
+    sync: WriteOptions,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.db.path())
+            .finish()
+    }
+}
+
+/// Nanoseconds since the Unix epoch (0 before 1970).
+pub fn now_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+impl Store {
+    /// Opens (creating if needed) the database under `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let mut opts = Options::default();
+        opts.create_if_missing(true);
+        opts.create_missing_column_families(true);
+        let cfs = ALL_CFS
+            .iter()
+            .map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
+        let db = DB::open_cf_descriptors(&opts, path, cfs).map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut sync = WriteOptions::default();
+        // fsync the WAL before DisperseBlob answers: "accepted" must survive power loss,
+        // not only a process kill.
+        sync.set_sync(true);
+        Ok(Self { db, sync })
+    }
+
+    fn cf(&self, name: &'static str) -> Result<&rocksdb::ColumnFamily, StoreError> {
+        self.db
+            .cf_handle(name)
+            .ok_or(StoreError::MissingColumnFamily(name))
+    }
+
+    fn write(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        self.db.write_opt(batch, &self.sync).map_err(StoreError::Db)
+    }
+
+    /// Whether a blob with this key was ever accepted.
+    pub fn contains(&self, key: &BlobKey) -> Result<bool, StoreError> {
+        Ok(self.db.get_pinned_cf(self.cf(CF_STATUS)?, key.0)?.is_some())
+    }
+
+    /// Records an accepted blob durably: bytes, header (prost `BlobCertificate`), `Queued`.
+    pub fn accept(&self, key: &BlobKey, blob: &[u8], header: &[u8]) -> Result<(), StoreError> {
+        let mut batch = WriteBatch::default();
+        batch.put_cf(self.cf(CF_BLOBS)?, key.0, blob);
+        batch.put_cf(self.cf(CF_HEADERS)?, key.0, header);
+        batch.put_cf(self.cf(CF_STATUS)?, key.0, encode(&StatusRecord::queued())?);
+        batch.put_cf(self.cf(CF_PENDING)?, key.0, []);
+        self.write(batch)
+    }
+
+    /// The blob's bytes, while it is not terminal.
+    pub fn blob(&self, key: &BlobKey) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.db.get_cf(self.cf(CF_BLOBS)?, key.0)?)
+    }
+
+    /// The blob's header record (prost `BlobCertificate`).
+    pub fn header(&self, key: &BlobKey) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.db.get_cf(self.cf(CF_HEADERS)?, key.0)?)
+    }
+
+    /// The blob's status.
+    pub fn status(&self, key: &BlobKey) -> Result<Option<StatusRecord>, StoreError> {
+        self.db
+            .get_cf(self.cf(CF_STATUS)?, key.0)?
+            .map(|v| decode(&v))
+            .transpose()
+    }
+
+    /// Writes a status; a terminal one also drops the blob's bytes and its pending mark
+    /// in the same write batch.
+    pub fn set_status(&self, key: &BlobKey, record: &StatusRecord) -> Result<(), StoreError> {
+        let mut batch = WriteBatch::default();
+        self.put_status(&mut batch, key, record)?;
+        self.write(batch)
+    }
+
+    fn put_status(
+        &self,
+        batch: &mut WriteBatch,
+        key: &BlobKey,
+        record: &StatusRecord,
+    ) -> Result<(), StoreError> {
+        batch.put_cf(self.cf(CF_STATUS)?, key.0, encode(record)?);
+        if record.state.is_terminal() {
+            batch.delete_cf(self.cf(CF_BLOBS)?, key.0);
+            batch.delete_cf(self.cf(CF_PENDING)?, key.0);
+        }
+        Ok(())
+    }
+
+    /// Records a batch's outcome: the batch and every blob's new status, atomically.
+    pub fn finish_batch(
+        &self,
+        batch_id: u64,
+        record: &BatchRecord,
+        blobs: &[(BlobKey, StatusRecord)],
+    ) -> Result<(), StoreError> {
+        let mut batch = WriteBatch::default();
+        batch.put_cf(
+            self.cf(CF_BATCHES)?,
+            batch_id.to_be_bytes(),
+            encode(record)?,
+        );
+        for (key, status) in blobs {
+            self.put_status(&mut batch, key, status)?;
+        }
+        self.write(batch)
+    }
+
+    /// Updates a batch's anchoring state.
+    pub fn set_batch(&self, batch_id: u64, record: &BatchRecord) -> Result<(), StoreError> {
+        let mut batch = WriteBatch::default();
+        batch.put_cf(
+            self.cf(CF_BATCHES)?,
+            batch_id.to_be_bytes(),
+            encode(record)?,
+        );
+        self.write(batch)
+    }
+
+    /// A batch record.
+    pub fn batch(&self, batch_id: u64) -> Result<Option<BatchRecord>, StoreError> {
+        self.db
+            .get_cf(self.cf(CF_BATCHES)?, batch_id.to_be_bytes())?
+            .map(|v| decode(&v))
+            .transpose()
+    }
+
+    /// Allocates the next batch id and marks `keys` as gathering signatures in it, atomically.
+    pub fn start_batch(&self, keys: &[BlobKey]) -> Result<(u64, Vec<StatusRecord>), StoreError> {
+        let meta = self.cf(CF_META)?;
+        let id = match self.db.get_cf(meta, NEXT_BATCH_ID)? {
+            Some(v) => {
+                let bytes: [u8; 8] = v.as_slice().try_into().map_err(|_| StoreError::Corrupt {
+                    what: "next batch id",
+                    reason: format!("{} bytes, expected 8", v.len()),
+                })?;
+                u64::from_be_bytes(bytes)
+            }
+            None => 0,
+        };
+        let mut batch = WriteBatch::default();
+        batch.put_cf(meta, NEXT_BATCH_ID, (id + 1).to_be_bytes());
+        let mut records = Vec::with_capacity(keys.len());
+        for key in keys {
+            let mut record = self.status(key)?.ok_or(StoreError::Corrupt {
+                what: "status",
+                reason: format!("blob {key} has no status record"),
+            })?;
+            record.state = BlobState::GatheringSignatures;
+            record.batch_id = Some(id);
+            record.updated_ns = now_ns();
+            self.put_status(&mut batch, key, &record)?;
+            records.push(record);
+        }
+        self.write(batch)?;
+        Ok((id, records))
+    }
+
+    /// Keys of every blob that is not terminal, in key order.
+    pub fn pending(&self) -> Result<Vec<BlobKey>, StoreError> {
+        let mut out = Vec::new();
+        for item in self
+            .db
+            .iterator_cf(self.cf(CF_PENDING)?, IteratorMode::Start)
+        {
+            let (k, _) = item?;
+            let key: [u8; 32] = k.as_ref().try_into().map_err(|_| StoreError::Corrupt {
+                what: "pending key",
+                reason: format!("{} bytes, expected 32", k.len()),
+            })?;
+            out.push(BlobKey(key));
+        }
+        Ok(out)
+    }
+
+    /// Ids of batches whose anchoring is still pending.
+    pub fn batches_to_anchor(&self) -> Result<Vec<(u64, BatchRecord)>, StoreError> {
+        let mut out = Vec::new();
+        for item in self
+            .db
+            .iterator_cf(self.cf(CF_BATCHES)?, IteratorMode::Start)
+        {
+            let (k, v) = item?;
+            let id: [u8; 8] = k.as_ref().try_into().map_err(|_| StoreError::Corrupt {
+                what: "batch id",
+                reason: format!("{} bytes, expected 8", k.len()),
+            })?;
+            let record: BatchRecord = decode(&v)?;
+            if record.anchor == AnchorState::Pending {
+                out.push((u64::from_be_bytes(id), record));
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt {
+        what: "record",
+        reason: e.to_string(),
+    })
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        what: "record",
+        reason: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(i: u8) -> BlobKey {
+        BlobKey([i; 32])
+    }
+
+    #[test]
+    fn accepted_blobs_survive_reopen_with_their_state() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        {
+            let store = Store::open(dir.path()).expect("opens");
+            store
+                .accept(&key(1), b"blob one", b"header one")
+                .expect("accepts");
+            store
+                .accept(&key(2), b"blob two", b"header two")
+                .expect("accepts");
+            store
+                .accept(&key(3), b"blob three", b"h3")
+                .expect("accepts");
+            let (id, records) = store.start_batch(&[key(2)]).expect("batch");
+            assert_eq!(id, 0);
+            assert_eq!(records[0].state, BlobState::GatheringSignatures);
+            let mut failed = store.status(&key(3)).expect("reads").expect("exists");
+            failed.state = BlobState::Failed;
+            failed.reason = "test".into();
+            store.set_status(&key(3), &failed).expect("writes");
+            // dropped without any shutdown: as close to kill -9 as a unit test gets
+        }
+        let store = Store::open(dir.path()).expect("reopens");
+        assert!(store.contains(&key(1)).expect("reads"));
+        assert!(!store.contains(&key(9)).expect("reads"));
+        assert_eq!(store.pending().expect("scans"), vec![key(1), key(2)]);
+        assert_eq!(
+            store.blob(&key(1)).expect("reads").as_deref(),
+            Some(&b"blob one"[..])
+        );
+        assert_eq!(
+            store.header(&key(2)).expect("reads").as_deref(),
+            Some(&b"header two"[..])
+        );
+        let s2 = store.status(&key(2)).expect("reads").expect("exists");
+        assert_eq!(
+            (s2.state, s2.batch_id),
+            (BlobState::GatheringSignatures, Some(0))
+        );
+        // terminal blobs lose their bytes and pending mark, keep header and status
+        assert_eq!(store.blob(&key(3)).expect("reads"), None);
+        assert!(store.header(&key(3)).expect("reads").is_some());
+        assert_eq!(
+            store
+                .status(&key(3))
+                .expect("reads")
+                .expect("exists")
+                .reason,
+            "test"
+        );
+        // batch ids keep counting after a reopen
+        let (id, _) = store.start_batch(&[key(1)]).expect("batch");
+        assert_eq!(id, 1);
+    }
+
+    #[test]
+    fn batches_and_anchoring_round_trip() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("opens");
+        store.accept(&key(1), b"b", b"h").expect("accepts");
+        let (id, mut records) = store.start_batch(&[key(1)]).expect("batch");
+        records[0].state = BlobState::Complete;
+        records[0].cert_abi_hex = Some("abcd".into());
+        let mut batch = BatchRecord {
+            blob_keys: vec![key(1).to_string()],
+            batch_root: "0x00".into(),
+            reference_block_number: 7,
+            anchor: AnchorState::Pending,
+        };
+        store
+            .finish_batch(id, &batch, &[(key(1), records[0].clone())])
+            .expect("finishes");
+        assert!(store.pending().expect("scans").is_empty());
+        assert_eq!(store.batches_to_anchor().expect("scans").len(), 1);
+        assert_eq!(
+            store
+                .status(&key(1))
+                .expect("reads")
+                .expect("exists")
+                .cert_abi(),
+            Some(vec![0xab, 0xcd])
+        );
+        batch.anchor = AnchorState::Confirmed(Confirmation {
+            tx_hash: "0x01".into(),
+            block_number: 9,
+        });
+        store.set_batch(id, &batch).expect("writes");
+        assert!(store.batches_to_anchor().expect("scans").is_empty());
+        assert_eq!(store.batch(id).expect("reads"), Some(batch));
+    }
+}
