@@ -42,6 +42,9 @@ enum Command {
     /// The disperser: accepts blobs, encodes, batches, gathers operator signatures.
     #[command(subcommand)]
     Disperser(commands::disperser::DisperserCommand),
+    /// A whole local network: anvil, contracts, operators, nodes, disperser, retriever.
+    #[command(subcommand)]
+    Devnet(commands::devnet::DevnetCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +84,7 @@ fn main() -> anyhow::Result<()> {
         Command::Retrieve(args) => commands::retrieve::run(args)?,
         Command::Node(command) => commands::node::run(command)?,
         Command::Disperser(command) => commands::disperser::run(command)?,
+        Command::Devnet(command) => commands::devnet::run(command)?,
     }
     Ok(())
 }

@@ -3,6 +3,8 @@
 pub(crate) mod blob_commit;
 pub(crate) mod blob_decode;
 pub(crate) mod blob_encode;
+pub(crate) mod devnet;
+pub(crate) mod devnet_demo;
 pub(crate) mod disperse;
 pub(crate) mod disperser;
 pub(crate) mod frames_dir;
