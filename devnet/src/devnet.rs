@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use alloy::primitives::Address;
 use lamina_core::QuorumId;
+use lamina_node::NodeConfig;
+use lamina_retriever::RetrieverConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{self, path_value};
@@ -27,6 +29,9 @@ pub const DEFAULT_OPERATORS: usize = 4;
 pub const DEFAULT_BLOB_VERSION: u16 = 1;
 /// Default key seed.
 pub const DEFAULT_SEED: u64 = 0x001a_317a;
+/// Blocks between the head and the disperser's reference block on a devnet (one block a
+/// second, plus one per transaction).
+pub const DEVNET_REFERENCE_BLOCK_DELAY: u32 = 2;
 /// At most this many operators: blob version 1's `maxNumOperators`.
 pub const MAX_OPERATORS: usize = 8;
 
@@ -66,6 +71,9 @@ pub struct DevnetOptions {
     pub retriever_config: toml::Table,
     /// How long each service gets to become healthy.
     pub health_timeout: Duration,
+    /// Largest blob in symbols the nodes accept and the retriever can rebuild (sizes the
+    /// SRS each loads at startup). Default `lamina_encoding::MAX_BLOB_SYMBOLS` (16 MiB).
+    pub max_blob_symbols: u32,
     /// Byzantine operators: node `i` runs normally behind a [`ByzantineProxy`] that its
     /// on-chain socket points to, which falsifies retrieval answers as the fault says.
     pub byzantine: BTreeMap<usize, Fault>,
@@ -92,6 +100,7 @@ impl DevnetOptions {
             retriever_config: toml::Table::new(),
             health_timeout: DEFAULT_HEALTH_TIMEOUT,
             byzantine: BTreeMap::new(),
+            max_blob_symbols: lamina_node::NodeConfig::default().max_blob_symbols,
         }
     }
 
@@ -279,6 +288,19 @@ pub struct Devnet {
     chain: LocalChain,
 }
 
+/// A typed config as a TOML table, with `overrides` merged in.
+fn typed_table<T: Serialize>(
+    config: &T,
+    overrides: &toml::Table,
+) -> Result<toml::Table, DevnetError> {
+    let mut table = toml::Table::try_from(config).map_err(|e| DevnetError::Format {
+        what: "service config",
+        reason: e.to_string(),
+    })?;
+    config::merge(&mut table, overrides);
+    Ok(table)
+}
+
 /// Removes what a previous devnet left in `data_dir` (only the devnet's own entries).
 fn clear_data_dir(data_dir: &Path) -> Result<(), DevnetError> {
     for entry in [
@@ -422,7 +444,7 @@ impl Devnet {
         if self.options.with_nodes {
             let mut nodes = Vec::with_capacity(self.operators.len());
             for i in 0..self.operators.len() {
-                let config = self.node_config(i);
+                let config = self.node_config(i)?;
                 let path = self.config_path(&format!("node-{i}"));
                 config::write(&path, &config)?;
                 nodes.push(ServiceProcess::spawn(ServiceSpec::lamina_role(
@@ -453,7 +475,7 @@ impl Devnet {
         }
         if self.options.with_retriever {
             let path = self.config_path("retriever");
-            config::write(&path, &self.retriever_config())?;
+            config::write(&path, &self.retriever_config()?)?;
             services.push(ServiceProcess::spawn(ServiceSpec::lamina_role(
                 "retriever",
                 &self.options.lamina_bin,
@@ -488,45 +510,55 @@ impl Devnet {
             .join(format!("{name}.log"))
     }
 
-    /// Fields every service config shares.
-    fn common_config(&self, addrs: ServiceAddrs, data_dir: &Path) -> toml::Table {
+    /// Node `i`'s config (before it is written): a [`NodeConfig`] with the devnet's chain,
+    /// ports and operator keys, merged with [`DevnetOptions::node_config`] and
+    /// [`DevnetOptions::per_node_config`].
+    pub fn node_config(&self, i: usize) -> Result<toml::Table, DevnetError> {
+        let op = self.operators.get(i).ok_or(DevnetError::InvalidOption {
+            field: "node index",
+            reason: format!("{i} of {}", self.operators.len()),
+        })?;
+        let config = NodeConfig {
+            grpc_listen: self.node_listen[i],
+            metrics_listen: self.node_addrs[i].metrics,
+            data_dir: self.options.data_dir.join("nodes").join(i.to_string()),
+            rpc_url: self.chain.rpc_url().to_owned(),
+            deployment: self.chain.deployment_path().to_path_buf(),
+            max_blob_symbols: self.options.max_blob_symbols,
+            bls_keystore: op.bls_keystore.clone(),
+            ecdsa_keystore: op.ecdsa_keystore.clone(),
+            password_file: Some(op.password_file.clone()),
+            ..NodeConfig::default()
+        };
+        let mut table = typed_table(&config, &self.options.node_config)?;
+        if let Some(extra) = self.options.per_node_config.get(&i) {
+            config::merge(&mut table, extra);
+        }
+        Ok(table)
+    }
+
+    /// The disperser's config (before it is written), merged with
+    /// [`DevnetOptions::disperser_config`]. Anchors every batch on-chain, and uses a
+    /// reference block [`DEVNET_REFERENCE_BLOCK_DELAY`] behind the head: the devnet's
+    /// chain starts a few dozen blocks before its operators register.
+    pub fn disperser_config(&self) -> toml::Table {
         let mut t = toml::Table::new();
-        t.insert("grpc_listen".into(), addrs.grpc.to_string().into());
-        t.insert("metrics_listen".into(), addrs.metrics.to_string().into());
-        t.insert("data_dir".into(), path_value(data_dir));
+        t.insert(
+            "grpc_listen".into(),
+            self.disperser_addrs.grpc.to_string().into(),
+        );
+        t.insert(
+            "metrics_listen".into(),
+            self.disperser_addrs.metrics.to_string().into(),
+        );
+        t.insert(
+            "data_dir".into(),
+            path_value(&self.options.data_dir.join("disperser").join("db")),
+        );
         t.insert("rpc_url".into(), self.chain.rpc_url().into());
         t.insert(
             "deployment".into(),
             path_value(self.chain.deployment_path()),
-        );
-        t
-    }
-
-    /// Node `i`'s config (before it is written).
-    pub fn node_config(&self, i: usize) -> toml::Table {
-        let op = &self.operators[i];
-        let mut t = self.common_config(
-            ServiceAddrs {
-                grpc: self.node_listen[i],
-                metrics: self.node_addrs[i].metrics,
-            },
-            &self.options.data_dir.join("nodes").join(i.to_string()),
-        );
-        t.insert("bls_keystore".into(), path_value(&op.bls_keystore));
-        t.insert("ecdsa_keystore".into(), path_value(&op.ecdsa_keystore));
-        t.insert("password_file".into(), path_value(&op.password_file));
-        config::merge(&mut t, &self.options.node_config);
-        if let Some(extra) = self.options.per_node_config.get(&i) {
-            config::merge(&mut t, extra);
-        }
-        t
-    }
-
-    /// The disperser's config (before it is written).
-    pub fn disperser_config(&self) -> toml::Table {
-        let mut t = self.common_config(
-            self.disperser_addrs,
-            &self.options.data_dir.join("disperser").join("db"),
         );
         t.insert(
             "ecdsa_keystore".into(),
@@ -540,18 +572,28 @@ impl Devnet {
             "blob_version".into(),
             i64::from(self.options.blob_version).into(),
         );
+        t.insert(
+            "reference_block_delay".into(),
+            i64::from(DEVNET_REFERENCE_BLOCK_DELAY).into(),
+        );
+        t.insert("anchor_on_chain".into(), true.into());
         config::merge(&mut t, &self.options.disperser_config);
         t
     }
 
-    /// The retriever's config (before it is written).
-    pub fn retriever_config(&self) -> toml::Table {
-        let mut t = self.common_config(
-            self.retriever_addrs,
-            &self.options.data_dir.join("retriever").join("db"),
-        );
-        config::merge(&mut t, &self.options.retriever_config);
-        t
+    /// The retriever's config (before it is written): a [`RetrieverConfig`] with the
+    /// devnet's chain and ports, merged with [`DevnetOptions::retriever_config`].
+    pub fn retriever_config(&self) -> Result<toml::Table, DevnetError> {
+        let config = RetrieverConfig {
+            grpc_listen: self.retriever_addrs.grpc,
+            metrics_listen: self.retriever_addrs.metrics,
+            rpc_url: self.chain.rpc_url().to_owned(),
+            data_dir: self.options.data_dir.join("retriever"),
+            deployment: self.chain.deployment_path().to_path_buf(),
+            srs_points: self.options.max_blob_symbols as usize,
+            ..RetrieverConfig::default()
+        };
+        typed_table(&config, &self.options.retriever_config)
     }
 
     /// Rewrites `devnet.json` with the current process ids (after restarts).

@@ -41,8 +41,9 @@ pub mod tools;
 
 pub use chain::{DEFAULT_BLOCK_TIME, LocalChain, LocalChainOptions};
 pub use devnet::{
-    DEFAULT_BLOB_VERSION, DEFAULT_OPERATORS, DEFAULT_SEED, DEVNET_JSON, Devnet, DevnetInfo,
-    DevnetOptions, MAX_OPERATORS, NodeInfo, ServiceAddrs,
+    DEFAULT_BLOB_VERSION, DEFAULT_OPERATORS, DEFAULT_SEED, DEVNET_JSON,
+    DEVNET_REFERENCE_BLOCK_DELAY, Devnet, DevnetInfo, DevnetOptions, MAX_OPERATORS, NodeInfo,
+    ServiceAddrs,
 };
 pub use error::DevnetError;
 pub use operators::{FundedAccount, OperatorSpec, ProvisionedOperator};

@@ -3,12 +3,15 @@
 pub(crate) mod blob_commit;
 pub(crate) mod blob_decode;
 pub(crate) mod blob_encode;
+pub(crate) mod devnet;
+pub(crate) mod devnet_demo;
 pub(crate) mod disperse;
+pub(crate) mod disperser;
 pub(crate) mod frames_dir;
 pub(crate) mod network;
+pub(crate) mod node;
 pub(crate) mod retrieve;
 pub(crate) mod retriever;
-pub(crate) mod node;
 pub(crate) mod srs_arg;
 pub(crate) mod srs_generate;
 pub(crate) mod status;
