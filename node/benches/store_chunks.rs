@@ -20,7 +20,7 @@ use alloy_primitives::B256;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use lamina_core::{OperatorId, OperatorStake, QuorumOperators};
 use lamina_encoding::{BlobParams, Encoder, Srs};
-use lamina_node::testing::{EncodedBlob, encode_blob, parsed_batch};
+use lamina_node::testing::{BlobSpec, EncodedBlob, encode_blob, parsed_batch};
 use lamina_node::validate::{BatchContext, check_structure, validate_batch};
 use lamina_node::{BatchWrite, BlobWrite, Store};
 use rand::{RngCore, SeedableRng};
@@ -56,12 +56,14 @@ fn bench(c: &mut Criterion) {
             encode_blob(
                 &encoder,
                 PARAMS,
-                1,
-                &[0, 1],
+                &BlobSpec {
+                    version: 1,
+                    quorums: vec![0, 1],
+                    nonce: i as i64,
+                    account_id: alloy_primitives::Address::repeat_byte(0x11),
+                    signature: vec![0x1b; 65],
+                },
                 &payload,
-                i as i64,
-                alloy_primitives::Address::repeat_byte(0x11),
-                vec![0x1b; 65],
             )
             .expect("encodes")
         })

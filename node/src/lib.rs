@@ -50,4 +50,4 @@ pub use config::{
 pub use error::{ConfigError, NodeError, StoreError, ValidationError};
 pub use metrics::NodeMetrics;
 pub use node::{Node, run};
-pub use store::{BatchWrite, BlobWrite, Store, StoreOutcome};
+pub use store::{BatchWrite, BlobWrite, Store, StoreOutcome, StoredFrames};

@@ -83,18 +83,28 @@ pub enum FixtureError {
     Merkle(#[from] lamina_core::MerkleError),
 }
 
-/// Encodes `payload` as a blob of `version` (with parameters `params`) for `quorums`;
-/// `nonce` (the payment timestamp) makes the blob key unique; `account_id` pays;
-/// `signature` is the client's signature over the blob key (the node does not check it).
+/// The header fields of a blob to encode.
+#[derive(Clone, Debug)]
+pub struct BlobSpec {
+    /// Blob version.
+    pub version: u16,
+    /// Quorums.
+    pub quorums: Vec<QuorumId>,
+    /// The payment timestamp: makes the blob key unique.
+    pub nonce: i64,
+    /// The paying account.
+    pub account_id: Address,
+    /// The client's signature over the blob key (the node does not check it; sign after
+    /// encoding, the key does not depend on it).
+    pub signature: Vec<u8>,
+}
+
+/// Encodes `payload` as a blob with parameters `params` and the header fields of `spec`.
 pub fn encode_blob(
     encoder: &Encoder,
     params: BlobParams,
-    version: u16,
-    quorums: &[QuorumId],
+    spec: &BlobSpec,
     payload: &[u8],
-    nonce: i64,
-    account_id: Address,
-    signature: Vec<u8>,
 ) -> Result<EncodedBlob, FixtureError> {
     let blob = Blob::from_payload(payload).map_err(|e| FixtureError::Encoding(e.to_string()))?;
     let commitment =
@@ -103,19 +113,19 @@ pub fn encode_blob(
         .encode(&blob, params)
         .map_err(|e| FixtureError::Encoding(e.to_string()))?;
     let payment = PaymentHeader {
-        account_id,
-        timestamp_ns: nonce,
+        account_id: spec.account_id,
+        timestamp_ns: spec.nonce,
         cumulative_payment: U256::ZERO,
     };
     Ok(EncodedBlob {
         certificate: BlobCertificate {
             blob_header: BlobHeader {
-                version,
-                quorum_numbers: quorums.to_vec(),
+                version: spec.version,
+                quorum_numbers: spec.quorums.clone(),
                 commitment,
                 payment_header_hash: payment.hash(),
             },
-            signature,
+            signature: spec.signature.clone(),
             relay_keys: Vec::new(),
         },
         frames,

@@ -16,7 +16,9 @@ use lamina_devnet::ports::free_loopback_addr;
 use lamina_devnet::{LocalChain, LocalChainOptions, ServiceProcess, ServiceSpec};
 use lamina_encoding::{Encoder, Srs};
 use lamina_node::NodeConfig;
-use lamina_node::testing::{EncodedBlob, encode_blob, parsed_batch, store_chunks_request};
+use lamina_node::testing::{
+    BlobSpec, EncodedBlob, encode_blob, parsed_batch, store_chunks_request,
+};
 use lamina_proto::node::v1::{
     GetBlobCertificateRequest, GetChunksRequest, GetNodeInfoRequest, StoreChunksRequest,
     dispersal_client::DispersalClient, retrieval_client::RetrievalClient,
@@ -142,12 +144,14 @@ impl Harness {
                 let mut blob = encode_blob(
                     &self.encoder,
                     self.params,
-                    1,
-                    &[0, 1],
+                    &BlobSpec {
+                        version: 1,
+                        quorums: vec![0, 1],
+                        nonce: now_ns() + self.nonce,
+                        account_id: self.client_key.address(),
+                        signature: Vec::new(),
+                    },
                     &payload,
-                    now_ns() + self.nonce,
-                    self.client_key.address(),
-                    Vec::new(),
                 )
                 .expect("encodes");
                 let key = blob.certificate.blob_header.blob_key();

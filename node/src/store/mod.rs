@@ -37,6 +37,9 @@ const COLUMN_FAMILIES: [&str; 4] = [CF_FRAMES, CF_CERTIFICATES, CF_BATCHES, CF_E
 /// Most batches one expiry pass deletes, so a long backlog never holds one huge write.
 const EXPIRY_BATCHES_PER_PASS: usize = 256;
 
+/// Stored frames of one blob: `(chunk index, frame bytes)` in assignment order.
+pub type StoredFrames = Vec<(u32, Vec<u8>)>;
+
 /// One blob of a batch to store.
 #[derive(Clone, Debug)]
 pub struct BlobWrite<'a> {
@@ -212,7 +215,7 @@ impl Store {
         &self,
         key: &BlobKey,
         quorum: QuorumId,
-    ) -> Result<Option<Vec<(u32, Vec<u8>)>>, StoreError> {
+    ) -> Result<Option<StoredFrames>, StoreError> {
         let cf = self.cf(CF_FRAMES)?;
         let mut quorum = quorum;
         // At most one alias hop: aliases always point at a frames record.

@@ -4,7 +4,7 @@ use lamina_core::{OperatorStake, QuorumOperators};
 use lamina_encoding::Encoder;
 
 use super::*;
-use crate::testing::{EncodedBlob, encode_blob, parsed_batch};
+use crate::testing::{BlobSpec, EncodedBlob, encode_blob, parsed_batch};
 
 const PARAMS: BlobParams = BlobParams::V1_DEVNET;
 
@@ -54,12 +54,14 @@ fn blobs(quorums: &[&[QuorumId]]) -> Vec<EncodedBlob> {
             encode_blob(
                 encoder(),
                 PARAMS,
-                1,
-                q,
+                &BlobSpec {
+                    version: 1,
+                    quorums: q.to_vec(),
+                    nonce: i as i64,
+                    account_id: alloy_primitives::Address::repeat_byte(0x11),
+                    signature: vec![0x1b; 65],
+                },
                 &payload,
-                i as i64,
-                alloy_primitives::Address::repeat_byte(0x11),
-                vec![0x1b; 65],
             )
             .expect("encodes")
         })
