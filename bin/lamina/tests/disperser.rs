@@ -49,6 +49,8 @@ async fn devnet(configure: impl FnOnce(&mut DevnetOptions)) -> Net {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut options = DevnetOptions::new(env!("CARGO_BIN_EXE_lamina"), dir.path().join("devnet"));
     options.with_retriever = false;
+    // several devnets start at once on a loaded 2-core machine
+    options.health_timeout = Duration::from_secs(240);
     options
         .node_config
         .insert("max_blob_symbols".into(), (MAX_BLOB_BYTES / 32).into());
