@@ -80,10 +80,7 @@ fn setup() -> Setup {
 
 async fn disperse_and_wait(client: &LaminaClient<EthChain>, payload: &[u8]) {
     let key = client.disperse(payload, &[]).await.expect("disperses");
-    client
-        .wait_for_certificate(key)
-        .await
-        .expect("certificate");
+    client.wait_for_certificate(key).await.expect("certificate");
 }
 
 fn dispersal(c: &mut Criterion) {
@@ -100,20 +97,24 @@ fn dispersal(c: &mut Criterion) {
         } else {
             format!("{}KiB", size / KIB)
         };
-        group.bench_with_input(BenchmarkId::new("latency", &name), &payload, |b, payload| {
-            b.iter_custom(|iters| {
-                let mut total = Duration::ZERO;
-                for i in 0..iters {
-                    // each blob unique (fresh timestamp, and a changed byte)
-                    let mut p = payload.clone();
-                    p[0] = i as u8;
-                    let start = Instant::now();
-                    s.rt.block_on(disperse_and_wait(&s.client, &p));
-                    total += start.elapsed();
-                }
-                total
-            });
-        });
+        group.bench_with_input(
+            BenchmarkId::new("latency", &name),
+            &payload,
+            |b, payload| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for i in 0..iters {
+                        // each blob unique (fresh timestamp, and a changed byte)
+                        let mut p = payload.clone();
+                        p[0] = i as u8;
+                        let start = Instant::now();
+                        s.rt.block_on(disperse_and_wait(&s.client, &p));
+                        total += start.elapsed();
+                    }
+                    total
+                });
+            },
+        );
     }
     group.finish();
 
