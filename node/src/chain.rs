@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use alloy::primitives::Address;
 use lamina_core::chain::bindings::registry_coordinator::RegistryCoordinator;
-use lamina_core::chain::bindings::service_manager::LaminaServiceManager;
 use lamina_core::chain::{Chain, ChainError, EthChain};
 use lamina_core::{BlobParams, QuorumId, QuorumOperators};
 
@@ -113,14 +112,7 @@ impl ChainReader {
         {
             return Ok(ok);
         }
-        let ok = LaminaServiceManager::new(
-            self.chain.addresses().service_manager,
-            self.chain.provider(),
-        )
-        .isBatchConfirmer(address)
-        .call()
-        .await
-        .map_err(ChainError::Contract)?;
+        let ok = self.chain.is_batch_confirmer(address).await?;
         // Only approvals are cached: a newly appointed confirmer is accepted at once, and
         // an unknown signer cannot fill the cache.
         if ok {

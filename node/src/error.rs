@@ -276,14 +276,6 @@ pub enum NodeError {
     /// The SRS could not be loaded.
     #[error("SRS: {0}")]
     Srs(#[from] lamina_encoding::SrsError),
-    /// The deployment file is unusable.
-    #[error("deployment file {path}: {reason}")]
-    Deployment {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        reason: String,
-    },
     /// A listener could not be bound.
     #[error("cannot bind {what} on {addr}: {source} (choose another port in the config)")]
     Bind {
@@ -359,7 +351,6 @@ impl NodeError {
             Self::Config(_)
             | Self::Keystore { .. }
             | Self::Srs(_)
-            | Self::Deployment { .. }
             | Self::Bind { .. }
             | Self::Serve { .. }
             | Self::RateLimited { .. }
@@ -406,7 +397,6 @@ impl From<NodeError> for tonic::Status {
             | NodeError::Config(_)
             | NodeError::Keystore { .. }
             | NodeError::Srs(_)
-            | NodeError::Deployment { .. }
             | NodeError::Bind { .. }
             | NodeError::Serve { .. } => tonic::Status::internal(message),
         }

@@ -49,5 +49,5 @@ pub use config::{
 };
 pub use error::{ConfigError, NodeError, StoreError, ValidationError};
 pub use metrics::NodeMetrics;
-pub use node::{Node, load_deployment, run};
+pub use node::{Node, run};
 pub use store::{BatchWrite, BlobWrite, Store, StoreOutcome};

@@ -38,18 +38,6 @@ pub struct Node {
     tasks: Vec<(&'static str, JoinHandle<Result<(), NodeError>>)>,
 }
 
-/// Loads the deployment file's contract addresses.
-pub fn load_deployment(path: &std::path::Path) -> Result<ContractAddresses, NodeError> {
-    let text = std::fs::read_to_string(path).map_err(|e| NodeError::Deployment {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
-    serde_json::from_str(&text).map_err(|e| NodeError::Deployment {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })
-}
-
 fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -94,7 +82,7 @@ impl Node {
         })??;
         let operator = key.operator_id();
 
-        let addresses = load_deployment(&config.deployment)?;
+        let addresses = ContractAddresses::load(&config.deployment)?;
         let chain = EthChain::connect_http(&config.rpc_url, addresses, None)?;
 
         let mut registry = Registry::default();

@@ -39,6 +39,9 @@ enum Command {
     /// The operator's DA node: run it, manage its keys, register it.
     #[command(subcommand)]
     Node(commands::node::NodeCommand),
+    /// The disperser: accepts blobs, encodes, batches, gathers operator signatures.
+    #[command(subcommand)]
+    Disperser(commands::disperser::DisperserCommand),
     /// A whole local network: anvil, contracts, operators, nodes, disperser, retriever.
     #[command(subcommand)]
     Devnet(commands::devnet::DevnetCommand),
@@ -80,6 +83,7 @@ fn main() -> anyhow::Result<()> {
         Command::Verify(args) => commands::verify::run(args)?,
         Command::Retrieve(args) => commands::retrieve::run(args)?,
         Command::Node(command) => commands::node::run(command)?,
+        Command::Disperser(command) => commands::disperser::run(command)?,
         Command::Devnet(command) => commands::devnet::run(command)?,
     }
     Ok(())

@@ -370,7 +370,6 @@ async fn a_good_batch_is_stored_signed_and_served_back_exactly() {
         "{metrics}"
     );
     assert!(metrics.contains("lamina_node_grpc_seconds"), "{metrics}");
-    let _ = Address::ZERO;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -570,4 +569,103 @@ async fn expired_data_is_deleted_in_the_background() {
         metrics.contains("lamina_node_batches_expired_total 1"),
         "{metrics}"
     );
+}
+
+/// Runs `lamina args...`, asserts success, parses stdout as JSON.
+async fn lamina_json(args: &[&str]) -> serde_json::Value {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_lamina"))
+        .args(args)
+        .output()
+        .await
+        .expect("lamina runs");
+    assert!(
+        out.status.success(),
+        "lamina {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_creates_keys_and_registers_an_operator_with_devnet_stake() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let chain = LocalChain::start(LocalChainOptions::new(dir.path().join("chain")))
+        .await
+        .expect("anvil with contracts");
+    let pw = dir.path().join("password");
+    std::fs::write(&pw, "correct horse\n").expect("password");
+    let keys = dir.path().join("keys");
+    let (keys_s, pw_s) = (keys.to_string_lossy(), pw.to_string_lossy());
+    let created = lamina_json(&[
+        "node",
+        "keys",
+        "create",
+        "--dir",
+        &keys_s,
+        "--password-file",
+        &pw_s,
+        "--insecure-light-kdf",
+    ])
+    .await;
+    let shown = lamina_json(&["node", "keys", "show", "--dir", &keys_s]).await;
+    assert_eq!(created, shown);
+    let address: Address = shown["address"]
+        .as_str()
+        .expect("address")
+        .parse()
+        .expect("address");
+    let operator: OperatorId = shown["operator_id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("id");
+    chain
+        .set_balance(address, U256::from(10u128 * TOKEN))
+        .await
+        .expect("funded");
+
+    let config = NodeConfig {
+        rpc_url: chain.rpc_url().to_owned(),
+        deployment: chain.deployment_path().to_path_buf(),
+        bls_keystore: keys.join("bls.json"),
+        ecdsa_keystore: keys.join("ecdsa.json"),
+        password_file: Some(pw.clone()),
+        data_dir: dir.path().join("node"),
+        ..NodeConfig::default()
+    };
+    let config_path = dir.path().join("node.toml");
+    std::fs::write(&config_path, config.to_toml().expect("toml")).expect("config");
+    let registered = lamina_json(&[
+        "node",
+        "register",
+        "--config",
+        &config_path.to_string_lossy(),
+        "--quorums",
+        "0,1",
+        "--socket",
+        "127.0.0.1:32123",
+        "--devnet-stake",
+        "5",
+    ])
+    .await;
+    assert_eq!(registered["operator_id"], shown["operator_id"]);
+    assert_eq!(registered["quorums"], serde_json::json!([0, 1]));
+
+    let reader = chain.connect(None).expect("reader");
+    let head = u32::try_from(reader.block_number().await.expect("head")).expect("small");
+    let info = reader
+        .operator_info(operator, head)
+        .await
+        .expect("registered");
+    assert_eq!(info.address, address);
+    assert_eq!(info.socket.as_deref(), Some("127.0.0.1:32123"));
+    let state = reader.operator_state(&[0, 1], head).await.expect("state");
+    for quorum in &state {
+        assert_eq!(
+            quorum.stake(&operator),
+            Some(5 * TOKEN),
+            "quorum {}",
+            quorum.quorum()
+        );
+    }
 }

@@ -6,6 +6,7 @@ pub(crate) mod blob_encode;
 pub(crate) mod devnet;
 pub(crate) mod devnet_demo;
 pub(crate) mod disperse;
+pub(crate) mod disperser;
 pub(crate) mod frames_dir;
 pub(crate) mod network;
 pub(crate) mod node;

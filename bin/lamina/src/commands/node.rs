@@ -3,10 +3,12 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, B256};
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use lamina_core::bls::SecretKey;
+use lamina_core::chain::{ContractAddresses, EthChain, OperatorOnboarding};
 use lamina_core::keystore::{
     EcdsaKey, PasswordSource, ScryptParams, read_bls_public_key, read_ecdsa_address, save_bls_key,
     save_ecdsa_key,
@@ -322,13 +324,60 @@ pub(crate) struct RegisterArgs {
     /// Quorums to register for, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "0,1")]
     quorums: Vec<u8>,
-    /// Socket (`host:port` of the gRPC port) announced on-chain.
+    /// Socket (`host:port` of the node's gRPC port) announced on-chain.
     #[arg(long)]
     socket: String,
+    /// Devnet only: mint this many whole test tokens per quorum and deposit them into the
+    /// quorum's strategy before registering (TestToken is freely mintable).
+    #[arg(long, value_name = "TOKENS")]
+    devnet_stake: Option<u64>,
 }
+
+/// One whole test token: 18 decimals.
+const TOKEN_UNITS: u128 = 1_000_000_000_000_000_000;
 
 fn run_register(args: RegisterArgs) -> anyhow::Result<()> {
     let config = load_config(args.config.as_deref(), args.overrides)?;
-    let _ = (config, args.quorums, args.socket);
-    bail!("registration waits for the devnet onboarding functions in lamina-core")
+    let bls_password = config.bls_password_source().resolve()?;
+    let bls_key = lamina_core::keystore::load_bls_key(&config.bls_keystore, &bls_password)
+        .with_context(|| format!("loading {}", config.bls_keystore.display()))?;
+    let ecdsa_password = config.ecdsa_password_source().resolve()?;
+    let ecdsa_key = lamina_core::keystore::load_ecdsa_key(&config.ecdsa_keystore, &ecdsa_password)
+        .with_context(|| format!("loading {}", config.ecdsa_keystore.display()))?;
+    let addresses = ContractAddresses::load(&config.deployment)?;
+    let signer = PrivateKeySigner::from_bytes(&ecdsa_key.secret_bytes())
+        .context("ECDSA key is not a valid signer")?;
+    let stakes: Vec<(u8, alloy_primitives::U256)> = match args.devnet_stake {
+        Some(tokens) => args
+            .quorums
+            .iter()
+            .map(|&q| {
+                (
+                    q,
+                    alloy_primitives::U256::from(u128::from(tokens) * TOKEN_UNITS),
+                )
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    runtime()?.block_on(async {
+        let chain = EthChain::connect_http(&config.rpc_url, addresses, Some(signer))?;
+        let operator_id = chain
+            .onboard_operator(&OperatorOnboarding {
+                bls_key: &bls_key,
+                stakes: &stakes,
+                quorums: &args.quorums,
+                socket: &args.socket,
+            })
+            .await?;
+        let quorums = chain.registered_quorums(operator_id).await?;
+        let out = serde_json::json!({
+            "operator_id": operator_id.to_string(),
+            "address": ecdsa_key.address().to_string(),
+            "quorums": quorums,
+            "socket": args.socket,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        Ok(())
+    })
 }
