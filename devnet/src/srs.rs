@@ -38,7 +38,10 @@ pub async fn ensure_development_srs(points: usize) -> Result<(), DevnetError> {
     if cached(points)? {
         return Ok(());
     }
-    tracing::info!(points, "generating the development SRS once for every service");
+    tracing::info!(
+        points,
+        "generating the development SRS once for every service"
+    );
     tokio::task::spawn_blocking(move || Srs::development_cached(points).map(drop))
         .await
         .map_err(|e| DevnetError::Format {

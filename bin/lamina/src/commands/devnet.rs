@@ -137,8 +137,8 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     options.blob_version = args.blob_version;
     options.seed = args.seed;
     options.health_timeout = Duration::from_secs(args.health_timeout_secs);
-    options.max_blob_symbols = u32::try_from(args.max_blob_bytes / 32)
-        .context("--max-blob-bytes is at most 16 MiB")?;
+    options.max_blob_symbols =
+        u32::try_from(args.max_blob_bytes / 32).context("--max-blob-bytes is at most 16 MiB")?;
 
     println!(
         "starting a devnet in {} ({} operators)...",
