@@ -8,11 +8,12 @@ use std::time::{Duration, Instant};
 
 use alloy::primitives::Address;
 use lamina_core::QuorumId;
+use lamina_disperser::DisperserConfig;
 use lamina_node::NodeConfig;
 use lamina_retriever::RetrieverConfig;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{self, path_value};
+use crate::config;
 use crate::faults::{ByzantineProxy, Fault};
 use crate::operators::{
     FundedAccount, OperatorSpec, ProvisionedOperator, account_key, default_stake,
@@ -31,7 +32,10 @@ pub const DEFAULT_BLOB_VERSION: u16 = 1;
 pub const DEFAULT_SEED: u64 = 0x001a_317a;
 /// Blocks between the head and the disperser's reference block on a devnet (one block a
 /// second, plus one per transaction).
-pub const DEVNET_REFERENCE_BLOCK_DELAY: u32 = 2;
+pub const DEVNET_REFERENCE_BLOCK_DELAY: u64 = 2;
+/// Default largest blob of a devnet: 2^15 symbols (1 MiB), so every service loads its
+/// SRS in about a second; raise it (up to 2^19, 16 MiB) for bigger blobs.
+pub const DEFAULT_MAX_BLOB_SYMBOLS: u32 = 1 << 15;
 /// At most this many operators: blob version 1's `maxNumOperators`.
 pub const MAX_OPERATORS: usize = 8;
 
@@ -71,8 +75,10 @@ pub struct DevnetOptions {
     pub retriever_config: toml::Table,
     /// How long each service gets to become healthy.
     pub health_timeout: Duration,
-    /// Largest blob in symbols the nodes accept and the retriever can rebuild (sizes the
-    /// SRS each loads at startup). Default `lamina_encoding::MAX_BLOB_SYMBOLS` (16 MiB).
+    /// Largest blob in symbols the nodes accept, the disperser takes and the retriever
+    /// can rebuild: it sizes the SRS each service loads at startup, which dominates the
+    /// start time (each loads `max_blob_symbols` G1 and twice as many G2 points). Default
+    /// [`DEFAULT_MAX_BLOB_SYMBOLS`] (2^15 symbols, 1 MiB blobs).
     pub max_blob_symbols: u32,
     /// Byzantine operators: node `i` runs normally behind a [`ByzantineProxy`] that its
     /// on-chain socket points to, which falsifies retrieval answers as the fault says.
@@ -100,7 +106,7 @@ impl DevnetOptions {
             retriever_config: toml::Table::new(),
             health_timeout: DEFAULT_HEALTH_TIMEOUT,
             byzantine: BTreeMap::new(),
-            max_blob_symbols: lamina_node::NodeConfig::default().max_blob_symbols,
+            max_blob_symbols: DEFAULT_MAX_BLOB_SYMBOLS,
         }
     }
 
@@ -132,6 +138,18 @@ impl DevnetOptions {
             return Err(DevnetError::InvalidOption {
                 field: "byzantine",
                 reason: format!("operator {i} of {}", self.operators),
+            });
+        }
+        if !self.max_blob_symbols.is_power_of_two()
+            || self.max_blob_symbols as usize > lamina_encoding::MAX_BLOB_SYMBOLS
+        {
+            return Err(DevnetError::InvalidOption {
+                field: "max_blob_symbols",
+                reason: format!(
+                    "{} is not a power of two up to {}",
+                    self.max_blob_symbols,
+                    lamina_encoding::MAX_BLOB_SYMBOLS
+                ),
             });
         }
         if self.stakes.contains(&0) {
@@ -339,11 +357,13 @@ impl Devnet {
         let mut options = options;
         options.data_dir = data_dir.clone();
 
+        // The SRS (once per machine) while anvil starts and the operators register.
+        let srs = crate::srs::ensure_development_srs(options.max_blob_symbols as usize);
         let chain = LocalChain::start(LocalChainOptions {
             chain_id: options.chain_id,
             ..LocalChainOptions::new(&data_dir)
-        })
-        .await?;
+        });
+        let (chain, ()) = tokio::try_join!(chain, srs)?;
         let node_addrs = (0..options.operators)
             .map(|_| ServiceAddrs::fresh())
             .collect::<Result<Vec<_>, _>>()?;
@@ -463,7 +483,7 @@ impl Devnet {
         let mut services = Vec::new();
         if self.options.with_disperser {
             let path = self.config_path("disperser");
-            config::write(&path, &self.disperser_config())?;
+            config::write(&path, &self.disperser_config()?)?;
             services.push(ServiceProcess::spawn(ServiceSpec::lamina_role(
                 "disperser",
                 &self.options.lamina_bin,
@@ -541,44 +561,22 @@ impl Devnet {
     /// [`DevnetOptions::disperser_config`]. Anchors every batch on-chain, and uses a
     /// reference block [`DEVNET_REFERENCE_BLOCK_DELAY`] behind the head: the devnet's
     /// chain starts a few dozen blocks before its operators register.
-    pub fn disperser_config(&self) -> toml::Table {
-        let mut t = toml::Table::new();
-        t.insert(
-            "grpc_listen".into(),
-            self.disperser_addrs.grpc.to_string().into(),
-        );
-        t.insert(
-            "metrics_listen".into(),
-            self.disperser_addrs.metrics.to_string().into(),
-        );
-        t.insert(
-            "data_dir".into(),
-            path_value(&self.options.data_dir.join("disperser").join("db")),
-        );
-        t.insert("rpc_url".into(), self.chain.rpc_url().into());
-        t.insert(
-            "deployment".into(),
-            path_value(self.chain.deployment_path()),
-        );
-        t.insert(
-            "ecdsa_keystore".into(),
-            path_value(&self.disperser_account.keystore),
-        );
-        t.insert(
-            "password_file".into(),
-            path_value(&self.disperser_account.password_file),
-        );
-        t.insert(
-            "blob_version".into(),
-            i64::from(self.options.blob_version).into(),
-        );
-        t.insert(
-            "reference_block_delay".into(),
-            i64::from(DEVNET_REFERENCE_BLOCK_DELAY).into(),
-        );
-        t.insert("anchor_on_chain".into(), true.into());
-        config::merge(&mut t, &self.options.disperser_config);
-        t
+    pub fn disperser_config(&self) -> Result<toml::Table, DevnetError> {
+        let config = DisperserConfig {
+            grpc_listen: self.disperser_addrs.grpc,
+            metrics_listen: self.disperser_addrs.metrics,
+            data_dir: self.options.data_dir.join("disperser").join("db"),
+            rpc_url: self.chain.rpc_url().to_owned(),
+            deployment: self.chain.deployment_path().to_path_buf(),
+            ecdsa_keystore: self.disperser_account.keystore.clone(),
+            password_file: Some(self.disperser_account.password_file.clone()),
+            blob_version: Some(self.options.blob_version),
+            reference_block_delay: DEVNET_REFERENCE_BLOCK_DELAY,
+            anchor_on_chain: true,
+            max_blob_size: self.options.max_blob_symbols as usize * 32,
+            ..DisperserConfig::default()
+        };
+        typed_table(&config, &self.options.disperser_config)
     }
 
     /// The retriever's config (before it is written): a [`RetrieverConfig`] with the

@@ -37,11 +37,12 @@ pub mod faults;
 pub mod operators;
 pub mod ports;
 pub mod process;
+pub mod srs;
 pub mod tools;
 
 pub use chain::{DEFAULT_BLOCK_TIME, LocalChain, LocalChainOptions};
 pub use devnet::{
-    DEFAULT_BLOB_VERSION, DEFAULT_OPERATORS, DEFAULT_SEED, DEVNET_JSON,
+    DEFAULT_BLOB_VERSION, DEFAULT_MAX_BLOB_SYMBOLS, DEFAULT_OPERATORS, DEFAULT_SEED, DEVNET_JSON,
     DEVNET_REFERENCE_BLOCK_DELAY, Devnet, DevnetInfo, DevnetOptions, MAX_OPERATORS, NodeInfo,
     ServiceAddrs,
 };

@@ -46,6 +46,10 @@ pub(crate) struct UpArgs {
     /// The `lamina` binary to run the services with (default: this one).
     #[arg(long)]
     lamina_bin: Option<PathBuf>,
+    /// Largest blob in bytes (a power of two, up to 16 MiB). Every service loads an SRS of
+    /// this size at startup, so bigger costs start time.
+    #[arg(long, default_value_t = lamina_devnet::DEFAULT_MAX_BLOB_SYMBOLS as usize * 32)]
+    max_blob_bytes: usize,
     /// Seconds each service gets to become healthy.
     #[arg(long, default_value_t = 120)]
     health_timeout_secs: u64,
@@ -133,6 +137,8 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     options.blob_version = args.blob_version;
     options.seed = args.seed;
     options.health_timeout = Duration::from_secs(args.health_timeout_secs);
+    options.max_blob_symbols =
+        u32::try_from(args.max_blob_bytes / 32).context("--max-blob-bytes is at most 16 MiB")?;
 
     println!(
         "starting a devnet in {} ({} operators)...",
