@@ -274,7 +274,14 @@ async fn honest_operators_round_trip_and_only_enough_are_asked() {
         vec![Some(Behaviour::Honest); 4],
     )
     .await;
-    let rebuilder = Rebuilder::new(Arc::clone(&fx.srs), fast_options());
+    // No hedging here: on a loaded machine a hedge would fire and ask a third operator,
+    // and this test is about how many the plan asks, not about timing.
+    let patient = RetrievalOptions {
+        operator_timeout_ms: 60_000,
+        hedge_after_ms: 60_000,
+        ..RetrievalOptions::default()
+    };
+    let rebuilder = Rebuilder::new(Arc::clone(&fx.srs), patient);
     let got = rebuilder
         .rebuild(&fx.header, BlobParams::V1_DEVNET, 0, net.candidates.clone())
         .await
