@@ -17,7 +17,7 @@ use lamina_proto::node::v1::{
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 
@@ -162,6 +162,9 @@ impl Retrieval for TestNode {
 struct Network {
     candidates: Vec<Candidate>,
     stop: CancellationToken,
+    /// Ports of down nodes: bound but never listening, so connections are refused
+    /// and no other test's server can take the port while this network lives.
+    _dead: Vec<TcpSocket>,
 }
 
 impl Drop for Network {
@@ -196,13 +199,20 @@ async fn network(
         .collect();
     let stop = CancellationToken::new();
     let mut candidates = Vec::new();
+    let mut dead = Vec::new();
     for (i, behaviour) in behaviours.into_iter().enumerate() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
-        let socket = listener.local_addr().expect("bound").to_string();
         let indices = assigned[&op(i)].clone();
-        match behaviour {
-            None => drop(listener),
+        let socket = match behaviour {
+            None => {
+                let closed = TcpSocket::new_v4().expect("socket");
+                closed.bind("127.0.0.1:0".parse().expect("addr")).expect("binds");
+                let socket = closed.local_addr().expect("bound").to_string();
+                dead.push(closed);
+                socket
+            }
             Some(behaviour) => {
+                let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
+                let socket = listener.local_addr().expect("bound").to_string();
                 let node = TestNode {
                     blob_key: fx.header.blob_key().0,
                     assigned: indices.clone(),
@@ -219,15 +229,20 @@ async fn network(
                         )
                         .await
                 });
+                socket
             }
-        }
+        };
         candidates.push(Candidate {
             operator_id: op(i),
             socket: Some(socket),
             assigned: indices,
         });
     }
-    Network { candidates, stop }
+    Network {
+        candidates,
+        stop,
+        _dead: dead,
+    }
 }
 
 fn fast_options() -> RetrievalOptions {
