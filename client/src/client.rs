@@ -143,7 +143,10 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
         let srs = match config.srs.clone() {
             Some(srs_config) => {
                 let points = config.srs_points;
-                let srs = blocking("SRS loading", move || srs_config.load(points)).await??;
+                let srs = blocking("SRS loading", move || {
+                    srs_config.load(points, lamina_encoding::SrsScope::Commit)
+                })
+                .await??;
                 Some(Arc::new(srs))
             }
             None => None,
@@ -228,12 +231,12 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
             .await
             .map_err(|s| ClientError::from_status("DisperseBlob", s))?
             .into_inner();
-        let theirs = <[u8; 32]>::try_from(reply.blob_key.as_slice())
-            .map(BlobKey)
-            .map_err(|_| ClientError::BadReply {
+        let theirs = lamina_proto::convert::blob_key("blob_key", &reply.blob_key).map_err(|e| {
+            ClientError::BadReply {
                 call: "DisperseBlob",
-                reason: format!("blob_key is {} bytes, expected 32", reply.blob_key.len()),
-            })?;
+                reason: e.to_string(),
+            }
+        })?;
         if theirs != blob_key {
             return Err(ClientError::BlobKeyMismatch {
                 ours: blob_key,

@@ -95,12 +95,18 @@ mod tests {
     fn signature_recovers_the_signer() {
         let key = key();
         let digest = keccak256(b"blob key");
-        let signature = sign_digest(&key, digest).unwrap();
+        let signature = sign_digest(&key, digest).expect("signs");
         assert!(signature[64] <= 1);
-        assert_eq!(recover_signer(digest, &signature).unwrap(), key.address());
+        assert_eq!(
+            recover_signer(digest, &signature).expect("recovers"),
+            key.address()
+        );
         let mut legacy = signature;
         legacy[64] += 27;
-        assert_eq!(recover_signer(digest, &legacy).unwrap(), key.address());
+        assert_eq!(
+            recover_signer(digest, &legacy).expect("recovers"),
+            key.address()
+        );
     }
 
     /// Known answer: anvil's account 0 signing keccak256("lamina") recovers to its address,
@@ -109,21 +115,24 @@ mod tests {
     fn matches_alloy_for_anvil_key_zero() {
         let secret: B256 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
             .parse()
-            .unwrap();
-        let key = EcdsaKey::from_bytes(secret).unwrap();
+            .expect("literal");
+        let key = EcdsaKey::from_bytes(secret).expect("valid key");
         let expected: Address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
             .parse()
-            .unwrap();
+            .expect("literal");
         let digest = keccak256(b"lamina");
-        let signature = sign_digest(&key, digest).unwrap();
-        assert_eq!(recover_signer(digest, &signature).unwrap(), expected);
+        let signature = sign_digest(&key, digest).expect("signs");
+        assert_eq!(
+            recover_signer(digest, &signature).expect("recovers"),
+            expected
+        );
     }
 
     #[test]
     fn wrong_digest_or_bytes_name_another_signer_or_fail() {
         let key = key();
         let digest = keccak256(b"a");
-        let signature = sign_digest(&key, digest).unwrap();
+        let signature = sign_digest(&key, digest).expect("signs");
         assert_ne!(
             recover_signer(keccak256(b"b"), &signature).ok(),
             Some(key.address())
@@ -150,11 +159,11 @@ mod tests {
     fn high_s_twin_is_rejected() {
         let key = key();
         let digest = keccak256(b"malleable");
-        let signature = sign_digest(&key, digest).unwrap();
-        let low = Signature::from_slice(&signature[..64]).unwrap();
+        let signature = sign_digest(&key, digest).expect("signs");
+        let low = Signature::from_slice(&signature[..64]).expect("64-byte signature");
         // (r, n - s) with the flipped recovery id is the same signature's malleated twin.
         let (r, s) = low.split_scalars();
-        let high = Signature::from_scalars(r, -*s).unwrap();
+        let high = Signature::from_scalars(r, -*s).expect("non-zero scalars");
         let mut twin = [0u8; SIGNATURE_BYTES];
         twin[..64].copy_from_slice(&high.to_bytes());
         twin[64] = signature[64] ^ 1;

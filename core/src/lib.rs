@@ -48,6 +48,8 @@ mod error;
 pub mod hashing;
 pub mod keystore;
 pub mod merkle;
+#[cfg(feature = "ops-http")]
+pub mod ops_http;
 pub mod security;
 mod srs_config;
 pub mod types;

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use lamina_encoding::{EIGENDA_SRS_ORDER, Srs, SrsError};
+use lamina_encoding::{DEVELOPMENT_SEED, EIGENDA_SRS_ORDER, Srs, SrsError, SrsScope};
 use serde::{Deserialize, Serialize};
 
 /// SRS settings shared by every role's configuration.
@@ -29,11 +29,19 @@ impl Default for SrsConfig {
 }
 
 impl SrsConfig {
-    /// Loads (or generates and caches) an SRS with at least `points` G1 points.
-    pub fn load(&self, points: usize) -> Result<Srs, SrsError> {
+    /// Loads (or generates and caches) an SRS with at least `points` G1 points and the
+    /// G2 powers `scope` needs: committers (disperser, client) need
+    /// [`SrsScope::Commit`], verifiers (node, retriever) start much faster with
+    /// [`SrsScope::Verify`].
+    pub fn load(&self, points: usize, scope: SrsScope) -> Result<Srs, SrsError> {
         match &self.dir {
-            Some(dir) => Srs::load_with_order(dir, points as u64, self.order),
-            None => Srs::development_cached(points),
+            Some(dir) => Srs::load_scoped(dir, points as u64, self.order, scope),
+            None => Srs::development_cached_in(
+                Srs::default_cache_dir()?,
+                DEVELOPMENT_SEED,
+                points,
+                scope,
+            ),
         }
     }
 }

@@ -202,12 +202,6 @@ pub enum DisperserError {
         /// Claimed account.
         account: Address,
     },
-    /// A blob key is not 32 bytes.
-    #[error("blob_key is {len} bytes, expected 32")]
-    BlobKeyLength {
-        /// Length sent.
-        len: usize,
-    },
     /// An account exceeded its rate.
     #[error("account {account} exceeds its limit of {limit} {kind}; retry in {} ms", retry_after.as_millis())]
     RateLimited {
@@ -258,8 +252,7 @@ impl From<DisperserError> for Status {
             | DisperserError::UnknownQuorum { .. }
             | DisperserError::MissingRequiredQuorum { .. }
             | DisperserError::BadSignature(_)
-            | DisperserError::SignerMismatch { .. }
-            | DisperserError::BlobKeyLength { .. } => Code::InvalidArgument,
+            | DisperserError::SignerMismatch { .. } => Code::InvalidArgument,
             DisperserError::RateLimited { retry_after, .. } => {
                 let mut status = Status::new(Code::ResourceExhausted, message);
                 if let Ok(v) = retry_after.as_millis().to_string().parse() {

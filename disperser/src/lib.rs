@@ -132,10 +132,12 @@ pub async fn run(
 
     let points = (config.max_blob_size / lamina_encoding::BYTES_PER_SYMBOL).next_power_of_two();
     let srs_config = config.srs.clone();
-    let srs = tokio::task::spawn_blocking(move || srs_config.load(points))
-        .await
-        .map_err(|e| DisperserError::Srs(e.to_string()))?
-        .map_err(|e| DisperserError::Srs(e.to_string()))?;
+    let srs = tokio::task::spawn_blocking(move || {
+        srs_config.load(points, lamina_encoding::SrsScope::Commit)
+    })
+    .await
+    .map_err(|e| DisperserError::Srs(e.to_string()))?
+    .map_err(|e| DisperserError::Srs(e.to_string()))?;
     let srs = Arc::new(srs);
     let encoder = Arc::new(if srs.is_insecure() {
         Encoder::with_insecure_development_seed(srs.clone(), DEVELOPMENT_SEED)

@@ -1,13 +1,9 @@
-//! Prometheus metrics and the `/health` + `/metrics` HTTP server.
+//! Prometheus metrics and the `/health` + `/metrics` HTTP server (`lamina_core::ops_http`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::get;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -39,7 +35,7 @@ fn bytes_histogram() -> Histogram {
 /// Every metric the disperser exports.
 #[derive(Debug)]
 pub struct Metrics {
-    registry: Registry,
+    registry: Arc<Registry>,
     /// Blobs entering each state.
     pub blobs: Family<Labels, Counter>,
     /// Bytes of accepted blobs.
@@ -125,7 +121,7 @@ impl Metrics {
         let anchors = Family::<Labels, Counter>::default();
         registry.register("anchors", "confirmBatch outcomes", anchors.clone());
         Self {
-            registry,
+            registry: Arc::new(registry),
             blobs,
             accepted_bytes,
             rejected,
@@ -169,30 +165,6 @@ impl Metrics {
     }
 }
 
-#[derive(Clone)]
-struct HttpState {
-    metrics: Arc<Metrics>,
-    ready: Arc<AtomicBool>,
-}
-
-async fn health(State(s): State<HttpState>) -> StatusCode {
-    if s.ready.load(Ordering::Acquire) {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    }
-}
-
-async fn render_metrics(State(s): State<HttpState>) -> ([(&'static str, &'static str); 1], String) {
-    (
-        [(
-            "content-type",
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        s.metrics.render(),
-    )
-}
-
 /// Binds `addr` and serves `/health` (200 once `ready`) and `/metrics` until `shutdown`.
 pub async fn serve(
     addr: SocketAddr,
@@ -207,10 +179,7 @@ pub async fn serve(
             addr,
             source,
         })?;
-    let app = Router::new()
-        .route("/health", get(health))
-        .route("/metrics", get(render_metrics))
-        .with_state(HttpState { metrics, ready });
+    let app = lamina_core::ops_http::router(ready, Arc::clone(&metrics.registry));
     axum::serve(listener, app)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await

@@ -56,12 +56,6 @@ fn blob_state_pb(state: BlobState) -> dpb::BlobStatus {
     }
 }
 
-fn blob_key(bytes: &[u8]) -> Result<BlobKey, DisperserError> {
-    <[u8; 32]>::try_from(bytes)
-        .map(BlobKey)
-        .map_err(|_| DisperserError::BlobKeyLength { len: bytes.len() })
-}
-
 impl DisperserService {
     /// Handlers over the pipeline `p`, sending accepted keys to `encode`.
     pub fn new(p: Arc<Pipeline>, srs: Arc<Srs>, encode: mpsc::Sender<BlobKey>) -> Self {
@@ -235,7 +229,8 @@ impl Disperser for DisperserService {
         &self,
         request: Request<dpb::GetBlobStatusRequest>,
     ) -> Result<Response<dpb::GetBlobStatusReply>, Status> {
-        let key = blob_key(&request.into_inner().blob_key)?;
+        let key = lamina_proto::convert::blob_key("blob_key", &request.into_inner().blob_key)
+            .map_err(DisperserError::from)?;
         Ok(Response::new(self.status(key)?))
     }
 

@@ -22,7 +22,7 @@ fn decoding(c: &mut criterion::Criterion) {
         let (coeffs, shape) = (&blob.coeffs, blob.shape);
         let commitment = common::commitment(&srs, &blob);
         // Decoding reads only the coefficients: skip FK20 in the setup.
-        let mut frames: Vec<(u32, Frame)> = rs::chunk_coefficients(&coeffs, shape)
+        let mut frames: Vec<(u32, Frame)> = rs::chunk_coefficients(coeffs, shape)
             .expect("chunks")
             .into_iter()
             .enumerate()

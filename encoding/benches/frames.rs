@@ -35,14 +35,14 @@ fn frames(c: &mut criterion::Criterion) {
 
         let mut g = c.benchmark_group(format!("frames/{}", case.name));
         g.bench_function(BenchmarkId::new("msm_g1_n", case.symbols), |b| {
-            b.iter(|| G1Projective::msm_unchecked(&srs.g1()[..case.symbols], &coeffs))
+            b.iter(|| G1Projective::msm_unchecked(&srs.g1()[..case.symbols], coeffs))
         });
         common::bench_fr_fft(&mut g, &blob);
         g.bench_function("rs_extension", |b| {
-            b.iter(|| rs::extend(&coeffs, shape).expect("extend"))
+            b.iter(|| rs::extend(coeffs, shape).expect("extend"))
         });
         g.bench_function("chunk_coefficients", |b| {
-            b.iter(|| rs::chunk_coefficients(&coeffs, shape).expect("chunks"))
+            b.iter(|| rs::chunk_coefficients(coeffs, shape).expect("chunks"))
         });
         if case.symbols >= SINGLE_SHOT_SYMBOLS {
             // Criterion needs at least 10 samples; at 16 MiB one run takes
@@ -57,10 +57,9 @@ fn frames(c: &mut criterion::Criterion) {
                     })
                     .collect()
             };
-            let fk20 = time(&|| drop(encoder.proofs(&coeffs, shape).expect("proofs")));
+            let fk20 = time(&|| drop(encoder.proofs(coeffs, shape).expect("proofs")));
             eprintln!("frames/{}/fk20_proofs: single runs {fk20:.3?} s", case.name);
-            let total =
-                time(&|| drop(encoder.encode_coeffs(&coeffs, case.params).expect("frames")));
+            let total = time(&|| drop(encoder.encode_coeffs(coeffs, case.params).expect("frames")));
             eprintln!(
                 "frames/{}/frames_total: single runs {total:.3?} s",
                 case.name
@@ -68,10 +67,10 @@ fn frames(c: &mut criterion::Criterion) {
             continue;
         }
         g.bench_function("fk20_proofs", |b| {
-            b.iter(|| encoder.proofs(&coeffs, shape).expect("proofs"))
+            b.iter(|| encoder.proofs(coeffs, shape).expect("proofs"))
         });
         g.bench_function("frames_total", |b| {
-            b.iter(|| encoder.encode_coeffs(&coeffs, case.params).expect("frames"))
+            b.iter(|| encoder.encode_coeffs(coeffs, case.params).expect("frames"))
         });
         g.finish();
     }

@@ -24,7 +24,7 @@ fn verify(c: &mut criterion::Criterion) {
         let (coeffs, shape) = (&blob.coeffs, blob.shape);
         let commitment = common::commitment(&srs, &blob);
         let frames: Vec<(u32, Frame)> = encoder
-            .encode_coeffs(&coeffs, case.params)
+            .encode_coeffs(coeffs, case.params)
             .expect("frames")
             .into_iter()
             .enumerate()

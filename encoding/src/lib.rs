@@ -75,6 +75,6 @@ pub use point::{
 };
 pub use srs::{
     DEVELOPMENT_SEED, EIGENDA_SRS_ORDER, MAX_BLOB_SYMBOLS, MAX_DEVELOPMENT_POINTS, SRS_CACHE_ENV,
-    Srs, SrsError,
+    Srs, SrsError, SrsScope,
 };
 pub use verify::{BlobFrames, FrameId, VerifyError, verify_frame, verify_frames};

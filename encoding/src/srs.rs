@@ -114,6 +114,22 @@ pub enum SrsError {
     NoCacheDir,
 }
 
+/// Which G2 powers an SRS load reads besides the short power-of-two tables.
+///
+/// Decompressing G2 points is most of a load's time (an `Fq2` square root each),
+/// and only committers need the long G2 vectors: a node or a retriever verifying
+/// frames, length proofs and rebuilt blobs starts in seconds with [`SrsScope::Verify`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SrsScope {
+    /// Also the leading and trailing G2 powers, as many as G1 points (or as the
+    /// files hold): what length commitments and length proofs need.
+    #[default]
+    Commit,
+    /// G1 powers and the power-of-two tables only: what verification needs.
+    /// [`Srs::g2`] and [`Srs::g2_trailing`] are empty.
+    Verify,
+}
+
 /// Powers of a secret `tau` in G1 and G2.
 ///
 /// `g1[i] = [tau^i]G1`. `g2` holds leading powers `[tau^i]G2` (possibly fewer
@@ -161,14 +177,28 @@ impl Srs {
         num_g1_points: u64,
         order: u64,
     ) -> Result<Self, SrsError> {
-        Self::load_with_checks(dir.as_ref(), num_g1_points, order, Checks::Full)
+        Self::load_scoped(dir, num_g1_points, order, SrsScope::Commit)
     }
 
-    /// [`Srs::load_with_order`], with the point checks to apply.
+    /// [`Srs::load_with_order`], reading only the G2 powers `scope` needs.
+    ///
+    /// # Errors
+    /// See [`Srs::load_with_order`].
+    pub fn load_scoped(
+        dir: impl AsRef<Path>,
+        num_g1_points: u64,
+        order: u64,
+        scope: SrsScope,
+    ) -> Result<Self, SrsError> {
+        Self::load_with_checks(dir.as_ref(), num_g1_points, order, scope, Checks::Full)
+    }
+
+    /// [`Srs::load_scoped`], with the point checks to apply.
     fn load_with_checks(
         dir: &Path,
         num_g1_points: u64,
         order: u64,
+        scope: SrsScope,
         checks: Checks,
     ) -> Result<Self, SrsError> {
         if num_g1_points == 0 || num_g1_points > order {
@@ -191,12 +221,19 @@ impl Srs {
 
         let g2_path = dir.join(G2_FILE);
         let g2_in_file = optional_count::<G2>(&g2_path)?;
-        let g2 = read_points::<G2>(&g2_path, 0, num_g1_points.min(g2_in_file), checks)?;
+        // Verification reads none of the long G2 vectors.
+        let g2_wanted = match scope {
+            SrsScope::Commit => num_g1_points,
+            SrsScope::Verify => 0,
+        };
+        let g2 = read_points::<G2>(&g2_path, 0, g2_wanted.min(g2_in_file), checks)?;
 
         let trailing_path = dir.join(G2_TRAILING_FILE);
         let trailing_in_file = optional_count::<G2>(&trailing_path)?;
-        let g2_trailing = if trailing_in_file > 0 {
-            let t = num_g1_points.min(trailing_in_file);
+        let g2_trailing = if g2_wanted == 0 {
+            Vec::new()
+        } else if trailing_in_file > 0 {
+            let t = g2_wanted.min(trailing_in_file);
             read_points::<G2>(
                 &trailing_path,
                 trailing_in_file - t,
@@ -205,7 +242,7 @@ impl Srs {
             )?
         } else if g2_in_file >= order {
             // g2.point holds the whole setup: its tail is the trailing points.
-            let t = num_g1_points.min(order);
+            let t = g2_wanted.min(order);
             read_points::<G2>(&g2_path, order - t, order, checks)?
         } else {
             Vec::new()

@@ -32,7 +32,6 @@
 mod chain;
 mod config;
 mod error;
-mod http;
 mod metrics;
 mod node;
 mod ratelimit;

@@ -20,7 +20,6 @@ use tokio_util::sync::CancellationToken;
 use crate::chain::ChainReader;
 use crate::config::NodeConfig;
 use crate::error::{NodeError, StoreError};
-use crate::http::{HttpState, router};
 use crate::metrics::NodeMetrics;
 use crate::ratelimit::RateLimiter;
 use crate::replay::ReplayGuard;
@@ -69,7 +68,7 @@ impl Node {
                         source,
                     }
                 })?;
-            let srs = srs_config.load(points)?;
+            let srs = srs_config.load(points, lamina_encoding::SrsScope::Verify)?;
             let store = Store::open(&db_path)?;
             let batches = store.check_invariants()?;
             tracing::info!(path = %db_path.display(), batches, "store opened");
@@ -156,15 +155,12 @@ impl Node {
             }),
         ));
 
-        let http_state = HttpState {
-            ready: ready.clone(),
-            registry: Arc::new(registry),
-        };
+        let ops = lamina_core::ops_http::router(ready.clone(), Arc::new(registry));
         let http_cancel = cancel.clone();
         tasks.push((
             "http",
             tokio::spawn(async move {
-                axum::serve(http, router(http_state))
+                axum::serve(http, ops)
                     .with_graceful_shutdown(http_cancel.cancelled_owned())
                     .await
                     .map_err(|e| NodeError::Serve {

@@ -248,10 +248,8 @@ impl NodeState {
 }
 
 fn blob_key(bytes: &[u8]) -> Result<BlobKey, NodeError> {
-    let key: [u8; 32] = bytes.try_into().map_err(|_| {
-        NodeError::InvalidRequest(format!("blob_key has {} bytes, expected 32", bytes.len()))
-    })?;
-    Ok(BlobKey(key))
+    lamina_proto::convert::blob_key("blob_key", bytes)
+        .map_err(|e| NodeError::InvalidRequest(e.to_string()))
 }
 
 async fn blocking<T: Send + 'static>(

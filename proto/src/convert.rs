@@ -14,7 +14,7 @@ use ark_bn254::{G1Affine, G2Affine};
 use lamina_core::types::PaymentHeader;
 use lamina_core::{
     Attestation, BatchHeader, BlobCertificate, BlobCommitments, BlobHeader, BlobInclusionInfo,
-    MerkleProof, QuorumId,
+    BlobKey, MerkleProof, QuorumId,
 };
 use lamina_encoding::{
     G1_COMPRESSED_BYTES, G2_COMPRESSED_BYTES, PointError, g1_from_bytes, g1_to_bytes,
@@ -104,6 +104,11 @@ pub fn g2(field: &'static str, bytes: &[u8]) -> Result<G2Affine, ProtoError> {
 /// A 32-byte hash (blob key, batch root).
 pub fn b256(field: &'static str, bytes: &[u8]) -> Result<B256, ProtoError> {
     fixed::<32>(field, bytes).map(B256::from)
+}
+
+/// A blob key from its 32 bytes.
+pub fn blob_key(field: &'static str, bytes: &[u8]) -> Result<BlobKey, ProtoError> {
+    fixed::<32>(field, bytes).map(BlobKey)
 }
 
 fn quorum(field: &'static str, value: u32) -> Result<QuorumId, ProtoError> {
@@ -357,7 +362,7 @@ impl TryFrom<&disperser_pb::BlobInclusionInfo> for BlobInclusionInfo {
             .ok_or(ProtoError::MissingField {
                 field: "blob_inclusion_info.blob_certificate",
             })?;
-        if i.inclusion_proof.len() % 32 != 0 {
+        if !i.inclusion_proof.len().is_multiple_of(32) {
             return Err(ProtoError::Length {
                 field: "blob_inclusion_info.inclusion_proof",
                 expected: i.inclusion_proof.len().next_multiple_of(32),
@@ -436,10 +441,13 @@ mod tests {
         let header = header(&mut rng);
         let wire = blob_header_to_proto(&header, &payment());
         assert_eq!(
-            wire.payment_header.as_ref().unwrap().cumulative_payment,
+            wire.payment_header
+                .as_ref()
+                .expect("set")
+                .cumulative_payment,
             Vec::<u8>::new()
         );
-        let back = BlobHeader::try_from(&wire).unwrap();
+        let back = BlobHeader::try_from(&wire).expect("converts");
         assert_eq!(back, header);
         assert_eq!(back.blob_key(), header.blob_key());
     }
@@ -450,7 +458,7 @@ mod tests {
         p.cumulative_payment = U256::from(0x0102_0304u64);
         let wire = pb::PaymentHeader::from(&p);
         assert_eq!(wire.cumulative_payment, vec![1, 2, 3, 4]);
-        assert_eq!(PaymentHeader::try_from(&wire).unwrap(), p);
+        assert_eq!(PaymentHeader::try_from(&wire).expect("converts"), p);
     }
 
     #[test]
@@ -468,7 +476,7 @@ mod tests {
         );
 
         let mut h = good.clone();
-        h.commitment.as_mut().unwrap().commitment.pop();
+        h.commitment.as_mut().expect("set").commitment.pop();
         assert_eq!(
             BlobHeader::try_from(&h),
             Err(ProtoError::Length {
@@ -480,7 +488,7 @@ mod tests {
 
         let mut h = good.clone();
         // Flags 0b00 mark gnark's uncompressed form: invalid in a compressed point.
-        h.commitment.as_mut().unwrap().length_proof[0] &= 0x3f;
+        h.commitment.as_mut().expect("set").length_proof[0] &= 0x3f;
         assert!(matches!(
             BlobHeader::try_from(&h),
             Err(ProtoError::Point {
@@ -511,7 +519,7 @@ mod tests {
         ));
 
         let mut h = good;
-        h.payment_header.as_mut().unwrap().account_id = "a5a5".into();
+        h.payment_header.as_mut().expect("set").account_id = "a5a5".into();
         assert!(matches!(
             BlobHeader::try_from(&h),
             Err(ProtoError::AccountId { .. })
@@ -526,7 +534,7 @@ mod tests {
             reference_block_number: 99,
         };
         assert_eq!(
-            BatchHeader::try_from(&pb::BatchHeader::from(&header)).unwrap(),
+            BatchHeader::try_from(&pb::BatchHeader::from(&header)).expect("converts"),
             header
         );
         let too_big = pb::BatchHeader {
@@ -553,7 +561,7 @@ mod tests {
             quorum_signed_percentages: vec![80, 100],
         };
         let wire = disperser_pb::Attestation::from(&attestation);
-        assert_eq!(Attestation::try_from(&wire).unwrap(), attestation);
+        assert_eq!(Attestation::try_from(&wire).expect("converts"), attestation);
         let mut short = wire;
         short.quorum_apks.pop();
         assert!(matches!(
@@ -589,6 +597,6 @@ mod tests {
             relay_keys: vec![],
         };
         let wire = inclusion_info_to_proto(&info, wire_cert);
-        assert_eq!(BlobInclusionInfo::try_from(&wire).unwrap(), info);
+        assert_eq!(BlobInclusionInfo::try_from(&wire).expect("converts"), info);
     }
 }

@@ -84,10 +84,10 @@ mod tests {
             |r| {
                 r.batch
                     .as_mut()
-                    .unwrap()
+                    .expect("batch")
                     .header
                     .as_mut()
-                    .unwrap()
+                    .expect("header")
                     .reference_block_number += 1
             },
             |r| r.blobs[0].quorums[0].quorum_id = 1,
@@ -117,7 +117,7 @@ mod tests {
             frames: vec![],
         });
         let mut b = request();
-        let moved = b.blobs[0].quorums[0].frames.pop().unwrap();
+        let moved = b.blobs[0].quorums[0].frames.pop().expect("a frame");
         b.blobs[0].quorums.push(QuorumFrames {
             quorum_id: 0,
             chunk_indices: vec![],

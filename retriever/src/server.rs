@@ -9,10 +9,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::get;
 use lamina_core::chain::EthChain;
 use lamina_proto::MAX_MESSAGE_SIZE;
 use lamina_proto::retriever::v1::retriever_server::RetrieverServer;
@@ -27,12 +23,6 @@ use crate::error::RetrieverError;
 use crate::metrics::Metrics;
 use crate::retriever::Retriever;
 use crate::service::RetrieverService;
-
-/// Shared by the HTTP handlers.
-struct HttpState {
-    ready: AtomicBool,
-    registry: Registry,
-}
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, RetrieverError> {
     TcpListener::bind(addr)
@@ -59,11 +49,13 @@ pub async fn run(
     })?;
     let srs_config = config.srs.clone();
     let points = config.srs_points;
-    let srs = tokio::task::spawn_blocking(move || srs_config.load(points))
-        .await
-        .map_err(|_| RetrieverError::Worker {
-            what: "SRS loading",
-        })??;
+    let srs = tokio::task::spawn_blocking(move || {
+        srs_config.load(points, lamina_encoding::SrsScope::Verify)
+    })
+    .await
+    .map_err(|_| RetrieverError::Worker {
+        what: "SRS loading",
+    })??;
     if srs.is_insecure() {
         tracing::warn!("using the INSECURE development SRS: for tests and devnets only");
     }
@@ -80,10 +72,7 @@ pub async fn run(
 
     let mut registry = Registry::default();
     let metrics = Arc::new(Metrics::new(&mut registry));
-    let state = Arc::new(HttpState {
-        ready: AtomicBool::new(false),
-        registry,
-    });
+    let ready = Arc::new(AtomicBool::new(false));
     let service = RetrieverService {
         retriever,
         permits: Arc::new(Semaphore::new(config.max_concurrent_retrievals)),
@@ -91,10 +80,7 @@ pub async fn run(
     };
     let stop = CancellationToken::new();
 
-    let router = Router::new()
-        .route("/health", get(health))
-        .route("/metrics", get(metrics_text))
-        .with_state(Arc::clone(&state));
+    let router = lamina_core::ops_http::router(Arc::clone(&ready), Arc::new(registry));
     let http_stop = stop.clone();
     let http_task = tokio::spawn(async move {
         axum::serve(http, router)
@@ -112,7 +98,7 @@ pub async fn run(
         .serve_with_incoming_shutdown(TcpListenerStream::new(grpc), grpc_stop.cancelled_owned());
     // Both sockets are bound and the server future exists: accepted connections queue
     // in the listener until it is polled, so the service is ready.
-    state.ready.store(true, Ordering::SeqCst);
+    ready.store(true, Ordering::SeqCst);
     tracing::info!(%grpc_addr, %http_addr, "retriever serving");
 
     tokio::pin!(server);
@@ -120,7 +106,7 @@ pub async fn run(
         served = &mut server => served,
         () = shutdown => {
             tracing::info!("retriever shutting down: draining in-flight retrievals");
-            state.ready.store(false, Ordering::SeqCst);
+            ready.store(false, Ordering::SeqCst);
             stop.cancel();
             server.await
         }
@@ -138,21 +124,5 @@ pub async fn run(
         Err(_) => Err(RetrieverError::Worker {
             what: "metrics server",
         }),
-    }
-}
-
-async fn health(State(state): State<Arc<HttpState>>) -> StatusCode {
-    if state.ready.load(Ordering::SeqCst) {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    }
-}
-
-async fn metrics_text(State(state): State<Arc<HttpState>>) -> (StatusCode, String) {
-    let mut out = String::new();
-    match prometheus_client::encoding::text::encode(&mut out, &state.registry) {
-        Ok(()) => (StatusCode::OK, out),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }

@@ -205,7 +205,9 @@ async fn network(
         let socket = match behaviour {
             None => {
                 let closed = TcpSocket::new_v4().expect("socket");
-                closed.bind("127.0.0.1:0".parse().expect("addr")).expect("binds");
+                closed
+                    .bind("127.0.0.1:0".parse().expect("addr"))
+                    .expect("binds");
                 let socket = closed.local_addr().expect("bound").to_string();
                 dead.push(closed);
                 socket
@@ -271,7 +273,8 @@ fn candidates_follow_the_stake_assignment() {
         }),
     )
     .expect("valid");
-    let got = candidates_from_state(&BlobParams::V1_DEVNET, &[state.clone()], 0).expect("assigns");
+    let got = candidates_from_state(&BlobParams::V1_DEVNET, std::slice::from_ref(&state), 0)
+        .expect("assigns");
     let expected = lamina_core::assign_blob(&BlobParams::V1_DEVNET, &[state]).expect("assigns");
     assert_eq!(got.len(), 3);
     for (id, indices) in got {

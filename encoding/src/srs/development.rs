@@ -19,7 +19,7 @@ use super::files::{
     G2_TRAILING_FILE, INSECURE_MARKER_FILE, count_points, digests_match, write_atomically,
     write_digests, write_points,
 };
-use super::{EIGENDA_SRS_ORDER, MAX_BLOB_SYMBOLS, Srs, SrsError, reverse_power_indices};
+use super::{EIGENDA_SRS_ORDER, MAX_BLOB_SYMBOLS, Srs, SrsError, SrsScope, reverse_power_indices};
 
 /// The seed [`Srs::development_cached`] uses (ASCII "lamina").
 pub const DEVELOPMENT_SEED: u64 = 0x6c61_6d69_6e61;
@@ -123,7 +123,12 @@ impl Srs {
     /// # Errors
     /// See [`Srs::development_cached_in`].
     pub fn development_cached(num_points: usize) -> Result<Self, SrsError> {
-        Self::development_cached_in(Self::default_cache_dir()?, DEVELOPMENT_SEED, num_points)
+        Self::development_cached_in(
+            Self::default_cache_dir()?,
+            DEVELOPMENT_SEED,
+            num_points,
+            SrsScope::Commit,
+        )
     }
 
     /// Loads the development SRS of `seed` from `cache_root`, generating
@@ -131,7 +136,8 @@ impl Srs {
     /// `cache_root/insecure-development-seed-<seed>`. Files still matching
     /// the SHA-256 digests recorded at generation (`lamina-srs.sha256`) are
     /// read without G2 subgroup checks (on-curve checks only); others with
-    /// every check.
+    /// every check. Only the G2 powers `scope` names are read (or kept, when
+    /// generating).
     ///
     /// # Errors
     /// [`SrsError::DevelopmentTooLarge`] above [`MAX_DEVELOPMENT_POINTS`],
@@ -140,6 +146,7 @@ impl Srs {
         cache_root: impl AsRef<Path>,
         seed: u64,
         num_points: usize,
+        scope: SrsScope,
     ) -> Result<Self, SrsError> {
         if num_points > MAX_DEVELOPMENT_POINTS {
             return Err(SrsError::DevelopmentTooLarge {
@@ -168,7 +175,13 @@ impl Srs {
             } else {
                 Checks::Full
             };
-            return Self::load_with_checks(&dir, num_points as u64, EIGENDA_SRS_ORDER, checks);
+            return Self::load_with_checks(
+                &dir,
+                num_points as u64,
+                EIGENDA_SRS_ORDER,
+                scope,
+                checks,
+            );
         }
         let size = num_points.next_power_of_two();
         tracing::warn!(
@@ -176,8 +189,12 @@ impl Srs {
             dir = %dir.display(),
             "generating INSECURE development SRS (public seed); caching it"
         );
-        let srs = Self::insecure_development(seed, size);
+        let mut srs = Self::insecure_development(seed, size);
         srs.write_to_dir(&dir)?;
+        if scope == SrsScope::Verify {
+            srs.g2 = Vec::new();
+            srs.g2_trailing = Vec::new();
+        }
         tracing::warn!(
             dir = %dir.display(),
             "INSECURE development SRS: its secret is public, never use it outside development"

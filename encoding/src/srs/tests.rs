@@ -51,6 +51,28 @@ fn a_full_setup_file_provides_trailing_and_reverse_points() {
 }
 
 #[test]
+fn a_verify_scoped_load_skips_only_the_long_g2_vectors() {
+    let full = Srs::load_with_order(fixture_srs_dir(), 256, 3000).expect("fixture loads");
+    let verify = Srs::load_scoped(fixture_srs_dir(), 256, 3000, SrsScope::Verify).expect("loads");
+    assert!(verify.g2().is_empty() && verify.g2_trailing().is_empty());
+    assert_eq!(verify.g1(), full.g1());
+    assert_eq!(verify.g2_power_of_2(), full.g2_power_of_2());
+    assert_eq!(verify.g1_reverse_power_of_2(), full.g1_reverse_power_of_2());
+    assert_eq!(full.g2().len(), 256);
+
+    let root = tempfile::tempdir().expect("tempdir");
+    let generated =
+        Srs::development_cached_in(root.path(), 7, 32, SrsScope::Verify).expect("generates");
+    let cached = Srs::development_cached_in(root.path(), 7, 32, SrsScope::Verify).expect("loads");
+    assert!(generated.g2().is_empty() && cached.g2().is_empty());
+    assert_eq!(generated, cached);
+    let committer =
+        Srs::development_cached_in(root.path(), 7, 32, SrsScope::Commit).expect("loads");
+    assert_eq!(committer.g2().len(), 32);
+    assert_eq!(committer.g1(), cached.g1());
+}
+
+#[test]
 fn load_errors_say_what_and_where() {
     let Err(err) = Srs::load(fixture_srs_dir(), 3001) else {
         panic!("fixture has 3000")
@@ -200,28 +222,29 @@ fn development_srs_is_consistent() {
 #[test]
 fn development_srs_round_trips_through_its_cache() {
     let root = tempfile::tempdir().expect("tempdir");
-    let generated = Srs::development_cached_in(root.path(), 3, 50).expect("generates");
+    let generated =
+        Srs::development_cached_in(root.path(), 3, 50, SrsScope::Commit).expect("generates");
     assert_eq!(generated.g1().len(), 64, "rounded up to a power of two");
     let dir = root.path().join("insecure-development-seed-3");
     assert!(dir.join("INSECURE-DEVELOPMENT-SRS").is_file());
     // read back from disk, in EigenDA's format
-    let loaded = Srs::development_cached_in(root.path(), 3, 64).expect("loads");
+    let loaded = Srs::development_cached_in(root.path(), 3, 64, SrsScope::Commit).expect("loads");
     assert_eq!(loaded, generated);
     assert!(loaded.is_insecure());
     let reread = Srs::load(&dir, 64).expect("plain load");
     assert_eq!(reread, generated);
     // a smaller request is served from the same files
-    let small = Srs::development_cached_in(root.path(), 3, 10).expect("loads");
+    let small = Srs::development_cached_in(root.path(), 3, 10, SrsScope::Commit).expect("loads");
     assert_eq!(small.g1(), &generated.g1()[..10]);
     assert_eq!(small.g2_trailing(), &generated.g2_trailing()[54..]);
     // a larger one regenerates, consistently
-    let large = Srs::development_cached_in(root.path(), 3, 100).expect("grows");
+    let large = Srs::development_cached_in(root.path(), 3, 100, SrsScope::Commit).expect("grows");
     assert_eq!(large.g1().len(), 128);
     assert_eq!(&large.g1()[..64], generated.g1());
     assert_eq!(Srs::load(&dir, 128).expect("grown files"), large);
 
     assert!(matches!(
-        Srs::development_cached_in(root.path(), 3, MAX_DEVELOPMENT_POINTS + 1),
+        Srs::development_cached_in(root.path(), 3, MAX_DEVELOPMENT_POINTS + 1, SrsScope::Commit),
         Err(SrsError::DevelopmentTooLarge { .. })
     ));
 }
@@ -229,7 +252,8 @@ fn development_srs_round_trips_through_its_cache() {
 #[test]
 fn a_damaged_cache_is_caught_by_the_full_checks() {
     let root = tempfile::tempdir().expect("tempdir");
-    let generated = Srs::development_cached_in(root.path(), 5, 16).expect("generates");
+    let generated =
+        Srs::development_cached_in(root.path(), 5, 16, SrsScope::Commit).expect("generates");
     let dir = root.path().join("insecure-development-seed-5");
     assert!(
         files::digests_match(&dir),
@@ -253,7 +277,7 @@ fn a_damaged_cache_is_caught_by_the_full_checks() {
     bytes[3 * 64..4 * 64].copy_from_slice(&bad);
     std::fs::write(&path, &bytes).expect("write");
     assert!(!files::digests_match(&dir));
-    let Err(err) = Srs::development_cached_in(root.path(), 5, 16) else {
+    let Err(err) = Srs::development_cached_in(root.path(), 5, 16, SrsScope::Commit) else {
         panic!("the damaged point is found")
     };
     assert!(
@@ -271,7 +295,7 @@ fn a_damaged_cache_is_caught_by_the_full_checks() {
     generated.write_to_dir(&dir).expect("rewrite");
     assert!(files::digests_match(&dir));
     assert_eq!(
-        Srs::development_cached_in(root.path(), 5, 16).expect("loads"),
+        Srs::development_cached_in(root.path(), 5, 16, SrsScope::Commit).expect("loads"),
         generated
     );
 }

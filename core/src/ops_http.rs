@@ -1,0 +1,50 @@
+//! The operations endpoint every Lamina service serves on its metrics port:
+//! `GET /health` (200 once serving, 503 while starting or draining) and `GET /metrics`
+//! (Prometheus/OpenMetrics text of the service's registry).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use prometheus_client::registry::Registry;
+
+const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[derive(Clone)]
+struct OpsState {
+    ready: Arc<AtomicBool>,
+    registry: Arc<Registry>,
+}
+
+/// The router for `/health` and `/metrics`. `ready` is the service's readiness flag: set
+/// it once the gRPC port serves and clear it when draining.
+pub fn router(ready: Arc<AtomicBool>, registry: Arc<Registry>) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .with_state(OpsState { ready, registry })
+}
+
+async fn health(State(state): State<OpsState>) -> impl IntoResponse {
+    if state.ready.load(Ordering::Acquire) {
+        (StatusCode::OK, "ok\n")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "starting or stopping\n")
+    }
+}
+
+async fn metrics(State(state): State<OpsState>) -> impl IntoResponse {
+    let mut body = String::new();
+    match prometheus_client::encoding::text::encode(&mut body, &state.registry) {
+        Ok(()) => (StatusCode::OK, [(header::CONTENT_TYPE, OPENMETRICS)], body),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [(header::CONTENT_TYPE, "text/plain")],
+            format!("encoding metrics failed: {e}\n"),
+        ),
+    }
+}
