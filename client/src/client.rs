@@ -54,6 +54,22 @@ pub struct Progress {
     pub elapsed: Duration,
 }
 
+/// A blob ready to send: its key, header and signed `DisperseBlob` request
+/// ([`LaminaClient::prepare`]).
+#[derive(Clone, Debug)]
+pub struct PreparedBlob {
+    blob_key: BlobKey,
+    header: BlobHeader,
+    request: DisperseBlobRequest,
+}
+
+impl PreparedBlob {
+    /// The blob key the disperser must answer with.
+    pub fn blob_key(&self) -> BlobKey {
+        self.blob_key
+    }
+}
+
 /// What the client sent for a blob: checked against certificates for it.
 #[derive(Clone, Debug)]
 struct Sent {
@@ -184,11 +200,24 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
     /// Encodes `payload` into a blob, commits to it (locally with the SRS, else with
     /// the disperser's `GetBlobCommitment`), builds the header and payment header,
     /// signs the blob key and disperses it. `quorums` empty means the configured ones.
+    /// Same as [`LaminaClient::prepare`] then [`LaminaClient::send`].
     pub async fn disperse(
         &self,
         payload: &[u8],
         quorums: &[QuorumId],
     ) -> Result<BlobKey, ClientError> {
+        let prepared = self.prepare(payload, quorums).await?;
+        self.send(prepared).await
+    }
+
+    /// The client's share of a dispersal, off the network: encodes `payload`, commits
+    /// to it, builds the headers and signs the blob key. A rollup can prepare its next
+    /// blob while the previous one is in flight.
+    pub async fn prepare(
+        &self,
+        payload: &[u8],
+        quorums: &[QuorumId],
+    ) -> Result<PreparedBlob, ClientError> {
         let blob = Blob::from_payload(payload).map_err(|source| ClientError::Payload {
             len: payload.len(),
             source,
@@ -224,6 +253,21 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
             blob_header: Some(blob_header_to_proto(&header, &payment)),
             signature: signature.to_vec(),
         };
+        Ok(PreparedBlob {
+            blob_key,
+            header,
+            request,
+        })
+    }
+
+    /// Sends a prepared blob with `DisperseBlob` and checks the disperser's key is ours.
+    pub async fn send(&self, prepared: PreparedBlob) -> Result<BlobKey, ClientError> {
+        let PreparedBlob {
+            blob_key,
+            header,
+            request,
+        } = prepared;
+        let bytes = request.blob.len();
         let reply = self
             .disperser
             .clone()
@@ -244,7 +288,7 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
             });
         }
         self.remember(blob_key, header);
-        tracing::info!(%blob_key, bytes = payload.len(), "blob dispersed");
+        tracing::info!(%blob_key, blob_bytes = bytes, "blob dispersed");
         Ok(blob_key)
     }
 

@@ -254,6 +254,7 @@ fn retrieval_action(e: &RetrieverError) -> ErrorAction {
     match e {
         // Operators may come back; the chain may answer next time.
         RetrieverError::NotEnoughChunks { .. }
+        | RetrieverError::DisperserFallback { .. }
         | RetrieverError::Chain { .. }
         | RetrieverError::Worker { .. }
         | RetrieverError::Transport(_) => ErrorAction::Retry,

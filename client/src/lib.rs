@@ -48,7 +48,7 @@ mod status;
 pub mod verify;
 
 pub use cert::{Certificate, CertificateFile, Confirmation};
-pub use client::{LaminaClient, Progress, StatusReply};
+pub use client::{LaminaClient, PreparedBlob, Progress, StatusReply};
 pub use config::ClientConfig;
 pub use error::{ClientError, ErrorAction};
 pub use status::BlobStatus;

@@ -77,7 +77,8 @@ pub struct DevnetOptions {
     pub health_timeout: Duration,
     /// Largest blob in symbols the nodes accept, the disperser takes and the retriever
     /// can rebuild: it sizes the SRS each service loads at startup, which dominates the
-    /// start time (each loads `max_blob_symbols` G1 and twice as many G2 points). Default
+    /// start time (each loads `max_blob_symbols` G1 points; the disperser also twice as
+    /// many G2 points). Default
     /// [`DEFAULT_MAX_BLOB_SYMBOLS`] (2^15 symbols, 1 MiB blobs).
     pub max_blob_symbols: u32,
     /// Byzantine operators: node `i` runs normally behind a [`ByzantineProxy`] that its

@@ -70,6 +70,10 @@ pub struct DisperserConfig {
     pub encoding_concurrency: usize,
     /// Times a blob may be (re)started across restarts before it ends `FAILED`. Default: 3.
     pub max_attempts: u32,
+    /// Seconds a COMPLETE blob's bytes stay available through `GetBlob` (for
+    /// retrievers' fast path); 0 drops them once the blob is certified. Default: 14 days,
+    /// as long as the nodes keep chunks.
+    pub blob_retention_secs: u64,
 }
 
 impl Default for DisperserConfig {
@@ -97,6 +101,7 @@ impl Default for DisperserConfig {
             max_blob_size: MAX_BLOB_SIZE_LIMIT,
             encoding_concurrency: 2,
             max_attempts: 3,
+            blob_retention_secs: 14 * 24 * 3600,
         }
     }
 }

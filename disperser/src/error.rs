@@ -226,6 +226,17 @@ pub enum DisperserError {
     /// No blob with this key.
     #[error("no blob with key {0}")]
     NotFound(BlobKey),
+    /// The blob's bytes are no longer kept: it failed, or its retention period ended.
+    #[error("blob {0} is not kept: it failed, or its retention period ended")]
+    BlobNotKept(BlobKey),
+    /// The blob is not certified yet, so its bytes are not served.
+    #[error("blob {blob_key} is {state}, not COMPLETE: its bytes are served once it is certified")]
+    NotCertified {
+        /// The blob.
+        blob_key: BlobKey,
+        /// Its current state.
+        state: &'static str,
+    },
     /// The disperser is stopping.
     #[error("the disperser is shutting down")]
     ShuttingDown,
@@ -261,7 +272,8 @@ impl From<DisperserError> for Status {
                 return status;
             }
             DisperserError::Duplicate(_) => Code::AlreadyExists,
-            DisperserError::NotFound(_) => Code::NotFound,
+            DisperserError::NotFound(_) | DisperserError::BlobNotKept(_) => Code::NotFound,
+            DisperserError::NotCertified { .. } => Code::FailedPrecondition,
             DisperserError::QueueFull { .. }
             | DisperserError::ShuttingDown
             | DisperserError::Chain(_) => Code::Unavailable,

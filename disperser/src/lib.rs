@@ -151,7 +151,10 @@ pub async fn run(
             reason: format!("{}: {e}", config.data_dir.display()),
         })
     })?;
-    let store = Arc::new(store::Store::open(&config.db_path())?);
+    let store = Arc::new(store::Store::open(
+        &config.db_path(),
+        config.blob_retention_secs,
+    )?);
     let metrics = Arc::new(metrics::Metrics::new());
     let p = Arc::new(pipeline::Pipeline {
         config: config.clone(),
@@ -199,6 +202,7 @@ pub async fn run(
         anchor::run(p.clone(), anchor_rx, cancel.clone()),
     );
     tokio::spawn(pipeline::feed(resume, key_tx.clone(), cancel.clone()));
+    tokio::spawn(pipeline::expire_kept_blobs(p.clone(), cancel.clone()));
 
     let listener = tokio::net::TcpListener::bind(config.grpc_listen)
         .await

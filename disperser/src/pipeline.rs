@@ -180,6 +180,29 @@ pub async fn feed(keys: Vec<BlobKey>, tx: mpsc::Sender<BlobKey>, shutdown: Cance
     }
 }
 
+/// How often kept blobs past their retention are dropped.
+const EXPIRY_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Drops the bytes of COMPLETE blobs whose retention ended, every
+/// [`EXPIRY_SWEEP_INTERVAL`], until `shutdown`. A failed sweep is logged and retried:
+/// it only delays freeing disk space.
+pub async fn expire_kept_blobs(p: Arc<Pipeline>, shutdown: CancellationToken) {
+    loop {
+        let store = Arc::clone(&p.store);
+        let swept = tokio::task::spawn_blocking(move || store.expire(now_ns() / 1_000_000_000));
+        match swept.await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::info!(blobs = n, "dropped kept blobs past their retention"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "expiry sweep failed; retrying later"),
+            Err(e) => tracing::warn!(error = %e, "expiry sweep task failed; retrying later"),
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(EXPIRY_SWEEP_INTERVAL) => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

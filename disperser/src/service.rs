@@ -258,4 +258,30 @@ impl Disperser for DisperserService {
             commitment: Some(pb::BlobCommitment::from(&commitments)),
         }))
     }
+
+    async fn get_blob(
+        &self,
+        request: Request<dpb::GetBlobRequest>,
+    ) -> Result<Response<dpb::GetBlobReply>, Status> {
+        let key = lamina_proto::convert::blob_key("blob_key", &request.into_inner().blob_key)
+            .map_err(DisperserError::from)?;
+        let store = Arc::clone(&self.p.store);
+        let blob = tokio::task::spawn_blocking(move || -> Result<_, DisperserError> {
+            let record = store.status(&key)?.ok_or(DisperserError::NotFound(key))?;
+            if record.state != BlobState::Complete {
+                return Err(if record.state.is_terminal() {
+                    DisperserError::BlobNotKept(key)
+                } else {
+                    DisperserError::NotCertified {
+                        blob_key: key,
+                        state: record.state.label(),
+                    }
+                });
+            }
+            store.blob(&key)?.ok_or(DisperserError::BlobNotKept(key))
+        })
+        .await
+        .map_err(|e| task_error("blob read", e))??;
+        Ok(Response::new(dpb::GetBlobReply { blob }))
+    }
 }

@@ -4,12 +4,14 @@
 //!
 //! | family    | key                  | value                                             |
 //! |-----------|----------------------|---------------------------------------------------|
-//! | `blobs`   | blob key (32 bytes)  | blob bytes; deleted once the blob is terminal      |
+//! | `blobs`   | blob key (32 bytes)  | blob bytes; kept for the retention period once    |
+//! |           |                      | COMPLETE (`GetBlob`), deleted at any other end    |
 //! | `headers` | blob key             | prost `BlobCertificate` (header + client signature)|
 //! | `status`  | blob key             | JSON [`StatusRecord`]                              |
 //! | `pending` | blob key             | empty: the blob is not terminal yet (recovery scan)|
 //! | `batches` | batch id (u64 BE)    | JSON [`BatchRecord`]                               |
 //! | `meta`    | name                 | counters (next batch id)                           |
+//! | `expiry`  | expiry (u64 BE secs) ‖ blob key | empty: when a kept blob's bytes go       |
 //!
 //! A blob is accepted with one synced write batch of `blobs`, `headers`, `status` and
 //! `pending`, before `DisperseBlob` answers; every later transition is one write batch
@@ -29,8 +31,9 @@ const CF_STATUS: &str = "status";
 const CF_PENDING: &str = "pending";
 const CF_BATCHES: &str = "batches";
 const CF_META: &str = "meta";
-const ALL_CFS: [&str; 6] = [
-    CF_BLOBS, CF_HEADERS, CF_STATUS, CF_PENDING, CF_BATCHES, CF_META,
+const CF_EXPIRY: &str = "expiry";
+const ALL_CFS: [&str; 7] = [
+    CF_BLOBS, CF_HEADERS, CF_STATUS, CF_PENDING, CF_BATCHES, CF_META, CF_EXPIRY,
 ];
 const NEXT_BATCH_ID: &[u8] = b"next_batch_id";
 
@@ -164,6 +167,7 @@ pub struct BatchRecord {
 pub struct Store {
     db: DB,
     sync: WriteOptions,
+    retention_secs: u64,
 }
 
 impl std::fmt::Debug for Store {
@@ -183,8 +187,9 @@ pub fn now_ns() -> u64 {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database under `path`.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
+    /// Opens (creating if needed) the database under `path`; the bytes of COMPLETE
+    /// blobs are kept `retention_secs` (0: dropped at once, like every other end).
+    pub fn open(path: &Path, retention_secs: u64) -> Result<Self, StoreError> {
         let mut opts = Options::default();
         opts.create_if_missing(true);
         opts.create_missing_column_families(true);
@@ -199,7 +204,11 @@ impl Store {
         // fsync the WAL before DisperseBlob answers: "accepted" must survive power loss,
         // not only a process kill.
         sync.set_sync(true);
-        Ok(Self { db, sync })
+        Ok(Self {
+            db,
+            sync,
+            retention_secs,
+        })
     }
 
     fn cf(&self, name: &'static str) -> Result<&rocksdb::ColumnFamily, StoreError> {
@@ -227,7 +236,8 @@ impl Store {
         self.write(batch)
     }
 
-    /// The blob's bytes, while it is not terminal.
+    /// The blob's bytes: while it is not terminal, and for the retention period once
+    /// it is COMPLETE.
     pub fn blob(&self, key: &BlobKey) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self.db.get_cf(self.cf(CF_BLOBS)?, key.0)?)
     }
@@ -245,8 +255,9 @@ impl Store {
             .transpose()
     }
 
-    /// Writes a status; a terminal one also drops the blob's bytes and its pending mark
-    /// in the same write batch.
+    /// Writes a status; a terminal one also drops the blob's pending mark and its bytes
+    /// (or, when COMPLETE, schedules them to go after the retention period) in the same
+    /// write batch.
     pub fn set_status(&self, key: &BlobKey, record: &StatusRecord) -> Result<(), StoreError> {
         let mut batch = WriteBatch::default();
         self.put_status(&mut batch, key, record)?;
@@ -261,10 +272,41 @@ impl Store {
     ) -> Result<(), StoreError> {
         batch.put_cf(self.cf(CF_STATUS)?, key.0, encode(record)?);
         if record.state.is_terminal() {
-            batch.delete_cf(self.cf(CF_BLOBS)?, key.0);
             batch.delete_cf(self.cf(CF_PENDING)?, key.0);
+            if record.state == BlobState::Complete && self.retention_secs > 0 {
+                let expires = now_ns() / 1_000_000_000 + self.retention_secs;
+                batch.put_cf(self.cf(CF_EXPIRY)?, expiry_key(expires, key), []);
+            } else {
+                batch.delete_cf(self.cf(CF_BLOBS)?, key.0);
+            }
         }
         Ok(())
+    }
+
+    /// Drops the bytes of every kept blob whose retention ended at or before
+    /// `now_secs` (Unix seconds), one write batch each; returns how many.
+    pub fn expire(&self, now_secs: u64) -> Result<usize, StoreError> {
+        let expiry = self.cf(CF_EXPIRY)?;
+        let mut dropped = 0;
+        for entry in self.db.iterator_cf(expiry, IteratorMode::Start) {
+            let (k, _) = entry?;
+            let Some((at, blob_key)) = parse_expiry_key(&k) else {
+                return Err(StoreError::Corrupt {
+                    what: "expiry key",
+                    reason: format!("{} bytes, expected 40", k.len()),
+                });
+            };
+            // Keys sort by expiry time: the first one in the future ends the sweep.
+            if at > now_secs {
+                break;
+            }
+            let mut batch = WriteBatch::default();
+            batch.delete_cf(self.cf(CF_BLOBS)?, blob_key.0);
+            batch.delete_cf(expiry, &k);
+            self.write(batch)?;
+            dropped += 1;
+        }
+        Ok(dropped)
     }
 
     /// Records a batch's outcome: the batch and every blob's new status, atomically.
@@ -381,6 +423,20 @@ fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
     })
 }
 
+/// `expires (u64 BE) ‖ blob key`: sorted by expiry time.
+fn expiry_key(expires_secs: u64, key: &BlobKey) -> [u8; 40] {
+    let mut k = [0u8; 40];
+    k[..8].copy_from_slice(&expires_secs.to_be_bytes());
+    k[8..].copy_from_slice(&key.0);
+    k
+}
+
+fn parse_expiry_key(k: &[u8]) -> Option<(u64, BlobKey)> {
+    let at = u64::from_be_bytes(k.get(..8)?.try_into().ok()?);
+    let key = BlobKey(k.get(8..)?.try_into().ok()?);
+    Some((at, key))
+}
+
 fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, StoreError> {
     serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
         what: "record",
@@ -400,7 +456,7 @@ mod tests {
     fn accepted_blobs_survive_reopen_with_their_state() {
         let dir = tempfile::tempdir().expect("tempdir");
         {
-            let store = Store::open(dir.path()).expect("opens");
+            let store = Store::open(dir.path(), 0).expect("opens");
             store
                 .accept(&key(1), b"blob one", b"header one")
                 .expect("accepts");
@@ -419,7 +475,7 @@ mod tests {
             store.set_status(&key(3), &failed).expect("writes");
             // dropped without any shutdown: as close to kill -9 as a unit test gets
         }
-        let store = Store::open(dir.path()).expect("reopens");
+        let store = Store::open(dir.path(), 0).expect("reopens");
         assert!(store.contains(&key(1)).expect("reads"));
         assert!(!store.contains(&key(9)).expect("reads"));
         assert_eq!(store.pending().expect("scans"), vec![key(1), key(2)]);
@@ -453,9 +509,44 @@ mod tests {
     }
 
     #[test]
+    fn complete_blobs_are_kept_until_their_retention_ends() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path(), 3600).expect("opens");
+        for i in 1..=3 {
+            store.accept(&key(i), &[i; 4], b"h").expect("accepts");
+        }
+        let finish = |i: u8, state: BlobState| {
+            let mut record = store.status(&key(i)).expect("reads").expect("exists");
+            record.state = state;
+            store.set_status(&key(i), &record).expect("writes");
+        };
+        finish(1, BlobState::Complete);
+        finish(2, BlobState::Failed);
+        finish(3, BlobState::InsufficientSignatures);
+        assert_eq!(store.blob(&key(1)).expect("reads"), Some(vec![1; 4]));
+        assert_eq!(store.blob(&key(2)).expect("reads"), None);
+        assert_eq!(store.blob(&key(3)).expect("reads"), None);
+        assert!(store.pending().expect("scans").is_empty());
+
+        let now = now_ns() / 1_000_000_000;
+        assert_eq!(store.expire(now).expect("sweeps"), 0);
+        drop(store);
+        // the schedule survives a restart
+        let store = Store::open(dir.path(), 3600).expect("reopens");
+        assert_eq!(store.blob(&key(1)).expect("reads"), Some(vec![1; 4]));
+        assert_eq!(store.expire(now + 3601).expect("sweeps"), 1);
+        assert_eq!(store.blob(&key(1)).expect("reads"), None);
+        assert!(
+            store.status(&key(1)).expect("reads").is_some(),
+            "status stays"
+        );
+        assert_eq!(store.expire(now + 7200).expect("sweeps"), 0);
+    }
+
+    #[test]
     fn batches_and_anchoring_round_trip() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(dir.path()).expect("opens");
+        let store = Store::open(dir.path(), 0).expect("opens");
         store.accept(&key(1), b"b", b"h").expect("accepts");
         let (id, mut records) = store.start_batch(&[key(1)]).expect("batch");
         records[0].state = BlobState::Complete;

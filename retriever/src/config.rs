@@ -44,6 +44,10 @@ pub struct RetrieverConfig {
     pub max_concurrent_retrievals: usize,
     /// How each retrieval asks operators.
     pub retrieval: RetrievalOptions,
+    /// A disperser (`host:port`) asked for the whole blob (`GetBlob`) when the
+    /// operators cannot rebuild it; its bytes are checked against the commitment.
+    /// Default: none.
+    pub disperser: Option<String>,
 }
 
 impl Default for RetrieverConfig {
@@ -58,6 +62,7 @@ impl Default for RetrieverConfig {
             srs_points: MAX_BLOB_SYMBOLS,
             max_concurrent_retrievals: 16,
             retrieval: RetrievalOptions::default(),
+            disperser: None,
         }
     }
 }

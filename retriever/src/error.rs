@@ -147,6 +147,20 @@ pub enum RetrieverError {
         #[source]
         source: std::io::Error,
     },
+    /// Neither the operators nor the configured disperser could provide the blob.
+    #[error(
+        "{operators}; the disperser at {endpoint} could not provide blob {blob_key} either: {reason}"
+    )]
+    DisperserFallback {
+        /// The blob.
+        blob_key: BlobKey,
+        /// Why the operators could not ([`RetrieverError::NotEnoughChunks`]).
+        operators: Box<RetrieverError>,
+        /// The disperser asked.
+        endpoint: String,
+        /// What failed there: the call, or the check against the commitment.
+        reason: String,
+    },
     /// The gRPC server failed.
     #[error("gRPC server failed: {0}")]
     Transport(#[from] tonic::transport::Error),
@@ -165,9 +179,9 @@ impl From<RetrieverError> for tonic::Status {
             RetrieverError::Assignment { .. } | RetrieverError::SrsTooSmall { .. } => {
                 tonic::Status::failed_precondition(message)
             }
-            RetrieverError::Chain { .. } | RetrieverError::NotEnoughChunks { .. } => {
-                tonic::Status::unavailable(message)
-            }
+            RetrieverError::Chain { .. }
+            | RetrieverError::NotEnoughChunks { .. }
+            | RetrieverError::DisperserFallback { .. } => tonic::Status::unavailable(message),
             RetrieverError::Decode { .. } | RetrieverError::Payload { .. } => {
                 tonic::Status::data_loss(message)
             }

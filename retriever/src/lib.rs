@@ -25,6 +25,10 @@
 //!   [`RetrievalReport`]; retrieval fails only when the honest remainder cannot
 //!   rebuild the blob, with [`RetrieverError::NotEnoughChunks`] naming who failed
 //!   and why, and how many chunks were got against how many are needed.
+//! - With a disperser configured ([`Retriever::with_disperser`],
+//!   `RetrieverConfig::disperser`), a blob the operators of no quorum can rebuild is
+//!   fetched whole with `lamina.disperser.v1.Disperser/GetBlob` and accepted only if
+//!   it commits to the certificate's commitment ([`RetrievalSource::Disperser`]).
 //!
 //! - [`run`] serves `lamina.retriever.v1.Retriever/RetrieveBlob` (blob header,
 //!   blob certificate or ABI-encoded DA certificate in, payload out) with
@@ -46,6 +50,7 @@
 mod check;
 mod collect;
 mod config;
+mod disperser;
 mod error;
 mod fetch;
 mod latency;
@@ -61,7 +66,7 @@ pub use collect::Candidate;
 pub use config::{DEFAULT_GRPC_LISTEN, DEFAULT_METRICS_LISTEN, RetrieverConfig};
 pub use error::RetrieverError;
 pub use options::RetrievalOptions;
-pub use rebuild::{Rebuilder, Retrieved};
+pub use rebuild::{Rebuilder, RetrievalSource, Retrieved};
 pub use report::{OperatorFault, OperatorReport, OperatorState, RetrievalReport};
 pub use retriever::{Retriever, candidates_from_state};
 pub use server::run;

@@ -22,6 +22,19 @@ pub struct Retrieved {
     pub payload: Vec<u8>,
     /// Every operator's part (faults included, even on success).
     pub report: RetrievalReport,
+    /// Where the payload came from.
+    pub source: RetrievalSource,
+}
+
+/// Where a retrieved payload came from; either way it was checked against the
+/// blob's commitment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RetrievalSource {
+    /// Rebuilt from operators' verified chunks.
+    Operators,
+    /// The whole blob from the disperser's `GetBlob`, after the operators could not
+    /// provide enough chunks.
+    Disperser,
 }
 
 /// Rebuilds blobs from given operators; keeps connections and latency estimates
@@ -106,7 +119,11 @@ impl Rebuilder {
         })
         .await?
         .map_err(|source| RetrieverError::Payload { blob_key, source })?;
-        Ok(Retrieved { payload, report })
+        Ok(Retrieved {
+            payload,
+            report,
+            source: RetrievalSource::Operators,
+        })
     }
 
     /// Frames are verified with `[tau^chunk_length]G2` and the blob rebuilt with

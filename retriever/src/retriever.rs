@@ -12,15 +12,19 @@ use lamina_core::{
 use lamina_encoding::Srs;
 
 use crate::collect::Candidate;
+use crate::disperser::DisperserSource;
 use crate::error::RetrieverError;
 use crate::options::RetrievalOptions;
-use crate::rebuild::{Rebuilder, Retrieved};
+use crate::rebuild::{Rebuilder, RetrievalSource, Retrieved};
+use crate::report::RetrievalReport;
 
 /// Retrieves blobs from the operators registered on a [`Chain`].
 #[derive(Debug)]
 pub struct Retriever<C> {
     chain: C,
     rebuilder: Rebuilder,
+    /// Asked for the whole blob when the operators cannot rebuild it.
+    disperser: Option<DisperserSource>,
     /// Blob parameters by version: registered once, never changed, so cached. A std
     /// mutex: never held across an `.await`.
     params: Mutex<HashMap<u16, BlobParams>>,
@@ -56,8 +60,25 @@ impl<C: Chain> Retriever<C> {
         Self {
             chain,
             rebuilder: Rebuilder::new(srs, options),
+            disperser: None,
             params: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Also asks the disperser at `endpoint` (`host:port`) for the whole blob when the
+    /// operators of every quorum cannot rebuild it; its bytes are checked against the
+    /// commitment like any operator's frames.
+    ///
+    /// # Errors
+    /// [`RetrieverError::Config`] for an endpoint that is not `host:port`.
+    pub fn with_disperser(mut self, endpoint: &str) -> Result<Self, RetrieverError> {
+        let options = self.rebuilder.options();
+        self.disperser = Some(DisperserSource::new(
+            endpoint,
+            options.connect_timeout(),
+            options.operator_timeout(),
+        )?);
+        Ok(self)
     }
 
     /// The chain it reads.
@@ -92,8 +113,9 @@ impl<C: Chain> Retriever<C> {
     }
 
     /// [`Retriever::retrieve`] from `quorum` first, then from each other quorum of
-    /// the blob in turn while the operators cannot rebuild it; the first quorum's
-    /// error when none can.
+    /// the blob in turn while the operators cannot rebuild it, then (when configured,
+    /// see [`Retriever::with_disperser`]) from the disperser; the first quorum's error
+    /// when none can.
     pub async fn retrieve_preferring(
         &self,
         header: &BlobHeader,
@@ -111,7 +133,32 @@ impl<C: Chain> Retriever<C> {
                 return Ok(r);
             }
         }
-        Err(first)
+        let Some(disperser) = &self.disperser else {
+            return Err(first);
+        };
+        let blob_key = header.blob_key();
+        tracing::warn!(%blob_key, error = %first, disperser = disperser.endpoint(), "operators cannot rebuild the blob; asking the disperser");
+        match disperser.fetch(self.rebuilder.srs(), header).await {
+            Ok(payload) => {
+                tracing::info!(%blob_key, "blob retrieved from the disperser");
+                // What the operators of the first quorum did, for the record.
+                let report = match first {
+                    RetrieverError::NotEnoughChunks { report, .. } => *report,
+                    _ => RetrievalReport::default(),
+                };
+                Ok(Retrieved {
+                    payload,
+                    report,
+                    source: RetrievalSource::Disperser,
+                })
+            }
+            Err(reason) => Err(RetrieverError::DisperserFallback {
+                blob_key,
+                operators: Box::new(first),
+                endpoint: disperser.endpoint().to_owned(),
+                reason,
+            }),
+        }
     }
 
     /// The operators of `quorum` at `reference_block`, their sockets and the chunks

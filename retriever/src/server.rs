@@ -59,11 +59,11 @@ pub async fn run(
     if srs.is_insecure() {
         tracing::warn!("using the INSECURE development SRS: for tests and devnets only");
     }
-    let retriever = Arc::new(Retriever::new(
-        chain,
-        Arc::new(srs),
-        config.retrieval.clone(),
-    ));
+    let mut retriever = Retriever::new(chain, Arc::new(srs), config.retrieval.clone());
+    if let Some(endpoint) = &config.disperser {
+        retriever = retriever.with_disperser(endpoint)?;
+    }
+    let retriever = Arc::new(retriever);
 
     let grpc = bind(config.grpc_listen).await?;
     let http = bind(config.metrics_listen).await?;

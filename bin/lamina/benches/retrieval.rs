@@ -9,9 +9,11 @@
 
 #![allow(missing_docs)]
 
+mod common;
+
 use std::time::{Duration, Instant};
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
 use lamina_client::{Certificate, ClientConfig, LaminaClient};
 use lamina_core::SrsConfig;
 use lamina_core::chain::EthChain;
@@ -38,7 +40,10 @@ fn setup() -> Setup {
         .expect("runtime");
     let dir = tempfile::tempdir().expect("temp dir");
     let (devnet, client, certs) = rt.block_on(async {
-        let options = DevnetOptions::new(env!("CARGO_BIN_EXE_lamina"), dir.path().join("devnet"));
+        let mut options =
+            DevnetOptions::new(env!("CARGO_BIN_EXE_lamina"), dir.path().join("devnet"));
+        // 8 MiB payloads are 16 MiB blobs.
+        options.max_blob_symbols = (16 * MIB / 32) as u32;
         let devnet = Devnet::start(options).await.expect("devnet starts");
         let info = devnet.info();
         let config = ClientConfig {
@@ -49,6 +54,7 @@ fn setup() -> Setup {
             blob_version: info.blob_version,
             quorums: info.quorums.clone(),
             srs: Some(SrsConfig::default()),
+            srs_points: 16 * MIB / 32,
             certificate_timeout_ms: 600_000,
             ..ClientConfig::default()
         };
@@ -77,28 +83,52 @@ fn setup() -> Setup {
 
 fn bench_all(c: &mut Criterion, s: &Setup, label: &str) {
     let mut group = c.benchmark_group(format!("retrieve_4_operators_{label}"));
+    group.sampling_mode(SamplingMode::Flat);
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(20));
+    let mut summary = Vec::new();
     for (size, cert, payload) in &s.certs {
         let name = format!("{}MiB", size / MIB);
+        let mut direct = Vec::new();
         group.bench_with_input(BenchmarkId::new("direct", &name), cert, |b, cert| {
-            b.iter(|| {
-                let got =
-                    s.rt.block_on(s.client.retrieve_from_operators(cert))
-                        .expect("retrieves");
-                assert_eq!(got.payload.len(), payload.len());
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    let one = Instant::now();
+                    let got =
+                        s.rt.block_on(s.client.retrieve_from_operators(cert))
+                            .expect("retrieves");
+                    assert!(got.payload == *payload, "payload differs");
+                    direct.push(one.elapsed());
+                }
+                start.elapsed()
             });
         });
+        let mut service = Vec::new();
         group.bench_with_input(BenchmarkId::new("service", &name), cert, |b, cert| {
-            b.iter(|| {
-                let got =
-                    s.rt.block_on(s.client.retrieve_from_service(cert))
-                        .expect("retrieves");
-                assert_eq!(got.len(), payload.len());
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    let one = Instant::now();
+                    let got =
+                        s.rt.block_on(s.client.retrieve_from_service(cert))
+                            .expect("retrieves");
+                    assert!(got == *payload, "payload differs");
+                    service.push(one.elapsed());
+                }
+                start.elapsed()
             });
         });
+        summary.push(format!(
+            "{label} {name}: direct {}; service {}",
+            common::percentiles(&mut direct),
+            common::percentiles(&mut service)
+        ));
     }
     group.finish();
+    for line in &summary {
+        println!("{line}");
+    }
 }
 
 fn retrieval(c: &mut Criterion) {

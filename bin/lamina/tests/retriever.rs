@@ -471,19 +471,6 @@ const KIB: usize = 1 << 10;
 const MIB: usize = 1 << 20;
 
 /// Services sized for blobs of `points` symbols.
-fn sized(options: &mut DevnetOptions, points: usize) {
-    let points = points as i64;
-    options
-        .retriever_config
-        .insert("srs_points".into(), points.into());
-    options
-        .node_config
-        .insert("max_blob_symbols".into(), points.into());
-    options
-        .disperser_config
-        .insert("max_blob_size".into(), (points * 32).into());
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn round_trips_from_one_byte_to_one_mib() {
     round_trips(&[1, 1000, 128 * KIB, MIB], 1 << 16).await;
@@ -493,24 +480,11 @@ async fn round_trips_from_one_byte_to_one_mib() {
 /// service: the nodes and the retriever load only its G1 half, the disperser all of it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn round_trips_eight_mib() {
-    // Generate (and cache) the development SRS once here rather than in every node; a
-    // verify-scoped load skips the G2 half when the cache already holds it.
-    tokio::task::spawn_blocking(|| {
-        Srs::development_cached_in(
-            Srs::default_cache_dir()?,
-            lamina_encoding::DEVELOPMENT_SEED,
-            lamina_encoding::MAX_BLOB_SYMBOLS,
-            lamina_encoding::SrsScope::Verify,
-        )
-    })
-    .await
-    .expect("joins")
-    .expect("development SRS");
     round_trips(&[1, 8 * MIB], lamina_encoding::MAX_BLOB_SYMBOLS).await;
 }
 
 async fn round_trips(sizes: &[usize], points: usize) {
-    let net = devnet(|o| sized(o, points)).await;
+    let net = devnet(|o| o.max_blob_symbols = points as u32).await;
     let service = client(
         &net,
         ClientConfig {
@@ -826,5 +800,168 @@ async fn lying_and_dead_operators_are_skipped_until_too_few_honest_remain() {
         got.report
     );
     assert!(service.retrieve(&cert_a).await.expect("the service too") == a);
+    net.devnet.shutdown().await.expect("clean shutdown");
+}
+
+/// A disperser that answers `GetBlob` with fixed bytes (another blob's): the lying
+/// peer the retriever must not trust. Every other call is unimplemented.
+struct LyingDisperser {
+    blob: Vec<u8>,
+}
+
+#[tonic::async_trait]
+impl lamina_proto::disperser::v1::disperser_server::Disperser for LyingDisperser {
+    async fn disperse_blob(
+        &self,
+        _: tonic::Request<lamina_proto::disperser::v1::DisperseBlobRequest>,
+    ) -> Result<tonic::Response<lamina_proto::disperser::v1::DisperseBlobReply>, tonic::Status>
+    {
+        Err(tonic::Status::unimplemented("lying test disperser"))
+    }
+    async fn get_blob_status(
+        &self,
+        _: tonic::Request<lamina_proto::disperser::v1::GetBlobStatusRequest>,
+    ) -> Result<tonic::Response<lamina_proto::disperser::v1::GetBlobStatusReply>, tonic::Status>
+    {
+        Err(tonic::Status::unimplemented("lying test disperser"))
+    }
+    async fn get_blob_commitment(
+        &self,
+        _: tonic::Request<lamina_proto::disperser::v1::GetBlobCommitmentRequest>,
+    ) -> Result<tonic::Response<lamina_proto::disperser::v1::GetBlobCommitmentReply>, tonic::Status>
+    {
+        Err(tonic::Status::unimplemented("lying test disperser"))
+    }
+    async fn get_blob(
+        &self,
+        _: tonic::Request<lamina_proto::disperser::v1::GetBlobRequest>,
+    ) -> Result<tonic::Response<lamina_proto::disperser::v1::GetBlobReply>, tonic::Status> {
+        Ok(tonic::Response::new(
+            lamina_proto::disperser::v1::GetBlobReply {
+                blob: self.blob.clone(),
+            },
+        ))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_disperser_serves_certified_blobs_when_no_operator_can() {
+    use lamina_proto::disperser::v1::GetBlobRequest;
+    use lamina_proto::disperser::v1::disperser_client::DisperserClient;
+    use lamina_retriever::{RetrievalOptions, RetrievalSource, Retriever};
+
+    let mut net = devnet(small_blobs).await;
+    let service = client(&net, client_config(&net, false)).await;
+    let payload = random_payload(40, 70_000);
+    let other = random_payload(41, 70_000);
+    let key = service.disperse(&payload, &[]).await.expect("accepted");
+    let cert = service.wait_for_certificate(key).await.expect("certified");
+    let header = cert
+        .cert
+        .blob_inclusion_info
+        .blob_certificate
+        .blob_header
+        .clone();
+    let disperser = net.devnet.info().disperser.clone().expect("disperser");
+
+    // GetBlob: the bytes as dispersed; NOT_FOUND for an unknown key.
+    let mut raw = DisperserClient::connect(format!("http://{disperser}"))
+        .await
+        .expect("disperser reachable")
+        .max_decoding_message_size(lamina_proto::MAX_MESSAGE_SIZE);
+    let blob = raw
+        .get_blob(GetBlobRequest {
+            blob_key: key.0.to_vec(),
+        })
+        .await
+        .expect("kept")
+        .into_inner()
+        .blob;
+    assert_eq!(
+        blob,
+        Blob::from_payload(&payload).expect("encodes").to_bytes()
+    );
+    let unknown = raw
+        .get_blob(GetBlobRequest {
+            blob_key: vec![7; 32],
+        })
+        .await
+        .expect_err("unknown");
+    assert_eq!(unknown.code(), tonic::Code::NotFound, "{unknown}");
+
+    // Every node down: the operators alone cannot serve the blob.
+    for i in 0..net.devnet.operators().len() {
+        net.devnet
+            .node_mut(i)
+            .expect("node")
+            .stop(std::time::Duration::from_secs(10))
+            .await
+            .expect("node stops");
+    }
+    let srs = std::sync::Arc::new(Srs::development_cached(SMALL_SRS_POINTS).expect("SRS"));
+    let options = RetrievalOptions {
+        operator_timeout_ms: 3_000,
+        ..RetrievalOptions::default()
+    };
+    let chain = || net.devnet.chain().connect(None).expect("chain");
+    let alone = Retriever::new(chain(), srs.clone(), options.clone());
+    let err = alone
+        .retrieve_preferring(&header, cert.reference_block(), 0)
+        .await
+        .expect_err("no operator answers");
+    assert!(
+        matches!(err, RetrieverError::NotEnoughChunks { .. }),
+        "{err}"
+    );
+
+    // With the disperser as the last resort: the same payload, checked against the
+    // commitment, and the operators' failures still reported.
+    let with_disperser = Retriever::new(chain(), srs.clone(), options.clone())
+        .with_disperser(&disperser)
+        .expect("endpoint");
+    let got = with_disperser
+        .retrieve_preferring(&header, cert.reference_block(), 0)
+        .await
+        .expect("the disperser serves it");
+    assert_eq!(got.source, RetrievalSource::Disperser);
+    assert!(got.payload == payload, "payload differs");
+    assert_eq!(got.report.chunks_got, 0);
+
+    // A disperser serving another blob's bytes is caught by the commitment check.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let liar = listener.local_addr().expect("bound").to_string();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(
+                lamina_proto::disperser::v1::disperser_server::DisperserServer::new(
+                    LyingDisperser {
+                        blob: Blob::from_payload(&other).expect("encodes").to_bytes(),
+                    },
+                ),
+            )
+            .serve_with_incoming_shutdown(
+                tokio_stream::wrappers::TcpListenerStream::new(listener),
+                async {
+                    let _ = stopped.await;
+                },
+            ),
+    );
+    let fooled = Retriever::new(chain(), srs, options)
+        .with_disperser(&liar)
+        .expect("endpoint");
+    let err = fooled
+        .retrieve_preferring(&header, cert.reference_block(), 0)
+        .await
+        .expect_err("wrong bytes are refused");
+    let RetrieverError::DisperserFallback { reason, .. } = &err else {
+        panic!("unexpected error {err}");
+    };
+    assert!(reason.contains("commitment"), "{reason}");
+    assert!(err.to_string().contains("got 0 of"), "{err}");
+    let _ = stop.send(());
+    server.await.expect("joins").expect("serves");
     net.devnet.shutdown().await.expect("clean shutdown");
 }

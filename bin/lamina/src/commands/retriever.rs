@@ -54,6 +54,9 @@ pub(crate) struct RunArgs {
     /// Per-operator answer deadline in milliseconds.
     #[arg(long, env = "LAMINA_RETRIEVER_OPERATOR_TIMEOUT_MS")]
     operator_timeout_ms: Option<u64>,
+    /// Disperser (host:port) asked for the whole blob when operators cannot rebuild it.
+    #[arg(long, env = "LAMINA_RETRIEVER_DISPERSER")]
+    disperser: Option<String>,
 }
 
 impl RunArgs {
@@ -92,6 +95,9 @@ impl RunArgs {
         }
         if let Some(v) = self.operator_timeout_ms {
             c.retrieval.operator_timeout_ms = v;
+        }
+        if let Some(v) = &self.disperser {
+            c.disperser = Some(v.clone());
         }
         c.validate()?;
         Ok(c)

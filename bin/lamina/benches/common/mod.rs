@@ -1,0 +1,21 @@
+//! Shared by the devnet benches: latency percentiles.
+
+use std::time::Duration;
+
+/// `p50 … / p99 … (n = …)` of `samples`, nearest rank.
+pub(crate) fn percentiles(samples: &mut [Duration]) -> String {
+    if samples.is_empty() {
+        return "no samples".into();
+    }
+    samples.sort();
+    let rank = |p: f64| {
+        let r = (p * samples.len() as f64).ceil() as usize;
+        samples[r.clamp(1, samples.len()) - 1]
+    };
+    format!(
+        "p50 {:.3} s / p99 {:.3} s (n = {})",
+        rank(0.50).as_secs_f64(),
+        rank(0.99).as_secs_f64(),
+        samples.len()
+    )
+}
