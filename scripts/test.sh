@@ -9,4 +9,4 @@ echo "== contracts: forge test"
 (cd contracts && forge test)
 
 echo "== rust: cargo test"
-cargo test --workspace --locked
+cargo test --workspace --locked --no-fail-fast

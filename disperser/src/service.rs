@@ -93,8 +93,6 @@ impl DisperserService {
             other => other?,
         };
         let key = checked.key;
-        self.limiter
-            .check(checked.account, request.blob.len() as u64, Instant::now())?;
         let _guard = {
             let mut accepting = self
                 .accepting
@@ -112,6 +110,11 @@ impl DisperserService {
         {
             return Err(DisperserError::Duplicate(key));
         }
+        // Charged after the cheap refusals (malformed, unsigned, duplicate), which cost the
+        // disperser nothing, and before the commitment check and the durable write, which
+        // are what the limit protects.
+        self.limiter
+            .check(checked.account, request.blob.len() as u64, Instant::now())?;
         let capacity = self.p.config.queue_capacity;
         if self.p.in_flight.load(Ordering::Acquire) >= capacity {
             return Err(DisperserError::QueueFull { capacity });

@@ -115,7 +115,8 @@ impl<C: Chain> Retriever<C> {
     /// [`Retriever::retrieve`] from `quorum` first, then from each other quorum of
     /// the blob in turn while the operators cannot rebuild it, then (when configured,
     /// see [`Retriever::with_disperser`]) from the disperser; the first quorum's error
-    /// when none can.
+    /// when none can ([`RetrieverError::DisperserFallback`] around it when the disperser
+    /// failed too).
     pub async fn retrieve_preferring(
         &self,
         header: &BlobHeader,

@@ -92,31 +92,23 @@ fn bench_all(c: &mut Criterion, s: &Setup, label: &str) {
         let mut direct = Vec::new();
         group.bench_with_input(BenchmarkId::new("direct", &name), cert, |b, cert| {
             b.iter_custom(|iters| {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    let one = Instant::now();
+                common::timed_calls(iters, &mut direct, || {
                     let got =
                         s.rt.block_on(s.client.retrieve_from_operators(cert))
                             .expect("retrieves");
                     assert!(got.payload == *payload, "payload differs");
-                    direct.push(one.elapsed());
-                }
-                start.elapsed()
+                })
             });
         });
         let mut service = Vec::new();
         group.bench_with_input(BenchmarkId::new("service", &name), cert, |b, cert| {
             b.iter_custom(|iters| {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    let one = Instant::now();
+                common::timed_calls(iters, &mut service, || {
                     let got =
                         s.rt.block_on(s.client.retrieve_from_service(cert))
                             .expect("retrieves");
                     assert!(got == *payload, "payload differs");
-                    service.push(one.elapsed());
-                }
-                start.elapsed()
+                })
             });
         });
         summary.push(format!(

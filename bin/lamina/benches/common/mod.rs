@@ -1,4 +1,7 @@
-//! Shared by the devnet benches: latency percentiles.
+//! Shared by the devnet benches: per-call timing and latency percentiles.
+
+// Each bench uses part of this module.
+#![allow(dead_code)]
 
 use std::time::Duration;
 
@@ -18,4 +21,20 @@ pub(crate) fn percentiles(samples: &mut [Duration]) -> String {
         rank(0.99).as_secs_f64(),
         samples.len()
     )
+}
+
+/// Runs `call` `iters` times (a criterion `iter_custom` body), recording each call's
+/// time in `samples`; returns the total.
+pub(crate) fn timed_calls(
+    iters: u64,
+    samples: &mut Vec<Duration>,
+    mut call: impl FnMut(),
+) -> Duration {
+    let start = std::time::Instant::now();
+    for _ in 0..iters {
+        let one = std::time::Instant::now();
+        call();
+        samples.push(one.elapsed());
+    }
+    start.elapsed()
 }
