@@ -52,6 +52,8 @@ struct Harness {
     encoder: Encoder,
     params: BlobParams,
     nonce: i64,
+    /// The block holding the last registration: reference blocks start here.
+    registered_block: u64,
 }
 
 impl Harness {
@@ -99,6 +101,7 @@ impl Harness {
         std::fs::write(&path, config.to_toml().expect("toml")).expect("config written");
         let node = spawn_node(&path, dir.path(), &config).await;
         let reader = chain.connect(None).expect("reader");
+        let registered_block = reader.block_number().await.expect("head");
         let params = reader.blob_params(1).await.expect("blob version 1");
         let srs = Srs::development_cached(MAX_BLOB_SYMBOLS as usize).expect("dev SRS");
         Self {
@@ -113,6 +116,7 @@ impl Harness {
             encoder: Encoder::new(std::sync::Arc::new(srs)),
             params,
             nonce: 0,
+            registered_block,
         }
     }
 
@@ -165,9 +169,17 @@ impl Harness {
     }
 
     /// A reference block in the past.
+    /// One block behind the head, and never before every operator registered (the
+    /// operators register in parallel, so the head right after provisioning may be
+    /// the only block that has them all).
     async fn reference_block(&self) -> u32 {
-        let head = self.reader.block_number().await.expect("head");
-        u32::try_from(head.saturating_sub(1)).expect("small")
+        loop {
+            let head = self.reader.block_number().await.expect("head");
+            if head > self.registered_block {
+                return u32::try_from(head - 1).expect("small");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
 
     /// The request for operator `operator`'s frames of `blobs`, at `rbn`, unsigned.
@@ -227,7 +239,10 @@ impl Harness {
                 .expect("valid cert")
                 .blob_header
                 .blob_key();
-            let sent = &frames.quorums[0];
+            let sent = frames
+                .quorums
+                .first()
+                .expect("the request carries this operator's frames of every blob");
             for quorum_id in [0, 1] {
                 let reply = retrieval
                     .get_chunks(GetChunksRequest {
