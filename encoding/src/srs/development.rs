@@ -7,6 +7,7 @@
 //! serves every smaller request.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use ark_bn254::{Fr, G1Projective, G2Projective};
 use ark_ec::{PrimeGroup, scalar_mul::ScalarMul};
@@ -163,26 +164,38 @@ impl Srs {
         let dir = cache_root
             .as_ref()
             .join(format!("insecure-development-seed-{seed}"));
-        if cache_holds(&dir, num_points) {
-            // Points in files whose digests match the ones recorded when we
-            // computed them are subgroup members by construction; skipping
-            // the G2 subgroup checks (90% of the load time) is safe. The
-            // secret is public anyway: a tampered cache forges nothing that
-            // knowing tau does not. Any mismatch (a concurrent regeneration,
-            // a damaged file) falls back to the full checks.
-            let checks = if digests_match(&dir) {
-                Checks::OnCurve
-            } else {
-                Checks::Full
-            };
-            return Self::load_with_checks(
-                &dir,
-                num_points as u64,
-                EIGENDA_SRS_ORDER,
-                scope,
-                checks,
-            );
+        if !cache_holds(&dir, num_points) {
+            // Threads of one process (parallel tests) that find the cache short wait
+            // for the first one's generation instead of repeating it. Poisoning only
+            // means another thread panicked; the files are checked again.
+            static GENERATION: Mutex<()> = Mutex::new(());
+            let _generating = GENERATION.lock().unwrap_or_else(PoisonError::into_inner);
+            if !cache_holds(&dir, num_points) {
+                return Self::generate_into(&dir, seed, num_points, scope);
+            }
         }
+        // Points in files whose digests match the ones recorded when we computed
+        // them are subgroup members by construction; skipping the G2 subgroup checks
+        // (90% of the load time) is safe. The secret is public anyway: a tampered
+        // cache forges nothing that knowing tau does not. Any mismatch (a concurrent
+        // regeneration by another process, a damaged file) falls back to the full
+        // checks.
+        let checks = if digests_match(&dir) {
+            Checks::OnCurve
+        } else {
+            Checks::Full
+        };
+        Self::load_with_checks(&dir, num_points as u64, EIGENDA_SRS_ORDER, scope, checks)
+    }
+
+    /// Generates the development SRS of `seed` (`num_points` rounded up to a power of
+    /// two) and caches it in `dir`, keeping the G2 powers `scope` names.
+    fn generate_into(
+        dir: &Path,
+        seed: u64,
+        num_points: usize,
+        scope: SrsScope,
+    ) -> Result<Self, SrsError> {
         let size = num_points.next_power_of_two();
         tracing::warn!(
             points = size,
@@ -190,7 +203,7 @@ impl Srs {
             "generating INSECURE development SRS (public seed); caching it"
         );
         let mut srs = Self::insecure_development(seed, size);
-        srs.write_to_dir(&dir)?;
+        srs.write_to_dir(dir)?;
         if scope == SrsScope::Verify {
             srs.g2 = Vec::new();
             srs.g2_trailing = Vec::new();

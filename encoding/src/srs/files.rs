@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ark_bn254::{G1Affine, G2Affine};
 #[cfg(feature = "parallel")]
@@ -206,18 +207,33 @@ pub(crate) fn write_points<P: CompressedPoint>(
 /// Writes `bytes` to a temporary sibling of `path`, then renames it.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), SrsError> {
     let tmp = temp_sibling(path);
-    let mut file = File::create(&tmp).map_err(io_error(&tmp))?;
-    file.write_all(bytes).map_err(io_error(&tmp))?;
-    file.sync_all().map_err(io_error(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(io_error(path))
+    let written = File::create(&tmp)
+        .and_then(|mut file| {
+            file.write_all(bytes)?;
+            file.sync_all()
+        })
+        .map_err(io_error(&tmp))
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(io_error(path)));
+    if written.is_err() {
+        // Nothing half-written stays behind.
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
+/// A sibling name no other writer uses: unique per process and, within a process,
+/// per call (threads of one test binary may write the same file at once).
 fn temp_sibling(path: &Path) -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
     let mut name = path
         .file_name()
         .map(|n| n.to_os_string())
         .unwrap_or_default();
-    name.push(format!(".tmp-{}", std::process::id()));
+    name.push(format!(
+        ".tmp-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
     path.with_file_name(name)
 }
 

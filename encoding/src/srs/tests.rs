@@ -250,6 +250,34 @@ fn development_srs_round_trips_through_its_cache() {
 }
 
 #[test]
+fn threads_sharing_a_cache_all_get_the_setup() {
+    // Parallel tests of one binary share a process id: their writes to the same files
+    // once shared one temporary name, and a loser's rename found it gone.
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path().join("direct");
+    let srs = Srs::insecure_development(9, 32);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| srs.write_to_dir(&dir).expect("concurrent write"));
+        }
+    });
+    assert_eq!(Srs::load(&dir, 32).expect("complete files"), srs);
+
+    let loaded: Vec<Srs> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    Srs::development_cached_in(root.path(), 9, 32, SrsScope::Commit)
+                        .expect("generated once, loaded by the others")
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("thread")).collect()
+    });
+    assert!(loaded.iter().all(|l| *l == srs));
+}
+
+#[test]
 fn a_damaged_cache_is_caught_by_the_full_checks() {
     let root = tempfile::tempdir().expect("tempdir");
     let generated =
