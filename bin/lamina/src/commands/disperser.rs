@@ -1,7 +1,7 @@
 //! `lamina disperser run --config FILE`: the disperser service.
 //!
-//! Precedence: flags, then `LAMINA_DISPERSER_<FIELD>` environment variables (clap reads
-//! both into the same option), then the TOML file, then `DisperserConfig::default()`.
+//! Precedence: flags, then `LAMINA_DISPERSER_<FIELD>` environment variables (every
+//! field, see `layered_config`), then the TOML file, then `DisperserConfig::default()`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -26,58 +26,58 @@ pub(crate) struct RunArgs {
     #[arg(long, env = "LAMINA_DISPERSER_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
     /// gRPC listen address.
-    #[arg(long, env = "LAMINA_DISPERSER_GRPC_LISTEN")]
+    #[arg(long)]
     grpc_listen: Option<SocketAddr>,
     /// HTTP listen address of /health and /metrics.
-    #[arg(long, env = "LAMINA_DISPERSER_METRICS_LISTEN")]
+    #[arg(long)]
     metrics_listen: Option<SocketAddr>,
     /// Data directory (RocksDB under `<dir>/db`).
-    #[arg(long, env = "LAMINA_DISPERSER_DATA_DIR")]
+    #[arg(long)]
     data_dir: Option<PathBuf>,
     /// Ethereum JSON-RPC URL.
-    #[arg(long, env = "LAMINA_DISPERSER_RPC_URL")]
+    #[arg(long)]
     rpc_url: Option<String>,
     /// contracts/deployments/<chainid>.json.
-    #[arg(long, env = "LAMINA_DISPERSER_DEPLOYMENT")]
+    #[arg(long)]
     deployment: Option<PathBuf>,
     /// ECDSA keystore (geth v3).
-    #[arg(long, env = "LAMINA_DISPERSER_ECDSA_KEYSTORE")]
+    #[arg(long)]
     ecdsa_keystore: Option<PathBuf>,
     /// File holding the keystore password.
-    #[arg(long, env = "LAMINA_DISPERSER_PASSWORD_FILE")]
+    #[arg(long)]
     password_file: Option<PathBuf>,
     /// Environment variable holding the keystore password.
-    #[arg(long, env = "LAMINA_DISPERSER_PASSWORD_ENV")]
+    #[arg(long)]
     password_env: Option<String>,
     /// Batch size limit in bytes.
-    #[arg(long, env = "LAMINA_DISPERSER_BATCH_MAX_BYTES")]
+    #[arg(long)]
     batch_max_bytes: Option<usize>,
     /// Batch time limit in milliseconds.
-    #[arg(long, env = "LAMINA_DISPERSER_BATCH_MAX_INTERVAL_MS")]
+    #[arg(long)]
     batch_max_interval_ms: Option<u64>,
     /// Reference block = head minus this many blocks.
-    #[arg(long, env = "LAMINA_DISPERSER_REFERENCE_BLOCK_DELAY")]
+    #[arg(long)]
     reference_block_delay: Option<u64>,
     /// Per-operator StoreChunks timeout in milliseconds.
-    #[arg(long, env = "LAMINA_DISPERSER_NODE_TIMEOUT_MS")]
+    #[arg(long)]
     node_timeout_ms: Option<u64>,
     /// Per-batch timeout in milliseconds.
-    #[arg(long, env = "LAMINA_DISPERSER_BATCH_TIMEOUT_MS")]
+    #[arg(long)]
     batch_timeout_ms: Option<u64>,
     /// Anchor batches with confirmBatch (true/false).
-    #[arg(long, env = "LAMINA_DISPERSER_ANCHOR_ON_CHAIN")]
+    #[arg(long)]
     anchor_on_chain: Option<bool>,
     /// Per-account bytes per second (0 = unlimited).
-    #[arg(long, env = "LAMINA_DISPERSER_RATE_LIMIT_BYTES_PER_SEC")]
+    #[arg(long)]
     rate_limit_bytes_per_sec: Option<u64>,
     /// Per-account blobs per second (0 = unlimited).
-    #[arg(long, env = "LAMINA_DISPERSER_RATE_LIMIT_BLOBS_PER_SEC")]
+    #[arg(long)]
     rate_limit_blobs_per_sec: Option<u64>,
     /// Blobs in flight before DisperseBlob answers Unavailable.
-    #[arg(long, env = "LAMINA_DISPERSER_QUEUE_CAPACITY")]
+    #[arg(long)]
     queue_capacity: Option<usize>,
     /// Largest blob in bytes (at most 16 MiB).
-    #[arg(long, env = "LAMINA_DISPERSER_MAX_BLOB_SIZE")]
+    #[arg(long)]
     max_blob_size: Option<usize>,
 }
 
@@ -90,15 +90,8 @@ macro_rules! overlay {
 impl RunArgs {
     /// The file (or defaults) with the environment and flags laid over it.
     fn config(&self) -> anyhow::Result<DisperserConfig> {
-        let mut config = match &self.config {
-            Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("reading {}", path.display()))?;
-                DisperserConfig::from_toml(&text)
-                    .with_context(|| format!("parsing {}", path.display()))?
-            }
-            None => DisperserConfig::default(),
-        };
+        let mut config: DisperserConfig =
+            super::layered_config::load(self.config.as_deref(), "LAMINA_DISPERSER", &["CONFIG"])?;
         let args = self;
         overlay!(
             config,

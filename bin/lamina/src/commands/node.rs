@@ -30,8 +30,8 @@ pub(crate) enum NodeCommand {
     Register(RegisterArgs),
 }
 
-/// Flags of `lamina node run`; each overrides the config file and has an environment
-/// variable `LAMINA_NODE_<FIELD>`.
+/// Flags of `lamina node run`. Every config field, flagged or not, can also be set by
+/// a `LAMINA_NODE_<FIELD>` variable (see `layered_config`); flags win over it.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Node")]
 pub(crate) struct RunArgs {
@@ -46,37 +46,37 @@ pub(crate) struct RunArgs {
 #[derive(Debug, Args)]
 pub(crate) struct ConfigOverrides {
     /// gRPC listen address (Dispersal + Retrieval).
-    #[arg(long, env = "LAMINA_NODE_GRPC_LISTEN")]
+    #[arg(long)]
     grpc_listen: Option<SocketAddr>,
     /// HTTP listen address for /health and /metrics.
-    #[arg(long, env = "LAMINA_NODE_METRICS_LISTEN")]
+    #[arg(long)]
     metrics_listen: Option<SocketAddr>,
     /// Data directory (RocksDB under `<dir>/db`).
-    #[arg(long, env = "LAMINA_NODE_DATA_DIR")]
+    #[arg(long)]
     data_dir: Option<PathBuf>,
     /// Ethereum JSON-RPC URL.
-    #[arg(long, env = "LAMINA_NODE_RPC_URL")]
+    #[arg(long)]
     rpc_url: Option<String>,
     /// Contract address file (contracts/deployments/<chainid>.json).
-    #[arg(long, env = "LAMINA_NODE_DEPLOYMENT")]
+    #[arg(long)]
     deployment: Option<PathBuf>,
     /// BLS keystore file.
-    #[arg(long, env = "LAMINA_NODE_BLS_KEYSTORE")]
+    #[arg(long)]
     bls_keystore: Option<PathBuf>,
     /// ECDSA keystore file.
-    #[arg(long, env = "LAMINA_NODE_ECDSA_KEYSTORE")]
+    #[arg(long)]
     ecdsa_keystore: Option<PathBuf>,
     /// File holding both keystores' password (overrides both password sources).
-    #[arg(long, env = "LAMINA_NODE_PASSWORD_FILE")]
+    #[arg(long)]
     password_file: Option<PathBuf>,
     /// Comma-separated disperser addresses accepted without an on-chain check.
-    #[arg(long, env = "LAMINA_NODE_AUTHORIZED_DISPERSERS", value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',')]
     authorized_dispersers: Option<Vec<Address>>,
     /// Custody period in seconds.
-    #[arg(long, env = "LAMINA_NODE_EXPIRY_SECS")]
+    #[arg(long)]
     expiry_secs: Option<u64>,
     /// Largest blob in symbols (sizes the SRS).
-    #[arg(long, env = "LAMINA_NODE_MAX_BLOB_SYMBOLS")]
+    #[arg(long)]
     max_blob_symbols: Option<u32>,
 }
 
@@ -105,16 +105,10 @@ impl ConfigOverrides {
     }
 }
 
-/// The config file (or defaults) with flags and environment applied, validated.
+/// Defaults, the config file, `LAMINA_NODE_<FIELD>` variables, then flags; validated.
 fn load_config(path: Option<&Path>, overrides: ConfigOverrides) -> anyhow::Result<NodeConfig> {
-    let mut config = match path {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
-        }
-        None => NodeConfig::default(),
-    };
+    let mut config: NodeConfig =
+        super::layered_config::load(path, "LAMINA_NODE", &["CONFIG", "KEY_PASSWORD"])?;
     overrides.apply(&mut config);
     config.validate()?;
     Ok(config)

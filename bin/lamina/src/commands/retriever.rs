@@ -18,8 +18,8 @@ pub(crate) enum RetrieverCommand {
     Run(RunArgs),
 }
 
-/// Flags of `lamina retriever run`; each overrides the config file and has an
-/// environment variable `LAMINA_RETRIEVER_<FIELD>`.
+/// Flags of `lamina retriever run`. Every config field, flagged or not, can also be
+/// set by a `LAMINA_RETRIEVER_<FIELD>` variable (see `layered_config`); flags win.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Retriever")]
 pub(crate) struct RunArgs {
@@ -28,44 +28,42 @@ pub(crate) struct RunArgs {
     #[arg(long, env = "LAMINA_RETRIEVER_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
     /// gRPC listen address.
-    #[arg(long, env = "LAMINA_RETRIEVER_GRPC_LISTEN")]
+    #[arg(long)]
     grpc_listen: Option<SocketAddr>,
     /// HTTP listen address for /health and /metrics.
-    #[arg(long, env = "LAMINA_RETRIEVER_METRICS_LISTEN")]
+    #[arg(long)]
     metrics_listen: Option<SocketAddr>,
     /// Ethereum JSON-RPC URL.
-    #[arg(long, env = "LAMINA_RETRIEVER_RPC_URL")]
+    #[arg(long)]
     rpc_url: Option<String>,
     /// Contract address file (contracts/deployments/<chainid>.json).
-    #[arg(long, env = "LAMINA_RETRIEVER_DEPLOYMENT")]
+    #[arg(long)]
     deployment: Option<PathBuf>,
     /// EigenDA-format SRS directory (default: the INSECURE development SRS).
-    #[arg(long, env = "LAMINA_RETRIEVER_SRS_DIR")]
+    #[arg(long)]
     srs_dir: Option<PathBuf>,
     /// G1 points to load: the largest retrievable blob in symbols.
-    #[arg(long, env = "LAMINA_RETRIEVER_SRS_POINTS")]
+    #[arg(long)]
     srs_points: Option<usize>,
     /// Retrievals served at once.
-    #[arg(long, env = "LAMINA_RETRIEVER_MAX_CONCURRENT_RETRIEVALS")]
+    #[arg(long)]
     max_concurrent_retrievals: Option<usize>,
     /// Operators asked at once per retrieval.
-    #[arg(long, env = "LAMINA_RETRIEVER_MAX_CONCURRENT_REQUESTS")]
+    #[arg(long)]
     max_concurrent_requests: Option<usize>,
     /// Per-operator answer deadline in milliseconds.
-    #[arg(long, env = "LAMINA_RETRIEVER_OPERATOR_TIMEOUT_MS")]
+    #[arg(long)]
     operator_timeout_ms: Option<u64>,
     /// Disperser (host:port) asked for the whole blob when operators cannot rebuild it.
-    #[arg(long, env = "LAMINA_RETRIEVER_DISPERSER")]
+    #[arg(long)]
     disperser: Option<String>,
 }
 
 impl RunArgs {
-    /// The file's config (or defaults) with the flags applied.
+    /// Defaults, the config file, `LAMINA_RETRIEVER_<FIELD>` variables, then flags.
     fn config(&self) -> anyhow::Result<RetrieverConfig> {
-        let mut c = match &self.config {
-            Some(path) => RetrieverConfig::from_file(path)?,
-            None => RetrieverConfig::default(),
-        };
+        let mut c: RetrieverConfig =
+            super::layered_config::load(self.config.as_deref(), "LAMINA_RETRIEVER", &["CONFIG"])?;
         if let Some(v) = self.grpc_listen {
             c.grpc_listen = v;
         }
