@@ -179,7 +179,7 @@ impl ClientError {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u64>().ok())
         };
-        let retry_after = number("retry-after-ms")
+        let retry_after = number(lamina_proto::RETRY_AFTER_MS_METADATA)
             .map(Duration::from_millis)
             .or_else(|| number("retry-after").map(Duration::from_secs));
         Self::Rpc {

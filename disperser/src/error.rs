@@ -8,9 +8,6 @@ use lamina_core::BlobKey;
 use lamina_core::chain::ChainError;
 use tonic::{Code, Status};
 
-/// Metadata key of a `ResourceExhausted` status: milliseconds to wait before retrying.
-pub const RETRY_AFTER_MS_METADATA: &str = "retry-after-ms";
-
 /// The RocksDB queue failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -265,11 +262,7 @@ impl From<DisperserError> for Status {
             | DisperserError::BadSignature(_)
             | DisperserError::SignerMismatch { .. } => Code::InvalidArgument,
             DisperserError::RateLimited { retry_after, .. } => {
-                let mut status = Status::new(Code::ResourceExhausted, message);
-                if let Ok(v) = retry_after.as_millis().to_string().parse() {
-                    status.metadata_mut().insert(RETRY_AFTER_MS_METADATA, v);
-                }
-                return status;
+                return lamina_proto::resource_exhausted(message, *retry_after);
             }
             DisperserError::Duplicate(_) => Code::AlreadyExists,
             DisperserError::NotFound(_) | DisperserError::BlobNotKept(_) => Code::NotFound,
@@ -305,7 +298,7 @@ mod tests {
         assert_eq!(
             status
                 .metadata()
-                .get(RETRY_AFTER_MS_METADATA)
+                .get(lamina_proto::RETRY_AFTER_MS_METADATA)
                 .and_then(|v| v.to_str().ok()),
             Some("1500")
         );

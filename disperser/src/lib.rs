@@ -70,7 +70,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 pub use config::{DisperserConfig, MAX_BLOB_SIZE_LIMIT};
-pub use error::{ConfigError, DisperserError, RETRY_AFTER_MS_METADATA, RateLimitKind, StoreError};
+pub use error::{ConfigError, DisperserError, RateLimitKind, StoreError};
 
 /// Encoded blobs waiting for the batcher (each holds its frames: keep it small).
 const ENCODED_CHANNEL_CAPACITY: usize = 4;

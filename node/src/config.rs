@@ -119,6 +119,12 @@ pub struct NodeConfig {
     pub retrieval_requests_per_sec: u32,
     /// Burst of retrieval requests one client IP may make at once. Default 200.
     pub retrieval_burst: u32,
+    /// Frame bytes one client IP may be served per second, sustained. Default 64 MiB.
+    /// A reply is never cut: one larger than the client's balance is served and paid
+    /// back before its next request is answered.
+    pub retrieval_bytes_per_sec: u64,
+    /// Frame bytes one client IP may be served at once. Default 256 MiB.
+    pub retrieval_burst_bytes: u64,
     /// Operator states (per reference block and quorum set) kept in memory. Default 64.
     pub operator_state_cache: usize,
 }
@@ -148,6 +154,8 @@ impl Default for NodeConfig {
             max_reference_block_age: 7200,
             retrieval_requests_per_sec: 100,
             retrieval_burst: 200,
+            retrieval_bytes_per_sec: 64 << 20,
+            retrieval_burst_bytes: 256 << 20,
             operator_state_cache: 64,
         }
     }
@@ -177,6 +185,8 @@ impl NodeConfig {
             u64::from(self.retrieval_requests_per_sec),
         )?;
         positive("retrieval_burst", u64::from(self.retrieval_burst))?;
+        positive("retrieval_bytes_per_sec", self.retrieval_bytes_per_sec)?;
+        positive("retrieval_burst_bytes", self.retrieval_burst_bytes)?;
         positive("operator_state_cache", self.operator_state_cache as u64)?;
         if self.max_request_bytes == 0 || self.max_request_bytes > lamina_proto::MAX_MESSAGE_SIZE {
             return Err(ConfigError::Invalid {

@@ -296,8 +296,10 @@ pub enum NodeError {
         reason: String,
     },
     /// A retrieval client exceeded its rate.
-    #[error("retrieval rate limit for {client} exceeded; retry after {retry_after_ms} ms")]
+    #[error("retrieval {limit} limit for {client} exceeded; retry after {retry_after_ms} ms")]
     RateLimited {
+        /// Which limit: requests per second or bytes per second.
+        limit: &'static str,
         /// The client IP.
         client: String,
         /// When a token is available again.
@@ -391,7 +393,10 @@ impl From<NodeError> for tonic::Status {
             },
             NodeError::InvalidRequest(_) => tonic::Status::invalid_argument(message),
             NodeError::NotFound(_) => tonic::Status::not_found(message),
-            NodeError::RateLimited { .. } => tonic::Status::resource_exhausted(message),
+            NodeError::RateLimited { retry_after_ms, .. } => lamina_proto::resource_exhausted(
+                message,
+                std::time::Duration::from_millis(retry_after_ms),
+            ),
             NodeError::Busy(_) | NodeError::Chain(_) => tonic::Status::unavailable(message),
             NodeError::Store(_)
             | NodeError::Config(_)

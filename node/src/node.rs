@@ -92,7 +92,14 @@ impl Node {
             key,
             operator,
             replay: ReplayGuard::new(2 * config.max_timestamp_skew()),
-            limiter: RateLimiter::new(config.retrieval_requests_per_sec, config.retrieval_burst),
+            request_limiter: RateLimiter::new(
+                config.retrieval_requests_per_sec.into(),
+                config.retrieval_burst.into(),
+            ),
+            byte_limiter: RateLimiter::new(
+                config.retrieval_bytes_per_sec,
+                config.retrieval_burst_bytes,
+            ),
             store_permits: Arc::new(Semaphore::new(config.max_concurrent_store)),
             metrics: metrics.clone(),
             store: store.clone(),

@@ -37,11 +37,22 @@ pub(crate) struct NodeState {
     pub(crate) key: SecretKey,
     pub(crate) operator: OperatorId,
     pub(crate) replay: ReplayGuard,
-    pub(crate) limiter: RateLimiter,
+    /// Retrieval requests per client.
+    pub(crate) request_limiter: RateLimiter,
+    /// Frame bytes served per client.
+    pub(crate) byte_limiter: RateLimiter,
     /// Bounds StoreChunks validations in flight (each holds a batch's frames in memory
     /// and uses every core for verification).
     pub(crate) store_permits: Arc<Semaphore>,
     pub(crate) metrics: NodeMetrics,
+}
+
+/// The IP a request came from (unspecified when the transport does not say: such
+/// clients share one budget).
+fn client_ip<T>(request: &Request<T>) -> IpAddr {
+    request
+        .remote_addr()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip())
 }
 
 fn now_unix() -> Duration {
@@ -208,17 +219,30 @@ impl NodeState {
         Ok(ctx)
     }
 
-    fn rate_limit<T>(&self, request: &Request<T>) -> Result<(), NodeError> {
-        let client = request
-            .remote_addr()
-            .map(|a| a.ip())
-            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-        self.limiter
-            .acquire(client, Instant::now())
-            .map_err(|wait| NodeError::RateLimited {
+    /// Admits a retrieval request from `client`: within its request rate and not in
+    /// debt for bytes served.
+    fn admit(&self, client: IpAddr) -> Result<(), NodeError> {
+        let now = Instant::now();
+        let refuse = |limit| {
+            move |wait: Duration| NodeError::RateLimited {
+                limit,
                 client: client.to_string(),
                 retry_after_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1),
-            })
+            }
+        };
+        self.request_limiter
+            .take(client, 1.0, 1.0, now)
+            .map_err(refuse("request rate"))?;
+        self.byte_limiter
+            .take(client, 1.0, 0.0, now)
+            .map_err(refuse("byte rate"))
+    }
+
+    /// Charges `client` for `bytes` served (never refused: see [`RateLimiter::take`]).
+    fn charge_bytes(&self, client: IpAddr, bytes: usize) {
+        let _ = self
+            .byte_limiter
+            .take(client, 0.0, bytes as f64, Instant::now());
     }
 
     async fn node_info(&self) -> Result<GetNodeInfoReply, NodeError> {
@@ -336,7 +360,8 @@ impl Retrieval for RetrievalService {
         let started = Instant::now();
         let state = self.0.clone();
         let result = async {
-            state.rate_limit(&request)?;
+            let client = client_ip(&request);
+            state.admit(client)?;
             let request = request.into_inner();
             let key = blob_key(&request.blob_key)?;
             let quorum = QuorumId::try_from(request.quorum_id).map_err(|_| {
@@ -349,7 +374,8 @@ impl Retrieval for RetrievalService {
             let frames = blocking(move || store.frames(&key, quorum))
                 .await?
                 .ok_or_else(|| NodeError::NotFound(format!("blob {key} quorum {quorum}")))?;
-            let (chunk_indices, frames) = frames.into_iter().unzip();
+            let (chunk_indices, frames): (Vec<u32>, Vec<Vec<u8>>) = frames.into_iter().unzip();
+            state.charge_bytes(client, frames.iter().map(Vec::len).sum());
             Ok(GetChunksReply {
                 chunk_indices,
                 frames,
@@ -366,7 +392,7 @@ impl Retrieval for RetrievalService {
         let started = Instant::now();
         let state = self.0.clone();
         let result = async {
-            state.rate_limit(&request)?;
+            state.admit(client_ip(&request))?;
             let key = blob_key(&request.into_inner().blob_key)?;
             let store = state.store.clone();
             let bytes = blocking(move || store.certificate(&key))

@@ -55,3 +55,18 @@ pub mod retriever {
 /// plus its header and framing. Configure it on both servers and clients
 /// (tonic's default is 4 MiB).
 pub const MAX_MESSAGE_SIZE: usize = 16 * 1024 * 1024 + 64 * 1024;
+
+/// Metadata key of a `ResourceExhausted` status: milliseconds to wait before retrying.
+pub const RETRY_AFTER_MS_METADATA: &str = "retry-after-ms";
+
+/// A `ResourceExhausted` status that says, in [`RETRY_AFTER_MS_METADATA`], when to retry.
+pub fn resource_exhausted(
+    message: impl Into<String>,
+    retry_after: std::time::Duration,
+) -> tonic::Status {
+    let mut status = tonic::Status::resource_exhausted(message);
+    if let Ok(v) = retry_after.as_millis().to_string().parse() {
+        status.metadata_mut().insert(RETRY_AFTER_MS_METADATA, v);
+    }
+    status
+}

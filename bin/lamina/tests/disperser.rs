@@ -412,7 +412,7 @@ async fn a_blob_completes_with_a_certificate_checkdacert_accepts_and_bad_input_g
     );
     let retry_ms: u64 = limited
         .metadata()
-        .get(lamina_disperser::RETRY_AFTER_MS_METADATA)
+        .get(lamina_proto::RETRY_AFTER_MS_METADATA)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok())
         .expect("retry-after-ms metadata");

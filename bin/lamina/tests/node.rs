@@ -57,7 +57,9 @@ struct Harness {
 }
 
 impl Harness {
-    async fn start(configure: impl FnOnce(&mut NodeConfig)) -> Self {
+    /// A chain, three operators and operator 0's node, its config file written from
+    /// `configure` and `env` laid over it in the process's environment.
+    async fn start(configure: impl FnOnce(&mut NodeConfig), env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let chain = LocalChain::start(LocalChainOptions::new(dir.path().join("chain")))
             .await
@@ -99,7 +101,7 @@ impl Harness {
         configure(&mut config);
         let path = dir.path().join("node.toml");
         std::fs::write(&path, config.to_toml().expect("toml")).expect("config written");
-        let node = spawn_node(&path, dir.path(), &config).await;
+        let node = spawn_node(&path, dir.path(), &config, env).await;
         let reader = chain.connect(None).expect("reader");
         let registered_block = reader.block_number().await.expect("head");
         let params = reader.blob_params(1).await.expect("blob version 1");
@@ -274,8 +276,13 @@ fn sign(request: &mut StoreChunksRequest, key: &EcdsaKey) {
         .to_vec();
 }
 
-async fn spawn_node(config: &Path, dir: &Path, node: &NodeConfig) -> ServiceProcess {
-    let spec = ServiceSpec::lamina_role(
+async fn spawn_node(
+    config: &Path,
+    dir: &Path,
+    node: &NodeConfig,
+    env: &[(&str, &str)],
+) -> ServiceProcess {
+    let mut spec = ServiceSpec::lamina_role(
         "node-0",
         &PathBuf::from(env!("CARGO_BIN_EXE_lamina")),
         "node",
@@ -283,6 +290,7 @@ async fn spawn_node(config: &Path, dir: &Path, node: &NodeConfig) -> ServiceProc
         dir.join("node.log"),
         node.metrics_listen,
     );
+    spec.env = env.iter().map(|(k, v)| (k.into(), v.into())).collect();
     ServiceProcess::spawn_healthy(spec, HEALTH_TIMEOUT)
         .await
         .unwrap_or_else(|e| panic!("node healthy: {e}"))
@@ -307,7 +315,7 @@ async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_good_batch_is_stored_signed_and_served_back_exactly() {
-    let mut h = Harness::start(|_| {}).await;
+    let mut h = Harness::start(|_| {}, &[]).await;
     let blobs = h.blobs(3);
     let request = h.good_request(&blobs).await;
     let batch_header = lamina_core::BatchHeader::try_from(
@@ -393,7 +401,7 @@ async fn a_good_batch_is_stored_signed_and_served_back_exactly() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_requests_are_rejected_with_nothing_stored() {
-    let mut h = Harness::start(|_| {}).await;
+    let mut h = Harness::start(|_| {}, &[]).await;
     let mut dispersal = h.dispersal().await;
 
     // A flipped byte in one frame: the batched check names the blob and chunk.
@@ -519,7 +527,7 @@ async fn invalid_requests_are_rejected_with_nothing_stored() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stored_data_survives_graceful_restart_and_kill_9() {
-    let mut h = Harness::start(|_| {}).await;
+    let mut h = Harness::start(|_| {}, &[]).await;
     let blobs = h.blobs(2);
     let first = h.good_request(&blobs).await;
     h.dispersal()
@@ -543,17 +551,20 @@ async fn stored_data_survives_graceful_restart_and_kill_9() {
     // kill -9 right after the signature came back: it was synced before signing.
     h.node.kill().expect("SIGKILL");
     let config = h._dir.path().join("node.toml");
-    h.node = spawn_node(&config, h._dir.path(), &h.config).await;
+    h.node = spawn_node(&config, h._dir.path(), &h.config, &[]).await;
     h.assert_stored(&first).await;
     h.assert_stored(&second).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_data_is_deleted_in_the_background() {
-    let mut h = Harness::start(|c| {
-        c.expiry_secs = 3;
-        c.expiry_interval_ms = 200;
-    })
+    let mut h = Harness::start(
+        |c| {
+            c.expiry_secs = 3;
+            c.expiry_interval_ms = 200;
+        },
+        &[],
+    )
     .await;
     let blobs = h.blobs(2);
     let request = h.good_request(&blobs).await;
@@ -588,6 +599,72 @@ async fn expired_data_is_deleted_in_the_background() {
         metrics.contains("lamina_node_batches_expired_total 1"),
         "{metrics}"
     );
+}
+
+/// The byte budget comes from the environment (`LAMINA_NODE_<FIELD>` over the config
+/// file): a reply larger than a client's balance is served whole, then that client is
+/// refused, with a retry delay, until it has paid the excess back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retrieval_bytes_per_client_are_limited() {
+    const BYTES_PER_SEC: u64 = 100;
+    let mut h = Harness::start(
+        |_| {},
+        &[
+            ("LAMINA_NODE_RETRIEVAL_BYTES_PER_SEC", "100"),
+            ("LAMINA_NODE_RETRIEVAL_BURST_BYTES", "100"),
+        ],
+    )
+    .await;
+    let blobs = h.blobs(1);
+    let request = h.good_request(&blobs).await;
+    h.dispersal()
+        .await
+        .store_chunks(request.clone())
+        .await
+        .expect("stored");
+    let get = GetChunksRequest {
+        blob_key: blobs[0].certificate.blob_header.blob_key().0.to_vec(),
+        quorum_id: 0,
+    };
+    let mut retrieval = h.retrieval().await;
+    let reply = retrieval
+        .get_chunks(get.clone())
+        .await
+        .expect("the first reply is served whole")
+        .into_inner();
+    assert_eq!(reply.frames, request.blobs[0].quorums[0].frames);
+    let served: u64 = reply.frames.iter().map(|f| f.len() as u64).sum();
+    assert!(
+        served > 2 * BYTES_PER_SEC,
+        "{served} bytes exceed the burst"
+    );
+
+    let status = retrieval.get_chunks(get).await.expect_err("in debt");
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    assert!(
+        status.message().contains("byte rate"),
+        "{}",
+        status.message()
+    );
+    let retry_ms: u64 = status
+        .metadata()
+        .get(lamina_proto::RETRY_AFTER_MS_METADATA)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("retry-after-ms metadata");
+    // The debt is `served - burst` bytes at 100 bytes/s, less the time since.
+    let debt_ms = (served - BYTES_PER_SEC) * 1000 / BYTES_PER_SEC;
+    assert!(
+        retry_ms <= debt_ms + 10 && retry_ms + 5_000 >= debt_ms,
+        "retry after {retry_ms} ms for a {debt_ms} ms debt"
+    );
+    let status = retrieval
+        .get_blob_certificate(GetBlobCertificateRequest {
+            blob_key: blobs[0].certificate.blob_header.blob_key().0.to_vec(),
+        })
+        .await
+        .expect_err("every retrieval call waits for the debt");
+    assert_eq!(status.code(), Code::ResourceExhausted);
 }
 
 /// Runs `lamina args...`, asserts success, parses stdout as JSON.
