@@ -42,7 +42,7 @@ pub(crate) struct RunArgs {
     overrides: ConfigOverrides,
 }
 
-/// Config fields settable from flags or the environment.
+/// Config fields settable by flag (every field is settable by environment variable).
 #[derive(Debug, Args)]
 pub(crate) struct ConfigOverrides {
     /// gRPC listen address (Dispersal + Retrieval).
