@@ -267,6 +267,7 @@ fn retrieval_action(e: &RetrieverError) -> ErrorAction {
         | RetrieverError::ReferenceBlockTooLarge { .. }
         | RetrieverError::Assignment { .. }
         | RetrieverError::Params { .. }
+        | RetrieverError::BadCommitment { .. }
         | RetrieverError::Payload { .. }
         | RetrieverError::Config { .. }
         | RetrieverError::Srs(_)

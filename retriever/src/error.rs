@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use lamina_core::chain::ChainError;
 use lamina_core::{AssignmentError, BlobKey, QuorumId};
-use lamina_encoding::{CodecError, DecodeError, ParamsError, SrsError};
+use lamina_encoding::{CodecError, DecodeError, KzgError, ParamsError, SrsError};
 
 use crate::report::RetrievalReport;
 
@@ -70,6 +70,16 @@ pub enum RetrieverError {
         /// Why.
         #[source]
         source: ParamsError,
+    },
+    /// The header's commitments do not prove the blob's length (no certified blob
+    /// has such a header: nodes check the proof before signing).
+    #[error("blob {blob_key}: the header's commitments are invalid: {source}")]
+    BadCommitment {
+        /// The blob.
+        blob_key: BlobKey,
+        /// Which check failed.
+        #[source]
+        source: KzgError,
     },
     /// The SRS cannot verify or rebuild a blob this long.
     #[error("blob {blob_key} has {blob_symbols} symbols, the SRS has {srs_points} G1 points")]
@@ -175,7 +185,8 @@ impl From<RetrieverError> for tonic::Status {
             | RetrieverError::Certificate(_)
             | RetrieverError::QuorumNotInBlob { .. }
             | RetrieverError::ReferenceBlockTooLarge { .. }
-            | RetrieverError::Params { .. } => tonic::Status::invalid_argument(message),
+            | RetrieverError::Params { .. }
+            | RetrieverError::BadCommitment { .. } => tonic::Status::invalid_argument(message),
             RetrieverError::Assignment { .. } | RetrieverError::SrsTooSmall { .. } => {
                 tonic::Status::failed_precondition(message)
             }

@@ -1,11 +1,12 @@
-//! From candidates (operators and their assigned chunks) to the payload: collect
-//! verified chunks, rebuild the blob, check it against the commitment, decode.
+//! From candidates (operators and their assigned chunks) to the payload: check the
+//! header's length proof, collect verified chunks, rebuild the blob (bound to the
+//! commitment by the two), decode.
 //! Needs no chain: [`crate::Retriever`] finds the candidates, tests can give them.
 
 use std::sync::Arc;
 
 use lamina_core::{BlobHeader, BlobParams, QuorumId};
-use lamina_encoding::{Blob, Srs, decode_checked};
+use lamina_encoding::{Blob, KzgError, Srs, decode, decode_checked, verify_length_proof};
 
 use crate::check::{Target, on_rayon};
 use crate::collect::{Candidate, Collector, Wanted};
@@ -85,6 +86,7 @@ impl Rebuilder {
             .encoding_params(blob_symbols)
             .map_err(|source| RetrieverError::Params { blob_key, source })?;
         self.check_srs(header, shape.chunk_length)?;
+        let degree_bounded = self.check_length_proof(header).await?;
         let needed = usize::try_from(shape.min_chunks(blob_symbols)).unwrap_or(usize::MAX);
         let wanted = Wanted {
             blob_key,
@@ -106,7 +108,11 @@ impl Rebuilder {
         let commitment = header.commitment.commitment;
         let chunks = frames.len();
         let coeffs = on_rayon("blob decoding", move || {
-            decode_checked(&srs, &commitment, &frames, shape, blob_symbols)
+            if degree_bounded {
+                decode(&frames, shape, blob_symbols)
+            } else {
+                decode_checked(&srs, &commitment, &frames, shape, blob_symbols)
+            }
         })
         .await?
         .map_err(|source| RetrieverError::Decode {
@@ -124,6 +130,32 @@ impl Rebuilder {
             report,
             source: RetrievalSource::Operators,
         })
+    }
+
+    /// Checks the header's length proof: `true` once it holds, `false` when this SRS
+    /// lacks the reverse power to check it (EigenDA files without
+    /// `g1.point.reversePowerOf2`).
+    ///
+    /// A valid proof bounds the committed polynomial's degree below the blob's
+    /// length, so the one polynomial of that degree through `blob_symbols` verified
+    /// evaluations is the committed one: the rebuilt blob then needs no
+    /// re-commitment (a G1 MSM of `blob_symbols` points, a third of an 8 MiB
+    /// retrieval). Without the check, [`decode_checked`] makes that MSM.
+    async fn check_length_proof(&self, header: &BlobHeader) -> Result<bool, RetrieverError> {
+        let srs = Arc::clone(&self.srs);
+        let commitments = header.commitment;
+        match on_rayon("length proof", move || {
+            verify_length_proof(&srs, &commitments)
+        })
+        .await?
+        {
+            Ok(()) => Ok(true),
+            Err(KzgError::MissingReversePower { .. }) => Ok(false),
+            Err(source) => Err(RetrieverError::BadCommitment {
+                blob_key: header.blob_key(),
+                source,
+            }),
+        }
     }
 
     /// Frames are verified with `[tau^chunk_length]G2` and the blob rebuilt with

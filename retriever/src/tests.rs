@@ -319,6 +319,40 @@ async fn honest_operators_round_trip_and_only_enough_are_asked() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_header_whose_length_proof_fails_is_refused_before_any_operator_is_asked() {
+    let fx = fixture(7, 3000, BlobParams::V1_DEVNET);
+    let other = fixture(8, 9000, BlobParams::V1_DEVNET);
+    let net = network(
+        &fx,
+        BlobParams::V1_DEVNET,
+        &[1, 1, 1, 1],
+        vec![Some(Behaviour::Honest); 4],
+    )
+    .await;
+    let rebuilder = Rebuilder::new(Arc::clone(&fx.srs), fast_options());
+    let mut forged = fx.header.clone();
+    forged.commitment.length_proof = other.header.commitment.length_proof;
+    let err = rebuilder
+        .rebuild(&forged, BlobParams::V1_DEVNET, 0, net.candidates.clone())
+        .await
+        .expect_err("the proof does not hold");
+    assert!(
+        matches!(
+            err,
+            RetrieverError::BadCommitment {
+                source: lamina_encoding::KzgError::InvalidLengthProof { .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        tonic::Status::from(err).code(),
+        tonic::Code::InvalidArgument
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn liars_and_dead_nodes_are_skipped_and_named() {
     let fx = fixture(2, 5000, BlobParams::V1_DEVNET);
     let other = fixture(3, 5000, BlobParams::V1_DEVNET);

@@ -272,7 +272,10 @@ fn threads_sharing_a_cache_all_get_the_setup() {
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("thread")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
     });
     assert!(loaded.iter().all(|l| *l == srs));
 }
