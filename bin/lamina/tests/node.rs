@@ -209,6 +209,18 @@ impl Harness {
     }
 
     /// Asserts that nothing of `blobs` is stored.
+    /// `count` fresh blobs, stored through a good request (returned with them).
+    async fn store_good(&mut self, count: usize) -> (Vec<EncodedBlob>, StoreChunksRequest) {
+        let blobs = self.blobs(count);
+        let request = self.good_request(&blobs).await;
+        self.dispersal()
+            .await
+            .store_chunks(request.clone())
+            .await
+            .expect("stored");
+        (blobs, request)
+    }
+
     async fn assert_not_stored(&self, blobs: &[EncodedBlob], case: &str) {
         let mut retrieval = self.retrieval().await;
         for blob in blobs {
@@ -528,26 +540,14 @@ async fn invalid_requests_are_rejected_with_nothing_stored() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stored_data_survives_graceful_restart_and_kill_9() {
     let mut h = Harness::start(|_| {}, &[]).await;
-    let blobs = h.blobs(2);
-    let first = h.good_request(&blobs).await;
-    h.dispersal()
-        .await
-        .store_chunks(first.clone())
-        .await
-        .expect("stored");
+    let (_, first) = h.store_good(2).await;
     h.node
         .restart(HEALTH_TIMEOUT)
         .await
         .expect("graceful restart");
     h.assert_stored(&first).await;
 
-    let blobs = h.blobs(2);
-    let second = h.good_request(&blobs).await;
-    h.dispersal()
-        .await
-        .store_chunks(second.clone())
-        .await
-        .expect("stored");
+    let (_, second) = h.store_good(2).await;
     // kill -9 right after the signature came back: it was synced before signing.
     h.node.kill().expect("SIGKILL");
     let config = h._dir.path().join("node.toml");
@@ -566,13 +566,7 @@ async fn expired_data_is_deleted_in_the_background() {
         &[],
     )
     .await;
-    let blobs = h.blobs(2);
-    let request = h.good_request(&blobs).await;
-    h.dispersal()
-        .await
-        .store_chunks(request.clone())
-        .await
-        .expect("stored");
+    let (blobs, request) = h.store_good(2).await;
     h.assert_stored(&request).await;
     // Poll (bounded) until the expiry task has run past the custody period.
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -615,13 +609,7 @@ async fn retrieval_bytes_per_client_are_limited() {
         ],
     )
     .await;
-    let blobs = h.blobs(1);
-    let request = h.good_request(&blobs).await;
-    h.dispersal()
-        .await
-        .store_chunks(request.clone())
-        .await
-        .expect("stored");
+    let (blobs, request) = h.store_good(1).await;
     let get = GetChunksRequest {
         blob_key: blobs[0].certificate.blob_header.blob_key().0.to_vec(),
         quorum_id: 0,
