@@ -28,7 +28,10 @@ where
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
         })
         .transpose()?;
-    layered(text.as_deref(), prefix, reserved, std::env::vars()).with_context(|| match file {
+    // `vars()` would panic on a variable that is not Unicode; none of ours is.
+    let env = std::env::vars_os()
+        .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)));
+    layered(text.as_deref(), prefix, reserved, env).with_context(|| match file {
         Some(path) => format!("configuration from {} and {prefix}_*", path.display()),
         None => format!("configuration from {prefix}_*"),
     })
