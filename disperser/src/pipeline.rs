@@ -19,7 +19,7 @@ use crate::config::DisperserConfig;
 use crate::encode::EncodedBlob;
 use crate::error::StoreError;
 use crate::metrics::Metrics;
-use crate::store::{BlobState, Store, now_ns};
+use crate::store::{BlobState, Store, now_ns, now_secs};
 
 /// What every stage shares.
 #[derive(Debug)]
@@ -189,7 +189,7 @@ const EXPIRY_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 pub async fn expire_kept_blobs(p: Arc<Pipeline>, shutdown: CancellationToken) {
     loop {
         let store = Arc::clone(&p.store);
-        let swept = tokio::task::spawn_blocking(move || store.expire(now_ns() / 1_000_000_000));
+        let swept = tokio::task::spawn_blocking(move || store.expire(now_secs()));
         match swept.await {
             Ok(Ok(0)) => {}
             Ok(Ok(n)) => tracing::info!(blobs = n, "dropped kept blobs past their retention"),

@@ -186,6 +186,11 @@ pub fn now_ns() -> u64 {
         .unwrap_or(0)
 }
 
+/// Seconds since the Unix epoch: the unit of retention times.
+pub fn now_secs() -> u64 {
+    now_ns() / 1_000_000_000
+}
+
 impl Store {
     /// Opens (creating if needed) the database under `path`; the bytes of COMPLETE
     /// blobs are kept `retention_secs` (0: dropped at once, like every other end).
@@ -274,7 +279,7 @@ impl Store {
         if record.state.is_terminal() {
             batch.delete_cf(self.cf(CF_PENDING)?, key.0);
             if record.state == BlobState::Complete && self.retention_secs > 0 {
-                let expires = now_ns() / 1_000_000_000 + self.retention_secs;
+                let expires = now_secs() + self.retention_secs;
                 batch.put_cf(self.cf(CF_EXPIRY)?, expiry_key(expires, key), []);
             } else {
                 batch.delete_cf(self.cf(CF_BLOBS)?, key.0);
@@ -284,9 +289,11 @@ impl Store {
     }
 
     /// Drops the bytes of every kept blob whose retention ended at or before
-    /// `now_secs` (Unix seconds), one write batch each; returns how many.
+    /// `now_secs` (Unix seconds), in one write batch; returns how many.
     pub fn expire(&self, now_secs: u64) -> Result<usize, StoreError> {
         let expiry = self.cf(CF_EXPIRY)?;
+        let blobs = self.cf(CF_BLOBS)?;
+        let mut batch = WriteBatch::default();
         let mut dropped = 0;
         for entry in self.db.iterator_cf(expiry, IteratorMode::Start) {
             let (k, _) = entry?;
@@ -300,11 +307,12 @@ impl Store {
             if at > now_secs {
                 break;
             }
-            let mut batch = WriteBatch::default();
-            batch.delete_cf(self.cf(CF_BLOBS)?, blob_key.0);
+            batch.delete_cf(blobs, blob_key.0);
             batch.delete_cf(expiry, &k);
-            self.write(batch)?;
             dropped += 1;
+        }
+        if dropped > 0 {
+            self.write(batch)?;
         }
         Ok(dropped)
     }
@@ -528,7 +536,7 @@ mod tests {
         assert_eq!(store.blob(&key(3)).expect("reads"), None);
         assert!(store.pending().expect("scans").is_empty());
 
-        let now = now_ns() / 1_000_000_000;
+        let now = now_secs();
         assert_eq!(store.expire(now).expect("sweeps"), 0);
         drop(store);
         // the schedule survives a restart

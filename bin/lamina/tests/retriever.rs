@@ -24,6 +24,7 @@ use lamina_core::{
 };
 use lamina_devnet::{Devnet, DevnetOptions};
 use lamina_encoding::{Blob, Srs, commit_blob};
+use lamina_proto::disperser::v1 as dpb;
 use lamina_retriever::{OperatorFault, RetrieverError};
 
 /// SRS points for tests that only move small blobs (the cached development SRS).
@@ -810,44 +811,39 @@ struct LyingDisperser {
 }
 
 #[tonic::async_trait]
-impl lamina_proto::disperser::v1::disperser_server::Disperser for LyingDisperser {
+impl dpb::disperser_server::Disperser for LyingDisperser {
     async fn disperse_blob(
         &self,
-        _: tonic::Request<lamina_proto::disperser::v1::DisperseBlobRequest>,
-    ) -> Result<tonic::Response<lamina_proto::disperser::v1::DisperseBlobReply>, tonic::Status>
-    {
+        _: tonic::Request<dpb::DisperseBlobRequest>,
+    ) -> Result<tonic::Response<dpb::DisperseBlobReply>, tonic::Status> {
         Err(tonic::Status::unimplemented("lying test disperser"))
     }
     async fn get_blob_status(
         &self,
-        _: tonic::Request<lamina_proto::disperser::v1::GetBlobStatusRequest>,
-    ) -> Result<tonic::Response<lamina_proto::disperser::v1::GetBlobStatusReply>, tonic::Status>
-    {
+        _: tonic::Request<dpb::GetBlobStatusRequest>,
+    ) -> Result<tonic::Response<dpb::GetBlobStatusReply>, tonic::Status> {
         Err(tonic::Status::unimplemented("lying test disperser"))
     }
     async fn get_blob_commitment(
         &self,
-        _: tonic::Request<lamina_proto::disperser::v1::GetBlobCommitmentRequest>,
-    ) -> Result<tonic::Response<lamina_proto::disperser::v1::GetBlobCommitmentReply>, tonic::Status>
-    {
+        _: tonic::Request<dpb::GetBlobCommitmentRequest>,
+    ) -> Result<tonic::Response<dpb::GetBlobCommitmentReply>, tonic::Status> {
         Err(tonic::Status::unimplemented("lying test disperser"))
     }
     async fn get_blob(
         &self,
-        _: tonic::Request<lamina_proto::disperser::v1::GetBlobRequest>,
-    ) -> Result<tonic::Response<lamina_proto::disperser::v1::GetBlobReply>, tonic::Status> {
-        Ok(tonic::Response::new(
-            lamina_proto::disperser::v1::GetBlobReply {
-                blob: self.blob.clone(),
-            },
-        ))
+        _: tonic::Request<dpb::GetBlobRequest>,
+    ) -> Result<tonic::Response<dpb::GetBlobReply>, tonic::Status> {
+        Ok(tonic::Response::new(dpb::GetBlobReply {
+            blob: self.blob.clone(),
+        }))
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_disperser_serves_certified_blobs_when_no_operator_can() {
-    use lamina_proto::disperser::v1::GetBlobRequest;
-    use lamina_proto::disperser::v1::disperser_client::DisperserClient;
+    use dpb::GetBlobRequest;
+    use dpb::disperser_client::DisperserClient;
     use lamina_retriever::{RetrievalOptions, RetrievalSource, Retriever};
 
     let mut net = devnet(small_blobs).await;
@@ -935,13 +931,11 @@ async fn the_disperser_serves_certified_blobs_when_no_operator_can() {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(
         tonic::transport::Server::builder()
-            .add_service(
-                lamina_proto::disperser::v1::disperser_server::DisperserServer::new(
-                    LyingDisperser {
-                        blob: Blob::from_payload(&other).expect("encodes").to_bytes(),
-                    },
-                ),
-            )
+            .add_service(dpb::disperser_server::DisperserServer::new(
+                LyingDisperser {
+                    blob: Blob::from_payload(&other).expect("encodes").to_bytes(),
+                },
+            ))
             .serve_with_incoming_shutdown(
                 tokio_stream::wrappers::TcpListenerStream::new(listener),
                 async {
