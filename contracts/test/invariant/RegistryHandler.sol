@@ -375,10 +375,13 @@ contract RegistryHandler {
         uint256 expiry = block.timestamp + 1 hours;
         bytes32 digest = coordinator.calculateOperatorChurnApprovalDigestHash(o.addr, o.id, kick, salt, expiry);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(churnApproverKey, digest);
-        ISignatureUtils.SignatureWithSaltAndExpiry memory approval =
-            ISignatureUtils.SignatureWithSaltAndExpiry({signature: abi.encodePacked(r, s, v), salt: salt, expiry: expiry});
+        ISignatureUtils.SignatureWithSaltAndExpiry memory approval = ISignatureUtils.SignatureWithSaltAndExpiry({
+            signature: abi.encodePacked(r, s, v), salt: salt, expiry: expiry
+        });
         vm.prank(o.addr);
-        coordinator.registerOperatorWithChurn(_bytes(uint192(1) << q), "localhost:32005", o.params, kick, approval, _noSignature());
+        coordinator.registerOperatorWithChurn(
+            _bytes(uint192(1) << q), "localhost:32005", o.params, kick, approval, _noSignature()
+        );
     }
 
     /// @notice Stores the model as the state at the end of the current block (later actions in the same

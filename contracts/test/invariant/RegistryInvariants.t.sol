@@ -30,9 +30,8 @@ contract RegistryInvariantsTest is MiddlewareFixture {
                 maxOperatorCount: 4, kickBIPsOfOperatorStake: 11000, kickBIPsOfTotalStake: 5000
             })
         );
-        handler = new RegistryHandler(
-            coordinator, stakeRegistry, delegation, strategies, owner, ejector, churnApproverKey
-        );
+        handler =
+            new RegistryHandler(coordinator, stakeRegistry, delegation, strategies, owner, ejector, churnApproverKey);
         for (uint256 i = 0; i < POOL; ++i) {
             uint256 op = _newOperator(7000 + i);
             handler.addOperator(operators[op].addr, operators[op].pk1, _pubkeyParams(op));
@@ -247,7 +246,11 @@ contract RegistryInvariantsTest is MiddlewareFixture {
     }
 
     /// @notice The member's stake at `queryBlock`, read both ways (index then lookup, and by search).
-    function _memberStakeAt(bytes32 id, uint8 q, uint32 queryBlock, uint96 expected) internal view returns (uint96 stake) {
+    function _memberStakeAt(bytes32 id, uint8 q, uint32 queryBlock, uint96 expected)
+        internal
+        view
+        returns (uint96 stake)
+    {
         uint32 idx = stakeRegistry.getStakeUpdateIndexAtBlockNumber(id, q, queryBlock);
         stake = stakeRegistry.getStakeAtBlockNumberAndIndex(q, queryBlock, id, idx);
         assertEq(uint256(stake), uint256(expected), "stake at block");
