@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {Vm} from "../utils/Vm.sol";
 import {DelegationManagerMock} from "../harnesses/DelegationManagerMock.sol";
 import {IStrategy} from "../../src/interfaces/IStrategy.sol";
+import {IDelegationManager} from "../../src/interfaces/IDelegationManager.sol";
 import {ISignatureUtils} from "../../src/interfaces/ISignatureUtils.sol";
 import {BN254} from "../../src/libraries/BN254.sol";
 import {BitmapUtils} from "../../src/libraries/BitmapUtils.sol";
@@ -43,7 +44,10 @@ contract RegistryHandler {
 
     RegistryCoordinator public immutable coordinator;
     StakeRegistry public immutable stakeRegistry;
-    DelegationManagerMock public immutable delegation;
+    /// @notice Where operator shares are read (the real DelegationManager or its test double).
+    IDelegationManager public immutable delegationView;
+    /// @notice The test double whose shares `setShares` sets (zero when the real core is used).
+    DelegationManagerMock public immutable shareSetter;
     address internal immutable owner;
     address internal immutable ejector;
     uint256 internal immutable churnApproverKey;
@@ -78,7 +82,8 @@ contract RegistryHandler {
     constructor(
         RegistryCoordinator coordinator_,
         StakeRegistry stakeRegistry_,
-        DelegationManagerMock delegation_,
+        IDelegationManager delegationView_,
+        DelegationManagerMock shareSetter_,
         IStrategy[4] memory strategies_,
         address owner_,
         address ejector_,
@@ -86,7 +91,8 @@ contract RegistryHandler {
     ) {
         coordinator = coordinator_;
         stakeRegistry = stakeRegistry_;
-        delegation = delegation_;
+        delegationView = delegationView_;
+        shareSetter = shareSetter_;
         _strategies = strategies_;
         owner = owner_;
         ejector = ejector_;
@@ -140,8 +146,9 @@ contract RegistryHandler {
         }
         PoolOperator storage o = _pool[op];
         if (fullQuorum == type(uint8).max) {
+            ISignatureUtils.SignatureWithSaltAndExpiry memory avsSignature = _avsSignature(op);
             vm.prank(o.addr);
-            coordinator.registerOperator(_bytes(toAdd), "localhost:32005", o.params, _noSignature());
+            coordinator.registerOperator(_bytes(toAdd), "localhost:32005", o.params, avsSignature);
         } else {
             if (toAdd != uint192(1) << fullQuorum) return; // churn registers for the full quorum alone
             uint256 kicked = _churnVictim(op, fullQuorum, weights[fullQuorum], kickSeed);
@@ -187,13 +194,13 @@ contract RegistryHandler {
         _snapshot();
     }
 
-    /// @notice Changes an operator's delegated shares in one strategy (a deposit, delegation, withdrawal or
-    ///         slash in the core); the registries see it at the next stake update.
+    /// @notice With the core's test double: changes an operator's delegated shares in one strategy (what a
+    ///         deposit, delegation, withdrawal or slash does); the registries see it at the next stake update.
     function setShares(uint256 opSeed, uint256 strategySeed, uint256 amount) external {
         uint256 op = opSeed % _pool.length;
         // A tenth of the changes drop to zero so operators fall below the minimum.
         amount = amount % 10 == 0 ? 0 : _bound(amount, 1, MAX_SHARES);
-        delegation.setOperatorShares(_pool[op].addr, _strategies[strategySeed % 4], amount);
+        shareSetter.setOperatorShares(_pool[op].addr, _strategies[strategySeed % 4], amount);
     }
 
     /// @notice Refreshes the stakes of a subset of the pool (registered or not, in any order).
@@ -301,9 +308,11 @@ contract RegistryHandler {
     ///         model's minimum.
     function _weight(uint256 op, uint8 q) internal view returns (uint96 weight, bool meets) {
         uint256 total;
+        IStrategy[] memory pair = new IStrategy[](2);
+        (pair[0], pair[1]) = (_strategies[2 * q], _strategies[2 * q + 1]);
+        uint256[] memory shares = delegationView.getOperatorShares(_pool[op].addr, pair);
         for (uint256 s = 0; s < 2; ++s) {
-            uint256 shares = delegation.shares(_pool[op].addr, _strategies[2 * q + s]);
-            total += shares * _multipliers[q][s] / WEIGHTING_DIVISOR;
+            total += shares[s] * _multipliers[q][s] / WEIGHTING_DIVISOR;
         }
         weight = total > type(uint96).max ? type(uint96).max : uint96(total);
         meets = weight >= modelMinimum[q];
@@ -378,9 +387,10 @@ contract RegistryHandler {
         ISignatureUtils.SignatureWithSaltAndExpiry memory approval = ISignatureUtils.SignatureWithSaltAndExpiry({
             signature: abi.encodePacked(r, s, v), salt: salt, expiry: expiry
         });
+        ISignatureUtils.SignatureWithSaltAndExpiry memory avsSignature = _avsSignature(op);
         vm.prank(o.addr);
         coordinator.registerOperatorWithChurn(
-            _bytes(uint192(1) << q), "localhost:32005", o.params, kick, approval, _noSignature()
+            _bytes(uint192(1) << q), "localhost:32005", o.params, kick, approval, avsSignature
         );
     }
 
@@ -404,7 +414,8 @@ contract RegistryHandler {
         return BitmapUtils.bitmapToBytesArray(bitmap);
     }
 
-    function _noSignature() internal pure returns (ISignatureUtils.SignatureWithSaltAndExpiry memory s) {}
+    /// @notice The operator's consent to the AVS registration (none with the AVSDirectory's test double).
+    function _avsSignature(uint256) internal virtual returns (ISignatureUtils.SignatureWithSaltAndExpiry memory s) {}
 
     function _bound(uint256 x, uint256 min, uint256 max) internal pure returns (uint256) {
         return min + x % (max - min + 1);
