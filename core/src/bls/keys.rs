@@ -202,7 +202,10 @@ mod tests {
         wiped_on_drop::<SecretKey>();
         let mut s = SecretKey::random(&mut ChaCha20Rng::seed_from_u64(3)).scalar();
         s.zeroize();
-        assert!(s.is_zero(), "Fr's Zeroize (what Drop calls) sets the scalar to zero");
+        assert!(
+            s.is_zero(),
+            "Fr's Zeroize (what Drop calls) sets the scalar to zero"
+        );
     }
 
     #[test]

@@ -182,7 +182,11 @@ mod tests {
         #[cfg(unix)]
         {
             assert_eq!(mode_of(&path), 0o600, "key file owner-only");
-            assert_eq!(mode_of(&dir.path().join("new/dir")), 0o700, "created dirs owner-only");
+            assert_eq!(
+                mode_of(&dir.path().join("new/dir")),
+                0o700,
+                "created dirs owner-only"
+            );
         }
         // Replacing an existing regular key file is allowed, and stays 0600.
         write_private_file(&path, b"rotated").expect("rewrites");
@@ -204,7 +208,12 @@ mod tests {
             Err(KeystoreError::NotARegularFile { path: p }) if p == path
         ));
         assert_eq!(std::fs::read(&outside).expect("reads"), b"victim");
-        assert!(std::fs::symlink_metadata(&path).expect("link").file_type().is_symlink());
+        assert!(
+            std::fs::symlink_metadata(&path)
+                .expect("link")
+                .file_type()
+                .is_symlink()
+        );
         assert!(!temp_path(&path).exists());
         // A dangling link (to a file an attacker hopes the key lands in) is refused too.
         let dangling = dir.path().join("dangling.json");
@@ -213,7 +222,10 @@ mod tests {
             write_private_file(&dangling, b"secret"),
             Err(KeystoreError::NotARegularFile { .. })
         ));
-        assert!(!dir.path().join("not-yet").exists(), "nothing written through the link");
+        assert!(
+            !dir.path().join("not-yet").exists(),
+            "nothing written through the link"
+        );
     }
 
     #[test]

@@ -310,13 +310,13 @@ mod tests {
         let good =
             CryptoJson::encrypt(&[1; 32], "pw", ScryptParams::TEST, &mut rng).expect("encrypts");
         for (n, r, p) in [
-            (1u64 << 10, 8u32, 1u32 << 20),   // parallelism: minutes of work, 1 GiB of blocks
-            (1 << 10, 1 << 20, 1),            // block size
-            (1 << 21, 1, 1),                  // cost above 2^20
-            (1 << 62, 8, 1),                  // absurd cost
-            (1 << 20, 8, 2),                  // each in range, 128*n*r*p = 2 GiB
-            (1 << 18, 8, MAX_SCRYPT_P + 1),   // parallelism just over
-            (1 << 10, MAX_SCRYPT_R + 1, 1),   // block size just over
+            (1u64 << 10, 8u32, 1u32 << 20), // parallelism: minutes of work, 1 GiB of blocks
+            (1 << 10, 1 << 20, 1),          // block size
+            (1 << 21, 1, 1),                // cost above 2^20
+            (1 << 62, 8, 1),                // absurd cost
+            (1 << 20, 8, 2),                // each in range, 128*n*r*p = 2 GiB
+            (1 << 18, 8, MAX_SCRYPT_P + 1), // parallelism just over
+            (1 << 10, MAX_SCRYPT_R + 1, 1), // block size just over
         ] {
             let mut c = good.clone();
             c.kdfparams.n = n;
@@ -333,8 +333,14 @@ mod tests {
             }
         }
         // The limits themselves are accepted (checked without running scrypt at them).
-        assert_eq!(check_kdf_params(1 << 20, 8, 1, 32).expect("at the limit"), 20);
-        assert_eq!(check_kdf_params(1 << 18, 8, 1, 32).expect("geth standard"), 18);
+        assert_eq!(
+            check_kdf_params(1 << 20, 8, 1, 32).expect("at the limit"),
+            20
+        );
+        assert_eq!(
+            check_kdf_params(1 << 18, 8, 1, 32).expect("geth standard"),
+            18
+        );
         // Writing refuses what reading would refuse.
         let too_costly = ScryptParams {
             log_n: 21,
@@ -353,7 +359,8 @@ mod tests {
     fn plaintext_and_derived_key_are_wiped_on_drop() {
         fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>(_: &T) {}
         let mut rng = ChaCha20Rng::seed_from_u64(8);
-        let c = CryptoJson::encrypt(&[3; 32], "pw", ScryptParams::TEST, &mut rng).expect("encrypts");
+        let c =
+            CryptoJson::encrypt(&[3; 32], "pw", ScryptParams::TEST, &mut rng).expect("encrypts");
         let plaintext = c.decrypt("pw").expect("decrypts");
         wiped_on_drop(&plaintext);
         let dk = derive_key("pw", b"salt", 4, 1, 1).expect("derives");
