@@ -40,6 +40,8 @@
 //! # Ok(()) }
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod cert;
 mod client;
 mod config;

@@ -269,6 +269,52 @@ pub enum KeystoreError {
         /// Derived key length.
         dklen: usize,
     },
+    /// Scrypt parameters that would cost more than a key file may ask for: refused before
+    /// running scrypt, so a crafted file cannot make a process burn minutes or gigabytes.
+    #[error(
+        "keystore scrypt parameters n={n}, r={r}, p={p} exceed the limits \
+         (n <= 2^{max_log_n}, r <= {max_r}, p <= {max_p}, 128*n*r*p <= {max_cost_bytes} bytes)"
+    )]
+    KdfParamsTooCostly {
+        /// Cost.
+        n: u64,
+        /// Block size.
+        r: u32,
+        /// Parallelism.
+        p: u32,
+        /// Largest accepted `log2(n)`.
+        max_log_n: u8,
+        /// Largest accepted `r`.
+        max_r: u32,
+        /// Largest accepted `p`.
+        max_p: u32,
+        /// Largest accepted `128 * n * r * p`.
+        max_cost_bytes: u64,
+    },
+    /// The key file is larger than any keystore (a few hundred bytes): refused unread.
+    #[error("keystore file {path} is {size} bytes, more than the {max} a key file can be")]
+    FileTooLarge {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Its size.
+        size: u64,
+        /// The largest accepted size.
+        max: u64,
+    },
+    /// Something other than a regular file (a symlink, a directory) sits at the path a key is
+    /// to be written to; writing is refused so a planted link cannot redirect the key.
+    #[error("refusing to write a key to {path}: it exists and is not a regular file (a symlink?)")]
+    NotARegularFile {
+        /// The target path.
+        path: std::path::PathBuf,
+    },
+    /// The temporary file a key is written through already exists (a crashed write or a planted
+    /// file): refused rather than reused; remove it after checking what it is.
+    #[error("refusing to write a key through {path}: the temporary file already exists; remove it")]
+    TempFileExists {
+        /// The temporary file.
+        path: std::path::PathBuf,
+    },
     /// The MAC does not match: the password is wrong (or the file is corrupt).
     #[error("wrong keystore password (MAC mismatch)")]
     WrongPassword,

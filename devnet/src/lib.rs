@@ -28,6 +28,10 @@
 //! # Ok(()) }
 //! ```
 
+// One `unsafe` call, allowed where it is: kill(2) in `process::signal` (supervised processes get
+// SIGTERM for a clean stop, which std cannot send). Everything else stays safe.
+#![deny(unsafe_code)]
+
 pub mod cache;
 mod chain;
 pub mod config;

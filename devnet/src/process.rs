@@ -276,6 +276,7 @@ impl Drop for ServiceProcess {
 }
 
 /// Sends `signal` to `pid`.
+#[allow(unsafe_code)] // kill(2): std's `Child::kill` sends only SIGKILL; see the crate root
 pub fn signal(pid: u32, signal: i32) -> Result<(), DevnetError> {
     let target = libc::pid_t::try_from(pid).map_err(|_| DevnetError::InvalidOption {
         field: "pid",

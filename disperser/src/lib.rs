@@ -43,6 +43,8 @@
 //! # Ok::<(), lamina_disperser::ConfigError>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod aggregate;
 pub mod anchor;
 pub mod chain_view;

@@ -39,6 +39,8 @@
 //!
 //! This crate is pure computation: no tokio, no network, no chain.
 
+#![forbid(unsafe_code)]
+
 mod codec;
 pub mod decode;
 mod encoder;

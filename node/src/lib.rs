@@ -29,6 +29,8 @@
 //! # Ok(()) }
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod chain;
 mod config;
 mod error;

@@ -9,6 +9,8 @@
 //! [`retriever::v1`]; [`convert`] turns wire messages into core types (and back), and
 //! [`store_chunks_digest`] is what a disperser signs over a `StoreChunks` request.
 
+#![forbid(unsafe_code)]
+
 pub mod convert;
 mod digest;
 

@@ -47,6 +47,8 @@
 //! # Ok(()) }
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod check;
 mod collect;
 mod config;

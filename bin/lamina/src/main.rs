@@ -3,6 +3,8 @@
 //! `main` only parses the command line and dispatches; each command lives in
 //! its own module under `commands/`.
 
+#![forbid(unsafe_code)]
+
 use clap::{Parser, Subcommand};
 
 mod commands;

@@ -8,6 +8,7 @@ use ark_ec::AffineRepr;
 use ark_ff::PrimeField;
 use rand::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
 use super::v3::{CryptoJson, ScryptParams};
 use super::{read_file, write_private_file};
@@ -59,7 +60,12 @@ impl BlsKeystore {
     ) -> Result<Self, KeystoreError> {
         Ok(Self {
             pub_key: format_g1(&key.public_g1()),
-            crypto: CryptoJson::encrypt(&key.to_be_bytes(), password, params, rng)?,
+            crypto: CryptoJson::encrypt(
+                Zeroizing::new(key.to_be_bytes()).as_slice(),
+                password,
+                params,
+                rng,
+            )?,
         })
     }
 

@@ -6,12 +6,16 @@ use alloy_primitives::{Address, B256, keccak256};
 use k256::ecdsa::SigningKey;
 use rand::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::v3::{CryptoJson, ScryptParams};
 use super::{read_file, write_private_file};
 use crate::error::KeystoreError;
 
 /// A secp256k1 secret key and its Ethereum address.
+///
+/// The secret is overwritten with zeros when the key is dropped ([`ZeroizeOnDrop`]); the copy
+/// [`EcdsaKey::secret_bytes`] returns is a plain value the caller must not keep.
 #[derive(Clone, PartialEq, Eq)]
 pub struct EcdsaKey {
     secret: B256,
@@ -50,6 +54,14 @@ impl EcdsaKey {
         self.address
     }
 }
+
+impl Drop for EcdsaKey {
+    fn drop(&mut self) {
+        self.secret.0.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for EcdsaKey {}
 
 impl std::fmt::Debug for EcdsaKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -165,6 +177,14 @@ mod tests {
             key.address(),
             address!("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266")
         );
+    }
+
+    /// Type-level check that the key wipes its secret on drop (memory after a drop cannot be
+    /// inspected from safe Rust).
+    #[test]
+    fn ecdsa_key_is_zeroized_on_drop() {
+        fn wiped_on_drop<T: ZeroizeOnDrop>() {}
+        wiped_on_drop::<EcdsaKey>();
     }
 
     #[test]
