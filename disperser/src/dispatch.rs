@@ -737,6 +737,7 @@ mod tests {
             params,
             frames: vec![vec![0; 64]; params.num_chunks as usize],
             blob_bytes: 32,
+            operator_bytes: 0,
             accepted_ns: 0,
         }
     }

@@ -3,13 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use alloy::eips::BlockNumberOrTag;
 use alloy::network::EthereumWallet;
 use alloy::primitives::{Address, B256, Bytes};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
-use alloy::rpc::types::Filter;
 use alloy::signers::local::PrivateKeySigner;
-use alloy::sol_types::{SolEvent, SolInterface};
+use alloy::sol_types::SolInterface;
 use ark_bn254::G1Affine;
 use lamina_encoding::BlobParams;
 
