@@ -12,7 +12,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use futures::StreamExt;
-use prost::Message;
 use futures::stream::FuturesUnordered;
 use lamina_core::bls::{OperatorKeys, Signature};
 use lamina_core::chain::{Chain, OperatorInfo};
@@ -23,6 +22,7 @@ use lamina_core::{
 use lamina_proto::common::v1 as pb;
 use lamina_proto::node::v1 as node_pb;
 use lamina_proto::node::v1::dispersal_client::DispersalClient;
+use prost::Message;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tonic::transport::{Channel, Endpoint};
@@ -774,14 +774,21 @@ mod tests {
 
         let (kept, kept_records, assignments) = split_assignable(&p, blobs, records, &state);
 
-        assert_eq!(kept.iter().map(|b| b.key).collect::<Vec<_>>(), vec![keys[1]]);
+        assert_eq!(
+            kept.iter().map(|b| b.key).collect::<Vec<_>>(),
+            vec![keys[1]]
+        );
         assert_eq!(kept_records.len(), 1);
         assert_eq!(assignments[0].indices.len(), 9, "every operator assigned");
         let status = |k: &BlobKey| p.store.status(k).expect("reads").expect("present");
         let too_many = status(&keys[0]);
         assert_eq!(too_many.state, BlobState::Failed);
         assert!(too_many.reason.contains("9"), "{}", too_many.reason);
-        assert!(too_many.reason.contains(&keys[0].to_string()), "{}", too_many.reason);
+        assert!(
+            too_many.reason.contains(&keys[0].to_string()),
+            "{}",
+            too_many.reason
+        );
         let empty = status(&keys[2]);
         assert_eq!(empty.state, BlobState::Failed);
         assert!(empty.reason.contains("quorum"), "{}", empty.reason);

@@ -307,8 +307,7 @@ impl From<DisperserError> for Status {
             DisperserError::NotCertified { .. } | DisperserError::VersionNotAssignable { .. } => {
                 Code::FailedPrecondition
             }
-            DisperserError::ShuttingDown
-            | DisperserError::Chain(_) => Code::Unavailable,
+            DisperserError::ShuttingDown | DisperserError::Chain(_) => Code::Unavailable,
             DisperserError::Config(_)
             | DisperserError::Store(_)
             | DisperserError::Keystore(_)

@@ -214,20 +214,18 @@ pub async fn run(
             source,
         })?;
     let local = listener.local_addr().unwrap_or(config.grpc_listen);
-    let pool = Arc::new(commit_pool::CommitmentPool::new(
-        config.commitment_slots(),
-        config.reserved_commitment_slots,
-        config.commitment_queue,
-    )?
-    .with_metrics(metrics.commitment.clone()));
-    let service = DisperserServer::new(service::DisperserService::new(
-        p.clone(),
-        srs,
-        key_tx,
-        pool,
-    ))
-        .max_decoding_message_size(lamina_proto::MAX_MESSAGE_SIZE)
-        .max_encoding_message_size(lamina_proto::MAX_MESSAGE_SIZE);
+    let pool = Arc::new(
+        commit_pool::CommitmentPool::new(
+            config.commitment_slots(),
+            config.reserved_commitment_slots,
+            config.commitment_queue,
+        )?
+        .with_metrics(metrics.commitment.clone()),
+    );
+    let service =
+        DisperserServer::new(service::DisperserService::new(p.clone(), srs, key_tx, pool))
+            .max_decoding_message_size(lamina_proto::MAX_MESSAGE_SIZE)
+            .max_encoding_message_size(lamina_proto::MAX_MESSAGE_SIZE);
     ready.store(true, Ordering::Release);
     tracing::info!(grpc = %local, metrics = %config.metrics_listen, "disperser ready");
 

@@ -109,7 +109,11 @@ const PER_BLOB_OVERHEAD: usize = 32;
 /// blobs this is about the blob's size; for tiny blobs every frame is at least a proof
 /// and one symbol (64 bytes), so 256 one-symbol blobs of a version with 8192 chunks
 /// weigh about 18 MiB per operator although their blobs total 8 KiB.
-pub fn max_operator_bytes(params: &lamina_core::BlobParams, frame_len: usize, cert_len: usize) -> usize {
+pub fn max_operator_bytes(
+    params: &lamina_core::BlobParams,
+    frame_len: usize,
+    cert_len: usize,
+) -> usize {
     let cap = (params.num_chunks / params.coding_rate.max(1)) as usize;
     cap.saturating_mul(frame_len + PER_FRAME_OVERHEAD)
         .saturating_add(cert_len + PER_BLOB_OVERHEAD)

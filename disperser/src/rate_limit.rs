@@ -244,7 +244,11 @@ mod tests {
             limiter
                 .check(key, 100, t0 + Duration::from_micros(u64::from(i)))
                 .expect("a fresh key passes once");
-            assert!(limiter.tracked() <= 64, "{} keys tracked", limiter.tracked());
+            assert!(
+                limiter.tracked() <= 64,
+                "{} keys tracked",
+                limiter.tracked()
+            );
         }
         // the most recent key is still remembered (and in debt)
         let last = std::net::IpAddr::from(9_999u32.to_be_bytes());
@@ -259,6 +263,9 @@ mod tests {
         assert_eq!(address_key(a), address_key(b));
         assert_ne!(address_key(a), address_key(other));
         let mapped: IpAddr = "::ffff:10.0.0.1".parse().expect("ip");
-        assert_eq!(address_key(mapped), "10.0.0.1".parse::<IpAddr>().expect("ip"));
+        assert_eq!(
+            address_key(mapped),
+            "10.0.0.1".parse::<IpAddr>().expect("ip")
+        );
     }
 }

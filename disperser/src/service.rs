@@ -339,10 +339,13 @@ impl Disperser for DisperserService {
         let srs = self.srs.clone();
         let commitments = self
             .pool
-            .run(AdmissionClass::OnDemand, move || -> Result<_, DisperserError> {
-                let blob = Blob::from_bytes(&bytes)?;
-                Ok(commit_blob(&srs, &blob)?)
-            })
+            .run(
+                AdmissionClass::OnDemand,
+                move || -> Result<_, DisperserError> {
+                    let blob = Blob::from_bytes(&bytes)?;
+                    Ok(commit_blob(&srs, &blob)?)
+                },
+            )
             .await??;
         Ok(Response::new(dpb::GetBlobCommitmentReply {
             commitment: Some(pb::BlobCommitment::from(&commitments)),

@@ -270,7 +270,10 @@ async fn fresh_accounts_from_one_address_hit_the_address_limit() {
             }
         }
     }
-    assert!(limited > 0, "300 fresh accounts from one address are limited");
+    assert!(
+        limited > 0,
+        "300 fresh accounts from one address are limited"
+    );
     assert!(accepted >= 1, "the first requests pass");
     assert_eq!(accepted + limited, 300);
     // every refused request was stopped before its commitment check
