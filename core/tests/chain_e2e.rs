@@ -190,6 +190,22 @@ async fn operators_register_and_a_rust_certificate_verifies_on_chain() {
         assert_eq!(info.socket.as_deref(), Some(socket.as_str()));
     }
 
+    // Sockets are read once: asking again at the same (or an earlier) block reads no logs.
+    let queries = reader.socket_log_queries().await;
+    assert!(queries >= 1, "the first lookup read the logs");
+    for (_, key, _, socket) in &operators {
+        let again = reader
+            .operator_info(key.operator_id(), rbn)
+            .await
+            .expect("info");
+        assert_eq!(again.socket.as_deref(), Some(socket.as_str()));
+    }
+    assert_eq!(
+        reader.socket_log_queries().await,
+        queries,
+        "blocks already read are not read again"
+    );
+
     // A socket update shows at later blocks, not at the old reference block.
     operators[0]
         .0
@@ -216,6 +232,8 @@ async fn operators_register_and_a_rust_certificate_verifies_on_chain() {
             .as_deref(),
         Some(operators[0].3.as_str())
     );
+    // ... and following it cost one more read of the new blocks only.
+    assert_eq!(reader.socket_log_queries().await, queries + 1);
 
     // A batch of three blobs signed by operators 2 and 3 (5/6 of each quorum); operator 1 does not sign.
     let certs: Vec<BlobCertificate> = (0..3u64)

@@ -1,7 +1,8 @@
 //! What the disperser reads from the contracts once and keeps: blob versions and their
-//! parameters, the number of quorums, required quorums and security thresholds.
-//! Refreshed when a request names a version or quorum not seen yet (at most every
-//! [`REFRESH_INTERVAL`]), so a version added on-chain is picked up without a restart.
+//! parameters, the number of quorums, required quorums, security thresholds and each
+//! quorum's operator count. Refreshed when a request names a version or quorum not seen
+//! yet or a version that cannot be assigned (at most every [`REFRESH_INTERVAL`]), so a
+//! version added on-chain is picked up without a restart.
 
 use std::collections::BTreeMap;
 use std::sync::RwLock;
@@ -27,6 +28,9 @@ pub struct ChainParams {
     pub required_quorums: Vec<QuorumId>,
     /// Confirmation and adversary thresholds.
     pub thresholds: SecurityThresholds,
+    /// Operators registered in each quorum at the head when read (intake refuses a blob
+    /// version that cannot be assigned over them).
+    pub operator_counts: BTreeMap<QuorumId, usize>,
 }
 
 /// The chain connection plus cached [`ChainParams`].
@@ -50,10 +54,23 @@ async fn load(chain: &EthChain) -> Result<ChainParams, ChainError> {
             .call()
             .await
             .map_err(ChainError::Contract)?;
+    let head = u32::try_from(chain.block_number().await?).unwrap_or(u32::MAX);
+    let quorums: Vec<QuorumId> = (0..quorum_count).collect();
+    let operator_counts = if quorums.is_empty() {
+        BTreeMap::new()
+    } else {
+        chain
+            .operator_state(&quorums, head)
+            .await?
+            .iter()
+            .map(|q| (q.quorum(), q.len()))
+            .collect()
+    };
     Ok(ChainParams {
         blob_params,
         next_blob_version: next,
         quorum_count,
+        operator_counts,
         required_quorums: chain.quorum_numbers_required().await?,
         thresholds: chain.security_thresholds().await?,
     })
@@ -67,6 +84,15 @@ impl ChainView {
             chain,
             params: RwLock::new((params, Instant::now())),
         })
+    }
+
+    /// A view over `chain` with `params` as read, without reading anything (for
+    /// in-process tests of the service, which never reach the chain).
+    pub fn with_params(chain: EthChain, params: ChainParams) -> Self {
+        Self {
+            chain,
+            params: RwLock::new((params, Instant::now())),
+        }
     }
 
     /// The chain.

@@ -42,10 +42,12 @@ pub struct DisperserConfig {
     /// When set, only this blob version is accepted (a devnet pins one); otherwise every
     /// version registered on-chain. Default: none.
     pub blob_version: Option<u16>,
-    /// A batch is cut before its blobs would total more than this many bytes. An operator
-    /// can be assigned up to 1/coding_rate of the 8x-extended data, i.e. as many bytes as
-    /// the batch's blobs, and its StoreChunks must fit one gRPC message
-    /// (`lamina_proto::MAX_MESSAGE_SIZE`). Default: 15 MiB.
+    /// A batch is cut before the bytes one operator's StoreChunks can carry for its blobs
+    /// would total more than this (`pipeline::max_operator_bytes`: each blob's
+    /// certificate plus the frames of the most chunks one operator can be assigned,
+    /// about the blob's size for large blobs, far more for tiny ones); every StoreChunks
+    /// must fit one gRPC message (`lamina_proto::MAX_MESSAGE_SIZE`). Batches also span
+    /// at most 5 quorums. Default: 15 MiB.
     pub batch_max_bytes: usize,
     /// ... or this long after its first blob arrived, in milliseconds. Default: 1000.
     pub batch_max_interval_ms: u64,
@@ -62,7 +64,39 @@ pub struct DisperserConfig {
     pub rate_limit_bytes_per_sec: u64,
     /// Per-account limit in blobs per second; 0 = unlimited. Default: 100.
     pub rate_limit_blobs_per_sec: u64,
-    /// Blobs accepted but not yet terminal before DisperseBlob answers `Unavailable`. Default: 256.
+    /// Per-client-address limit in blob bytes per second, over `DisperseBlob` and
+    /// `GetBlobCommitment` together (IPv6 clients counted per /64); 0 = unlimited. It stops
+    /// one host from sidestepping the per-account limit with fresh accounts.
+    /// Default: 128 MiB/s.
+    pub rate_limit_address_bytes_per_sec: u64,
+    /// Per-client-address limit in requests (blobs or commitments) per second; 0 =
+    /// unlimited. Default: 200.
+    pub rate_limit_address_blobs_per_sec: u64,
+    /// Accounts and client addresses each tracked by the rate limiter; beyond this the
+    /// least recently seen is forgotten, so rotating accounts or addresses cannot grow
+    /// memory without end. Default: 65536.
+    pub rate_limit_tracked: usize,
+    /// Commitment work (the MSMs of `GetBlobCommitment`, the commitment and length-proof
+    /// checks of `DisperseBlob`) run at once, on a dedicated thread pool of this many
+    /// threads; 0 = the number of CPU cores. Default: 0.
+    pub commitment_slots: usize,
+    /// Requests waiting for a commitment slot; beyond this they are refused with
+    /// `RESOURCE_EXHAUSTED` and a `retry-after-ms`. Default: 8.
+    pub commitment_queue: usize,
+    /// Commitment slots kept for accounts with a paid reservation: other requests use at
+    /// most `commitment_slots - reserved_commitment_slots`. TODO(payments): nothing marks
+    /// a request as reserved until the payments work lands (`service::admission_class`),
+    /// so until then a non-zero value only withholds slots. Default: 0.
+    pub reserved_commitment_slots: usize,
+    /// Longest a gRPC request may take before the server cancels it, in milliseconds. Covers a 16 MiB commitment check on a busy machine. Default: 120000.
+    pub grpc_request_timeout_ms: u64,
+    /// gRPC requests served at once over all connections; more wait for a slot (each
+    /// then under `grpc_request_timeout_ms`). Default: 256.
+    pub grpc_max_concurrent_requests: usize,
+    /// Concurrent requests (HTTP/2 streams) per connection. Default: 32.
+    pub grpc_max_concurrent_streams: u32,
+    /// Blobs accepted but not yet terminal before DisperseBlob answers `RESOURCE_EXHAUSTED`
+    /// with a `retry-after-ms`. Default: 256.
     pub queue_capacity: usize,
     /// Largest blob accepted, in bytes (at most 16 MiB). Default: 16 MiB.
     pub max_blob_size: usize,
@@ -97,6 +131,15 @@ impl Default for DisperserConfig {
             anchor_on_chain: false,
             rate_limit_bytes_per_sec: 64 * 1024 * 1024,
             rate_limit_blobs_per_sec: 100,
+            rate_limit_address_bytes_per_sec: 128 * 1024 * 1024,
+            rate_limit_address_blobs_per_sec: 200,
+            rate_limit_tracked: 65_536,
+            commitment_slots: 0,
+            commitment_queue: 8,
+            reserved_commitment_slots: 0,
+            grpc_request_timeout_ms: 120_000,
+            grpc_max_concurrent_requests: 256,
+            grpc_max_concurrent_streams: 32,
             queue_capacity: 256,
             max_blob_size: MAX_BLOB_SIZE_LIMIT,
             encoding_concurrency: 2,
@@ -175,6 +218,16 @@ impl DisperserConfig {
             ("queue_capacity", self.queue_capacity as u64),
             ("encoding_concurrency", self.encoding_concurrency as u64),
             ("max_attempts", u64::from(self.max_attempts)),
+            ("rate_limit_tracked", self.rate_limit_tracked as u64),
+            ("grpc_request_timeout_ms", self.grpc_request_timeout_ms),
+            (
+                "grpc_max_concurrent_requests",
+                self.grpc_max_concurrent_requests as u64,
+            ),
+            (
+                "grpc_max_concurrent_streams",
+                u64::from(self.grpc_max_concurrent_streams),
+            ),
         ];
         if let Some((field, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(invalid(field, "must be at least 1"));
@@ -188,7 +241,30 @@ impl DisperserConfig {
                 ),
             ));
         }
+        let slots = self.commitment_slots();
+        if self.reserved_commitment_slots >= slots {
+            return Err(invalid(
+                "reserved_commitment_slots",
+                format!(
+                    "{} leaves none of the {slots} commitment slots for other requests",
+                    self.reserved_commitment_slots
+                ),
+            ));
+        }
         Ok(())
+    }
+
+    /// `commitment_slots`, with 0 resolved to the number of CPU cores.
+    pub fn commitment_slots(&self) -> usize {
+        match self.commitment_slots {
+            0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+            n => n,
+        }
+    }
+
+    /// `grpc_request_timeout_ms` as a duration.
+    pub fn grpc_request_timeout(&self) -> Duration {
+        Duration::from_millis(self.grpc_request_timeout_ms)
     }
 
     /// `batch_max_interval_ms` as a duration.

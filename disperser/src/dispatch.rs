@@ -22,6 +22,7 @@ use lamina_core::{
 use lamina_proto::common::v1 as pb;
 use lamina_proto::node::v1 as node_pb;
 use lamina_proto::node::v1::dispersal_client::DispersalClient;
+use prost::Message;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tonic::transport::{Channel, Endpoint};
@@ -111,9 +112,6 @@ struct BlobAssignment {
     held: BTreeMap<OperatorId, Vec<QuorumId>>,
 }
 
-/// Space kept free in a StoreChunks request for everything but frames.
-const REQUEST_OVERHEAD: usize = 64 * 1024;
-
 /// Frames of one blob for one operator: one `QuorumFrames` per quorum of the blob the
 /// operator has stake in, each with the same indices and frames (the node then serves
 /// them under every such quorum), or only the first quorum's entry when `single` (to
@@ -148,6 +146,50 @@ fn operator_frames(
                 frames: frames.clone(),
             })
             .collect(),
+    }
+}
+
+/// Room kept in a StoreChunks request for the disperser's signature and framing.
+const SIGNATURE_ROOM: usize = 256;
+
+/// The StoreChunks request of `operator` for a batch: every blob's frames under each
+/// quorum of the blob the operator has stake in, or, when that would pass the gRPC
+/// message limit, under only the first such quorum. `Err` with the smaller size when
+/// even that does not fit (the batcher sizes batches so that it does).
+fn operator_request(
+    batch: &pb::Batch,
+    blobs: &[EncodedBlob],
+    assignments: &[BlobAssignment],
+    operator: &OperatorId,
+    timestamp: i64,
+) -> Result<node_pb::StoreChunksRequest, usize> {
+    let limit = lamina_proto::MAX_MESSAGE_SIZE - SIGNATURE_ROOM;
+    let build = |single| node_pb::StoreChunksRequest {
+        batch: Some(batch.clone()),
+        blobs: blobs
+            .iter()
+            .zip(assignments)
+            .map(|(b, a)| operator_frames(b, a, operator, single))
+            .collect(),
+        timestamp,
+        disperser_signature: Vec::new(),
+    };
+    // Name every held quorum unless that would pass the message limit.
+    let full_frames: usize = blobs
+        .iter()
+        .zip(assignments)
+        .map(|(b, a)| frame_bytes(b, a, operator) * a.held.get(operator).map_or(0, Vec::len))
+        .sum();
+    if full_frames < limit {
+        let full = build(false);
+        if full.encoded_len() <= limit {
+            return Ok(full);
+        }
+    }
+    let single = build(true);
+    match single.encoded_len() {
+        len if len <= limit => Ok(single),
+        len => Err(len),
     }
 }
 
@@ -198,6 +240,28 @@ fn blob_assignment(
         })
         .collect();
     Ok(BlobAssignment { indices, held })
+}
+
+/// Assigns every blob over `state`; a blob whose assignment fails ends `FAILED` with the
+/// reason, and the others are returned with their records and assignments, in order.
+fn split_assignable(
+    p: &Pipeline,
+    blobs: Vec<EncodedBlob>,
+    records: Vec<StatusRecord>,
+    state: &BTreeMap<QuorumId, QuorumOperators>,
+) -> (Vec<EncodedBlob>, Vec<StatusRecord>, Vec<BlobAssignment>) {
+    let mut kept = (Vec::new(), Vec::new(), Vec::new());
+    for (blob, record) in blobs.into_iter().zip(records) {
+        match blob_assignment(&blob, state) {
+            Ok(assignment) => {
+                kept.0.push(blob);
+                kept.1.push(record);
+                kept.2.push(assignment);
+            }
+            Err(e) => fail_blob(p, &blob.key, &e.to_string()),
+        }
+    }
+    kept
 }
 
 impl Dispatcher {
@@ -301,7 +365,8 @@ impl Dispatcher {
             .metrics
             .batch_bytes
             .observe(blobs.iter().map(|b| b.blob_bytes).sum::<usize>() as f64);
-        if let Err(e) = self.run_batch(batch_id, &blobs, records).await {
+        if let Err(e) = self.run_batch(batch_id, blobs, records).await {
+            // fail_blob leaves blobs that already ended (e.g. one failed alone) as they are
             for key in &keys {
                 fail_blob(&self.p, key, &format!("batch {batch_id}: {e}"));
             }
@@ -311,8 +376,8 @@ impl Dispatcher {
     async fn run_batch(
         &self,
         batch_id: u64,
-        blobs: &[EncodedBlob],
-        mut records: Vec<StatusRecord>,
+        blobs: Vec<EncodedBlob>,
+        records: Vec<StatusRecord>,
     ) -> Result<(), BatchError> {
         let chain = self.p.chain.chain();
         let params = self.p.chain.params();
@@ -333,6 +398,25 @@ impl Dispatcher {
         let state: BTreeMap<QuorumId, QuorumOperators> =
             state_list.iter().map(|q| (q.quorum(), q.clone())).collect();
 
+        // A blob that cannot be assigned (an empty quorum, more operators than its
+        // version's max_num_operators) fails alone, with its reason; the rest go on.
+        let (blobs, mut records, assignments) = split_assignable(&self.p, blobs, records, &state);
+        if blobs.is_empty() {
+            return Ok(());
+        }
+        let blobs = &blobs[..];
+        // Only the quorums of the blobs left are the batch's.
+        let quorums: Vec<QuorumId> = blobs
+            .iter()
+            .flat_map(|b| b.cert.blob_header.quorum_numbers.iter().copied())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let state_list: Vec<QuorumOperators> = state_list
+            .into_iter()
+            .filter(|q| quorums.contains(&q.quorum()))
+            .collect();
+
         // The batch header and the certificates every operator receives.
         let hashes: Vec<_> = blobs.iter().map(|b| b.cert.hash()).collect();
         let tree = MerkleTree::from_certificate_hashes(&hashes)?;
@@ -345,10 +429,6 @@ impl Dispatcher {
             header: Some(pb::BatchHeader::from(&header)),
             blob_certificates: blobs.iter().map(|b| b.cert_proto.clone()).collect(),
         };
-        let assignments = blobs
-            .iter()
-            .map(|b| blob_assignment(b, &state))
-            .collect::<Result<Vec<_>, _>>()?;
 
         // Every operator of the batch's quorums, with its keys and socket at the reference block.
         let operators: BTreeSet<OperatorId> = state_list
@@ -384,37 +464,33 @@ impl Dispatcher {
                     g2: info.pubkey_g2,
                 },
             );
-            let mut request = node_pb::StoreChunksRequest {
-                batch: Some(batch_pb.clone()),
-                blobs: {
-                    // Name every held quorum unless that would pass the message limit.
-                    let full: usize = blobs
-                        .iter()
-                        .zip(&assignments)
-                        .map(|(b, a)| frame_bytes(b, a, id) * a.held.get(id).map_or(0, Vec::len))
-                        .sum();
-                    let single = full + REQUEST_OVERHEAD > lamina_proto::MAX_MESSAGE_SIZE;
-                    blobs
-                        .iter()
-                        .zip(&assignments)
-                        .map(|(b, a)| operator_frames(b, a, id, single))
-                        .collect()
-                },
-                timestamp,
-                disperser_signature: Vec::new(),
+            let request = match operator_request(&batch_pb, blobs, &assignments, id, timestamp) {
+                Ok(mut request) => {
+                    self.sign(&mut request)?;
+                    Ok(request)
+                }
+                Err(len) => Err(len),
             };
-            self.sign(&mut request)?;
             calls.push(async move {
                 let started = Instant::now();
-                let outcome = self.store_chunks(info, request, message).await;
+                let outcome = match request {
+                    Ok(request) => self.store_chunks(info, request, message).await,
+                    // The batcher sizes batches so that this cannot happen; if it does,
+                    // this operator is a non-signer rather than the batch failing.
+                    Err(len) => NodeOutcome::Error(format!(
+                        "StoreChunks request of {len} bytes exceeds the gRPC message limit of {} bytes",
+                        lamina_proto::MAX_MESSAGE_SIZE
+                    )),
+                };
                 (*id, outcome, started.elapsed())
             });
         }
-        // Operator keys come from the registry even for operators we could not reach,
-        // so that aggregation can name them as non-signers.
+        // Operator keys come from the registry even for operators we could not reach
+        // (or whose socket could not be read), so that aggregation can name them as
+        // non-signers.
         for id in &operators {
             if !keys.contains_key(id) {
-                let info = chain.operator_info(*id, rbn).await?;
+                let info = chain.operator_keys(*id).await?;
                 keys.insert(
                     *id,
                     OperatorKeys {
@@ -599,4 +675,199 @@ pub async fn run(dispatcher: Arc<Dispatcher>, mut batches: mpsc::Receiver<Vec<En
     }
     // The batcher flushed and closed: in-flight batches finish before the process exits.
     while tasks.join_next().await.is_some() {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    use lamina_core::chain::{ContractAddresses, EthChain};
+    use lamina_core::{BlobCertificate, BlobCommitments, BlobHeader, BlobParams, OperatorStake};
+
+    use crate::chain_view::{ChainParams, ChainView};
+    use crate::config::DisperserConfig;
+    use crate::metrics::Metrics;
+    use crate::store::Store;
+    use prost::Message;
+
+    fn pipeline(dir: &std::path::Path) -> Pipeline {
+        let chain =
+            EthChain::connect_http("http://127.0.0.1:9", ContractAddresses::default(), None)
+                .expect("chain handle");
+        let params = ChainParams {
+            blob_params: BTreeMap::from([(0, BlobParams::V0), (1, BlobParams::V1_DEVNET)]),
+            next_blob_version: 2,
+            quorum_count: 2,
+            required_quorums: vec![0],
+            thresholds: lamina_core::SecurityThresholds {
+                confirmation_threshold: 55,
+                adversary_threshold: 33,
+            },
+            operator_counts: BTreeMap::new(),
+        };
+        Pipeline {
+            config: DisperserConfig::default(),
+            store: Arc::new(Store::open(&dir.join("db"), 0).expect("store")),
+            chain: Arc::new(ChainView::with_params(chain, params)),
+            metrics: Arc::new(Metrics::new()),
+            in_flight: AtomicUsize::new(0),
+        }
+    }
+
+    fn encoded(i: u8, version: u16, quorums: Vec<QuorumId>, params: BlobParams) -> EncodedBlob {
+        EncodedBlob {
+            key: BlobKey([i; 32]),
+            cert_proto: pb::BlobCertificate::default(),
+            cert: BlobCertificate {
+                blob_header: BlobHeader {
+                    version,
+                    quorum_numbers: quorums,
+                    commitment: BlobCommitments {
+                        commitment: Default::default(),
+                        length_commitment: Default::default(),
+                        length_proof: Default::default(),
+                        length: 1,
+                    },
+                    payment_header_hash: Default::default(),
+                },
+                signature: vec![],
+                relay_keys: vec![],
+            },
+            params,
+            frames: vec![vec![0; 64]; params.num_chunks as usize],
+            blob_bytes: 32,
+            operator_bytes: 0,
+            accepted_ns: 0,
+        }
+    }
+
+    #[test]
+    fn an_unassignable_blob_fails_alone_and_the_rest_of_the_batch_goes_on() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let p = pipeline(dir.path());
+        // nine operators in quorum 0; quorum 1 has none
+        let nine = QuorumOperators::new(
+            0,
+            (1..=9u8).map(|i| OperatorStake {
+                operator_id: OperatorId([i; 32]),
+                stake: 10,
+            }),
+        )
+        .expect("quorum");
+        let empty = QuorumOperators::new(1, []).expect("quorum");
+        let state = BTreeMap::from([(0, nine), (1, empty)]);
+        let blobs = vec![
+            // version 1 allows 8 operators: cannot be assigned over 9
+            encoded(1, 1, vec![0], BlobParams::V1_DEVNET),
+            // version 0 allows 3537: fine
+            encoded(2, 0, vec![0], BlobParams::V0),
+            // quorum 1 is empty
+            encoded(3, 0, vec![0, 1], BlobParams::V0),
+        ];
+        let keys: Vec<BlobKey> = blobs.iter().map(|b| b.key).collect();
+        for key in &keys {
+            p.store.accept(key, &[0; 32], &[]).expect("accepted");
+            p.entered();
+        }
+        let (_, records) = p.store.start_batch(&keys).expect("batch starts");
+
+        let (kept, kept_records, assignments) = split_assignable(&p, blobs, records, &state);
+
+        assert_eq!(
+            kept.iter().map(|b| b.key).collect::<Vec<_>>(),
+            vec![keys[1]]
+        );
+        assert_eq!(kept_records.len(), 1);
+        assert_eq!(assignments[0].indices.len(), 9, "every operator assigned");
+        let status = |k: &BlobKey| p.store.status(k).expect("reads").expect("present");
+        let too_many = status(&keys[0]);
+        assert_eq!(too_many.state, BlobState::Failed);
+        assert!(too_many.reason.contains("9"), "{}", too_many.reason);
+        assert!(
+            too_many.reason.contains(&keys[0].to_string()),
+            "{}",
+            too_many.reason
+        );
+        let empty = status(&keys[2]);
+        assert_eq!(empty.state, BlobState::Failed);
+        assert!(empty.reason.contains("quorum"), "{}", empty.reason);
+        assert_eq!(status(&keys[1]).state, BlobState::GatheringSignatures);
+        assert_eq!(p.in_flight.load(std::sync::atomic::Ordering::Acquire), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn two_hundred_fifty_six_one_symbol_blobs_never_overflow_a_store_chunks_request() {
+        // four operators with 25 % of the stake each, in quorums 0 and 1
+        let quorum = |q| {
+            QuorumOperators::new(
+                q,
+                (1..=4u8).map(|i| OperatorStake {
+                    operator_id: OperatorId([i; 32]),
+                    stake: 25,
+                }),
+            )
+            .expect("quorum")
+        };
+        let state = BTreeMap::from([(0, quorum(0)), (1, quorum(1))]);
+        let first = OperatorId([1; 32]);
+        // One-symbol blobs of version 0 (8192 chunks): every frame is a proof and one
+        // symbol, 64 bytes. The first operator is assigned chunks 0..1024 (the cap,
+        // num_chunks / coding_rate), so only those frames are materialised.
+        let blob = |i: u8| {
+            let mut b = encoded(i, 0, vec![0, 1], BlobParams::V0);
+            b.frames = vec![vec![0xab; 64]; 1024];
+            b.operator_bytes =
+                crate::pipeline::max_operator_bytes(&b.params, 64, b.cert_proto.encoded_len());
+            b
+        };
+        let batch_of = |blobs: &[EncodedBlob]| pb::Batch {
+            header: None,
+            blob_certificates: blobs.iter().map(|b| b.cert_proto.clone()).collect(),
+        };
+        let assign = |blobs: &[EncodedBlob]| {
+            blobs
+                .iter()
+                .map(|b| blob_assignment(b, &state).expect("assignable"))
+                .collect::<Vec<_>>()
+        };
+
+        // All 256 in one batch (what cutting by blob bytes, 8 KiB in all, did): the
+        // first operator's request passes the gRPC message limit even naming one quorum.
+        let all: Vec<EncodedBlob> = (0..=255u8).map(blob).collect();
+        let too_big = operator_request(&batch_of(&all), &all, &assign(&all), &first, 0)
+            .expect_err("one batch of 256 overflows");
+        assert!(too_big > lamina_proto::MAX_MESSAGE_SIZE, "{too_big} bytes");
+        assert_eq!(assign(&all[..1])[0].indices[&first].len(), 1024);
+        drop(all);
+
+        // The batcher cuts them by per-operator bytes: every request fits.
+        let (tx, rx) = mpsc::channel(8);
+        let (out_tx, mut out) = mpsc::channel(8);
+        let _batcher = tokio::spawn(crate::pipeline::batcher(
+            DisperserConfig::default(),
+            rx,
+            out_tx,
+        ));
+        tokio::spawn(async move {
+            for i in 0..=255u8 {
+                if tx.send(blob(i)).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let (mut batches, mut blobs_seen) = (0, 0);
+        while let Some(batch) = out.recv().await {
+            batches += 1;
+            blobs_seen += batch.len();
+            let request = operator_request(&batch_of(&batch), &batch, &assign(&batch), &first, 0)
+                .unwrap_or_else(|len| panic!("a batch of {} blobs needs {len} bytes", batch.len()));
+            assert!(request.encoded_len() <= lamina_proto::MAX_MESSAGE_SIZE);
+            if blobs_seen == 256 {
+                break;
+            }
+        }
+        assert_eq!(blobs_seen, 256);
+        assert!(batches >= 2, "{batches} batches");
+    }
 }

@@ -35,6 +35,9 @@ pub struct EncodedBlob {
     pub frames: Vec<Vec<u8>>,
     /// Blob size in bytes.
     pub blob_bytes: usize,
+    /// Most bytes one operator's StoreChunks can carry for this blob
+    /// ([`crate::pipeline::max_operator_bytes`]): what batches are sized by.
+    pub operator_bytes: usize,
     /// When the blob was accepted (ns since the epoch), for latency metrics.
     pub accepted_ns: u64,
 }
@@ -87,7 +90,12 @@ fn encode_one(
     p.metrics
         .encode_seconds
         .observe(started.elapsed().as_secs_f64());
-    let frames = frames.iter().map(|f| f.to_bytes()).collect();
+    let frames: Vec<Vec<u8>> = frames.iter().map(|f| f.to_bytes()).collect();
+    let operator_bytes = crate::pipeline::max_operator_bytes(
+        &params,
+        frames.first().map_or(0, Vec::len),
+        cert_proto.encoded_len(),
+    );
     let accepted_ns = status.accepted_ns;
     status.state = BlobState::Encoded;
     status.updated_ns = now_ns();
@@ -100,6 +108,7 @@ fn encode_one(
         params,
         frames,
         blob_bytes: bytes.len(),
+        operator_bytes,
         accepted_ns,
     }))
 }

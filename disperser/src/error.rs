@@ -215,10 +215,45 @@ pub enum DisperserError {
     #[error("blob {0} was already dispersed")]
     Duplicate(BlobKey),
     /// The intake queue is full.
-    #[error("the queue is full ({capacity} blobs in flight); retry later")]
+    #[error("the queue is full ({capacity} blobs in flight); retry in {} ms", retry_after.as_millis())]
     QueueFull {
         /// `queue_capacity`.
         capacity: usize,
+        /// When a slot is likely free (the batch interval: a batch then leaves).
+        retry_after: Duration,
+    },
+    /// A bounded pool (commitment work) has every slot busy and its wait queue full.
+    #[error("{what} work is at capacity ({slots} running, {queue} waiting); retry in {} ms", retry_after.as_millis())]
+    Busy {
+        /// Which pool.
+        what: &'static str,
+        /// Its slots.
+        slots: usize,
+        /// Its wait queue.
+        queue: usize,
+        /// When to retry.
+        retry_after: Duration,
+    },
+    /// A client address exceeded its rate (`rate_limit_address_*`).
+    #[error("client address {address} exceeds its limit of {limit} {kind}; retry in {} ms", retry_after.as_millis())]
+    AddressRateLimited {
+        /// The address (an IPv6 address stands for its /64).
+        address: std::net::IpAddr,
+        /// Which limit.
+        kind: RateLimitKind,
+        /// The configured limit.
+        limit: u64,
+        /// When the request would pass.
+        retry_after: Duration,
+    },
+    /// The blob version cannot be assigned over today's operators: a blob of it could
+    /// not be dispersed.
+    #[error("blob_header.version {version} cannot be dispersed now: {reason}")]
+    VersionNotAssignable {
+        /// Requested version.
+        version: u16,
+        /// Why (quorum, operator count, the version's `max_num_operators`).
+        reason: String,
     },
     /// No blob with this key.
     #[error("no blob with key {0}")]
@@ -241,8 +276,8 @@ pub enum DisperserError {
 
 impl From<DisperserError> for Status {
     /// The one mapping from disperser errors to gRPC codes: bad input is `InvalidArgument`,
-    /// limits are `ResourceExhausted` (with `retry-after-ms` metadata), duplicates
-    /// `AlreadyExists`, a full queue or a stopping/cut-off service `Unavailable`,
+    /// limits, busy pools and a full queue are `ResourceExhausted` (with `retry-after-ms`
+    /// metadata), duplicates `AlreadyExists`, a stopping/cut-off service `Unavailable`,
     /// everything else `Internal`.
     fn from(e: DisperserError) -> Self {
         let message = e.to_string();
@@ -261,15 +296,18 @@ impl From<DisperserError> for Status {
             | DisperserError::MissingRequiredQuorum { .. }
             | DisperserError::BadSignature(_)
             | DisperserError::SignerMismatch { .. } => Code::InvalidArgument,
-            DisperserError::RateLimited { retry_after, .. } => {
+            DisperserError::RateLimited { retry_after, .. }
+            | DisperserError::AddressRateLimited { retry_after, .. }
+            | DisperserError::Busy { retry_after, .. }
+            | DisperserError::QueueFull { retry_after, .. } => {
                 return lamina_proto::resource_exhausted(message, *retry_after);
             }
             DisperserError::Duplicate(_) => Code::AlreadyExists,
             DisperserError::NotFound(_) | DisperserError::BlobNotKept(_) => Code::NotFound,
-            DisperserError::NotCertified { .. } => Code::FailedPrecondition,
-            DisperserError::QueueFull { .. }
-            | DisperserError::ShuttingDown
-            | DisperserError::Chain(_) => Code::Unavailable,
+            DisperserError::NotCertified { .. } | DisperserError::VersionNotAssignable { .. } => {
+                Code::FailedPrecondition
+            }
+            DisperserError::ShuttingDown | DisperserError::Chain(_) => Code::Unavailable,
             DisperserError::Config(_)
             | DisperserError::Store(_)
             | DisperserError::Keystore(_)
@@ -316,9 +354,17 @@ mod tests {
             code(DisperserError::Duplicate(BlobKey([1; 32]))),
             Code::AlreadyExists
         );
+        let full = Status::from(DisperserError::QueueFull {
+            capacity: 1,
+            retry_after: Duration::from_millis(200),
+        });
+        assert_eq!(full.code(), Code::ResourceExhausted);
         assert_eq!(
-            code(DisperserError::QueueFull { capacity: 1 }),
-            Code::Unavailable
+            full.metadata()
+                .get(lamina_proto::RETRY_AFTER_MS_METADATA)
+                .and_then(|v| v.to_str().ok()),
+            Some("200"),
+            "a full queue says when to retry"
         );
         assert_eq!(
             code(DisperserError::UnknownQuorum {

@@ -1,8 +1,14 @@
 //! Request validation for `DisperseBlob`: every check names the field it rejects.
 //!
-//! Cheap checks ([`check_request`]: header, quorums, version, size, signature) run on the
-//! async runtime; the blob parse and the commitment check ([`check_blob`]: an MSM over the
-//! blob and two pairings) run in `spawn_blocking`.
+//! Checks run from the cheapest to the most expensive, and each only after the cheaper
+//! ones passed (the service interleaves the rate limits):
+//! 1. [`check_header`]: header parsing, blob size, version, quorums (no crypto);
+//! 2. [`check_assignable`]: the version can be assigned over today's operators;
+//! 3. per-address rate limit (service);
+//! 4. [`check_signature`]: one ECDSA recovery over the recomputed blob key;
+//! 5. duplicate check and per-account rate limit (service);
+//! 6. [`check_blob`]: the blob parse and the commitment check (an MSM over the blob and
+//!    two pairings), on the bounded commitment pool ([`crate::commit_pool`]).
 
 use alloy_primitives::Address;
 use lamina_core::{BlobCommitments, BlobHeader, BlobKey, PaymentHeader};
@@ -54,14 +60,34 @@ pub fn check_quorums(quorums: &[u8], params: &ChainParams) -> Result<(), Dispers
     Ok(())
 }
 
-/// Everything but the blob's contents: header fields, version, quorums, blob size and the
-/// account's signature over the recomputed blob key.
+/// A request whose header parses and whose size, version and quorums check out; its
+/// signature is not checked yet.
+#[derive(Clone, Debug)]
+pub struct ParsedRequest {
+    /// The header in core types.
+    pub header: BlobHeader,
+    /// The payment header.
+    pub payment: PaymentHeader,
+}
+
+/// Everything [`check_request`] checks, then the account's signature.
 pub fn check_request(
     request: &DisperseBlobRequest,
     params: &ChainParams,
     max_blob_size: usize,
     only_version: Option<u16>,
 ) -> Result<CheckedRequest, DisperserError> {
+    let parsed = check_header(request, params, max_blob_size, only_version)?;
+    check_signature(request, parsed)
+}
+
+/// The checks that cost no cryptography: header fields, blob size, version, quorums.
+pub fn check_header(
+    request: &DisperseBlobRequest,
+    params: &ChainParams,
+    max_blob_size: usize,
+    only_version: Option<u16>,
+) -> Result<ParsedRequest, DisperserError> {
     let header_pb = request
         .blob_header
         .as_ref()
@@ -95,6 +121,52 @@ pub fn check_request(
         });
     }
     check_quorums(&header.quorum_numbers, params)?;
+    Ok(ParsedRequest { header, payment })
+}
+
+/// A blob of `version` in `quorums` can be assigned chunks over the operators counted in
+/// `params`: every quorum has operators, and no more than the version's
+/// `max_num_operators` (the rule `assign_blob` enforces at dispatch).
+pub fn check_assignable(
+    version: u16,
+    quorums: &[u8],
+    params: &ChainParams,
+) -> Result<(), DisperserError> {
+    let Some(blob_params) = params.blob_params.get(&version) else {
+        return Err(DisperserError::UnknownVersion {
+            version,
+            next: params.next_blob_version,
+        });
+    };
+    for quorum in quorums {
+        let operators = params.operator_counts.get(quorum).copied().unwrap_or(0);
+        let reason = if operators == 0 {
+            format!("quorum {quorum} has no operators")
+        } else if operators > blob_params.max_num_operators as usize {
+            format!(
+                "quorum {quorum} has {operators} operators, the version allows at most {} (max_num_operators)",
+                blob_params.max_num_operators
+            )
+        } else {
+            continue;
+        };
+        return Err(DisperserError::VersionNotAssignable { version, reason });
+    }
+    Ok(())
+}
+
+/// The account's signature over the recomputed blob key (one ECDSA recovery).
+pub fn check_signature(
+    request: &DisperseBlobRequest,
+    parsed: ParsedRequest,
+) -> Result<CheckedRequest, DisperserError> {
+    let ParsedRequest { header, payment } = parsed;
+    let header_pb = request
+        .blob_header
+        .as_ref()
+        .ok_or(DisperserError::MissingField {
+            field: "blob_header",
+        })?;
     let key = header.blob_key();
     let signer = lamina_core::ecdsa::recover_signer(key.as_b256(), &request.signature)?;
     if signer != payment.account_id {
@@ -177,7 +249,25 @@ mod tests {
                 confirmation_threshold: 55,
                 adversary_threshold: 33,
             },
+            operator_counts: BTreeMap::from([(0, 4), (1, 4), (2, 0)]),
         }
+    }
+
+    #[test]
+    fn a_version_that_cannot_be_assigned_is_refused_naming_the_quorum() {
+        let mut p = params();
+        check_assignable(1, &[0, 1], &p).expect("4 operators fit");
+        let (code, message) = status(check_assignable(1, &[0, 1, 2], &p));
+        assert_eq!(code, Code::FailedPrecondition);
+        assert!(message.contains("quorum 2 has no operators"), "{message}");
+        let max = p.blob_params[&1].max_num_operators;
+        p.operator_counts.insert(1, max as usize + 1);
+        let (code, message) = status(check_assignable(1, &[0, 1], &p));
+        assert_eq!(code, Code::FailedPrecondition);
+        assert!(
+            message.contains(&format!("quorum 1 has {} operators", max + 1)),
+            "{message}"
+        );
     }
 
     struct Fixture {

@@ -16,7 +16,8 @@
 //!
 //! - **grpc**: [`service::DisperserService`] (`DisperseBlob`, `GetBlobStatus`,
 //!   `GetBlobCommitment`); a blob is written to the [`store::Store`] (synced) before
-//!   `DisperseBlob` answers;
+//!   `DisperseBlob` answers; every MSM and pairing a request causes runs on the bounded
+//!   [`commit_pool::CommitmentPool`] (its own threads), after the cheaper checks;
 //! - **encode** ([`encode`]): frames on rayon in `spawn_blocking`, bounded concurrency;
 //! - **batch** ([`pipeline::batcher`]): cuts batches by size or time;
 //! - **dispatch** ([`dispatch`]): reference block, assignment, `StoreChunks` fan-out,
@@ -48,6 +49,7 @@
 pub mod aggregate;
 pub mod anchor;
 pub mod chain_view;
+pub mod commit_pool;
 pub mod config;
 pub mod dispatch;
 pub mod encode;
@@ -214,15 +216,31 @@ pub async fn run(
             source,
         })?;
     let local = listener.local_addr().unwrap_or(config.grpc_listen);
-    let service = DisperserServer::new(service::DisperserService::new(p.clone(), srs, key_tx))
-        .max_decoding_message_size(lamina_proto::MAX_MESSAGE_SIZE)
-        .max_encoding_message_size(lamina_proto::MAX_MESSAGE_SIZE);
+    let pool = Arc::new(
+        commit_pool::CommitmentPool::new(
+            config.commitment_slots(),
+            config.reserved_commitment_slots,
+            config.commitment_queue,
+        )?
+        .with_metrics(metrics.commitment.clone()),
+    );
+    let service =
+        DisperserServer::new(service::DisperserService::new(p.clone(), srs, key_tx, pool))
+            .max_decoding_message_size(lamina_proto::MAX_MESSAGE_SIZE)
+            .max_encoding_message_size(lamina_proto::MAX_MESSAGE_SIZE);
     ready.store(true, Ordering::Release);
     tracing::info!(grpc = %local, metrics = %config.metrics_listen, "disperser ready");
 
     let stop = cancel.clone();
     let mut failure = None;
+    // Limits for every request: a deadline, streams per connection, and requests over
+    // all connections (beyond it requests wait, each under its deadline).
     let server = tonic::transport::Server::builder()
+        .timeout(config.grpc_request_timeout())
+        .max_concurrent_streams(Some(config.grpc_max_concurrent_streams))
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            config.grpc_max_concurrent_requests,
+        ))
         .add_service(service)
         .serve_with_incoming_shutdown(
             tokio_stream::wrappers::TcpListenerStream::new(listener),

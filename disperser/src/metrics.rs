@@ -57,6 +57,19 @@ pub struct Metrics {
     pub dispersal_seconds: Histogram,
     /// `confirmBatch` outcomes (`confirmed`, `failed`).
     pub anchors: Family<Labels, Counter>,
+    /// The commitment pool's counters.
+    pub commitment: CommitmentMetrics,
+}
+
+/// Counters of the commitment pool ([`crate::commit_pool::CommitmentPool`]).
+#[derive(Clone, Debug, Default)]
+pub struct CommitmentMetrics {
+    /// Jobs (MSM or pairing work) running now.
+    pub running: Gauge,
+    /// Jobs started.
+    pub started: Counter,
+    /// Requests refused with slots and queue full.
+    pub refused: Counter,
 }
 
 impl Default for Metrics {
@@ -119,6 +132,22 @@ impl Metrics {
         );
         let anchors = Family::<Labels, Counter>::default();
         registry.register("anchors", "confirmBatch outcomes", anchors.clone());
+        let commitment = CommitmentMetrics::default();
+        registry.register(
+            "commitment_jobs_running",
+            "Commitment jobs (MSMs, pairings) running on the commitment pool",
+            commitment.running.clone(),
+        );
+        registry.register(
+            "commitment_jobs",
+            "Commitment jobs started on the commitment pool",
+            commitment.started.clone(),
+        );
+        registry.register(
+            "commitment_refused",
+            "Requests refused because the commitment pool and its queue were full",
+            commitment.refused.clone(),
+        );
         Self {
             registry: Arc::new(registry),
             blobs,
@@ -132,6 +161,7 @@ impl Metrics {
             operator_latency,
             dispersal_seconds,
             anchors,
+            commitment,
         }
     }
 

@@ -88,9 +88,41 @@ pub fn fail_blob(p: &Pipeline, key: &BlobKey, reason: &str) {
     }
 }
 
-/// The batching stage: cuts a batch when its blobs reach `batch_max_bytes` or
-/// `batch_max_interval` after its first blob, whichever comes first; flushes what it
-/// holds when its input closes.
+/// Distinct quorums one batch may span: `CertVerifier`'s `MAX_QUORUM_COUNT`. A
+/// certificate names the batch's quorums, and the verifier rejects more than this.
+pub const MAX_QUORUMS_PER_BATCH: usize = 5;
+
+/// Protobuf bytes around each frame of a StoreChunks request: the frame's field tag and
+/// length (at most 1 + 3 bytes up to 2 MiB frames) and its chunk index (at most 5).
+const PER_FRAME_OVERHEAD: usize = 9;
+/// Protobuf bytes around each blob of a StoreChunks request (its `BlobFrames` and
+/// `QuorumFrames` tags and lengths, the quorum id, the certificate's tag and length).
+const PER_BLOB_OVERHEAD: usize = 32;
+
+/// The most bytes one operator's StoreChunks request can hold for one blob: the blob's
+/// certificate (every operator receives every certificate of the batch) plus the frames
+/// of the most chunks assignment gives one operator (`num_chunks / coding_rate`, the cap
+/// of `assign_blob`, whatever its stake), named once (the dispatcher names only one
+/// quorum per blob when naming all would pass the message limit).
+///
+/// Frames are about `coding_rate / num_chunks` of the extended blob each, so for large
+/// blobs this is about the blob's size; for tiny blobs every frame is at least a proof
+/// and one symbol (64 bytes), so 256 one-symbol blobs of a version with 8192 chunks
+/// weigh about 18 MiB per operator although their blobs total 8 KiB.
+pub fn max_operator_bytes(
+    params: &lamina_core::BlobParams,
+    frame_len: usize,
+    cert_len: usize,
+) -> usize {
+    let cap = (params.num_chunks / params.coding_rate.max(1)) as usize;
+    cap.saturating_mul(frame_len + PER_FRAME_OVERHEAD)
+        .saturating_add(cert_len + PER_BLOB_OVERHEAD)
+}
+
+/// The batching stage: cuts a batch when its blobs' [`EncodedBlob::operator_bytes`]
+/// reach `batch_max_bytes`, when one more blob would take it past
+/// [`MAX_QUORUMS_PER_BATCH`] quorums, or `batch_max_interval` after its first blob,
+/// whichever comes first; flushes what it holds when its input closes.
 pub async fn batcher(
     config: DisperserConfig,
     mut input: mpsc::Receiver<EncodedBlob>,
@@ -98,6 +130,7 @@ pub async fn batcher(
 ) {
     let mut pending: Vec<EncodedBlob> = Vec::new();
     let mut bytes = 0usize;
+    let mut quorums = std::collections::BTreeSet::new();
     let mut deadline = Instant::now();
     loop {
         let cut = tokio::select! {
@@ -105,8 +138,14 @@ pub async fn batcher(
                 Some(blob) => {
                     // A blob that would push the batch past its size goes into the next one:
                     // every operator's StoreChunks must stay under the gRPC message limit.
-                    if !pending.is_empty() && bytes + blob.blob_bytes > config.batch_max_bytes {
+                    let blob_quorums = &blob.cert.blob_header.quorum_numbers;
+                    let spans = quorums.union(&blob_quorums.iter().copied().collect()).count();
+                    if !pending.is_empty()
+                        && (bytes + blob.operator_bytes > config.batch_max_bytes
+                            || spans > MAX_QUORUMS_PER_BATCH)
+                    {
                         bytes = 0;
+                        quorums.clear();
                         if output.send(std::mem::take(&mut pending)).await.is_err() {
                             return;
                         }
@@ -114,7 +153,8 @@ pub async fn batcher(
                     if pending.is_empty() {
                         deadline = Instant::now() + config.batch_max_interval();
                     }
-                    bytes += blob.blob_bytes;
+                    bytes += blob.operator_bytes;
+                    quorums.extend(blob.cert.blob_header.quorum_numbers.iter().copied());
                     pending.push(blob);
                     bytes >= config.batch_max_bytes
                 }
@@ -124,6 +164,7 @@ pub async fn batcher(
         };
         if cut {
             bytes = 0;
+            quorums.clear();
             if output.send(std::mem::take(&mut pending)).await.is_err() {
                 return;
             }
@@ -231,6 +272,7 @@ mod tests {
             params: BlobParams::V1_DEVNET,
             frames: vec![],
             blob_bytes: bytes,
+            operator_bytes: bytes,
             accepted_ns: 0,
         }
     }
@@ -262,6 +304,26 @@ mod tests {
         // input closed: the remainder is flushed
         assert_eq!(ids(out.recv().await.expect("the remainder")), vec![5]);
         task.await.expect("batcher ends");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn batches_span_at_most_five_quorums() {
+        let (tx, rx) = mpsc::channel(8);
+        let (out_tx, mut out) = mpsc::channel(8);
+        let _task = tokio::spawn(batcher(config(1 << 30, 60_000), rx, out_tx));
+        for (i, quorums) in [vec![0, 1], vec![2, 3], vec![1, 4], vec![5], vec![0, 5]]
+            .into_iter()
+            .enumerate()
+        {
+            let mut b = blob(i as u8, 10);
+            b.cert.blob_header.quorum_numbers = quorums;
+            tx.send(b).await.expect("alive");
+        }
+        drop(tx);
+        let ids = |b: Vec<EncodedBlob>| b.iter().map(|b| b.key.0[0]).collect::<Vec<_>>();
+        // quorums 0..=4 fill the first batch; quorum 5 would be a sixth
+        assert_eq!(ids(out.recv().await.expect("a batch")), vec![0, 1, 2]);
+        assert_eq!(ids(out.recv().await.expect("a batch")), vec![3, 4]);
     }
 
     #[tokio::test(start_paused = true)]

@@ -1,21 +1,23 @@
-//! Per-account rate limits (bytes per second and blobs per second).
+//! Rate limits per account and per client address (bytes per second and blobs per second).
 //!
-//! Each account has two token buckets holding at most one second of its rate. A request
-//! passes when both buckets are non-negative; it then takes its cost, possibly driving a
-//! bucket into debt (so a blob larger than one second of byte rate still passes when the
-//! account was idle). While a bucket is in debt the account is refused with the exact
-//! time the debt takes to repay.
+//! Each key (an account, or a client address) has two token buckets holding at most one
+//! second of its rate. A request passes when both buckets are non-negative; it then
+//! takes its cost, possibly driving a bucket into debt (so a blob larger than one
+//! second of byte rate still passes when the key was idle). While a bucket is in debt
+//! the key is refused with the exact time the debt takes to repay.
+//!
+//! The table of keys is bounded (`max_tracked`): when it is full, keys whose buckets
+//! are full again are forgotten first, then the least recently seen eighth. Rotating
+//! accounts or addresses therefore cannot grow memory without end; a forgotten key in
+//! debt starts afresh, which costs at most one second of its rate.
 
 use std::collections::HashMap;
+use std::hash::Hash;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use alloy_primitives::Address;
-
-use crate::error::{DisperserError, RateLimitKind};
-
-/// Accounts tracked before idle (full) buckets are forgotten.
-const MAX_TRACKED_ACCOUNTS: usize = 100_000;
+use crate::error::RateLimitKind;
 
 #[derive(Clone, Copy, Debug)]
 struct Bucket {
@@ -36,71 +38,112 @@ impl Bucket {
     }
 }
 
-/// Rate limits of every account.
-#[derive(Debug)]
-pub struct RateLimiter {
-    bytes_per_sec: u64,
-    blobs_per_sec: u64,
-    /// std `Mutex`: held for a few arithmetic operations, never across `.await`.
-    accounts: Mutex<HashMap<Address, (Bucket, Bucket)>>,
+/// A refusal: which limit, its value, and when the request would pass.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limited {
+    /// Which limit.
+    pub kind: RateLimitKind,
+    /// The configured limit.
+    pub limit: u64,
+    /// When the request would pass.
+    pub retry_after: Duration,
 }
 
-impl RateLimiter {
-    /// Limits of `bytes_per_sec` and `blobs_per_sec` per account; 0 means unlimited.
-    pub fn new(bytes_per_sec: u64, blobs_per_sec: u64) -> Self {
+/// Rate limits of every key (`K`: an account `Address`, or a client [`IpAddr`]).
+#[derive(Debug)]
+pub struct RateLimiter<K> {
+    bytes_per_sec: u64,
+    blobs_per_sec: u64,
+    max_tracked: usize,
+    /// std `Mutex`: held for a few arithmetic operations (and, when the table is full,
+    /// one pass over it), never across `.await`.
+    keys: Mutex<HashMap<K, (Bucket, Bucket)>>,
+}
+
+/// The key a client address is limited under: IPv4 as is, IPv6 by its /64 (one host
+/// usually holds a whole /64, so limiting single IPv6 addresses would limit nothing).
+pub fn address_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
+}
+
+impl<K: Hash + Eq + Copy> RateLimiter<K> {
+    /// Limits of `bytes_per_sec` and `blobs_per_sec` per key (0 means unlimited),
+    /// remembering at most `max_tracked` keys.
+    pub fn new(bytes_per_sec: u64, blobs_per_sec: u64, max_tracked: usize) -> Self {
         Self {
             bytes_per_sec,
             blobs_per_sec,
-            accounts: Mutex::new(HashMap::new()),
+            max_tracked: max_tracked.max(1),
+            keys: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Admits a blob of `bytes` from `account` at `now`, or says when to retry.
-    pub fn check(&self, account: Address, bytes: u64, now: Instant) -> Result<(), DisperserError> {
+    /// Keys tracked now.
+    pub fn tracked(&self) -> usize {
+        self.keys
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
+    }
+
+    /// Makes room for one more key: forgets keys whose buckets are full again, then,
+    /// if that was not enough, the least recently seen eighth of the table.
+    fn evict(&self, keys: &mut HashMap<K, (Bucket, Bucket)>, now: Instant) {
+        let (byte_rate, blob_rate) = (self.bytes_per_sec as f64, self.blobs_per_sec as f64);
+        keys.retain(|_, (b, n)| {
+            b.refill(byte_rate, now);
+            n.refill(blob_rate, now);
+            b.tokens < byte_rate || n.tokens < blob_rate
+        });
+        if keys.len() < self.max_tracked {
+            return;
+        }
+        let mut seen: Vec<Instant> = keys.values().map(|(b, _)| b.last).collect();
+        let drop = (seen.len() / 8).max(1);
+        let (_, cutoff, _) = seen.select_nth_unstable(drop - 1);
+        let cutoff = *cutoff;
+        keys.retain(|_, (b, _)| b.last > cutoff);
+    }
+
+    /// Admits a request of `bytes` under `key` at `now`, or says when to retry.
+    pub fn check(&self, key: K, bytes: u64, now: Instant) -> Result<(), Limited> {
         if self.bytes_per_sec == 0 && self.blobs_per_sec == 0 {
             return Ok(());
         }
         let byte_rate = self.bytes_per_sec as f64;
         let blob_rate = self.blobs_per_sec as f64;
-        let mut accounts = self
-            .accounts
+        let mut keys = self
+            .keys
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if accounts.len() >= MAX_TRACKED_ACCOUNTS {
-            accounts.retain(|_, (b, n)| {
-                b.refill(byte_rate, now);
-                n.refill(blob_rate, now);
-                b.tokens < byte_rate || n.tokens < blob_rate
-            });
+        if keys.len() >= self.max_tracked && !keys.contains_key(&key) {
+            self.evict(&mut keys, now);
         }
         let fresh = |rate: f64| Bucket {
             tokens: rate,
             last: now,
         };
-        let (by, bl) = accounts
-            .entry(account)
+        let (by, bl) = keys
+            .entry(key)
             .or_insert_with(|| (fresh(byte_rate), fresh(blob_rate)));
+        // Both buckets are refilled (and so marked as seen now) whatever the outcome.
+        by.refill(byte_rate, now);
+        bl.refill(blob_rate, now);
         for (bucket, rate, kind, limit) in [
-            (
-                &mut *by,
-                byte_rate,
-                RateLimitKind::Bytes,
-                self.bytes_per_sec,
-            ),
-            (
-                &mut *bl,
-                blob_rate,
-                RateLimitKind::Blobs,
-                self.blobs_per_sec,
-            ),
+            (&*by, byte_rate, RateLimitKind::Bytes, self.bytes_per_sec),
+            (&*bl, blob_rate, RateLimitKind::Blobs, self.blobs_per_sec),
         ] {
-            if limit == 0 {
-                continue;
-            }
-            bucket.refill(rate, now);
-            if bucket.tokens < 0.0 {
-                return Err(DisperserError::RateLimited {
-                    account,
+            if limit != 0 && bucket.tokens < 0.0 {
+                return Err(Limited {
                     kind,
                     limit,
                     // at least 1 ms: a zero retry-after reads as "no limit"
@@ -111,8 +154,7 @@ impl RateLimiter {
         // Blob-count tokens are whole blobs: take one only when one is there, so the
         // blob rate is never exceeded even in debt-free bursts.
         if self.blobs_per_sec > 0 && bl.tokens < 1.0 {
-            return Err(DisperserError::RateLimited {
-                account,
+            return Err(Limited {
                 kind: RateLimitKind::Blobs,
                 limit: self.blobs_per_sec,
                 retry_after: Duration::from_secs_f64((1.0 - bl.tokens) / blob_rate)
@@ -133,18 +175,20 @@ impl RateLimiter {
 mod tests {
     use super::*;
 
-    fn limited(r: Result<(), DisperserError>) -> (RateLimitKind, Duration) {
+    use alloy_primitives::Address;
+
+    fn limited(r: Result<(), Limited>) -> (RateLimitKind, Duration) {
         match r {
-            Err(DisperserError::RateLimited {
+            Err(Limited {
                 kind, retry_after, ..
             }) => (kind, retry_after),
-            other => panic!("expected a rate limit, got {other:?}"),
+            Ok(()) => panic!("expected a rate limit, got Ok"),
         }
     }
 
     #[test]
     fn byte_debt_is_repaid_at_the_rate() {
-        let limiter = RateLimiter::new(1000, 0);
+        let limiter = RateLimiter::new(1000, 0, 100);
         let a = Address::repeat_byte(1);
         let t0 = Instant::now();
         // an idle account may send more than one second's worth once ...
@@ -166,7 +210,7 @@ mod tests {
 
     #[test]
     fn blob_rate_counts_whole_blobs() {
-        let limiter = RateLimiter::new(0, 2);
+        let limiter = RateLimiter::new(0, 2, 100);
         let a = Address::repeat_byte(1);
         let t0 = Instant::now();
         limiter.check(a, 1, t0).expect("first");
@@ -181,12 +225,47 @@ mod tests {
 
     #[test]
     fn zero_means_unlimited() {
-        let limiter = RateLimiter::new(0, 0);
+        let limiter = RateLimiter::<Address>::new(0, 0, 100);
         let t0 = Instant::now();
         for _ in 0..1000 {
             limiter
                 .check(Address::ZERO, u64::MAX, t0)
                 .expect("unlimited");
         }
+    }
+
+    #[test]
+    fn the_table_stays_bounded_under_key_rotation() {
+        // every key ends in debt, so "full buckets first" frees nothing
+        let limiter = RateLimiter::new(10, 0, 64);
+        let t0 = Instant::now();
+        for i in 0..10_000u32 {
+            let key = std::net::IpAddr::from(i.to_be_bytes());
+            limiter
+                .check(key, 100, t0 + Duration::from_micros(u64::from(i)))
+                .expect("a fresh key passes once");
+            assert!(
+                limiter.tracked() <= 64,
+                "{} keys tracked",
+                limiter.tracked()
+            );
+        }
+        // the most recent key is still remembered (and in debt)
+        let last = std::net::IpAddr::from(9_999u32.to_be_bytes());
+        limited(limiter.check(last, 1, t0 + Duration::from_millis(10)));
+    }
+
+    #[test]
+    fn ipv6_clients_are_limited_per_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().expect("ip");
+        let b: IpAddr = "2001:db8:1:2:bbbb::7".parse().expect("ip");
+        let other: IpAddr = "2001:db8:1:3::1".parse().expect("ip");
+        assert_eq!(address_key(a), address_key(b));
+        assert_ne!(address_key(a), address_key(other));
+        let mapped: IpAddr = "::ffff:10.0.0.1".parse().expect("ip");
+        assert_eq!(
+            address_key(mapped),
+            "10.0.0.1".parse::<IpAddr>().expect("ip")
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The `lamina.disperser.v1.Disperser` gRPC service.
 
 use std::collections::HashSet;
+use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -15,18 +16,35 @@ use prost::Message;
 use tokio::sync::mpsc;
 use tonic::{Request, Response, Status};
 
+use crate::chain_view::ChainParams;
+use crate::commit_pool::{AdmissionClass, CommitmentPool};
 use crate::error::DisperserError;
-use crate::intake::{check_blob, check_request};
+use crate::intake::{ParsedRequest, check_assignable, check_blob, check_header, check_signature};
 use crate::pipeline::Pipeline;
-use crate::rate_limit::RateLimiter;
+use crate::rate_limit::{RateLimiter, address_key};
 use crate::store::{AnchorState, BlobState};
+
+/// Which share of the commitment pool a request may use.
+///
+/// TODO(payments): an account with a paid reservation gets
+/// [`AdmissionClass::Reserved`] (and with it `reserved_commitment_slots`) once the
+/// payments work lands; until then nothing identifies a reservation and every request
+/// is on-demand.
+fn admission_class(_account: &alloy_primitives::Address) -> AdmissionClass {
+    AdmissionClass::OnDemand
+}
 
 /// The gRPC handlers.
 #[derive(Debug)]
 pub struct DisperserService {
     p: Arc<Pipeline>,
     srs: Arc<Srs>,
-    limiter: RateLimiter,
+    /// Per-account limits.
+    limiter: RateLimiter<alloy_primitives::Address>,
+    /// Per-client-address limits (over DisperseBlob and GetBlobCommitment).
+    address_limiter: RateLimiter<IpAddr>,
+    /// Where every MSM and pairing a request causes runs.
+    pool: Arc<CommitmentPool>,
     /// Keys being accepted right now: two identical concurrent requests must not both pass
     /// the duplicate check. std `Mutex`: insert/remove only, never held across `.await`.
     accepting: Mutex<HashSet<BlobKey>>,
@@ -57,41 +75,92 @@ fn blob_state_pb(state: BlobState) -> dpb::BlobStatus {
 }
 
 impl DisperserService {
-    /// Handlers over the pipeline `p`, sending accepted keys to `encode`.
-    pub fn new(p: Arc<Pipeline>, srs: Arc<Srs>, encode: mpsc::Sender<BlobKey>) -> Self {
+    /// Handlers over the pipeline `p`, sending accepted keys to `encode`; commitment work
+    /// runs on `pool`.
+    pub fn new(
+        p: Arc<Pipeline>,
+        srs: Arc<Srs>,
+        encode: mpsc::Sender<BlobKey>,
+        pool: Arc<CommitmentPool>,
+    ) -> Self {
+        let c = &p.config;
         let limiter = RateLimiter::new(
-            p.config.rate_limit_bytes_per_sec,
-            p.config.rate_limit_blobs_per_sec,
+            c.rate_limit_bytes_per_sec,
+            c.rate_limit_blobs_per_sec,
+            c.rate_limit_tracked,
+        );
+        let address_limiter = RateLimiter::new(
+            c.rate_limit_address_bytes_per_sec,
+            c.rate_limit_address_blobs_per_sec,
+            c.rate_limit_tracked,
         );
         Self {
             p,
             srs,
             limiter,
+            address_limiter,
+            pool,
             accepting: Mutex::new(HashSet::new()),
             encode,
         }
     }
 
-    async fn disperse(&self, request: dpb::DisperseBlobRequest) -> Result<BlobKey, DisperserError> {
-        let mut params = self.p.chain.params();
-        let checked = match check_request(
-            &request,
-            &params,
-            self.p.config.max_blob_size,
-            self.p.config.blob_version,
-        ) {
-            // A version or quorum added on-chain since start-up: re-read and re-check once.
-            Err(DisperserError::UnknownVersion { .. } | DisperserError::UnknownQuorum { .. }) => {
-                params = self.p.chain.refresh().await;
-                check_request(
-                    &request,
-                    &params,
-                    self.p.config.max_blob_size,
-                    self.p.config.blob_version,
-                )?
-            }
-            other => other?,
+    /// The commitment pool (its counters show how much MSM work requests caused).
+    pub fn commitment_pool(&self) -> &Arc<CommitmentPool> {
+        &self.pool
+    }
+
+    /// Charges a request of `bytes` to the client address `peer` (unknown peers, e.g. a
+    /// Unix socket in tests, are not limited by address).
+    fn charge_address(&self, peer: Option<IpAddr>, bytes: usize) -> Result<(), DisperserError> {
+        let Some(ip) = peer else {
+            return Ok(());
         };
+        let address = address_key(ip);
+        self.address_limiter
+            .check(address, bytes as u64, Instant::now())
+            .map_err(|l| DisperserError::AddressRateLimited {
+                address,
+                kind: l.kind,
+                limit: l.limit,
+                retry_after: l.retry_after,
+            })
+    }
+
+    /// Header checks, re-reading the chain parameters once when the request names a
+    /// version or quorum not seen yet, or a version that cannot be assigned over the
+    /// operators last counted.
+    async fn header_checks(
+        &self,
+        request: &dpb::DisperseBlobRequest,
+    ) -> Result<ParsedRequest, DisperserError> {
+        let (max, only) = (self.p.config.max_blob_size, self.p.config.blob_version);
+        let check = |params: &ChainParams| {
+            let parsed = check_header(request, params, max, only)?;
+            check_assignable(parsed.header.version, &parsed.header.quorum_numbers, params)?;
+            Ok::<_, DisperserError>(parsed)
+        };
+        match check(&self.p.chain.params()) {
+            Err(
+                DisperserError::UnknownVersion { .. }
+                | DisperserError::UnknownQuorum { .. }
+                | DisperserError::VersionNotAssignable { .. },
+            ) => check(&self.p.chain.refresh().await),
+            other => other,
+        }
+    }
+
+    async fn disperse(
+        &self,
+        request: dpb::DisperseBlobRequest,
+        peer: Option<IpAddr>,
+    ) -> Result<BlobKey, DisperserError> {
+        // Cheapest first: parsing, sizes, version, quorums, assignability (no crypto) ...
+        let parsed = self.header_checks(&request).await?;
+        // ... the client address's rate, before any cryptography ...
+        self.charge_address(peer, request.blob.len())?;
+        // ... one ECDSA recovery ...
+        let checked = check_signature(&request, parsed)?;
         let key = checked.key;
         let _guard = {
             let mut accepting = self
@@ -110,29 +179,42 @@ impl DisperserService {
         {
             return Err(DisperserError::Duplicate(key));
         }
-        // Charged after the cheap refusals (malformed, unsigned, duplicate), which cost the
-        // disperser nothing, and before the commitment check and the durable write, which
-        // are what the limit protects.
+        // ... the account's rate: charged after the cheap refusals (malformed, unsigned,
+        // duplicate), and before the commitment check and the durable write, which are
+        // what the limit protects ...
         self.limiter
-            .check(checked.account, request.blob.len() as u64, Instant::now())?;
+            .check(checked.account, request.blob.len() as u64, Instant::now())
+            .map_err(|l| DisperserError::RateLimited {
+                account: checked.account,
+                kind: l.kind,
+                limit: l.limit,
+                retry_after: l.retry_after,
+            })?;
         let capacity = self.p.config.queue_capacity;
         if self.p.in_flight.load(Ordering::Acquire) >= capacity {
-            return Err(DisperserError::QueueFull { capacity });
+            // A batch leaves the pipeline at least every batch interval.
+            return Err(DisperserError::QueueFull {
+                capacity,
+                retry_after: self.p.config.batch_max_interval(),
+            });
         }
-        // Expensive checks off the runtime; then the durable write, also blocking (fsync).
+        // ... and only then the MSM and pairings, on a bounded pool slot.
         let srs = self.srs.clone();
-        let store = self.p.store.clone();
         let commitment = checked.header.commitment;
+        let blob_bytes = Arc::new(request.blob);
+        let checked_bytes = blob_bytes.clone();
+        self.pool
+            .run(admission_class(&checked.account), move || {
+                check_blob(&srs, &checked_bytes, &commitment).map(drop)
+            })
+            .await??;
+        // The durable write, blocking (fsync).
+        let store = self.p.store.clone();
         let header_bytes = checked.cert_proto.encode_to_vec();
-        let blob_bytes = request.blob;
         let len = blob_bytes.len();
-        tokio::task::spawn_blocking(move || -> Result<(), DisperserError> {
-            check_blob(&srs, &blob_bytes, &commitment)?;
-            store.accept(&key, &blob_bytes, &header_bytes)?;
-            Ok(())
-        })
-        .await
-        .map_err(|e| task_error("intake", e))??;
+        tokio::task::spawn_blocking(move || store.accept(&key, &blob_bytes, &header_bytes))
+            .await
+            .map_err(|e| task_error("intake", e))??;
         self.p.entered();
         self.p.metrics.blob_state(BlobState::Queued);
         self.p.metrics.accepted_bytes.inc_by(len as u64);
@@ -211,7 +293,8 @@ impl Disperser for DisperserService {
         &self,
         request: Request<dpb::DisperseBlobRequest>,
     ) -> Result<Response<dpb::DisperseBlobReply>, Status> {
-        match self.disperse(request.into_inner()).await {
+        let peer = request.remote_addr().map(|a| a.ip());
+        match self.disperse(request.into_inner(), peer).await {
             Ok(key) => Ok(Response::new(dpb::DisperseBlobReply {
                 blob_key: key.0.to_vec(),
             })),
@@ -241,6 +324,7 @@ impl Disperser for DisperserService {
         &self,
         request: Request<dpb::GetBlobCommitmentRequest>,
     ) -> Result<Response<dpb::GetBlobCommitmentReply>, Status> {
+        let peer = request.remote_addr().map(|a| a.ip());
         let bytes = request.into_inner().blob;
         let max = self.p.config.max_blob_size;
         if bytes.len() > max {
@@ -250,13 +334,19 @@ impl Disperser for DisperserService {
             }
             .into());
         }
+        // Unauthenticated: the client address pays, and the MSMs run on a pool slot.
+        self.charge_address(peer, bytes.len())?;
         let srs = self.srs.clone();
-        let commitments = tokio::task::spawn_blocking(move || -> Result<_, DisperserError> {
-            let blob = Blob::from_bytes(&bytes)?;
-            Ok(commit_blob(&srs, &blob)?)
-        })
-        .await
-        .map_err(|e| task_error("commitment", e))??;
+        let commitments = self
+            .pool
+            .run(
+                AdmissionClass::OnDemand,
+                move || -> Result<_, DisperserError> {
+                    let blob = Blob::from_bytes(&bytes)?;
+                    Ok(commit_blob(&srs, &blob)?)
+                },
+            )
+            .await??;
         Ok(Response::new(dpb::GetBlobCommitmentReply {
             commitment: Some(pb::BlobCommitment::from(&commitments)),
         }))

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use futures::future::try_join_all;
+use futures::future::join_all;
 use lamina_core::chain::Chain;
 use lamina_core::{
     BlobHeader, BlobKey, BlobParams, OperatorId, QuorumId, QuorumOperators, assign_blob,
@@ -201,19 +201,26 @@ impl<C: Chain> Retriever<C> {
         })?;
         let head = self.chain.block_number().await.map_err(chain_err)?;
         let head = u32::try_from(head).unwrap_or(u32::MAX).max(reference_block);
-        let infos = try_join_all(
+        // One operator whose socket (or registration) cannot be read is one candidate
+        // without a socket, not a failed retrieval: the others may well answer.
+        let infos = join_all(
             assigned
                 .iter()
                 .map(|(id, _)| self.chain.operator_info(*id, head)),
         )
-        .await
-        .map_err(chain_err)?;
+        .await;
         Ok(assigned
             .into_iter()
             .zip(infos)
             .map(|((operator_id, assigned), info)| Candidate {
                 operator_id,
-                socket: info.socket,
+                socket: match info {
+                    Ok(info) => info.socket,
+                    Err(e) => {
+                        tracing::warn!(operator = %operator_id, error = %e, "operator info unavailable: no socket to ask");
+                        None
+                    }
+                },
                 assigned,
             })
             .collect())

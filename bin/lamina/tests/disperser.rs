@@ -604,12 +604,18 @@ async fn kill_9_at_any_stage_loses_no_accepted_blob() {
         let p = rollup.prepare(&vec![i; 10_000 + usize::from(i)]);
         keys.push(rollup.disperse(p.request).await.expect("accepted"));
     }
-    expect_code(
+    let full = expect_code(
         rollup
             .disperse(rollup.prepare(b"one too many").request)
             .await,
-        Code::Unavailable,
+        Code::ResourceExhausted,
         "queue is full",
+    );
+    assert!(
+        full.metadata()
+            .get(lamina_proto::RETRY_AFTER_MS_METADATA)
+            .is_some(),
+        "a full queue says when to retry"
     );
     let before: BTreeMap<BlobKey, BlobStatus> = {
         let mut m = BTreeMap::new();

@@ -1,14 +1,13 @@
 //! [`Chain`] over an alloy provider.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use alloy::eips::BlockNumberOrTag;
 use alloy::network::EthereumWallet;
 use alloy::primitives::{Address, B256, Bytes};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
-use alloy::rpc::types::Filter;
 use alloy::signers::local::PrivateKeySigner;
-use alloy::sol_types::{SolEvent, SolInterface};
+use alloy::sol_types::SolInterface;
 use ark_bn254::G1Affine;
 use lamina_encoding::BlobParams;
 
@@ -18,6 +17,7 @@ use super::bindings::{
     service_manager::LaminaServiceManager, threshold_registry::ThresholdRegistry,
 };
 use super::convert::{g1_from_binding, g2_from_binding};
+use super::sockets::SocketIndex;
 use super::{Chain, ChainError, OperatorInfo};
 use crate::assignment::{OperatorStake, QuorumOperators};
 use crate::security::SecurityThresholds;
@@ -58,6 +58,10 @@ pub struct EthChain {
     poll_interval: Duration,
     /// How long to wait for a transaction's confirmations; default [`DEFAULT_RECEIPT_TIMEOUT`].
     receipt_timeout: Duration,
+    /// Operator sockets read so far, shared by every clone. tokio `Mutex`: held across
+    /// the `eth_getLogs` of a sync, so that concurrent lookups wait for one read instead
+    /// of each making its own.
+    sockets: Arc<tokio::sync::Mutex<SocketIndex>>,
 }
 
 /// Default receipt polling interval: 100 ms (devnets mine instantly or every second).
@@ -92,6 +96,7 @@ impl EthChain {
             signer: None,
             poll_interval: DEFAULT_POLL_INTERVAL,
             receipt_timeout: DEFAULT_RECEIPT_TIMEOUT,
+            sockets: Arc::default(),
         }
     }
 
@@ -190,22 +195,63 @@ impl EthChain {
         Ok(BLSApkRegistry::new(address, &self.provider))
     }
 
-    /// Latest `OperatorSocketUpdate` of `operator` at or before `block`.
+    /// Latest `OperatorSocketUpdate` of `operator` at or before `block`, from the shared
+    /// [`SocketIndex`]: only blocks not read before are asked for (never past the head).
     async fn socket(&self, operator: OperatorId, block: u32) -> Result<Option<String>, ChainError> {
-        let filter = Filter::new()
-            .address(self.addresses.registry_coordinator)
-            .event_signature(RegistryCoordinator::OperatorSocketUpdate::SIGNATURE_HASH)
-            .topic1(B256::from(operator.0))
-            .from_block(0)
-            .to_block(BlockNumberOrTag::Number(u64::from(block)));
-        let logs = self.provider.get_logs(&filter).await?;
-        Ok(logs
-            .iter()
-            .rev()
-            .find_map(|log| {
-                RegistryCoordinator::OperatorSocketUpdate::decode_log_data(log.data()).ok()
-            })
-            .map(|event| event.socket))
+        let block = u64::from(block);
+        let mut index = self.sockets.lock().await;
+        if index.synced_to().is_none_or(|synced| synced < block) {
+            let head = self.provider.get_block_number().await?;
+            index
+                .sync_to(
+                    &self.provider,
+                    self.addresses.registry_coordinator,
+                    block.min(head),
+                )
+                .await?;
+        }
+        Ok(index.socket_at(&operator, block))
+    }
+
+    /// `eth_getLogs` calls the socket index has made so far (each reads only blocks not
+    /// read before).
+    pub async fn socket_log_queries(&self) -> u64 {
+        self.sockets.lock().await.log_queries()
+    }
+
+    /// Address and registered keys of `operator`, without its socket (which
+    /// [`Chain::operator_info`] adds): what aggregation needs for a non-signer.
+    pub async fn operator_keys(&self, operator: OperatorId) -> Result<OperatorInfo, ChainError> {
+        let address = self
+            .coordinator()
+            .getOperatorFromId(B256::from(operator.0))
+            .call()
+            .await
+            .map_err(revert::<RegistryCoordinator::RegistryCoordinatorErrors>(
+                "RegistryCoordinator",
+            ))?;
+        if address.is_zero() {
+            return Err(ChainError::UnknownOperator(operator.to_string()));
+        }
+        let registry = self.bls_apk_registry().await?;
+        let errors = revert::<BLSApkRegistry::BLSApkRegistryErrors>("BLSApkRegistry");
+        let g1 = registry
+            .getRegisteredPubkey(address)
+            .call()
+            .await
+            .map_err(&errors)?;
+        let g2 = registry
+            .getOperatorPubkeyG2(address)
+            .call()
+            .await
+            .map_err(&errors)?;
+        Ok(OperatorInfo {
+            operator_id: operator,
+            address,
+            pubkey_g1: g1_from_binding!(g1._0, "pubkeyG1")?,
+            pubkey_g2: g2_from_binding!(g2, "pubkeyG2")?,
+            socket: None,
+        })
     }
 }
 
@@ -248,36 +294,9 @@ impl Chain for EthChain {
         operator: OperatorId,
         reference_block: u32,
     ) -> Result<OperatorInfo, ChainError> {
-        let address = self
-            .coordinator()
-            .getOperatorFromId(B256::from(operator.0))
-            .call()
-            .await
-            .map_err(revert::<RegistryCoordinator::RegistryCoordinatorErrors>(
-                "RegistryCoordinator",
-            ))?;
-        if address.is_zero() {
-            return Err(ChainError::UnknownOperator(operator.to_string()));
-        }
-        let registry = self.bls_apk_registry().await?;
-        let errors = revert::<BLSApkRegistry::BLSApkRegistryErrors>("BLSApkRegistry");
-        let g1 = registry
-            .getRegisteredPubkey(address)
-            .call()
-            .await
-            .map_err(&errors)?;
-        let g2 = registry
-            .getOperatorPubkeyG2(address)
-            .call()
-            .await
-            .map_err(&errors)?;
-        Ok(OperatorInfo {
-            operator_id: operator,
-            address,
-            pubkey_g1: g1_from_binding!(g1._0, "pubkeyG1")?,
-            pubkey_g2: g2_from_binding!(g2, "pubkeyG2")?,
-            socket: self.socket(operator, reference_block).await?,
-        })
+        let mut info = self.operator_keys(operator).await?;
+        info.socket = self.socket(operator, reference_block).await?;
+        Ok(info)
     }
 
     async fn check_signatures_indices(

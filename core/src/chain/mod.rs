@@ -11,6 +11,7 @@ mod convert;
 mod error;
 mod eth;
 mod onboard;
+pub mod sockets;
 mod tx;
 
 use std::future::Future;

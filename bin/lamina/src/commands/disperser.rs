@@ -73,7 +73,25 @@ pub(crate) struct RunArgs {
     /// Per-account blobs per second (0 = unlimited).
     #[arg(long)]
     rate_limit_blobs_per_sec: Option<u64>,
-    /// Blobs in flight before DisperseBlob answers Unavailable.
+    /// Per-client-address bytes per second over DisperseBlob and GetBlobCommitment (0 = unlimited).
+    #[arg(long)]
+    rate_limit_address_bytes_per_sec: Option<u64>,
+    /// Per-client-address requests per second (0 = unlimited).
+    #[arg(long)]
+    rate_limit_address_blobs_per_sec: Option<u64>,
+    /// Commitment work (MSMs, pairings) run at once (0 = number of CPU cores).
+    #[arg(long)]
+    commitment_slots: Option<usize>,
+    /// Requests waiting for a commitment slot before RESOURCE_EXHAUSTED.
+    #[arg(long)]
+    commitment_queue: Option<usize>,
+    /// gRPC request deadline in milliseconds.
+    #[arg(long)]
+    grpc_request_timeout_ms: Option<u64>,
+    /// gRPC requests served at once over all connections.
+    #[arg(long)]
+    grpc_max_concurrent_requests: Option<usize>,
+    /// Blobs in flight before DisperseBlob answers RESOURCE_EXHAUSTED (with a retry-after).
     #[arg(long)]
     queue_capacity: Option<usize>,
     /// Largest blob in bytes (at most 16 MiB).
@@ -109,6 +127,12 @@ impl RunArgs {
             anchor_on_chain,
             rate_limit_bytes_per_sec,
             rate_limit_blobs_per_sec,
+            rate_limit_address_bytes_per_sec,
+            rate_limit_address_blobs_per_sec,
+            commitment_slots,
+            commitment_queue,
+            grpc_request_timeout_ms,
+            grpc_max_concurrent_requests,
             queue_capacity,
             max_blob_size
         );

@@ -1,0 +1,316 @@
+//! Admission control of the disperser's gRPC service, over real TCP with a real RocksDB
+//! queue: the bounded commitment pool, per-address rate limits, and the order of the
+//! intake checks (no MSM before the signature and the limits pass).
+//!
+//! The service is served in-process; the chain is never reached by these requests (the
+//! parameters are given), so no anvil is needed.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+
+use alloy_primitives::U256;
+use lamina_core::chain::{ContractAddresses, EthChain};
+use lamina_core::keystore::EcdsaKey;
+use lamina_core::{BlobHeader, PaymentHeader, SecurityThresholds};
+use lamina_disperser::DisperserConfig;
+use lamina_disperser::chain_view::{ChainParams, ChainView};
+use lamina_disperser::commit_pool::{AdmissionClass, CommitmentPool};
+use lamina_disperser::metrics::Metrics;
+use lamina_disperser::pipeline::Pipeline;
+use lamina_disperser::service::DisperserService;
+use lamina_disperser::store::Store;
+use lamina_encoding::{Blob, BlobParams, Srs, commit_blob};
+use lamina_proto::convert::blob_header_to_proto;
+use lamina_proto::disperser::v1::disperser_client::DisperserClient;
+use lamina_proto::disperser::v1::disperser_server::DisperserServer;
+use lamina_proto::disperser::v1::{DisperseBlobRequest, GetBlobCommitmentRequest};
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use tokio::sync::{mpsc, oneshot};
+use tonic::Code;
+use tonic::transport::Channel;
+
+const SRS_POINTS: usize = 1024;
+
+fn params() -> ChainParams {
+    ChainParams {
+        blob_params: BTreeMap::from([(0, BlobParams::V0), (1, BlobParams::V1_DEVNET)]),
+        next_blob_version: 2,
+        quorum_count: 2,
+        required_quorums: vec![0, 1],
+        thresholds: SecurityThresholds {
+            confirmation_threshold: 55,
+            adversary_threshold: 33,
+        },
+        operator_counts: BTreeMap::from([(0, 4), (1, 4)]),
+    }
+}
+
+struct Served {
+    client: DisperserClient<Channel>,
+    pool: Arc<CommitmentPool>,
+    metrics: Arc<Metrics>,
+    srs: Arc<Srs>,
+    /// Accepted keys (kept open so intake never waits on the encoder).
+    _encode: mpsc::Receiver<lamina_core::BlobKey>,
+    _dir: tempfile::TempDir,
+    _stop: oneshot::Sender<()>,
+}
+
+/// The service over `config`, on 127.0.0.1 port 0, with a pool of `slots` and `queue`.
+async fn serve(config: DisperserConfig, slots: usize, queue: usize) -> Served {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Arc::new(Store::open(&dir.path().join("db"), 0).expect("store opens"));
+    // Never contacted: every request here is answered from the given parameters.
+    let chain = EthChain::connect_http("http://127.0.0.1:9", ContractAddresses::default(), None)
+        .expect("chain handle");
+    let metrics = Arc::new(Metrics::new());
+    let p = Arc::new(Pipeline {
+        config,
+        store,
+        chain: Arc::new(ChainView::with_params(chain, params())),
+        metrics: metrics.clone(),
+        in_flight: AtomicUsize::new(0),
+    });
+    let srs = Arc::new(Srs::insecure_development(3, SRS_POINTS));
+    let pool = Arc::new(
+        CommitmentPool::new(slots, 0, queue)
+            .expect("pool")
+            .with_metrics(metrics.commitment.clone()),
+    );
+    let (encode_tx, encode_rx) = mpsc::channel(1024);
+    let service = DisperserService::new(p, srs.clone(), encode_tx, pool.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let addr = listener.local_addr().expect("address");
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(
+                DisperserServer::new(service)
+                    .max_decoding_message_size(lamina_proto::MAX_MESSAGE_SIZE),
+            )
+            .serve_with_incoming_shutdown(
+                tokio_stream::wrappers::TcpListenerStream::new(listener),
+                async move {
+                    let _ = stop_rx.await;
+                },
+            ),
+    );
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+        .expect("endpoint")
+        .connect()
+        .await
+        .expect("connects");
+    Served {
+        client: DisperserClient::new(channel)
+            .max_encoding_message_size(lamina_proto::MAX_MESSAGE_SIZE),
+        pool,
+        metrics,
+        srs,
+        _encode: encode_rx,
+        _dir: dir,
+        _stop: stop_tx,
+    }
+}
+
+fn retry_after_ms(status: &tonic::Status) -> u64 {
+    status
+        .metadata()
+        .get(lamina_proto::RETRY_AFTER_MS_METADATA)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no retry-after-ms on {status:?}"))
+}
+
+/// A blob of `symbols` symbols (every symbol < r).
+fn blob_bytes(symbols: usize, fill: u8) -> Vec<u8> {
+    let payload = vec![fill; symbols * 31 - 64];
+    let blob = Blob::from_payload(&payload).expect("encodes");
+    assert_eq!(blob.len_symbols(), symbols);
+    blob.to_bytes()
+}
+
+/// A valid DisperseBlob request by `key` for `blob` (quorums 0 and 1, version 1).
+fn request(srs: &Srs, key: &EcdsaKey, blob: &[u8]) -> DisperseBlobRequest {
+    let commitments = commit_blob(srs, &Blob::from_bytes(blob).expect("blob")).expect("commits");
+    let payment = PaymentHeader {
+        account_id: key.address(),
+        timestamp_ns: 1_700_000_000_000_000_000,
+        cumulative_payment: U256::ZERO,
+    };
+    let header = BlobHeader {
+        version: 1,
+        quorum_numbers: vec![0, 1],
+        commitment: commitments,
+        payment_header_hash: payment.hash(),
+    };
+    let signature =
+        lamina_core::ecdsa::sign_digest(key, header.blob_key().as_b256()).expect("signs");
+    DisperseBlobRequest {
+        blob: blob.to_vec(),
+        blob_header: Some(blob_header_to_proto(&header, &payment)),
+        signature: signature.to_vec(),
+    }
+}
+
+/// Occupies one pool slot until the returned sender is dropped.
+async fn hold_slot(pool: &Arc<CommitmentPool>) -> std::sync::mpsc::Sender<()> {
+    let (release, wait) = std::sync::mpsc::channel::<()>();
+    let (started_tx, started_rx) = oneshot::channel();
+    let pool = pool.clone();
+    tokio::spawn(async move {
+        pool.run(AdmissionClass::OnDemand, move || {
+            let _ = started_tx.send(());
+            let _ = wait.recv();
+        })
+        .await
+    });
+    started_rx.await.expect("the holding job started");
+    release
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commitment_flood_beyond_the_slots_is_refused_with_retry_after() {
+    let config = DisperserConfig {
+        rate_limit_address_bytes_per_sec: 0,
+        rate_limit_address_blobs_per_sec: 0,
+        ..DisperserConfig::default()
+    };
+    let mut s = serve(config, 1, 1).await;
+    let blob = blob_bytes(SRS_POINTS, 9);
+
+    // The slot is busy and one caller waits: the next GetBlobCommitment is refused at
+    // once, with a retry-after, and runs no MSM.
+    let release = hold_slot(&s.pool).await;
+    let mut waiting_client = s.client.clone();
+    let waiting_blob = blob.clone();
+    let waiting = tokio::spawn(async move {
+        waiting_client
+            .get_blob_commitment(GetBlobCommitmentRequest { blob: waiting_blob })
+            .await
+    });
+    while s.pool.waiting() == 0 {
+        tokio::task::yield_now().await;
+    }
+    let started = s.pool.started();
+    let refused = s
+        .client
+        .get_blob_commitment(GetBlobCommitmentRequest { blob: blob.clone() })
+        .await
+        .expect_err("slots and queue are full");
+    assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+    assert!(refused.message().contains("commitment"), "{refused:?}");
+    assert!(retry_after_ms(&refused) >= 1);
+    assert_eq!(s.pool.started(), started, "a refused request runs no MSM");
+    drop(release);
+    waiting
+        .await
+        .expect("joins")
+        .expect("the queued request is served once the slot frees");
+
+    // A flood of 12 concurrent calls: each is served or refused with a retry-after, and
+    // the pool never runs more jobs than its one slot.
+    let calls: Vec<_> = (0..12u8)
+        .map(|i| {
+            let mut c = s.client.clone();
+            let blob = blob_bytes(SRS_POINTS, i + 1);
+            tokio::spawn(async move {
+                c.get_blob_commitment(GetBlobCommitmentRequest { blob })
+                    .await
+            })
+        })
+        .collect();
+    let (mut served, mut busy) = (0, 0);
+    for call in calls {
+        match call.await.expect("joins") {
+            Ok(reply) => {
+                assert!(reply.into_inner().commitment.is_some());
+                served += 1;
+            }
+            Err(status) => {
+                assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+                assert!(retry_after_ms(&status) >= 1);
+                busy += 1;
+            }
+        }
+    }
+    assert!(served >= 1, "some of the flood is served");
+    assert_eq!(served + busy, 12);
+    assert_eq!(s.pool.peak_running(), 1, "the pool never exceeds its slots");
+    assert_eq!(s.pool.running(), 0);
+    assert_eq!(s.metrics.commitment.refused.get(), s.pool.refused());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fresh_accounts_from_one_address_hit_the_address_limit() {
+    let config = DisperserConfig {
+        rate_limit_address_blobs_per_sec: 2,
+        ..DisperserConfig::default()
+    };
+    let mut s = serve(config, 2, 8).await;
+    let blob = blob_bytes(8, 5);
+    let mut rng = ChaCha20Rng::seed_from_u64(77);
+    let (mut accepted, mut limited) = (0, 0);
+    for _ in 0..300 {
+        // a fresh account each time: the per-account limit never triggers
+        let key = EcdsaKey::random(&mut rng);
+        match s.client.disperse_blob(request(&s.srs, &key, &blob)).await {
+            Ok(_) => accepted += 1,
+            Err(status) => {
+                assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+                assert!(
+                    status.message().contains("client address 127.0.0.1"),
+                    "{status:?}"
+                );
+                assert!(retry_after_ms(&status) >= 1);
+                limited += 1;
+            }
+        }
+    }
+    assert!(
+        limited > 0,
+        "300 fresh accounts from one address are limited"
+    );
+    assert!(accepted >= 1, "the first requests pass");
+    assert_eq!(accepted + limited, 300);
+    // every refused request was stopped before its commitment check
+    assert_eq!(s.pool.started(), accepted as u64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_signature_is_refused_before_any_msm() {
+    let mut s = serve(DisperserConfig::default(), 2, 8).await;
+    let blob = blob_bytes(SRS_POINTS, 4);
+    let key = EcdsaKey::random(&mut ChaCha20Rng::seed_from_u64(1));
+    let other = EcdsaKey::random(&mut ChaCha20Rng::seed_from_u64(2));
+    let good = request(&s.srs, &key, &blob);
+    let cases = [
+        DisperseBlobRequest {
+            signature: vec![7; 65],
+            ..good.clone()
+        },
+        DisperseBlobRequest {
+            // a valid signature by another key than the payment header's account
+            signature: request(&s.srs, &other, &blob).signature,
+            ..good.clone()
+        },
+    ];
+    for bad in cases {
+        let status = s
+            .client
+            .disperse_blob(bad)
+            .await
+            .expect_err("a bad signature is refused");
+        assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+        assert!(status.message().contains("signature"), "{status:?}");
+    }
+    assert_eq!(s.pool.started(), 0, "no MSM ran for a bad signature");
+    assert_eq!(s.metrics.commitment.started.get(), 0);
+    // the same request correctly signed runs exactly one commitment check
+    s.client.disperse_blob(good).await.expect("accepted");
+    assert_eq!(s.pool.started(), 1);
+    assert_eq!(s.metrics.commitment.started.get(), 1);
+}
