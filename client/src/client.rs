@@ -16,9 +16,9 @@ use lamina_proto::disperser::v1::disperser_client::DisperserClient;
 use lamina_proto::disperser::v1::{
     DisperseBlobRequest, GetBlobCommitmentRequest, GetBlobStatusRequest,
 };
-use lamina_proto::retriever::v1::{RetrievalForm, RetrieveBlobRequest};
 use lamina_proto::retriever::v1::retrieve_blob_request::Blob as RetrieveWhat;
 use lamina_proto::retriever::v1::retriever_client::RetrieverClient;
+use lamina_proto::retriever::v1::{RetrievalForm, RetrieveBlobRequest};
 use lamina_retriever::{Retrieved, RetrievedBlob, Retriever};
 use tonic::transport::{Channel, Endpoint};
 
@@ -618,7 +618,9 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
                 return None;
             }
             match srs {
-                Some(srs) => (commit(&srs, &blob).ok() == Some(expected.commitment)).then_some(blob),
+                Some(srs) => {
+                    (commit(&srs, &blob).ok() == Some(expected.commitment)).then_some(blob)
+                }
                 None => Some(blob),
             }
         })

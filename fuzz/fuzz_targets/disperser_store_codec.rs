@@ -24,7 +24,11 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(decode::<BatchRecord>(&bytes).ok(), Some(batch));
     }
     if let Some((at, key)) = parse_expiry_key(data) {
-        assert_eq!(expiry_key(at, &key).as_slice(), data, "expiry key round trip");
+        assert_eq!(
+            expiry_key(at, &key).as_slice(),
+            data,
+            "expiry key round trip"
+        );
     }
     if let Ok(header) = pb::BlobCertificate::decode(data) {
         let _ = BlobCertificate::try_from(&header);

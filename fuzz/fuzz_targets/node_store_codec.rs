@@ -27,6 +27,10 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if let Ok((expiry, batch)) = decode_expiry_key(data) {
-        assert_eq!(expiry_key(expiry, &batch).as_slice(), data, "expiry key round trip");
+        assert_eq!(
+            expiry_key(expiry, &batch).as_slice(),
+            data,
+            "expiry key round trip"
+        );
     }
 });

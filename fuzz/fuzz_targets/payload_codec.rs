@@ -11,14 +11,25 @@ fuzz_target!(|data: &[u8]| {
     assert!(blob.len_symbols().is_power_of_two());
     assert_eq!(blob.to_payload().as_deref(), Ok(data), "payload round trip");
     let bytes = blob.to_bytes();
-    assert_eq!(Blob::from_bytes(&bytes).as_ref(), Ok(&blob), "blob bytes round trip");
+    assert_eq!(
+        Blob::from_bytes(&bytes).as_ref(),
+        Ok(&blob),
+        "blob bytes round trip"
+    );
 
     if let Ok(blob) = Blob::from_bytes(data) {
         assert_eq!(blob.to_bytes(), data, "blob parse is exact");
         if let Ok(payload) = blob.to_payload() {
             let minimal = Blob::from_payload(&payload).expect("re-encodes").to_bytes();
-            assert!(minimal.len() <= data.len(), "decoded blob is at least minimal");
-            assert_eq!(&data[..minimal.len()], &minimal[..], "one encoding per payload");
+            assert!(
+                minimal.len() <= data.len(),
+                "decoded blob is at least minimal"
+            );
+            assert_eq!(
+                &data[..minimal.len()],
+                &minimal[..],
+                "one encoding per payload"
+            );
             assert!(
                 data[minimal.len()..].iter().all(|b| *b == 0),
                 "over-padding is zero symbols"

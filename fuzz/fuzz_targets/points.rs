@@ -3,7 +3,9 @@
 //! identity), so no point or scalar has two accepted encodings.
 #![no_main]
 
-use lamina_encoding::{fr_from_bytes, fr_to_bytes, g1_from_bytes, g1_to_bytes, g2_from_bytes, g2_to_bytes};
+use lamina_encoding::{
+    fr_from_bytes, fr_to_bytes, g1_from_bytes, g1_to_bytes, g2_from_bytes, g2_to_bytes,
+};
 use libfuzzer_sys::fuzz_target;
 
 fn first<const N: usize>(data: &[u8]) -> [u8; N] {

@@ -49,6 +49,6 @@ pub use config::{
 pub use error::{ConfigError, NodeError, StoreError, ValidationError};
 pub use metrics::NodeMetrics;
 pub use node::{Node, run};
-pub use store::{BatchWrite, BlobWrite, Store, StoreOutcome, StoredFrames};
 /// The store's record codecs (byte layouts), for the fuzz targets.
 pub use store::codec as store_codec;
+pub use store::{BatchWrite, BlobWrite, Store, StoreOutcome, StoredFrames};

@@ -55,8 +55,8 @@ impl RetrievedBlob {
             report,
             source,
         } = self;
-        let payload = on_rayon("payload decoding", move || decode_payload(blob_key, &blob))
-            .await??;
+        let payload =
+            on_rayon("payload decoding", move || decode_payload(blob_key, &blob)).await??;
         Ok(Retrieved {
             payload,
             report,

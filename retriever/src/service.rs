@@ -43,7 +43,10 @@ pub(crate) fn parse_request(req: &RetrieveBlobRequest) -> Result<Wanted, Retriev
     })?;
     let form = RetrievalForm::try_from(req.form).map_err(|_| RetrieverError::InvalidRequest {
         field: "form",
-        reason: format!("{} is not a RetrievalForm (PAYLOAD = 0, BLOB = 1)", req.form),
+        reason: format!(
+            "{} is not a RetrievalForm (PAYLOAD = 0, BLOB = 1)",
+            req.form
+        ),
     })?;
     let block =
         |b: u64| u32::try_from(b).map_err(|_| RetrieverError::ReferenceBlockTooLarge { block: b });
@@ -106,8 +109,7 @@ impl<C: Chain + 'static> retriever_server::Retriever for RetrieverService<C> {
             Err(e) => Err(e),
         };
         self.metrics.observe(&result, start.elapsed().as_secs_f64());
-        let (answer, _) =
-            result.inspect_err(|e| tracing::warn!(error = %e, "retrieval failed"))?;
+        let (answer, _) = result.inspect_err(|e| tracing::warn!(error = %e, "retrieval failed"))?;
         Ok(tonic::Response::new(answer))
     }
 }

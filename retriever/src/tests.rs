@@ -615,9 +615,7 @@ async fn blobs_come_back_as_committed_and_undecodable_ones_are_a_typed_error() {
     use lamina_encoding::CodecError;
 
     let payload = b"over-padded: four times the minimal length".to_vec();
-    let mut coeffs = Blob::from_payload(&payload)
-        .expect("encodes")
-        .into_coeffs();
+    let mut coeffs = Blob::from_payload(&payload).expect("encodes").into_coeffs();
     let minimal = coeffs.len();
     coeffs.resize(minimal * 4, Fr::from(0u64));
     let padded = Blob::from_coeffs(coeffs).expect("power of two");

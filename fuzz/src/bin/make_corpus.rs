@@ -88,8 +88,18 @@ fn main() {
     both[..32].copy_from_slice(&g1_to_bytes(&g1(5)));
     write(&out, "points", "g1-g2", &both);
     write(&out, "points", "g2", &g2_to_bytes(&g2(11)));
-    write(&out, "points", "g2-generator", &g2_to_bytes(&G2Affine::generator()));
-    write(&out, "points", "infinity", &g2_to_bytes(&G2Affine::identity()));
+    write(
+        &out,
+        "points",
+        "g2-generator",
+        &g2_to_bytes(&G2Affine::generator()),
+    );
+    write(
+        &out,
+        "points",
+        "infinity",
+        &g2_to_bytes(&G2Affine::identity()),
+    );
     write(&out, "points", "scalar", &fr_to_bytes(&-Fr::from(1u64)));
 
     // proto_convert: a tag byte (which message) then the message.
@@ -182,7 +192,12 @@ fn main() {
     // expiry key.
     use lamina_node::store_codec as node;
     let stored: Vec<(u32, &[u8])> = vec![(0, &frame_bytes[0]), (5, &frame_bytes[1])];
-    write(&out, "node_store_codec", "frames", &node::encode_frames(&stored));
+    write(
+        &out,
+        "node_store_codec",
+        "frames",
+        &node::encode_frames(&stored),
+    );
     write(&out, "node_store_codec", "alias", &node::encode_alias(1));
     let batch = node::BatchRecord {
         reference_block: 1234,
@@ -236,6 +251,11 @@ fn main() {
         "expiry-key",
         &disperser::expiry_key(1_800_000_000, &BlobKey([9; 32])),
     );
-    write(&out, "disperser_store_codec", "header", &cert_pb.encode_to_vec());
+    write(
+        &out,
+        "disperser_store_codec",
+        "header",
+        &cert_pb.encode_to_vec(),
+    );
     println!("seed corpus written under {}", out.display());
 }
