@@ -16,10 +16,10 @@ use lamina_proto::disperser::v1::disperser_client::DisperserClient;
 use lamina_proto::disperser::v1::{
     DisperseBlobRequest, GetBlobCommitmentRequest, GetBlobStatusRequest,
 };
-use lamina_proto::retriever::v1::RetrieveBlobRequest;
 use lamina_proto::retriever::v1::retrieve_blob_request::Blob as RetrieveWhat;
 use lamina_proto::retriever::v1::retriever_client::RetrieverClient;
-use lamina_retriever::{Retrieved, Retriever};
+use lamina_proto::retriever::v1::{RetrievalForm, RetrieveBlobRequest};
+use lamina_retriever::{Retrieved, RetrievedBlob, Retriever};
 use tonic::transport::{Channel, Endpoint};
 
 use crate::cert::{Certificate, Confirmation};
@@ -131,6 +131,14 @@ async fn blocking<T: Send + 'static>(
         .map_err(|_| ClientError::Worker { what })
 }
 
+/// The payload of a retrieved blob, by the retriever's one decoding rule.
+async fn decode_on_blocking(blob_key: BlobKey, blob: Blob) -> Result<Vec<u8>, ClientError> {
+    Ok(blocking("payload decoding", move || {
+        lamina_retriever::decode_payload(blob_key, &blob)
+    })
+    .await??)
+}
+
 impl LaminaClient<EthChain> {
     /// A client over JSON-RPC at `config.rpc_url` (read-only: the client sends no
     /// transactions).
@@ -222,6 +230,17 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
             len: payload.len(),
             source,
         })?;
+        self.prepare_blob(blob, quorums).await
+    }
+
+    /// [`LaminaClient::prepare`] for a blob the caller encoded itself: the network
+    /// certifies blobs as opaque field elements, whatever payload encoding (if any)
+    /// they carry; retrieve it back with [`LaminaClient::retrieve_blob`].
+    pub async fn prepare_blob(
+        &self,
+        blob: Blob,
+        quorums: &[QuorumId],
+    ) -> Result<PreparedBlob, ClientError> {
         let mut quorums = if quorums.is_empty() {
             self.config.quorums.clone()
         } else {
@@ -516,24 +535,60 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
         })
     }
 
-    /// The payload of `cert`'s blob: from the retriever service when configured (the
-    /// payload checked against the commitment when the client has an SRS), falling
-    /// back to the operators directly when that fails and an SRS is configured.
+    /// The payload of `cert`'s blob: [`LaminaClient::retrieve_blob`], decoded by the
+    /// retriever's one rule ([`lamina_retriever::decode_payload`]), so a blob that is
+    /// not a valid payload encoding is the same
+    /// [`RetrieverError::Payload`](lamina_retriever::RetrieverError::Payload) whichever
+    /// path served it.
     pub async fn retrieve(&self, cert: &Certificate) -> Result<Vec<u8>, ClientError> {
+        let blob = self.retrieve_checked_blob(cert).await?;
+        decode_on_blocking(cert.blob_key, blob).await
+    }
+
+    /// The blob of `cert`, exactly as committed (`commitment.length` 32-byte symbols,
+    /// padding included, whatever it encodes): from the retriever service when
+    /// configured (checked against the commitment when the client has an SRS),
+    /// falling back to the operators directly when that fails and an SRS is
+    /// configured.
+    pub async fn retrieve_blob(&self, cert: &Certificate) -> Result<Vec<u8>, ClientError> {
+        let blob = self.retrieve_checked_blob(cert).await?;
+        Ok(blocking("blob serialization", move || blob.to_bytes()).await?)
+    }
+
+    async fn retrieve_checked_blob(&self, cert: &Certificate) -> Result<Blob, ClientError> {
         if self.retriever_service.is_some() {
-            match self.retrieve_from_service(cert).await {
-                Ok(payload) => return Ok(payload),
+            match self.service_blob(cert).await {
+                Ok(blob) => return Ok(blob),
                 Err(e) if self.direct.is_some() && e.action() != ErrorAction::Drop => {
                     tracing::warn!(blob_key = %cert.blob_key, error = %e, "retriever service failed; retrieving from operators");
                 }
                 Err(e) => return Err(e),
             }
         }
-        Ok(self.retrieve_from_operators(cert).await?.payload)
+        Ok(self.retrieve_blob_from_operators(cert).await?.blob)
     }
 
-    /// Retrieves through the retriever service.
+    /// Retrieves the payload through the retriever service: the raw blob (form
+    /// `BLOB`), checked, then decoded here.
     pub async fn retrieve_from_service(&self, cert: &Certificate) -> Result<Vec<u8>, ClientError> {
+        let blob = self.service_blob(cert).await?;
+        decode_on_blocking(cert.blob_key, blob).await
+    }
+
+    /// Retrieves the raw blob through the retriever service (form `BLOB`), checked.
+    pub async fn retrieve_blob_from_service(
+        &self,
+        cert: &Certificate,
+    ) -> Result<Vec<u8>, ClientError> {
+        let blob = self.service_blob(cert).await?;
+        Ok(blocking("blob serialization", move || blob.to_bytes()).await?)
+    }
+
+    /// The blob from the retriever service: a well-formed blob of exactly the
+    /// committed length, and (with an SRS) committing to the certificate's
+    /// commitment. The payload is never re-encoded to check it: a blob may carry
+    /// more padding than the minimal encoding, and it is certified as it is.
+    async fn service_blob(&self, cert: &Certificate) -> Result<Blob, ClientError> {
         let Some(service) = &self.retriever_service else {
             return Err(ClientError::Config {
                 field: "retriever",
@@ -546,30 +601,52 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
             blob: Some(RetrieveWhat::CertAbi(cert.cert_abi())),
             reference_block_number: u64::from(cert.reference_block()),
             quorum_id: u32::from(quorum),
+            form: RetrievalForm::Blob.into(),
         };
-        let payload = service
+        let bytes = service
             .clone()
             .retrieve_blob(request)
             .await
             .map_err(|s| ClientError::from_status("RetrieveBlob", s))?
             .into_inner()
-            .payload;
-        if let Some(srs) = &self.srs {
-            let srs = Arc::clone(srs);
-            let expected = header.commitment;
-            let matches = blocking("payload check", move || {
-                Blob::from_payload(&payload).ok().and_then(|blob| {
-                    let ok = blob.len_symbols() as u64 == u64::from(expected.length)
-                        && commit(&srs, &blob).ok() == Some(expected.commitment);
-                    ok.then_some(payload)
-                })
-            })
-            .await?;
-            return matches.ok_or(ClientError::PayloadMismatch {
-                blob_key: cert.blob_key,
+            .blob;
+        let srs = self.srs.clone();
+        let expected = header.commitment;
+        let checked = blocking("blob check", move || {
+            let blob = Blob::from_bytes(&bytes).ok()?;
+            if blob.len_symbols() as u64 != u64::from(expected.length) {
+                return None;
+            }
+            match srs {
+                Some(srs) => {
+                    (commit(&srs, &blob).ok() == Some(expected.commitment)).then_some(blob)
+                }
+                None => Some(blob),
+            }
+        })
+        .await?;
+        checked.ok_or(ClientError::PayloadMismatch {
+            blob_key: cert.blob_key,
+        })
+    }
+
+    /// Retrieves the raw blob directly from the operators (needs an SRS), with the
+    /// report of who answered and who was skipped.
+    pub async fn retrieve_blob_from_operators(
+        &self,
+        cert: &Certificate,
+    ) -> Result<RetrievedBlob, ClientError> {
+        let Some(direct) = &self.direct else {
+            return Err(ClientError::Config {
+                field: "srs",
+                reason: "direct retrieval from operators needs an SRS".to_owned(),
             });
-        }
-        Ok(payload)
+        };
+        let header = &cert.cert.blob_inclusion_info.blob_certificate.blob_header;
+        let quorum = header.quorum_numbers.first().copied().unwrap_or_default();
+        Ok(direct
+            .retrieve_blob_preferring(header, cert.reference_block(), quorum)
+            .await?)
     }
 
     /// Retrieves directly from the operators (needs an SRS), with the report of who

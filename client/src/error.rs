@@ -259,7 +259,12 @@ fn retrieval_action(e: &RetrieverError) -> ErrorAction {
         | RetrieverError::Worker { .. }
         | RetrieverError::Transport(_) => ErrorAction::Retry,
         // Verified chunks that do not rebuild the blob: this retriever's SRS is wrong.
-        RetrieverError::Decode { .. } | RetrieverError::SrsTooSmall { .. } => ErrorAction::FailOver,
+        RetrieverError::Decode { .. }
+        | RetrieverError::SrsTooSmall { .. }
+        | RetrieverError::BlobShape { .. } => ErrorAction::FailOver,
+        // The certified blob is intact but not a payload: every path and every
+        // retry gives the same answer (the raw blob is still retrievable).
+        RetrieverError::Payload { .. } => ErrorAction::Drop,
         RetrieverError::InvalidRequest { .. }
         | RetrieverError::Proto(_)
         | RetrieverError::Certificate(_)
@@ -268,7 +273,6 @@ fn retrieval_action(e: &RetrieverError) -> ErrorAction {
         | RetrieverError::Assignment { .. }
         | RetrieverError::Params { .. }
         | RetrieverError::BadCommitment { .. }
-        | RetrieverError::Payload { .. }
         | RetrieverError::Config { .. }
         | RetrieverError::Srs(_)
         | RetrieverError::Io { .. }

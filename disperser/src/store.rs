@@ -424,7 +424,8 @@ impl Store {
     }
 }
 
-fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+/// A record's stored bytes (JSON). Public for the fuzz targets (`fuzz/`).
+pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
     serde_json::to_vec(value).map_err(|e| StoreError::Corrupt {
         what: "record",
         reason: e.to_string(),
@@ -432,20 +433,22 @@ fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
 }
 
 /// `expires (u64 BE) ‖ blob key`: sorted by expiry time.
-fn expiry_key(expires_secs: u64, key: &BlobKey) -> [u8; 40] {
+pub fn expiry_key(expires_secs: u64, key: &BlobKey) -> [u8; 40] {
     let mut k = [0u8; 40];
     k[..8].copy_from_slice(&expires_secs.to_be_bytes());
     k[8..].copy_from_slice(&key.0);
     k
 }
 
-fn parse_expiry_key(k: &[u8]) -> Option<(u64, BlobKey)> {
+/// Inverse of [`expiry_key`]; `None` unless `k` is exactly 40 bytes.
+pub fn parse_expiry_key(k: &[u8]) -> Option<(u64, BlobKey)> {
     let at = u64::from_be_bytes(k.get(..8)?.try_into().ok()?);
     let key = BlobKey(k.get(8..)?.try_into().ok()?);
     Some((at, key))
 }
 
-fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, StoreError> {
+/// Inverse of [`encode`]: a stored record, or [`StoreError::Corrupt`].
+pub fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, StoreError> {
     serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
         what: "record",
         reason: e.to_string(),

@@ -51,4 +51,6 @@ pub use config::{
 pub use error::{ConfigError, NodeError, StoreError, ValidationError};
 pub use metrics::NodeMetrics;
 pub use node::{Node, run};
+/// The store's record codecs (byte layouts), for the fuzz targets.
+pub use store::codec as store_codec;
 pub use store::{BatchWrite, BlobWrite, Store, StoreOutcome, StoredFrames};

@@ -72,3 +72,12 @@ pub fn resource_exhausted(
     }
     status
 }
+
+/// Metadata key of a status whose cause a caller branches on: a reason in
+/// SCREAMING_SNAKE_CASE (the message carries the details).
+pub const ERROR_REASON_METADATA: &str = "lamina-error-reason";
+
+/// [`ERROR_REASON_METADATA`] of a `RetrieveBlob` (form `PAYLOAD`) answered
+/// `FailedPrecondition`: the blob is certified and intact, but its bytes are not a
+/// valid payload encoding. Ask for form `BLOB` to get them.
+pub const REASON_PAYLOAD_UNDECODABLE: &str = "PAYLOAD_UNDECODABLE";

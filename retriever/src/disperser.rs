@@ -1,7 +1,9 @@
 //! The fast path of last resort: a COMPLETE blob's bytes straight from the disperser
 //! (`lamina.disperser.v1.Disperser/GetBlob`), trusted no more than an operator: they
 //! must be a well-formed blob of the certificate's length that commits to the
-//! certificate's commitment (one G1 MSM) before the payload is decoded.
+//! certificate's commitment (one G1 MSM). The blob is returned as is (the disperser
+//! keeps exactly the bytes it certified, padding included): decoding its payload is
+//! the caller's, by the same rule as for a blob rebuilt from operators.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,13 +53,9 @@ impl DisperserSource {
         &self.endpoint
     }
 
-    /// The payload of the blob of `header`, checked against its commitment; an error
+    /// The blob of `header`, checked against its length and commitment; an error
     /// message saying what failed otherwise.
-    pub(crate) async fn fetch(
-        &self,
-        srs: &Arc<Srs>,
-        header: &BlobHeader,
-    ) -> Result<Vec<u8>, String> {
+    pub(crate) async fn fetch(&self, srs: &Arc<Srs>, header: &BlobHeader) -> Result<Blob, String> {
         let mut client = DisperserClient::new(self.channel.clone())
             .max_decoding_message_size(MAX_MESSAGE_SIZE)
             .max_encoding_message_size(MAX_MESSAGE_SIZE);
@@ -86,7 +84,7 @@ impl DisperserSource {
             if got != commitment.commitment {
                 return Err("the bytes do not match the certificate's commitment".into());
             }
-            blob.to_payload().map_err(|e| format!("payload: {e}"))
+            Ok(blob)
         })
         .await
         .map_err(|e| e.to_string())?

@@ -113,8 +113,23 @@ pub enum RetrieverError {
         #[source]
         source: DecodeError,
     },
-    /// The rebuilt blob is not a valid payload encoding (it was dispersed that way).
-    #[error("blob {blob_key}: rebuilt blob is not a valid payload encoding: {source}")]
+    /// A rebuilt blob does not have a blob's shape (a bug: the decoder returns the
+    /// committed length, a power of two).
+    #[error("blob {blob_key}: the rebuilt coefficients are not a blob: {source}")]
+    BlobShape {
+        /// The blob.
+        blob_key: BlobKey,
+        /// Why.
+        #[source]
+        source: CodecError,
+    },
+    /// The blob is certified and intact, but its bytes are not a valid payload
+    /// encoding (it was dispersed that way: the network certifies blobs as opaque
+    /// field elements). The same from every source; the raw blob is still available
+    /// (form `BLOB`, [`crate::Retriever::retrieve_blob`]).
+    #[error(
+        "blob {blob_key}: the certified blob is not a valid payload encoding: {source} (ask for the raw blob instead)"
+    )]
     Payload {
         /// The blob.
         blob_key: BlobKey,
@@ -190,13 +205,24 @@ impl From<RetrieverError> for tonic::Status {
             RetrieverError::Assignment { .. } | RetrieverError::SrsTooSmall { .. } => {
                 tonic::Status::failed_precondition(message)
             }
+            // Not DATA_LOSS: nothing was lost, the certified bytes are simply not a
+            // payload. Typed by the reason so callers can ask for the raw blob.
+            RetrieverError::Payload { .. } => {
+                let mut status = tonic::Status::failed_precondition(message);
+                status.metadata_mut().insert(
+                    lamina_proto::ERROR_REASON_METADATA,
+                    tonic::metadata::MetadataValue::from_static(
+                        lamina_proto::REASON_PAYLOAD_UNDECODABLE,
+                    ),
+                );
+                status
+            }
             RetrieverError::Chain { .. }
             | RetrieverError::NotEnoughChunks { .. }
             | RetrieverError::DisperserFallback { .. } => tonic::Status::unavailable(message),
-            RetrieverError::Decode { .. } | RetrieverError::Payload { .. } => {
-                tonic::Status::data_loss(message)
-            }
-            RetrieverError::Worker { .. }
+            RetrieverError::Decode { .. } => tonic::Status::data_loss(message),
+            RetrieverError::BlobShape { .. }
+            | RetrieverError::Worker { .. }
             | RetrieverError::Config { .. }
             | RetrieverError::Srs(_)
             | RetrieverError::Io { .. }

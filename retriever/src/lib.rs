@@ -19,7 +19,13 @@
 //!   (`lamina_encoding::verify_frames`), naming every bad frame. As soon as the
 //!   verified distinct chunks suffice, outstanding requests are cancelled, the blob
 //!   is rebuilt and checked against the commitment (`decode_checked`), and the
-//!   payload decoded.
+//!   payload decoded ([`decode_payload`]).
+//! - Blobs are certified as opaque field elements (EigenDA's model): the
+//!   `*_blob` variants ([`Retriever::retrieve_blob_preferring`], form `BLOB` of the
+//!   service) return the blob exactly as committed, `commitment.length` symbols with
+//!   its padding; the payload variants decode it by one rule, so a blob that is not
+//!   a valid payload encoding is the same [`RetrieverError::Payload`] (gRPC
+//!   `FAILED_PRECONDITION`, reason `PAYLOAD_UNDECODABLE`) from every source.
 //! - Operators that are down, slow, or serve garbage, another blob's frames or
 //!   frames for chunks that are not theirs are skipped and listed in the
 //!   [`RetrievalReport`]; retrieval fails only when the honest remainder cannot
@@ -31,7 +37,7 @@
 //!   it commits to the certificate's commitment ([`RetrievalSource::Disperser`]).
 //!
 //! - [`run`] serves `lamina.retriever.v1.Retriever/RetrieveBlob` (blob header,
-//!   blob certificate or ABI-encoded DA certificate in, payload out) with
+//!   blob certificate or ABI-encoded DA certificate in, payload or raw blob out) with
 //!   `GET /health` and `GET /metrics` beside it, configured by [`RetrieverConfig`].
 //!
 //! ```no_run
@@ -68,7 +74,7 @@ pub use collect::Candidate;
 pub use config::{DEFAULT_GRPC_LISTEN, DEFAULT_METRICS_LISTEN, RetrieverConfig};
 pub use error::RetrieverError;
 pub use options::RetrievalOptions;
-pub use rebuild::{Rebuilder, RetrievalSource, Retrieved};
+pub use rebuild::{Rebuilder, RetrievalSource, Retrieved, RetrievedBlob, decode_payload};
 pub use report::{OperatorFault, OperatorReport, OperatorState, RetrievalReport};
 pub use retriever::{Retriever, candidates_from_state};
 pub use server::run;

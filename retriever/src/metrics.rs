@@ -6,8 +6,9 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
+use lamina_proto::retriever::v1::RetrieveBlobReply;
+
 use crate::error::RetrieverError;
-use crate::rebuild::Retrieved;
 use crate::report::RetrievalReport;
 
 /// Label: how a retrieval ended.
@@ -53,7 +54,7 @@ impl Metrics {
         );
         registry.register(
             "lamina_retriever_payload_bytes",
-            "Payload bytes returned",
+            "Bytes returned (payloads, or raw blobs when asked for)",
             m.payload_bytes.clone(),
         );
         registry.register(
@@ -65,17 +66,23 @@ impl Metrics {
     }
 
     /// Records one retrieval.
-    pub(crate) fn observe(&self, result: &Result<Retrieved, RetrieverError>, seconds: f64) {
+    pub(crate) fn observe(
+        &self,
+        result: &Result<(RetrieveBlobReply, RetrievalReport), RetrieverError>,
+        seconds: f64,
+    ) {
         let outcome = match result {
-            Ok(r) => {
-                self.payload_bytes.inc_by(r.payload.len() as u64);
-                self.faults(&r.report);
+            Ok((reply, report)) => {
+                self.payload_bytes
+                    .inc_by((reply.payload.len() + reply.blob.len()) as u64);
+                self.faults(report);
                 "ok"
             }
             Err(RetrieverError::NotEnoughChunks { report, .. }) => {
                 self.faults(report);
                 "not_enough_chunks"
             }
+            Err(RetrieverError::Payload { .. }) => "payload_undecodable",
             Err(_) => "error",
         };
         self.retrievals

@@ -1,11 +1,17 @@
-//! From candidates (operators and their assigned chunks) to the payload: check the
+//! From candidates (operators and their assigned chunks) to the blob: check the
 //! header's length proof, collect verified chunks, rebuild the blob (bound to the
-//! commitment by the two), decode.
+//! commitment by the two); then, when the payload is wanted, decode it.
 //! Needs no chain: [`crate::Retriever`] finds the candidates, tests can give them.
+//!
+//! Blobs are certified as opaque field elements (EigenDA's model): a certificate
+//! vouches for the blob's bytes, never for their payload encoding. So a rebuilt blob
+//! is always exactly the `commitment.length` symbols the certificate commits to
+//! (padding included), whichever source served it, and a blob that is not a valid
+//! payload encoding is [`RetrieverError::Payload`], the same error from every source.
 
 use std::sync::Arc;
 
-use lamina_core::{BlobHeader, BlobParams, QuorumId};
+use lamina_core::{BlobHeader, BlobKey, BlobParams, QuorumId};
 use lamina_encoding::{Blob, KzgError, Srs, decode, decode_checked, verify_length_proof};
 
 use crate::check::{Target, on_rayon};
@@ -27,7 +33,49 @@ pub struct Retrieved {
     pub source: RetrievalSource,
 }
 
-/// Where a retrieved payload came from; either way it was checked against the
+/// A retrieved blob, exactly as committed, and how it was obtained.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetrievedBlob {
+    /// The blob: `commitment.length` symbols, checked against the commitment.
+    pub blob: Blob,
+    /// Every operator's part (faults included, even on success).
+    pub report: RetrievalReport,
+    /// Where the blob came from.
+    pub source: RetrievalSource,
+}
+
+impl RetrievedBlob {
+    /// Decodes the payload (on rayon: linear in the blob, 16 MiB at most).
+    ///
+    /// # Errors
+    /// [`RetrieverError::Payload`] when the blob is not a valid payload encoding.
+    pub async fn into_payload(self, blob_key: BlobKey) -> Result<Retrieved, RetrieverError> {
+        let Self {
+            blob,
+            report,
+            source,
+        } = self;
+        let payload =
+            on_rayon("payload decoding", move || decode_payload(blob_key, &blob)).await??;
+        Ok(Retrieved {
+            payload,
+            report,
+            source,
+        })
+    }
+}
+
+/// The payload of `blob` (payload encoding version 0): the one decoding rule every
+/// retrieval path applies, so each gives the same answer for the same blob.
+///
+/// # Errors
+/// [`RetrieverError::Payload`] naming the codec error.
+pub fn decode_payload(blob_key: BlobKey, blob: &Blob) -> Result<Vec<u8>, RetrieverError> {
+    blob.to_payload()
+        .map_err(|source| RetrieverError::Payload { blob_key, source })
+}
+
+/// Where a retrieved blob came from; either way it was checked against the
 /// blob's commitment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RetrievalSource {
@@ -71,8 +119,9 @@ impl Rebuilder {
         &self.srs
     }
 
-    /// Retrieves the blob of `header` (encoded with `params`) from `candidates`, the
-    /// operators of `quorum` and their assigned chunks.
+    /// Retrieves the payload of the blob of `header` (encoded with `params`) from
+    /// `candidates`, the operators of `quorum` and their assigned chunks:
+    /// [`Rebuilder::rebuild_blob`], then [`decode_payload`].
     pub async fn rebuild(
         &self,
         header: &BlobHeader,
@@ -80,6 +129,22 @@ impl Rebuilder {
         quorum: QuorumId,
         candidates: Vec<Candidate>,
     ) -> Result<Retrieved, RetrieverError> {
+        self.rebuild_blob(header, params, quorum, candidates)
+            .await?
+            .into_payload(header.blob_key())
+            .await
+    }
+
+    /// Rebuilds the blob of `header` (encoded with `params`) from `candidates`, the
+    /// operators of `quorum` and their assigned chunks: `commitment.length` symbols,
+    /// bound to the commitment, whatever they encode.
+    pub async fn rebuild_blob(
+        &self,
+        header: &BlobHeader,
+        params: BlobParams,
+        quorum: QuorumId,
+        candidates: Vec<Candidate>,
+    ) -> Result<RetrievedBlob, RetrieverError> {
         let blob_key = header.blob_key();
         let blob_symbols = u64::from(header.commitment.length);
         let shape = params
@@ -120,13 +185,12 @@ impl Rebuilder {
             chunks,
             source,
         })?;
-        let payload = on_rayon("payload decoding", move || {
-            Blob::from_coeffs(coeffs).and_then(|blob| blob.to_payload())
-        })
-        .await?
-        .map_err(|source| RetrieverError::Payload { blob_key, source })?;
-        Ok(Retrieved {
-            payload,
+        // `decode` returns `blob_symbols` coefficients, a power of two
+        // (`encoding_params` checked it): this cannot fail but is not unwrapped.
+        let blob = Blob::from_coeffs(coeffs)
+            .map_err(|source| RetrieverError::BlobShape { blob_key, source })?;
+        Ok(RetrievedBlob {
+            blob,
             report,
             source: RetrievalSource::Operators,
         })

@@ -15,7 +15,7 @@ use crate::collect::Candidate;
 use crate::disperser::DisperserSource;
 use crate::error::RetrieverError;
 use crate::options::RetrievalOptions;
-use crate::rebuild::{Rebuilder, RetrievalSource, Retrieved};
+use crate::rebuild::{Rebuilder, RetrievalSource, Retrieved, RetrievedBlob};
 use crate::report::RetrievalReport;
 
 /// Retrieves blobs from the operators registered on a [`Chain`].
@@ -92,13 +92,29 @@ impl<C: Chain> Retriever<C> {
     }
 
     /// Retrieves the payload of the blob with `header` from the operators of `quorum`
-    /// as registered at `reference_block` (the batch's reference block).
+    /// as registered at `reference_block` (the batch's reference block):
+    /// [`Retriever::retrieve_blob`], then [`crate::decode_payload`].
     pub async fn retrieve(
         &self,
         header: &BlobHeader,
         reference_block: u32,
         quorum: QuorumId,
     ) -> Result<Retrieved, RetrieverError> {
+        self.retrieve_blob(header, reference_block, quorum)
+            .await?
+            .into_payload(header.blob_key())
+            .await
+    }
+
+    /// Retrieves the blob with `header`, exactly as committed (`commitment.length`
+    /// symbols, padding included, whatever they encode), from the operators of
+    /// `quorum` as registered at `reference_block`.
+    pub async fn retrieve_blob(
+        &self,
+        header: &BlobHeader,
+        reference_block: u32,
+        quorum: QuorumId,
+    ) -> Result<RetrievedBlob, RetrieverError> {
         let blob_key = header.blob_key();
         let params = self.blob_params(blob_key, header.version).await?;
         let candidates = self
@@ -106,31 +122,47 @@ impl<C: Chain> Retriever<C> {
             .await?;
         let retrieved = self
             .rebuilder
-            .rebuild(header, params, quorum, candidates)
+            .rebuild_blob(header, params, quorum, candidates)
             .await?;
         tracing::info!(%blob_key, quorum, report = %retrieved.report, "blob retrieved");
         Ok(retrieved)
     }
 
-    /// [`Retriever::retrieve`] from `quorum` first, then from each other quorum of
-    /// the blob in turn while the operators cannot rebuild it, then (when configured,
-    /// see [`Retriever::with_disperser`]) from the disperser; the first quorum's error
-    /// when none can ([`RetrieverError::DisperserFallback`] around it when the disperser
-    /// failed too).
+    /// The payload by [`Retriever::retrieve_blob_preferring`], decoded by the one rule
+    /// ([`crate::decode_payload`]) whichever source served the blob: the same payload,
+    /// or the same [`RetrieverError::Payload`], for the same certificate.
     pub async fn retrieve_preferring(
         &self,
         header: &BlobHeader,
         reference_block: u32,
         quorum: QuorumId,
     ) -> Result<Retrieved, RetrieverError> {
-        let first = match self.retrieve(header, reference_block, quorum).await {
+        self.retrieve_blob_preferring(header, reference_block, quorum)
+            .await?
+            .into_payload(header.blob_key())
+            .await
+    }
+
+    /// [`Retriever::retrieve_blob`] from `quorum` first, then from each other quorum
+    /// of the blob in turn while the operators cannot rebuild it, then (when
+    /// configured, see [`Retriever::with_disperser`]) from the disperser; the first
+    /// quorum's error when none can ([`RetrieverError::DisperserFallback`] around it
+    /// when the disperser failed too). Every source yields the same bytes: the blob
+    /// of `commitment.length` symbols the commitment binds.
+    pub async fn retrieve_blob_preferring(
+        &self,
+        header: &BlobHeader,
+        reference_block: u32,
+        quorum: QuorumId,
+    ) -> Result<RetrievedBlob, RetrieverError> {
+        let first = match self.retrieve_blob(header, reference_block, quorum).await {
             Ok(r) => return Ok(r),
             Err(e @ RetrieverError::NotEnoughChunks { .. }) => e,
             Err(e) => return Err(e),
         };
         for &other in header.quorum_numbers.iter().filter(|&&q| q != quorum) {
             tracing::warn!(error = %first, quorum = other, "trying another quorum");
-            if let Ok(r) = self.retrieve(header, reference_block, other).await {
+            if let Ok(r) = self.retrieve_blob(header, reference_block, other).await {
                 return Ok(r);
             }
         }
@@ -140,15 +172,15 @@ impl<C: Chain> Retriever<C> {
         let blob_key = header.blob_key();
         tracing::warn!(%blob_key, error = %first, disperser = disperser.endpoint(), "operators cannot rebuild the blob; asking the disperser");
         match disperser.fetch(self.rebuilder.srs(), header).await {
-            Ok(payload) => {
+            Ok(blob) => {
                 tracing::info!(%blob_key, "blob retrieved from the disperser");
                 // What the operators of the first quorum did, for the record.
                 let report = match first {
                     RetrieverError::NotEnoughChunks { report, .. } => *report,
                     _ => RetrievalReport::default(),
                 };
-                Ok(Retrieved {
-                    payload,
+                Ok(RetrievedBlob {
+                    blob,
                     report,
                     source: RetrievalSource::Disperser,
                 })

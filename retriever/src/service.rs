@@ -1,18 +1,22 @@
 //! `lamina.retriever.v1.Retriever/RetrieveBlob`: wire request → core types →
-//! [`Retriever`] → payload, at most `max_concurrent_retrievals` at once.
+//! [`Retriever`] → payload or raw blob (`form`), at most `max_concurrent_retrievals`
+//! at once.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use lamina_core::chain::Chain;
-use lamina_core::{BlobCertificate, BlobHeader, DaCertV3, QuorumId};
+use lamina_core::{BlobCertificate, BlobHeader, BlobKey, DaCertV3, QuorumId};
 use lamina_proto::retriever::v1::retrieve_blob_request::Blob;
 use lamina_proto::retriever::v1::retriever_server;
-use lamina_proto::retriever::v1::{RetrieveBlobReply, RetrieveBlobRequest};
+use lamina_proto::retriever::v1::{RetrievalForm, RetrieveBlobReply, RetrieveBlobRequest};
 use tokio::sync::Semaphore;
 
+use crate::check::on_rayon;
 use crate::error::RetrieverError;
 use crate::metrics::Metrics;
+use crate::rebuild::RetrievedBlob;
+use crate::report::RetrievalReport;
 use crate::retriever::Retriever;
 
 /// The gRPC service.
@@ -28,6 +32,7 @@ pub(crate) struct Wanted {
     pub(crate) header: BlobHeader,
     pub(crate) reference_block: u32,
     pub(crate) quorum: QuorumId,
+    pub(crate) form: RetrievalForm,
 }
 
 /// Validates a request into core types.
@@ -35,6 +40,13 @@ pub(crate) fn parse_request(req: &RetrieveBlobRequest) -> Result<Wanted, Retriev
     let quorum = QuorumId::try_from(req.quorum_id).map_err(|_| RetrieverError::InvalidRequest {
         field: "quorum_id",
         reason: format!("{} does not fit in a byte", req.quorum_id),
+    })?;
+    let form = RetrievalForm::try_from(req.form).map_err(|_| RetrieverError::InvalidRequest {
+        field: "form",
+        reason: format!(
+            "{} is not a RetrievalForm (PAYLOAD = 0, BLOB = 1)",
+            req.form
+        ),
     })?;
     let block =
         |b: u64| u32::try_from(b).map_err(|_| RetrieverError::ReferenceBlockTooLarge { block: b });
@@ -69,6 +81,7 @@ pub(crate) fn parse_request(req: &RetrieveBlobRequest) -> Result<Wanted, Retriev
         header,
         reference_block,
         quorum,
+        form,
     })
 }
 
@@ -86,14 +99,49 @@ impl<C: Chain + 'static> retriever_server::Retriever for RetrieverService<C> {
             .await
             .map_err(|_| tonic::Status::unavailable("retriever is shutting down"))?;
         let start = Instant::now();
-        let result = self
+        let blob_key = wanted.header.blob_key();
+        let result = match self
             .retriever
-            .retrieve_preferring(&wanted.header, wanted.reference_block, wanted.quorum)
-            .await;
+            .retrieve_blob_preferring(&wanted.header, wanted.reference_block, wanted.quorum)
+            .await
+        {
+            Ok(retrieved) => reply(retrieved, wanted.form, blob_key).await,
+            Err(e) => Err(e),
+        };
         self.metrics.observe(&result, start.elapsed().as_secs_f64());
-        let retrieved = result.inspect_err(|e| tracing::warn!(error = %e, "retrieval failed"))?;
-        Ok(tonic::Response::new(RetrieveBlobReply {
-            payload: retrieved.payload,
-        }))
+        let (answer, _) = result.inspect_err(|e| tracing::warn!(error = %e, "retrieval failed"))?;
+        Ok(tonic::Response::new(answer))
+    }
+}
+
+/// The reply of the form asked for, and the report for the metrics: the blob's
+/// bytes as committed, or its payload decoded by the one rule every path applies.
+async fn reply(
+    retrieved: RetrievedBlob,
+    form: RetrievalForm,
+    blob_key: BlobKey,
+) -> Result<(RetrieveBlobReply, RetrievalReport), RetrieverError> {
+    match form {
+        RetrievalForm::Payload => {
+            let retrieved = retrieved.into_payload(blob_key).await?;
+            Ok((
+                RetrieveBlobReply {
+                    payload: retrieved.payload,
+                    blob: Vec::new(),
+                },
+                retrieved.report,
+            ))
+        }
+        RetrievalForm::Blob => {
+            let RetrievedBlob { blob, report, .. } = retrieved;
+            let blob = on_rayon("blob serialization", move || blob.to_bytes()).await?;
+            Ok((
+                RetrieveBlobReply {
+                    payload: Vec::new(),
+                    blob,
+                },
+                report,
+            ))
+        }
     }
 }

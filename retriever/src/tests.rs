@@ -38,6 +38,11 @@ fn fixture(seed: u64, len: usize, params: BlobParams) -> Fixture {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let payload: Vec<u8> = (0..len).map(|_| rng.r#gen()).collect();
     let blob = Blob::from_payload(&payload).expect("payload encodes");
+    fixture_of(seed, blob, payload, params)
+}
+
+/// The fixture of any blob (`payload` is what it should decode to, if anything).
+fn fixture_of(seed: u64, blob: Blob, payload: Vec<u8>, params: BlobParams) -> Fixture {
     let srs = Arc::new(Srs::development_cached(4096).expect("development SRS"));
     let commitment = commit_blob(&srs, &blob).expect("commits");
     let frames = Encoder::new(Arc::clone(&srs))
@@ -598,4 +603,79 @@ async fn an_operator_without_socket_or_with_a_bad_one_is_reported() {
             vec![]
         ]
     );
+}
+
+/// Blobs are certified as opaque field elements: the rebuilt blob is exactly the
+/// committed one, padding included (not re-encoded at minimal length), and a blob
+/// that is not a valid payload encoding is the typed `Payload` error, answered
+/// FAILED_PRECONDITION with its reason (not DATA_LOSS: nothing was lost).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blobs_come_back_as_committed_and_undecodable_ones_are_a_typed_error() {
+    use ark_bn254::Fr;
+    use lamina_encoding::CodecError;
+
+    let payload = b"over-padded: four times the minimal length".to_vec();
+    let mut coeffs = Blob::from_payload(&payload).expect("encodes").into_coeffs();
+    let minimal = coeffs.len();
+    coeffs.resize(minimal * 4, Fr::from(0u64));
+    let padded = Blob::from_coeffs(coeffs).expect("power of two");
+    let mut bad_bytes = Blob::from_payload(b"version 5 is not a codec")
+        .expect("encodes")
+        .to_bytes();
+    bad_bytes[1] = 5;
+    let bad = Blob::from_bytes(&bad_bytes).expect("canonical symbols");
+
+    for (seed, blob, expected) in [
+        (20, padded, Ok(payload)),
+        (21, bad, Err(CodecError::UnsupportedVersion { version: 5 })),
+    ] {
+        let fx = fixture_of(
+            seed,
+            blob.clone(),
+            expected.clone().unwrap_or_default(),
+            BlobParams::V1_DEVNET,
+        );
+        let net = network(
+            &fx,
+            BlobParams::V1_DEVNET,
+            &[1, 1, 1, 1],
+            vec![Some(Behaviour::Honest); 4],
+        )
+        .await;
+        let rebuilder = Rebuilder::new(Arc::clone(&fx.srs), fast_options());
+        let got = rebuilder
+            .rebuild_blob(&fx.header, BlobParams::V1_DEVNET, 0, net.candidates.clone())
+            .await
+            .expect("the blob is rebuilt whatever it encodes");
+        assert_eq!(got.blob, blob, "seed {seed}: the committed blob, as is");
+        assert_eq!(got.blob.len_symbols() as u32, fx.header.commitment.length);
+        let decoded = rebuilder
+            .rebuild(&fx.header, BlobParams::V1_DEVNET, 0, net.candidates.clone())
+            .await;
+        match (&expected, decoded) {
+            (Ok(payload), Ok(got)) => assert_eq!(&got.payload, payload),
+            (Err(codec), Err(e)) => {
+                let RetrieverError::Payload { source, blob_key } = &e else {
+                    panic!("seed {seed}: unexpected error {e}");
+                };
+                assert_eq!((source, *blob_key), (codec, fx.header.blob_key()));
+                assert_eq!(
+                    crate::decode_payload(fx.header.blob_key(), &blob).map_err(|e| e.to_string()),
+                    Err(e.to_string()),
+                    "one decoding rule"
+                );
+                let status = tonic::Status::from(e);
+                assert_eq!(status.code(), tonic::Code::FailedPrecondition, "{status}");
+                assert_eq!(
+                    status
+                        .metadata()
+                        .get(lamina_proto::ERROR_REASON_METADATA)
+                        .and_then(|v| v.to_str().ok()),
+                    Some(lamina_proto::REASON_PAYLOAD_UNDECODABLE)
+                );
+                assert!(status.message().contains("version 5"), "{status}");
+            }
+            (expected, got) => panic!("seed {seed}: expected {expected:?}, got {got:?}"),
+        }
+    }
 }

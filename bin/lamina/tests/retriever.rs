@@ -959,3 +959,279 @@ async fn the_disperser_serves_certified_blobs_when_no_operator_can() {
     server.await.expect("joins").expect("serves");
     net.devnet.shutdown().await.expect("clean shutdown");
 }
+
+/// What one read of a certificate gave: the raw blob, and the payload or the error.
+#[derive(Debug, PartialEq, Eq)]
+struct Reading {
+    raw: Vec<u8>,
+    payload: Result<Vec<u8>, String>,
+}
+
+/// `RetrieveBlob` through the retriever service, both forms: the raw blob, and the
+/// payload or the status (code, reason metadata, message).
+async fn service_reading(endpoint: &str, cert: &Certificate) -> Reading {
+    use lamina_proto::retriever::v1::retriever_client::RetrieverClient;
+    use lamina_proto::retriever::v1::{RetrievalForm, RetrieveBlobRequest, retrieve_blob_request};
+
+    let mut service = RetrieverClient::connect(format!("http://{endpoint}"))
+        .await
+        .expect("retriever reachable")
+        .max_decoding_message_size(lamina_proto::MAX_MESSAGE_SIZE);
+    let request = |form: RetrievalForm| RetrieveBlobRequest {
+        blob: Some(retrieve_blob_request::Blob::CertAbi(cert.cert_abi())),
+        reference_block_number: 0,
+        quorum_id: 0,
+        form: form.into(),
+    };
+    let raw = service
+        .retrieve_blob(request(RetrievalForm::Blob))
+        .await
+        .expect("the raw blob is always served")
+        .into_inner();
+    assert!(raw.payload.is_empty(), "form BLOB carries no payload");
+    let payload = match service.retrieve_blob(request(RetrievalForm::Payload)).await {
+        Ok(reply) => {
+            let reply = reply.into_inner();
+            assert!(reply.blob.is_empty(), "form PAYLOAD carries no blob");
+            Ok(reply.payload)
+        }
+        Err(status) => Err(format!(
+            "{:?} [{}] {}",
+            status.code(),
+            status
+                .metadata()
+                .get(lamina_proto::ERROR_REASON_METADATA)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("no reason"),
+            status.message()
+        )),
+    };
+    Reading {
+        raw: raw.blob,
+        payload,
+    }
+}
+
+/// Blobs are certified as opaque field elements (EigenDA's model): intake checks only
+/// that every symbol is a canonical scalar and the commitments. An over-padded blob
+/// (valid codec header, 4× the minimal power of two) and one whose codec header is
+/// invalid (version 5) are certified, and read the same, byte for byte, whether the
+/// operators rebuild them or (every node down) the disperser's `GetBlob` serves them:
+/// through the retriever service (both forms), the client (service and direct) and
+/// the CLI. The raw blob is always exactly the committed length, padding included;
+/// the undecodable one is the same typed error everywhere (FAILED_PRECONDITION,
+/// `PAYLOAD_UNDECODABLE`), never DATA_LOSS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overpadded_and_undecodable_blobs_read_the_same_from_operators_and_the_disperser() {
+    use lamina_encoding::CodecError;
+    use lamina_retriever::{RetrievalOptions, RetrievalSource, Retriever};
+
+    let mut net = devnet(small_blobs).await;
+    let disperser = net.devnet.info().disperser.clone().expect("disperser");
+    let retriever = net.devnet.info().retriever.clone().expect("retriever");
+    let grace = std::time::Duration::from_secs(10);
+    let health = std::time::Duration::from_secs(300);
+    // The retriever service falls back on the devnet's disperser.
+    {
+        let service = net.devnet.retriever_mut().expect("retriever process");
+        service.stop(grace).await.expect("stops");
+        let path = PathBuf::from(service.spec().args.last().expect("--config FILE"));
+        let mut config: toml::Table =
+            toml::from_str(&std::fs::read_to_string(&path).expect("config")).expect("TOML");
+        config.insert("disperser".into(), disperser.clone().into());
+        std::fs::write(&path, toml::to_string(&config).expect("TOML")).expect("writes");
+        service.restart(health).await.expect("restarts");
+    }
+
+    let payload = random_payload(60, 3000);
+    let mut coeffs = Blob::from_payload(&payload).expect("encodes").into_coeffs();
+    let minimal = coeffs.len();
+    coeffs.resize(minimal * 4, ark_bn254::Fr::from(0u64));
+    let padded = Blob::from_coeffs(coeffs).expect("power of two");
+    let mut bad_bytes = Blob::from_payload(&random_payload(61, 3000))
+        .expect("encodes")
+        .to_bytes();
+    bad_bytes[1] = 5; // payload encoding version 5: no such codec
+    let bad = Blob::from_bytes(&bad_bytes).expect("canonical symbols");
+
+    let with_srs = client(&net, client_config(&net, true)).await;
+    let mut certs = Vec::new();
+    for blob in [&padded, &bad] {
+        let prepared = with_srs
+            .prepare_blob(blob.clone(), &[])
+            .await
+            .expect("prepares");
+        let key = with_srs.send(prepared).await.expect("intake accepts it");
+        certs.push(with_srs.wait_for_certificate(key).await.expect("certified"));
+    }
+    let direct = client(
+        &net,
+        ClientConfig {
+            retriever: None,
+            ..client_config(&net, true)
+        },
+    )
+    .await;
+    let undecodable = |e: &ClientError| {
+        matches!(
+            e,
+            ClientError::Retrieval(RetrieverError::Payload {
+                source: CodecError::UnsupportedVersion { version: 5 },
+                ..
+            })
+        )
+    };
+    let cases = [
+        (&certs[0], padded.to_bytes(), Ok(payload.clone())),
+        (&certs[1], bad_bytes.clone(), Err(())),
+    ];
+
+    // 1. The operators serve them.
+    let mut from_operators = Vec::new();
+    for (cert, raw, expected) in &cases {
+        let symbols = cert
+            .cert
+            .blob_inclusion_info
+            .blob_certificate
+            .blob_header
+            .commitment
+            .length as usize;
+        assert_eq!(raw.len(), symbols * 32, "the committed length");
+        let reading = service_reading(&retriever, cert).await;
+        assert!(reading.raw == *raw, "service raw blob differs");
+        match expected {
+            Ok(p) => assert!(reading.payload.as_ref() == Ok(p), "service payload"),
+            Err(()) => {
+                let message = reading.payload.as_ref().expect_err("not a payload");
+                assert!(
+                    message.starts_with("FailedPrecondition [PAYLOAD_UNDECODABLE]"),
+                    "{message}"
+                );
+                assert!(message.contains("version 5"), "{message}");
+            }
+        }
+        let got = direct
+            .retrieve_blob_from_operators(cert)
+            .await
+            .expect("operators serve the raw blob");
+        assert_eq!(got.source, RetrievalSource::Operators);
+        assert!(got.blob.to_bytes() == *raw, "direct raw blob differs");
+        assert!(
+            with_srs.retrieve_blob(cert).await.expect("raw via service") == *raw,
+            "client raw blob differs"
+        );
+        for (path, got) in [
+            ("service", with_srs.retrieve(cert).await),
+            ("direct", direct.retrieve(cert).await),
+        ] {
+            match (expected, got) {
+                (Ok(p), Ok(got)) => assert!(got == *p, "{path}: payload differs"),
+                (Err(()), Err(e)) => {
+                    assert!(undecodable(&e), "{path}: {e}");
+                    assert_eq!(e.action(), ErrorAction::Drop, "{path}: {e}");
+                }
+                (expected, got) => panic!("{path}: expected {expected:?}, got {got:?}"),
+            }
+        }
+        from_operators.push(reading);
+    }
+
+    // The CLI: `--raw` writes the committed bytes; the payload of the bad blob is a
+    // clear error and nothing is written.
+    let scratch = tempfile::tempdir().expect("temp dir");
+    for (i, (cert, raw, expected)) in cases.iter().enumerate() {
+        let path = write_cert(scratch.path(), &format!("cert{i}.json"), cert);
+        let raw_out = scratch.path().join(format!("raw{i}"));
+        let out = cli(
+            &net,
+            &[
+                "retrieve",
+                path.to_str().expect("utf-8"),
+                "--raw",
+                "--out",
+                raw_out.to_str().expect("utf-8"),
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(std::fs::read(&raw_out).expect("written") == *raw);
+        let payload_out = scratch.path().join(format!("payload{i}"));
+        let out = cli(
+            &net,
+            &[
+                "retrieve",
+                path.to_str().expect("utf-8"),
+                "--out",
+                payload_out.to_str().expect("utf-8"),
+            ],
+        );
+        match expected {
+            Ok(p) => {
+                assert!(out.status.success(), "{}", text(&out.stderr));
+                assert!(std::fs::read(&payload_out).expect("written") == *p);
+            }
+            Err(()) => {
+                let stderr = text(&out.stderr);
+                assert!(!out.status.success(), "{stderr}");
+                assert!(stderr.contains("not a valid payload encoding"), "{stderr}");
+                assert!(!payload_out.exists());
+            }
+        }
+    }
+
+    // 2. Every node down: the disperser's GetBlob serves them, checked, and every
+    // answer is the same as the operators' (the same raw bytes, the same payload or
+    // the same error message).
+    for i in 0..net.devnet.operators().len() {
+        net.devnet
+            .node_mut(i)
+            .expect("node")
+            .stop(grace)
+            .await
+            .expect("node stops");
+    }
+    let srs = std::sync::Arc::new(Srs::development_cached(SMALL_SRS_POINTS).expect("SRS"));
+    let chain = net.devnet.chain().connect(None).expect("chain");
+    let library = Retriever::new(
+        chain,
+        srs,
+        RetrievalOptions {
+            operator_timeout_ms: 3_000,
+            ..RetrievalOptions::default()
+        },
+    )
+    .with_disperser(&disperser)
+    .expect("endpoint");
+    for ((cert, raw, expected), operators) in cases.iter().zip(&from_operators) {
+        let reading = service_reading(&retriever, cert).await;
+        assert_eq!(&reading, operators, "service: disperser vs operators");
+        let header = &cert.cert.blob_inclusion_info.blob_certificate.blob_header;
+        let got = library
+            .retrieve_blob_preferring(header, cert.reference_block(), 0)
+            .await
+            .expect("the disperser serves the raw blob");
+        assert_eq!(got.source, RetrievalSource::Disperser);
+        assert!(got.blob.to_bytes() == *raw, "library raw blob differs");
+        let decoded = library
+            .retrieve_preferring(header, cert.reference_block(), 0)
+            .await
+            .map(|r| r.payload)
+            .map_err(|e| tonic::Status::from(e).message().to_owned());
+        // The service's status message is the library's error, word for word.
+        let service_message = operators.payload.clone().map_err(|m| {
+            m.split_once("] ")
+                .map(|(_, message)| message.to_owned())
+                .unwrap_or_default()
+        });
+        assert!(decoded == service_message, "library: {decoded:?}");
+        assert!(
+            with_srs.retrieve_blob(cert).await.expect("raw via service") == *raw,
+            "client raw blob differs"
+        );
+        match (expected, with_srs.retrieve(cert).await) {
+            (Ok(p), Ok(got)) => assert!(got == *p, "client payload differs"),
+            (Err(()), Err(e)) => assert!(undecodable(&e), "{e}"),
+            (expected, got) => panic!("expected {expected:?}, got {got:?}"),
+        }
+    }
+    net.devnet.shutdown().await.expect("clean shutdown");
+}

@@ -1,5 +1,6 @@
 //! Byte layouts of the store's records. Fixed-width big-endian integers, so that
 //! expiry keys sort by time and every record is decodable without a schema.
+//! Public as `lamina_node::store_codec` for the fuzz targets (`fuzz/`).
 
 use alloy_primitives::B256;
 use lamina_core::{BlobKey, QuorumId};
@@ -15,7 +16,7 @@ const TAG_ALIAS: u8 = 1;
 
 /// What the frames column holds for one (blob key, quorum).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum FramesRecord {
+pub enum FramesRecord {
     /// `(chunk index, frame bytes)` in assignment order.
     Frames(Vec<(u32, Vec<u8>)>),
     /// Same frames as the entry of this quorum.
@@ -23,7 +24,7 @@ pub(crate) enum FramesRecord {
 }
 
 /// Key of the frames column: blob key ‖ quorum.
-pub(crate) fn frames_key(key: &BlobKey, quorum: QuorumId) -> [u8; 33] {
+pub fn frames_key(key: &BlobKey, quorum: QuorumId) -> [u8; 33] {
     let mut out = [0u8; 33];
     out[..32].copy_from_slice(&key.0);
     out[32] = quorum;
@@ -31,14 +32,14 @@ pub(crate) fn frames_key(key: &BlobKey, quorum: QuorumId) -> [u8; 33] {
 }
 
 /// `[first, last)` covering every frames key of a blob.
-pub(crate) fn frames_range(key: &BlobKey) -> (Vec<u8>, Vec<u8>) {
+pub fn frames_range(key: &BlobKey) -> (Vec<u8>, Vec<u8>) {
     let mut end = [0xffu8; 34];
     end[..32].copy_from_slice(&key.0);
     (frames_key(key, 0).to_vec(), end.to_vec())
 }
 
 /// Encodes frames as `u32 count, then per frame: u32 index, u32 length, bytes`.
-pub(crate) fn encode_frames(frames: &[(u32, &[u8])]) -> Vec<u8> {
+pub fn encode_frames(frames: &[(u32, &[u8])]) -> Vec<u8> {
     let total: usize = frames.iter().map(|(_, f)| 8 + f.len()).sum();
     let mut out = Vec::with_capacity(5 + total);
     out.push(TAG_FRAMES);
@@ -52,7 +53,7 @@ pub(crate) fn encode_frames(frames: &[(u32, &[u8])]) -> Vec<u8> {
 }
 
 /// Encodes an alias to `quorum`'s frames.
-pub(crate) fn encode_alias(quorum: QuorumId) -> [u8; 2] {
+pub fn encode_alias(quorum: QuorumId) -> [u8; 2] {
     [TAG_ALIAS, quorum]
 }
 
@@ -77,7 +78,7 @@ fn be_u64(bytes: &[u8], at: usize) -> Option<u64> {
 }
 
 /// Decodes a frames value.
-pub(crate) fn decode_frames(key: &[u8], value: &[u8]) -> Result<FramesRecord, StoreError> {
+pub fn decode_frames(key: &[u8], value: &[u8]) -> Result<FramesRecord, StoreError> {
     match value.first() {
         Some(&TAG_ALIAS) => match value.get(1) {
             Some(&q) if value.len() == 2 => Ok(FramesRecord::Alias(q)),
@@ -109,7 +110,7 @@ pub(crate) fn decode_frames(key: &[u8], value: &[u8]) -> Result<FramesRecord, St
 }
 
 /// Prefixes a value with its expiry (seconds since the Unix epoch).
-pub(crate) fn with_expiry(expiry: u64, body: &[u8]) -> Vec<u8> {
+pub fn with_expiry(expiry: u64, body: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(8 + body.len());
     out.extend_from_slice(&expiry.to_be_bytes());
     out.extend_from_slice(body);
@@ -117,7 +118,7 @@ pub(crate) fn with_expiry(expiry: u64, body: &[u8]) -> Vec<u8> {
 }
 
 /// Splits a value into its expiry and body.
-pub(crate) fn split_expiry<'a>(
+pub fn split_expiry<'a>(
     table: &'static str,
     key: &[u8],
     value: &'a [u8],
@@ -128,17 +129,17 @@ pub(crate) fn split_expiry<'a>(
 
 /// A stored batch: its reference block, root and blob keys.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct BatchRecord {
+pub struct BatchRecord {
     /// Reference block.
-    pub(crate) reference_block: u32,
+    pub reference_block: u32,
     /// Batch root.
-    pub(crate) batch_root: B256,
+    pub batch_root: B256,
     /// Blob keys of the batch, in order.
-    pub(crate) blob_keys: Vec<BlobKey>,
+    pub blob_keys: Vec<BlobKey>,
 }
 
 /// `reference_block u32 ‖ root ‖ count u32 ‖ keys`.
-pub(crate) fn encode_batch(batch: &BatchRecord) -> Vec<u8> {
+pub fn encode_batch(batch: &BatchRecord) -> Vec<u8> {
     let mut out = Vec::with_capacity(40 + 32 * batch.blob_keys.len());
     out.extend_from_slice(&batch.reference_block.to_be_bytes());
     out.extend_from_slice(batch.batch_root.as_slice());
@@ -150,7 +151,7 @@ pub(crate) fn encode_batch(batch: &BatchRecord) -> Vec<u8> {
 }
 
 /// Inverse of [`encode_batch`].
-pub(crate) fn decode_batch(key: &[u8], body: &[u8]) -> Result<BatchRecord, StoreError> {
+pub fn decode_batch(key: &[u8], body: &[u8]) -> Result<BatchRecord, StoreError> {
     let bad = |why: &str| corrupt("batches", key, why);
     let reference_block = be_u32(body, 0).ok_or_else(|| bad("no reference block"))?;
     let root: [u8; 32] = body
@@ -178,7 +179,7 @@ pub(crate) fn decode_batch(key: &[u8], body: &[u8]) -> Result<BatchRecord, Store
 }
 
 /// Expiry index key: expiry seconds (big-endian, so keys sort by time) ‖ batch header hash.
-pub(crate) fn expiry_key(expiry: u64, batch: &B256) -> [u8; 40] {
+pub fn expiry_key(expiry: u64, batch: &B256) -> [u8; 40] {
     let mut out = [0u8; 40];
     out[..8].copy_from_slice(&expiry.to_be_bytes());
     out[8..].copy_from_slice(batch.as_slice());
@@ -186,7 +187,7 @@ pub(crate) fn expiry_key(expiry: u64, batch: &B256) -> [u8; 40] {
 }
 
 /// Inverse of [`expiry_key`].
-pub(crate) fn decode_expiry_key(key: &[u8]) -> Result<(u64, B256), StoreError> {
+pub fn decode_expiry_key(key: &[u8]) -> Result<(u64, B256), StoreError> {
     if key.len() != 40 {
         return Err(corrupt("expiry", key, "key is not 40 bytes"));
     }

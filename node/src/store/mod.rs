@@ -16,7 +16,7 @@
 //!
 //! Every method blocks; async callers run them in `spawn_blocking`.
 
-pub(crate) mod codec;
+pub mod codec;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -1,5 +1,6 @@
-//! `lamina retrieve CERT.json --out FILE`: the payload of a certificate's blob, from
-//! the retriever service or (`--direct`) from the operators themselves.
+//! `lamina retrieve CERT.json --out FILE`: the payload of a certificate's blob (or,
+//! with `--raw`, the blob exactly as committed), from the retriever service or
+//! (`--direct`) from the operators themselves.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -15,9 +16,14 @@ use super::network::{NetworkArgs, runtime};
 pub(crate) struct RetrieveArgs {
     /// Certificate JSON (from `lamina disperse --cert-out`).
     cert: PathBuf,
-    /// Where to write the payload.
+    /// Where to write the payload (or the blob, with `--raw`).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
+    /// Write the blob exactly as committed (its 32-byte symbols, padding included)
+    /// instead of decoding its payload: works for blobs that are not a valid payload
+    /// encoding, which the network certifies all the same.
+    #[arg(long)]
+    raw: bool,
     /// Ask the operators directly (needs `--srs-dir` or `--dev-srs`) and print who
     /// answered and who was skipped.
     #[arg(long)]
@@ -35,21 +41,28 @@ pub(crate) fn run(args: RetrieveArgs) -> anyhow::Result<()> {
         let client = args.network.client().await?;
         let start = Instant::now();
         eprintln!("retrieving blob {} ...", cert.blob_key);
-        let payload = if args.direct {
-            let retrieved = client.retrieve_from_operators(&cert).await?;
-            eprintln!("{}", retrieved.report);
-            for op in &retrieved.report.operators {
-                eprintln!("  {op}");
+        let bytes = match (args.direct, args.raw) {
+            (true, raw) => {
+                let retrieved = client.retrieve_blob_from_operators(&cert).await?;
+                eprintln!("{}", retrieved.report);
+                for op in &retrieved.report.operators {
+                    eprintln!("  {op}");
+                }
+                if raw {
+                    retrieved.blob.to_bytes()
+                } else {
+                    lamina_retriever::decode_payload(cert.blob_key, &retrieved.blob)?
+                }
             }
-            retrieved.payload
-        } else {
-            client.retrieve(&cert).await?
+            (false, true) => client.retrieve_blob(&cert).await?,
+            (false, false) => client.retrieve(&cert).await?,
         };
-        std::fs::write(&args.out, &payload)
+        std::fs::write(&args.out, &bytes)
             .with_context(|| format!("writing {}", args.out.display()))?;
         eprintln!(
-            "wrote {} bytes to {} in {:.2?}",
-            payload.len(),
+            "wrote {} {} bytes to {} in {:.2?}",
+            bytes.len(),
+            if args.raw { "blob" } else { "payload" },
             args.out.display(),
             start.elapsed()
         );
