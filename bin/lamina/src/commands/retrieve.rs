@@ -18,7 +18,7 @@ pub(crate) struct RetrieveArgs {
     /// Where to write the payload.
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
-    /// Ask the operators directly (needs `--srs-dir` or `--dev-srs`) and print who
+    /// Ask the operators directly (needs `--srs-dir` or `--insecure-dev-srs`) and print who
     /// answered and who was skipped.
     #[arg(long)]
     direct: bool,
