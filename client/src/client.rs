@@ -8,6 +8,7 @@ use alloy_primitives::{Address, U256};
 use lamina_core::chain::{Chain, EthChain};
 use lamina_core::ecdsa::{recover_signer, sign_digest};
 use lamina_core::keystore::EcdsaKey;
+use lamina_core::tls::GrpcConnector;
 use lamina_core::{BlobCommitments, BlobHeader, BlobKey, DaCertV3, PaymentHeader, QuorumId};
 use lamina_encoding::{Blob, Srs, commit, commit_blob};
 use lamina_proto::MAX_MESSAGE_SIZE;
@@ -20,10 +21,10 @@ use lamina_proto::retriever::v1::retrieve_blob_request::Blob as RetrieveWhat;
 use lamina_proto::retriever::v1::retriever_client::RetrieverClient;
 use lamina_proto::retriever::v1::{RetrievalForm, RetrieveBlobRequest};
 use lamina_retriever::{Retrieved, RetrievedBlob, Retriever};
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 
 use crate::cert::{Certificate, Confirmation};
-use crate::config::{ClientConfig, endpoint_uri};
+use crate::config::ClientConfig;
 use crate::error::{ClientError, ErrorAction};
 use crate::status::BlobStatus;
 use crate::verify::{VerifiedCert, verify_locally};
@@ -102,9 +103,15 @@ impl<C> std::fmt::Debug for LaminaClient<C> {
     }
 }
 
-fn channel(endpoint: &str, timeout: Duration) -> Result<Channel, ClientError> {
-    let uri = endpoint_uri(endpoint);
-    Ok(Endpoint::from_shared(uri)
+/// A channel to `endpoint`: `https://host:port` over TLS (trusting `tls`'s roots),
+/// `host:port` or `http://host:port` in plaintext.
+fn channel(
+    connector: &GrpcConnector,
+    endpoint: &str,
+    timeout: Duration,
+) -> Result<Channel, ClientError> {
+    Ok(connector
+        .endpoint(endpoint)
         .map_err(|e| ClientError::Endpoint {
             endpoint: endpoint.to_owned(),
             reason: e.to_string(),
@@ -143,7 +150,8 @@ impl LaminaClient<EthChain> {
     /// A client over JSON-RPC at `config.rpc_url` (read-only: the client sends no
     /// transactions).
     pub async fn connect(config: ClientConfig, key: EcdsaKey) -> Result<Self, ClientError> {
-        let chain = EthChain::connect_http(&config.rpc_url, config.contracts, None)?;
+        let chain =
+            EthChain::connect_http_with_tls(&config.rpc_url, config.contracts, None, &config.tls)?;
         Self::new(config, key, chain).await
     }
 }
@@ -153,12 +161,13 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
     pub async fn new(config: ClientConfig, key: EcdsaKey, chain: C) -> Result<Self, ClientError> {
         config.validate()?;
         let timeout = config.request_timeout();
-        let disperser = DisperserClient::new(channel(&config.disperser, timeout)?)
+        let connector = config.tls.connector()?;
+        let disperser = DisperserClient::new(channel(&connector, &config.disperser, timeout)?)
             .max_decoding_message_size(MAX_MESSAGE_SIZE)
             .max_encoding_message_size(MAX_MESSAGE_SIZE);
         let retriever_service = match &config.retriever {
             Some(endpoint) => Some(
-                RetrieverClient::new(channel(endpoint, timeout)?)
+                RetrieverClient::new(channel(&connector, endpoint, timeout)?)
                     .max_decoding_message_size(MAX_MESSAGE_SIZE)
                     .max_encoding_message_size(MAX_MESSAGE_SIZE),
             ),
@@ -166,6 +175,8 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
         };
         let srs = match config.srs.clone() {
             Some(srs_config) => {
+                // The development SRS only on a development chain.
+                let srs_config = srs_config.approve(&chain).await?;
                 let points = config.srs_points;
                 let srs = blocking("SRS loading", move || {
                     srs_config.load(points, lamina_encoding::SrsScope::Commit)
@@ -175,9 +186,10 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
             }
             None => None,
         };
-        let direct = srs
-            .as_ref()
-            .map(|srs| Retriever::new(chain.clone(), Arc::clone(srs), config.retrieval.clone()));
+        let direct = srs.as_ref().map(|srs| {
+            Retriever::new(chain.clone(), Arc::clone(srs), config.retrieval.clone())
+                .with_tls(connector.clone())
+        });
         Ok(Self {
             config,
             key,

@@ -32,6 +32,10 @@ pub struct ClientConfig {
     /// check payloads from the retriever service, and to retrieve directly from
     /// operators. Default: `None`.
     pub srs: Option<SrsConfig>,
+    /// TLS of outgoing connections: `ca_file` (a private CA) for `https://` disperser and
+    /// retriever endpoints and https RPC URLs, `operator_tls` for operator sockets.
+    /// `cert_file`/`key_file` are not used by the client. Default: public roots only.
+    pub tls: lamina_core::tls::TlsConfig,
     /// G1 points loaded from `srs`: the largest blob in symbols. Default: 524288.
     pub srs_points: usize,
     /// Deadline of each gRPC call. Default: 60000.
@@ -56,6 +60,7 @@ impl Default for ClientConfig {
             blob_version: 1,
             quorums: vec![0, 1],
             srs: None,
+            tls: lamina_core::tls::TlsConfig::default(),
             srs_points: MAX_BLOB_SYMBOLS,
             request_timeout_ms: 60_000,
             certificate_timeout_ms: 120_000,
@@ -123,14 +128,5 @@ impl ClientConfig {
 
     pub(crate) fn certificate_timeout(&self) -> Duration {
         Duration::from_millis(self.certificate_timeout_ms)
-    }
-}
-
-/// A gRPC URI from `host:port` or a URL.
-pub(crate) fn endpoint_uri(endpoint: &str) -> String {
-    if endpoint.contains("://") {
-        endpoint.to_owned()
-    } else {
-        format!("http://{endpoint}")
     }
 }

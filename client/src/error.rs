@@ -49,6 +49,13 @@ pub enum ClientError {
     /// The SRS could not be loaded.
     #[error("loading the SRS failed: {0}")]
     Srs(#[from] SrsError),
+    /// The SRS configuration is refused for this chain (the development SRS off a
+    /// development chain).
+    #[error(transparent)]
+    SrsSetup(#[from] lamina_core::SrsSetupError),
+    /// The TLS configuration cannot be used (files missing, not PEM, half set).
+    #[error(transparent)]
+    Tls(#[from] lamina_core::tls::TlsError),
     /// A gRPC endpoint is not a valid URI.
     #[error("bad endpoint {endpoint:?}: {reason}")]
     Endpoint {
@@ -205,6 +212,8 @@ impl ClientError {
             | Self::Payload { .. }
             | Self::Commitment(_)
             | Self::Srs(_)
+            | Self::SrsSetup(_)
+            | Self::Tls(_)
             | Self::Endpoint { .. }
             | Self::CertificateEncoding(_)
             | Self::InvalidCertificate { .. }
@@ -275,6 +284,8 @@ fn retrieval_action(e: &RetrieverError) -> ErrorAction {
         | RetrieverError::BadCommitment { .. }
         | RetrieverError::Config { .. }
         | RetrieverError::Srs(_)
+        | RetrieverError::SrsSetup(_)
+        | RetrieverError::Tls(_)
         | RetrieverError::Io { .. }
         | RetrieverError::Bind { .. } => ErrorAction::Drop,
     }

@@ -52,6 +52,8 @@ pub mod merkle;
 pub mod ops_http;
 pub mod security;
 mod srs_config;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod types;
 
 pub use assignment::{
@@ -63,7 +65,7 @@ pub use error::{
 };
 pub use merkle::{MerkleProof, MerkleTree};
 pub use security::SecurityThresholds;
-pub use srs_config::SrsConfig;
+pub use srs_config::{ApprovedSrs, DEVELOPMENT_CHAIN_IDS, SrsConfig, SrsSetupError};
 pub use types::{
     Attestation, BatchHeader, BlobCertificate, BlobHeader, BlobInclusionInfo, BlobKey,
     CheckSignaturesIndices, DaCertV3, NonSignerStakesAndSignature, OperatorId, PaymentHeader,

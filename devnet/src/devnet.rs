@@ -549,6 +549,8 @@ impl Devnet {
             bls_keystore: op.bls_keystore.clone(),
             ecdsa_keystore: op.ecdsa_keystore.clone(),
             password_file: Some(op.password_file.clone()),
+            // The devnet's chain has its own id: opt in to the development SRS.
+            srs: lamina_core::SrsConfig::insecure_development(),
             ..NodeConfig::default()
         };
         let mut table = typed_table(&config, &self.options.node_config)?;
@@ -575,6 +577,7 @@ impl Devnet {
             reference_block_delay: DEVNET_REFERENCE_BLOCK_DELAY,
             anchor_on_chain: true,
             max_blob_size: self.options.max_blob_symbols as usize * 32,
+            srs: lamina_core::SrsConfig::insecure_development(),
             ..DisperserConfig::default()
         };
         typed_table(&config, &self.options.disperser_config)
@@ -590,6 +593,7 @@ impl Devnet {
             data_dir: self.options.data_dir.join("retriever"),
             deployment: self.chain.deployment_path().to_path_buf(),
             srs_points: self.options.max_blob_symbols as usize,
+            srs: lamina_core::SrsConfig::insecure_development(),
             ..RetrieverConfig::default()
         };
         typed_table(&config, &self.options.retriever_config)

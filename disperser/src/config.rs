@@ -32,6 +32,9 @@ pub struct DisperserConfig {
     pub deployment: PathBuf,
     /// The KZG SRS. Default: `SrsConfig::default()`.
     pub srs: SrsConfig,
+    /// TLS: the certificate and key the gRPC server presents, the CA trusted by
+    /// outgoing connections (https RPC URLs, operator sockets with `operator_tls`). Default: none (plaintext gRPC).
+    pub tls: lamina_core::tls::TlsConfig,
     /// geth v3 ECDSA keystore: the disperser's StoreChunks signing identity and the
     /// `confirmBatch` sender (it must be a batch confirmer on-chain). Default: none (required).
     pub ecdsa_keystore: PathBuf,
@@ -119,6 +122,7 @@ impl Default for DisperserConfig {
             rpc_url: "http://127.0.0.1:8545".into(),
             deployment: PathBuf::new(),
             srs: SrsConfig::default(),
+            tls: lamina_core::tls::TlsConfig::default(),
             ecdsa_keystore: PathBuf::new(),
             password_file: None,
             password_env: None,

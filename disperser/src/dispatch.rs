@@ -16,6 +16,7 @@ use futures::stream::FuturesUnordered;
 use lamina_core::bls::{OperatorKeys, Signature};
 use lamina_core::chain::{Chain, OperatorInfo};
 use lamina_core::keystore::EcdsaKey;
+use lamina_core::tls::GrpcConnector;
 use lamina_core::{
     BatchHeader, BlobKey, MerkleTree, OperatorId, QuorumId, QuorumOperators, assign_blob,
 };
@@ -25,7 +26,7 @@ use lamina_proto::node::v1::dispersal_client::DispersalClient;
 use prost::Message;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 
 use crate::aggregate::{BatchAttestation, BlobOutcome, attest, certificate};
 use crate::encode::EncodedBlob;
@@ -101,6 +102,8 @@ pub struct Dispatcher {
     /// std `Mutex`: a map lookup/insert, never held across `.await`.
     channels: Mutex<HashMap<String, Channel>>,
     anchor: mpsc::Sender<u64>,
+    /// Opens operator sockets, over TLS with `tls.operator_tls`.
+    connector: GrpcConnector,
 }
 
 /// One blob's assignment: every operator's merged chunk indices over the blob's quorums
@@ -266,12 +269,19 @@ fn split_assignable(
 
 impl Dispatcher {
     /// A dispatcher signing with `key` and handing anchored batch ids to `anchor`.
-    pub fn new(p: Arc<Pipeline>, key: EcdsaKey, anchor: mpsc::Sender<u64>) -> Self {
+    /// Operator sockets are opened by `connector`.
+    pub fn new(
+        p: Arc<Pipeline>,
+        key: EcdsaKey,
+        anchor: mpsc::Sender<u64>,
+        connector: GrpcConnector,
+    ) -> Self {
         Self {
             p,
             key,
             channels: Mutex::new(HashMap::new()),
             anchor,
+            connector,
         }
     }
 
@@ -283,7 +293,9 @@ impl Dispatcher {
         let channel = match channels.get(socket) {
             Some(c) => c.clone(),
             None => {
-                let endpoint = Endpoint::from_shared(format!("http://{socket}"))
+                let endpoint = self
+                    .connector
+                    .operator_endpoint(socket)
                     .map_err(|e| format!("bad socket {socket:?}: {e}"))?
                     .connect_timeout(self.p.config.node_timeout());
                 let c = endpoint.connect_lazy();

@@ -84,6 +84,13 @@ pub enum DisperserError {
     /// The SRS could not be loaded.
     #[error("SRS: {0}")]
     Srs(String),
+    /// The SRS configuration is refused for this chain (the development SRS off a
+    /// development chain).
+    #[error(transparent)]
+    SrsSetup(#[from] lamina_core::SrsSetupError),
+    /// The TLS configuration cannot be used (files missing, not PEM, half set).
+    #[error(transparent)]
+    Tls(#[from] lamina_core::tls::TlsError),
     /// A listener could not be bound or served.
     #[error("{what} on {addr}: {source}")]
     Listen {
@@ -312,6 +319,8 @@ impl From<DisperserError> for Status {
             | DisperserError::Store(_)
             | DisperserError::Keystore(_)
             | DisperserError::Srs(_)
+            | DisperserError::SrsSetup(_)
+            | DisperserError::Tls(_)
             | DisperserError::Listen { .. }
             | DisperserError::Serve(_)
             | DisperserError::Task { .. } => Code::Internal,

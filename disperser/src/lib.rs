@@ -131,11 +131,15 @@ pub async fn run(
         })
     })?;
     tracing::info!(address = %signer.address(), "disperser key loaded");
-    let chain = EthChain::connect_http(&config.rpc_url, addresses, Some(signer))?;
+    let chain =
+        EthChain::connect_http_with_tls(&config.rpc_url, addresses, Some(signer), &config.tls)?;
+    let server_tls = config.tls.server_tls()?;
+    let operators = config.tls.connector()?;
+    // The development SRS only on a development chain: refused before anything slow.
+    let srs_config = config.srs.approve(&chain).await?;
     let chain = Arc::new(chain_view::ChainView::new(chain).await?);
 
     let points = (config.max_blob_size / lamina_encoding::BYTES_PER_SYMBOL).next_power_of_two();
-    let srs_config = config.srs.clone();
     let srs = tokio::task::spawn_blocking(move || {
         srs_config.load(points, lamina_encoding::SrsScope::Commit)
     })
@@ -198,7 +202,12 @@ pub async fn run(
         &done_tx,
         pipeline::batcher(config.clone(), encoded_rx, batch_tx),
     );
-    let dispatcher = Arc::new(dispatch::Dispatcher::new(p.clone(), key, anchor_tx));
+    let dispatcher = Arc::new(dispatch::Dispatcher::new(
+        p.clone(),
+        key,
+        anchor_tx,
+        operators,
+    ));
     let dispatch_task = critical("dispatch", &done_tx, dispatch::run(dispatcher, batch_rx));
     let anchor_task = critical(
         "anchor",
@@ -235,7 +244,11 @@ pub async fn run(
     let mut failure = None;
     // Limits for every request: a deadline, streams per connection, and requests over
     // all connections (beyond it requests wait, each under its deadline).
-    let server = tonic::transport::Server::builder()
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = server_tls {
+        builder = builder.tls_config(tls)?;
+    }
+    let server = builder
         .timeout(config.grpc_request_timeout())
         .max_concurrent_streams(Some(config.grpc_max_concurrent_streams))
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(

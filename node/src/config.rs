@@ -80,6 +80,9 @@ pub struct NodeConfig {
     pub deployment: PathBuf,
     /// The KZG setup frames and length proofs are verified against.
     pub srs: lamina_core::SrsConfig,
+    /// TLS: the certificate and key the gRPC server presents, the CA trusted by
+    /// outgoing connections (https RPC URLs). Default: none (plaintext gRPC).
+    pub tls: lamina_core::tls::TlsConfig,
     /// Largest blob, in symbols, the node accepts (sizes the SRS it loads).
     /// Default 524288 (16 MiB, EigenDA v2's limit).
     pub max_blob_symbols: u32,
@@ -138,6 +141,7 @@ impl Default for NodeConfig {
             rpc_url: "http://127.0.0.1:8545".into(),
             deployment: PathBuf::from("contracts/deployments/31337.json"),
             srs: lamina_core::SrsConfig::default(),
+            tls: lamina_core::tls::TlsConfig::default(),
             max_blob_symbols: lamina_encoding::MAX_BLOB_SYMBOLS as u32,
             bls_keystore: PathBuf::from("keys/bls.json"),
             bls_password: PasswordConfig::default(),

@@ -276,6 +276,13 @@ pub enum NodeError {
     /// The SRS could not be loaded.
     #[error("SRS: {0}")]
     Srs(#[from] lamina_encoding::SrsError),
+    /// The SRS configuration is refused for this chain (the development SRS off a
+    /// development chain).
+    #[error(transparent)]
+    SrsSetup(#[from] lamina_core::SrsSetupError),
+    /// The TLS configuration cannot be used (files missing, not PEM, half set).
+    #[error(transparent)]
+    Tls(#[from] lamina_core::tls::TlsError),
     /// A listener could not be bound.
     #[error("cannot bind {what} on {addr}: {source} (choose another port in the config)")]
     Bind {
@@ -353,6 +360,8 @@ impl NodeError {
             Self::Config(_)
             | Self::Keystore { .. }
             | Self::Srs(_)
+            | Self::SrsSetup(_)
+            | Self::Tls(_)
             | Self::Bind { .. }
             | Self::Serve { .. }
             | Self::RateLimited { .. }
@@ -402,6 +411,8 @@ impl From<NodeError> for tonic::Status {
             | NodeError::Config(_)
             | NodeError::Keystore { .. }
             | NodeError::Srs(_)
+            | NodeError::SrsSetup(_)
+            | NodeError::Tls(_)
             | NodeError::Bind { .. }
             | NodeError::Serve { .. } => tonic::Status::internal(message),
         }

@@ -48,9 +48,13 @@ impl Node {
     /// Loads keys and the SRS, opens the store, binds both listeners and starts serving.
     pub async fn spawn(config: NodeConfig) -> Result<Self, NodeError> {
         config.validate()?;
+        let addresses = ContractAddresses::load(&config.deployment)?;
+        let chain = EthChain::connect_http_with_tls(&config.rpc_url, addresses, None, &config.tls)?;
+        let server_tls = config.tls.server_tls()?;
+        // Before anything slow: the development SRS only on a development chain.
+        let srs_config = config.srs.approve(&chain).await?;
         let bls_path = config.bls_keystore.clone();
         let bls_password = config.bls_password_source();
-        let srs_config = config.srs.clone();
         let points = config.max_blob_symbols as usize;
         let db_path = config.db_path();
         // Key decryption (scrypt), SRS loading and opening RocksDB block: off the runtime.
@@ -80,9 +84,6 @@ impl Node {
             reason: e.to_string(),
         })??;
         let operator = key.operator_id();
-
-        let addresses = ContractAddresses::load(&config.deployment)?;
-        let chain = EthChain::connect_http(&config.rpc_url, addresses, None)?;
 
         let mut registry = Registry::default();
         let metrics = NodeMetrics::new(&mut registry);
@@ -147,7 +148,14 @@ impl Node {
             "grpc",
             tokio::spawn(async move {
                 let incoming = tokio_stream::wrappers::TcpListenerStream::new(grpc);
-                let serve = tonic::transport::Server::builder()
+                let mut builder = tonic::transport::Server::builder();
+                if let Some(tls) = server_tls {
+                    builder = builder.tls_config(tls).map_err(|e| NodeError::Serve {
+                        what: "gRPC TLS",
+                        reason: e.to_string(),
+                    })?;
+                }
+                let serve = builder
                     .add_service(dispersal)
                     .add_service(retrieval)
                     .serve_with_incoming_shutdown(incoming, async move {

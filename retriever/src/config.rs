@@ -37,6 +37,9 @@ pub struct RetrieverConfig {
     pub deployment: PathBuf,
     /// The SRS frames are verified against. Default: the development SRS.
     pub srs: SrsConfig,
+    /// TLS: the certificate and key the gRPC server presents, the CA trusted by
+    /// outgoing connections (https RPC URLs, an `https://` disperser, operator sockets with `operator_tls`). Default: none (plaintext gRPC).
+    pub tls: lamina_core::tls::TlsConfig,
     /// G1 points to load: the largest blob (in symbols) that can be retrieved.
     /// Default: 524288 (16 MiB blobs).
     pub srs_points: usize,
@@ -59,6 +62,7 @@ impl Default for RetrieverConfig {
             data_dir: PathBuf::from("retriever-data"),
             deployment: PathBuf::from("contracts/deployments/31337.json"),
             srs: SrsConfig::default(),
+            tls: lamina_core::tls::TlsConfig::default(),
             srs_points: MAX_BLOB_SYMBOLS,
             max_concurrent_retrievals: 16,
             retrieval: RetrievalOptions::default(),

@@ -9,11 +9,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lamina_core::BlobHeader;
+use lamina_core::tls::GrpcConnector;
 use lamina_encoding::{Blob, Srs, commit};
 use lamina_proto::MAX_MESSAGE_SIZE;
 use lamina_proto::disperser::v1::GetBlobRequest;
 use lamina_proto::disperser::v1::disperser_client::DisperserClient;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 
 use crate::check::on_rayon;
 use crate::error::RetrieverError;
@@ -27,13 +28,16 @@ pub(crate) struct DisperserSource {
 }
 
 impl DisperserSource {
-    /// A lazily connected source at `endpoint` (`host:port`); each fetch gets `timeout`.
+    /// A lazily connected source at `endpoint` (`host:port`, or `https://host:port` for
+    /// TLS); each fetch gets `timeout`.
     pub(crate) fn new(
         endpoint: &str,
+        connector: &GrpcConnector,
         connect_timeout: Duration,
         timeout: Duration,
     ) -> Result<Self, RetrieverError> {
-        let channel = Endpoint::from_shared(format!("http://{endpoint}"))
+        let channel = connector
+            .endpoint(endpoint)
             .map_err(|e| RetrieverError::Config {
                 field: "disperser",
                 reason: format!("{endpoint}: {e}"),

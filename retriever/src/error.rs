@@ -154,6 +154,13 @@ pub enum RetrieverError {
     /// The SRS could not be loaded.
     #[error("loading the SRS failed: {0}")]
     Srs(#[from] SrsError),
+    /// The SRS configuration is refused for this chain (the development SRS off a
+    /// development chain).
+    #[error(transparent)]
+    SrsSetup(#[from] lamina_core::SrsSetupError),
+    /// The TLS configuration cannot be used (files missing, not PEM, half set).
+    #[error(transparent)]
+    Tls(#[from] lamina_core::tls::TlsError),
     /// A file could not be read.
     #[error("{}: {source}", path.display())]
     Io {
@@ -225,6 +232,8 @@ impl From<RetrieverError> for tonic::Status {
             | RetrieverError::Worker { .. }
             | RetrieverError::Config { .. }
             | RetrieverError::Srs(_)
+            | RetrieverError::SrsSetup(_)
+            | RetrieverError::Tls(_)
             | RetrieverError::Io { .. }
             | RetrieverError::Bind { .. }
             | RetrieverError::Transport(_) => tonic::Status::internal(message),

@@ -5,11 +5,12 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use lamina_core::tls::GrpcConnector;
 use lamina_core::{BlobKey, QuorumId};
 use lamina_proto::MAX_MESSAGE_SIZE;
 use lamina_proto::node::v1::GetChunksRequest;
 use lamina_proto::node::v1::retrieval_client::RetrievalClient;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 
 use crate::report::OperatorFault;
 
@@ -29,6 +30,8 @@ pub(crate) struct RawChunks {
 #[derive(Debug)]
 pub(crate) struct Channels {
     connect_timeout: Duration,
+    /// Opens operator sockets, over TLS with `tls.operator_tls`.
+    connector: GrpcConnector,
     /// A std mutex: held only to look up or insert, never across an `.await`.
     cache: Mutex<HashMap<String, Channel>>,
 }
@@ -37,8 +40,18 @@ impl Channels {
     pub(crate) fn new(connect_timeout: Duration) -> Self {
         Self {
             connect_timeout,
+            connector: GrpcConnector::default(),
             cache: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Opens later channels with `connector` (cached ones are dropped).
+    pub(crate) fn set_connector(&mut self, connector: GrpcConnector) {
+        self.connector = connector;
+        self.cache
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
     }
 
     /// The channel for `socket` (`host:port`), created on first use.
@@ -50,7 +63,9 @@ impl Channels {
         if let Some(channel) = cache.get(socket) {
             return Ok(channel.clone());
         }
-        let endpoint = Endpoint::from_shared(format!("http://{socket}"))
+        let endpoint = self
+            .connector
+            .operator_endpoint(socket)
             .map_err(|e| OperatorFault::BadSocket {
                 socket: socket.to_owned(),
                 reason: e.to_string(),

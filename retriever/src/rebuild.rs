@@ -109,6 +109,11 @@ impl Rebuilder {
         }
     }
 
+    /// Opens operator sockets with `connector` (TLS with `operator_tls`, its CA).
+    pub fn set_connector(&mut self, connector: lamina_core::tls::GrpcConnector) {
+        self.channels.set_connector(connector);
+    }
+
     /// The options in force.
     pub fn options(&self) -> &RetrievalOptions {
         &self.options

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use futures::future::join_all;
 use lamina_core::chain::Chain;
+use lamina_core::tls::GrpcConnector;
 use lamina_core::{
     BlobHeader, BlobKey, BlobParams, OperatorId, QuorumId, QuorumOperators, assign_blob,
 };
@@ -25,6 +26,8 @@ pub struct Retriever<C> {
     rebuilder: Rebuilder,
     /// Asked for the whole blob when the operators cannot rebuild it.
     disperser: Option<DisperserSource>,
+    /// Opens the disperser's endpoint (and, through the rebuilder, operator sockets).
+    connector: GrpcConnector,
     /// Blob parameters by version: registered once, never changed, so cached. A std
     /// mutex: never held across an `.await`.
     params: Mutex<HashMap<u16, BlobParams>>,
@@ -61,8 +64,18 @@ impl<C: Chain> Retriever<C> {
             chain,
             rebuilder: Rebuilder::new(srs, options),
             disperser: None,
+            connector: GrpcConnector::default(),
             params: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Connects over TLS as `connector` says: operator sockets with `operator_tls`, an
+    /// `https://` disperser endpoint, trusting its CA. Call before
+    /// [`Retriever::with_disperser`].
+    pub fn with_tls(mut self, connector: GrpcConnector) -> Self {
+        self.rebuilder.set_connector(connector.clone());
+        self.connector = connector;
+        self
     }
 
     /// Also asks the disperser at `endpoint` (`host:port`) for the whole blob when the
@@ -75,6 +88,7 @@ impl<C: Chain> Retriever<C> {
         let options = self.rebuilder.options();
         self.disperser = Some(DisperserSource::new(
             endpoint,
+            &self.connector,
             options.connect_timeout(),
             options.operator_timeout(),
         )?);

@@ -41,13 +41,15 @@ pub async fn run(
         source,
     })?;
     let addresses = config.contract_addresses()?;
-    let chain = EthChain::connect_http(&config.rpc_url, addresses, None).map_err(|source| {
-        RetrieverError::Config {
+    let server_tls = config.tls.server_tls()?;
+    let connector = config.tls.connector()?;
+    let chain = EthChain::connect_http_with_tls(&config.rpc_url, addresses, None, &config.tls)
+        .map_err(|source| RetrieverError::Config {
             field: "rpc_url",
             reason: source.to_string(),
-        }
-    })?;
-    let srs_config = config.srs.clone();
+        })?;
+    // The development SRS only on a development chain.
+    let srs_config = config.srs.approve(&chain).await?;
     let points = config.srs_points;
     let srs = tokio::task::spawn_blocking(move || {
         srs_config.load(points, lamina_encoding::SrsScope::Verify)
@@ -59,7 +61,8 @@ pub async fn run(
     if srs.is_insecure() {
         tracing::warn!("using the INSECURE development SRS: for tests and devnets only");
     }
-    let mut retriever = Retriever::new(chain, Arc::new(srs), config.retrieval.clone());
+    let mut retriever =
+        Retriever::new(chain, Arc::new(srs), config.retrieval.clone()).with_tls(connector);
     if let Some(endpoint) = &config.disperser {
         retriever = retriever.with_disperser(endpoint)?;
     }
@@ -89,7 +92,11 @@ pub async fn run(
     });
 
     let grpc_stop = stop.clone();
-    let server = tonic::transport::Server::builder()
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = server_tls {
+        builder = builder.tls_config(tls)?;
+    }
+    let server = builder
         .add_service(
             RetrieverServer::new(service)
                 .max_decoding_message_size(MAX_MESSAGE_SIZE)

@@ -67,7 +67,7 @@ fn setup() -> Setup {
             contracts: devnet.chain().addresses(),
             blob_version: info.blob_version,
             quorums: info.quorums.clone(),
-            srs: Some(SrsConfig::default()),
+            srs: Some(SrsConfig::insecure_development()),
             srs_points: 16 * MIB / 32,
             certificate_timeout_ms: 600_000,
             // A latency-sensitive rollup polls often; the default backoff would add up to

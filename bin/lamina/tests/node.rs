@@ -96,6 +96,8 @@ impl Harness {
             password_file: Some(op.password_file.clone()),
             authorized_dispersers: vec![disperser.address()],
             max_blob_symbols: MAX_BLOB_SYMBOLS,
+            // The test chain has its own id: opt in to the development SRS.
+            srs: lamina_core::SrsConfig::insecure_development(),
             ..NodeConfig::default()
         };
         configure(&mut config);

@@ -80,7 +80,7 @@ fn client_config(net: &Net, srs: bool) -> ClientConfig {
         contracts: net.devnet.chain().addresses(),
         blob_version: info.blob_version,
         quorums: info.quorums.clone(),
-        srs: srs.then(SrsConfig::default),
+        srs: srs.then(SrsConfig::insecure_development),
         srs_points: SMALL_SRS_POINTS,
         ..ClientConfig::default()
     }

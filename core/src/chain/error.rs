@@ -48,6 +48,9 @@ pub enum ChainError {
     /// Stakes read from the chain do not form a valid quorum.
     #[error("invalid operator state: {0}")]
     State(#[from] AssignmentError),
+    /// The RPC transport's TLS configuration cannot be used.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
     /// A value does not fit the protocol's range.
     #[error("{what} {value} out of range")]
     OutOfRange {

@@ -130,12 +130,26 @@ impl EthChain {
         self.confirmations
     }
 
-    /// Connects to an HTTP JSON-RPC endpoint; with `signer`, transactions are signed by it.
+    /// Connects to an HTTP(S) JSON-RPC endpoint; with `signer`, transactions are signed by
+    /// it. https URLs are verified against the Mozilla roots (see
+    /// [`EthChain::connect_http_with_tls`] for a private CA).
     pub fn connect_http(
         url: &str,
         addresses: ContractAddresses,
         signer: Option<PrivateKeySigner>,
     ) -> Result<Self, ChainError> {
+        Self::connect_http_with_tls(url, addresses, signer, &crate::tls::TlsConfig::default())
+    }
+
+    /// [`EthChain::connect_http`] with https URLs verified against `tls`'s roots (the
+    /// Mozilla roots plus its `ca_file`).
+    pub fn connect_http_with_tls(
+        url: &str,
+        addresses: ContractAddresses,
+        signer: Option<PrivateKeySigner>,
+        tls: &crate::tls::TlsConfig,
+    ) -> Result<Self, ChainError> {
+
         let url: alloy::transports::http::reqwest::Url =
             url.parse().map_err(|e| ChainError::OutOfRange {
                 what: "RPC URL",
@@ -149,15 +163,22 @@ impl EthChain {
             .with_gas_estimation()
             .with_simple_nonce_management()
             .fetch_chain_id();
+        // https: our rustls transport (alloy's reqwest is built without TLS); http: alloy's.
+        let is_local = alloy::transports::utils::guess_local_url(url.as_str());
+        let client = if url.scheme() == "https" {
+            alloy::rpc::client::RpcClient::new(tls.rpc_transport(url.as_str())?, is_local)
+        } else {
+            alloy::rpc::client::ClientBuilder::default().http(url)
+        };
         Ok(match signer {
             Some(signer) => {
                 let provider = builder
                     .wallet(EthereumWallet::from(signer.clone()))
-                    .connect_http(url)
+                    .connect_client(client)
                     .erased();
                 Self::new(provider, addresses).with_signer(signer)
             }
-            None => Self::new(builder.connect_http(url).erased(), addresses),
+            None => Self::new(builder.connect_client(client).erased(), addresses),
         })
     }
 
@@ -258,6 +279,10 @@ impl EthChain {
 impl Chain for EthChain {
     async fn block_number(&self) -> Result<u64, ChainError> {
         Ok(self.provider.get_block_number().await?)
+    }
+
+    async fn chain_id(&self) -> Result<u64, ChainError> {
+        Ok(self.provider.get_chain_id().await?)
     }
 
     async fn operator_state(

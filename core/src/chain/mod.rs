@@ -49,6 +49,9 @@ pub trait Chain: Send + Sync {
     /// Latest block number.
     fn block_number(&self) -> impl Future<Output = Result<u64, ChainError>> + Send;
 
+    /// The chain id (`eth_chainId`): decides whether the development SRS may be used.
+    fn chain_id(&self) -> impl Future<Output = Result<u64, ChainError>> + Send;
+
     /// Operators and their stakes in each of `quorums` at `reference_block`
     /// (`OperatorStateRetriever.getOperatorState`), one entry per quorum, same order.
     fn operator_state(

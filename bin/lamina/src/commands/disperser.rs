@@ -97,6 +97,8 @@ pub(crate) struct RunArgs {
     /// Largest blob in bytes (at most 16 MiB).
     #[arg(long)]
     max_blob_size: Option<usize>,
+    #[command(flatten)]
+    srs: super::srs_arg::ServiceSrsArgs,
 }
 
 macro_rules! overlay {
@@ -147,6 +149,7 @@ impl RunArgs {
             config.password_env = Some(e.clone());
             config.password_file = None;
         }
+        self.srs.apply(&mut config.srs);
         config.validate()?;
         Ok(config)
     }

@@ -34,16 +34,23 @@ pub(crate) struct NetworkArgs {
     /// client key). Other flags override it.
     #[arg(long, env = "LAMINA_DEVNET", value_name = "DIR")]
     devnet: Option<PathBuf>,
-    /// Disperser gRPC `host:port`.
+    /// Disperser gRPC `host:port`, or `https://host:port` for TLS.
     #[arg(long, env = "LAMINA_DISPERSER")]
     disperser: Option<String>,
-    /// Retriever gRPC `host:port` (without it, retrieval goes to operators directly
-    /// and needs `--srs-dir` or `--dev-srs`).
+    /// Retriever gRPC `host:port`, or `https://host:port` for TLS (without it, retrieval
+    /// goes to operators directly and needs `--srs-dir` or `--insecure-dev-srs`).
     #[arg(long, env = "LAMINA_RETRIEVER")]
     retriever: Option<String>,
-    /// Ethereum JSON-RPC URL.
+    /// Ethereum JSON-RPC URL (`http://` or `https://`).
     #[arg(long, env = "LAMINA_RPC_URL")]
     rpc_url: Option<String>,
+    /// PEM file of CA certificates trusted besides the public roots, for `https://`
+    /// endpoints, https RPC URLs and (with `--operator-tls`) operator sockets.
+    #[arg(long, env = "LAMINA_TLS_CA_FILE", value_name = "FILE")]
+    tls_ca_file: Option<PathBuf>,
+    /// Reach operator sockets over TLS (direct retrieval).
+    #[arg(long)]
+    operator_tls: bool,
     /// Contract address file (`contracts/deployments/<chainid>.json`).
     #[arg(long, env = "LAMINA_DEPLOYMENT", value_name = "FILE")]
     deployment: Option<PathBuf>,
@@ -72,8 +79,13 @@ pub(crate) struct NetworkArgs {
     /// operators directly.
     #[arg(long, value_name = "DIR")]
     srs_dir: Option<PathBuf>,
-    /// Use the INSECURE development SRS locally (devnets), as `--srs-dir` would.
-    #[arg(long, conflicts_with = "srs_dir")]
+    /// Use the INSECURE development SRS locally, as `--srs-dir` would: its secret is
+    /// public, so only for devnets (accepted on any chain: this flag is the opt-in).
+    #[arg(
+        long = "insecure-dev-srs",
+        alias = "dev-srs",
+        conflicts_with = "srs_dir"
+    )]
     dev_srs: bool,
     /// G1 points of the local SRS: the largest blob, in 32-byte symbols.
     #[arg(long, default_value_t = lamina_encoding::MAX_BLOB_SYMBOLS)]
@@ -179,6 +191,10 @@ impl NetworkArgs {
         if let Some(url) = &self.rpc_url {
             config.rpc_url.clone_from(url);
         }
+        if let Some(ca) = &self.tls_ca_file {
+            config.tls.ca_file = Some(ca.clone());
+        }
+        config.tls.operator_tls |= self.operator_tls;
         if let Some(v) = self.blob_version {
             config.blob_version = v;
         }
@@ -188,7 +204,7 @@ impl NetworkArgs {
                 ..SrsConfig::default()
             });
         } else if self.dev_srs {
-            config.srs = Some(SrsConfig::default());
+            config.srs = Some(SrsConfig::insecure_development());
         }
         if self.key_file.is_some() {
             key_file.clone_from(&self.key_file);

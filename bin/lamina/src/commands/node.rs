@@ -78,6 +78,8 @@ pub(crate) struct ConfigOverrides {
     /// Largest blob in symbols (sizes the SRS).
     #[arg(long)]
     max_blob_symbols: Option<u32>,
+    #[command(flatten)]
+    srs: super::srs_arg::ServiceSrsArgs,
 }
 
 impl ConfigOverrides {
@@ -102,6 +104,7 @@ impl ConfigOverrides {
         if let Some(file) = self.password_file {
             config.password_file = Some(file);
         }
+        self.srs.apply(&mut config.srs);
     }
 }
 
@@ -355,7 +358,8 @@ fn run_register(args: RegisterArgs) -> anyhow::Result<()> {
         None => Vec::new(),
     };
     runtime()?.block_on(async {
-        let chain = EthChain::connect_http(&config.rpc_url, addresses, Some(signer))?;
+        let chain =
+            EthChain::connect_http_with_tls(&config.rpc_url, addresses, Some(signer), &config.tls)?;
         let operator_id = chain
             .onboard_operator(&OperatorOnboarding {
                 bls_key: &bls_key,

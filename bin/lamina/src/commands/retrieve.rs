@@ -24,7 +24,7 @@ pub(crate) struct RetrieveArgs {
     /// encoding, which the network certifies all the same.
     #[arg(long)]
     raw: bool,
-    /// Ask the operators directly (needs `--srs-dir` or `--dev-srs`) and print who
+    /// Ask the operators directly (needs `--srs-dir` or `--insecure-dev-srs`) and print who
     /// answered and who was skipped.
     #[arg(long)]
     direct: bool,

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use lamina_core::SrsConfig;
 use lamina_retriever::RetrieverConfig;
 
 use super::network::runtime;
@@ -39,9 +38,8 @@ pub(crate) struct RunArgs {
     /// Contract address file (contracts/deployments/<chainid>.json).
     #[arg(long)]
     deployment: Option<PathBuf>,
-    /// EigenDA-format SRS directory (default: the INSECURE development SRS).
-    #[arg(long)]
-    srs_dir: Option<PathBuf>,
+    #[command(flatten)]
+    srs: super::srs_arg::ServiceSrsArgs,
     /// G1 points to load: the largest retrievable blob in symbols.
     #[arg(long)]
     srs_points: Option<usize>,
@@ -76,12 +74,7 @@ impl RunArgs {
         if let Some(v) = &self.deployment {
             c.deployment.clone_from(v);
         }
-        if let Some(v) = &self.srs_dir {
-            c.srs = SrsConfig {
-                dir: Some(v.clone()),
-                ..c.srs
-            };
-        }
+        self.srs.apply(&mut c.srs);
         if let Some(v) = self.srs_points {
             c.srs_points = v;
         }
