@@ -115,7 +115,7 @@ fn client_config(devnet: &Devnet) -> ClientConfig {
         blob_version: info.blob_version,
         quorums: info.quorums.clone(),
         // A rollup commits locally: the honest client never needs GetBlobCommitment.
-        srs: Some(SrsConfig::default()),
+        srs: Some(SrsConfig::insecure_development()),
         srs_points: MAX_BLOB_SYMBOLS as usize,
         certificate_timeout_ms: 240_000,
         ..ClientConfig::default()
