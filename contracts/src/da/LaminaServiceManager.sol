@@ -186,7 +186,8 @@ contract LaminaServiceManager is BLSSignatureChecker, IServiceManager, ILaminaSe
         (QuorumStakeTotals memory totals, bytes32 signatoryRecordHash) =
             checkSignatures(reducedHash, batchHeader.quorumNumbers, referenceBlockNumber, params);
 
-        uint8 minimum = thresholdRegistry.securityThresholds().confirmationThreshold;
+        // the confirmation threshold in force at the reference block, as CertVerifier reads it
+        uint8 minimum = thresholdRegistry.securityThresholdsAtBlock(referenceBlockNumber).confirmationThreshold;
         for (uint256 i = 0; i < batchHeader.quorumNumbers.length; ++i) {
             uint8 quorumNumber = uint8(batchHeader.quorumNumbers[i]);
             uint8 threshold = uint8(batchHeader.signedStakeForQuorums[i]);
