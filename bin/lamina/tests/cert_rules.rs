@@ -16,7 +16,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use alloy_primitives::{Bytes, U256};
 use lamina_core::chain::Chain;
-use lamina_core::chain::bindings::threshold_registry::ThresholdRegistry;
+use lamina_core::chain::bindings::threshold_registry::{DATypes, ThresholdRegistry};
 use lamina_core::keystore::EcdsaKey;
 use lamina_core::{BlobHeader, BlobKey, DaCertV3, PaymentHeader};
 use lamina_devnet::{Devnet, DevnetOptions};
@@ -211,7 +211,7 @@ async fn governance_changes_mid_run_never_yield_a_complete_certificate_the_verif
 
     // Governance: a higher confirmation threshold, and quorum 0 alone required.
     let registry = ThresholdRegistry::new(devnet.chain().addresses().threshold_registry, owner.provider());
-    let thresholds = ThresholdRegistry::SecurityThresholds {
+    let thresholds = DATypes::SecurityThresholds {
         confirmationThreshold: 60,
         adversaryThreshold: 33,
     };
