@@ -500,7 +500,12 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
         cert: &Certificate,
     ) -> Result<VerifiedCert, ClientError> {
         let blob_key = cert.blob_key;
-        let verified = verify_locally(&self.chain, &cert.cert, blob_key)
+        let verified = verify_locally(
+            &self.chain,
+            &cert.cert,
+            blob_key,
+            self.config.recency_window_blocks,
+        )
             .await
             .map_err(|e| ClientError::from_verify(blob_key, e))?;
         if let Some(header) = self.sent_header(&blob_key) {

@@ -48,7 +48,16 @@ pub struct ClientConfig {
     pub poll_max_ms: u64,
     /// How direct retrievals ask operators.
     pub retrieval: RetrievalOptions,
+    /// Recency window: a certificate is accepted only while its L1 inclusion block (for
+    /// local verification: the current head) is at most this many blocks after its
+    /// reference block (`checkDACert` itself is stateless). At most the deployment's
+    /// stake-use window, `LaminaServiceManager.BLOCK_STALE_MEASURE`. Default: 50 (the
+    /// deploy script's `DEVNET_STAKE_USE_WINDOW_BLOCKS`).
+    pub recency_window_blocks: u64,
 }
+
+/// Default [`ClientConfig::recency_window_blocks`]: the deploy script's stake-use window.
+pub const DEFAULT_RECENCY_WINDOW_BLOCKS: u64 = 50;
 
 impl Default for ClientConfig {
     fn default() -> Self {
@@ -67,6 +76,7 @@ impl Default for ClientConfig {
             poll_initial_ms: 200,
             poll_max_ms: 2_000,
             retrieval: RetrievalOptions::default(),
+            recency_window_blocks: DEFAULT_RECENCY_WINDOW_BLOCKS,
         }
     }
 }

@@ -51,7 +51,7 @@ pub mod verify;
 
 pub use cert::{Certificate, CertificateFile, Confirmation};
 pub use client::{LaminaClient, PreparedBlob, Progress, StatusReply};
-pub use config::ClientConfig;
+pub use config::{ClientConfig, DEFAULT_RECENCY_WINDOW_BLOCKS};
 pub use error::{ClientError, ErrorAction};
 pub use status::BlobStatus;
 pub use verify::{CertError, VerifiedCert};

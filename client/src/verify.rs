@@ -16,10 +16,9 @@ use lamina_core::{
     SecurityError, SecurityThresholds,
 };
 
-/// `CertVerificationLib.MAX_QUORUM_COUNT`.
-pub const MAX_QUORUM_COUNT: usize = 5;
-/// `CertVerificationLib.MAX_NONSIGNER_COUNT_ALL_QUORUM`.
-pub const MAX_NONSIGNER_COUNT_ALL_QUORUM: usize = 415;
+pub use lamina_core::security::{
+    MAX_CERT_CALLDATA_BYTES, MAX_NONSIGNER_COUNT_ALL_QUORUM, MAX_QUORUM_COUNT,
+};
 
 /// Why a certificate is invalid; each variant is one of `checkDACert`'s reasons.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,6 +38,12 @@ pub enum CertError {
         expected: String,
         /// Who signed (None: the signature recovers no key).
         got: Option<String>,
+    },
+    /// The ABI-encoded certificate is longer than `checkDACert` accepts.
+    #[error("certificate is {bytes} bytes ABI-encoded, at most {MAX_CERT_CALLDATA_BYTES}")]
+    TooLarge {
+        /// Encoded length.
+        bytes: usize,
     },
     /// The blob certificate is not at `blob_index` under the batch root.
     #[error(
@@ -125,6 +130,38 @@ pub enum CertError {
         /// The reference block.
         reference_block: u32,
     },
+    /// A key or signature is the point at infinity where the checker expects a real one
+    /// (`BLSSignatureChecker`'s `QuorumApkAtInfinity`, `ApkG2AtInfinity`, `SigmaAtInfinity`,
+    /// `NonSignerPubkeyAtInfinity`): with every one of them at infinity the pairing holds for
+    /// any message.
+    #[error("{what} is the point at infinity")]
+    PointAtInfinity {
+        /// Which key or signature.
+        what: InfinityPoint,
+    },
+    /// The per-quorum or per-non-signer arrays of `NonSignerStakesAndSignature` do not
+    /// have the lengths the signed quorums and non-signers call for.
+    #[error("{field} has {given} entries, expected {expected}")]
+    ArrayLengthMismatch {
+        /// The array.
+        field: &'static str,
+        /// Its length.
+        given: usize,
+        /// The length the certificate's quorums and non-signers call for.
+        expected: usize,
+    },
+    /// The certificate is older than the recency window allows at its inclusion block.
+    #[error(
+        "certificate's reference block {reference_block} is more than {window_blocks} blocks before its inclusion block {inclusion_block}"
+    )]
+    StaleCertificate {
+        /// The certificate's reference block.
+        reference_block: u32,
+        /// The L1 block the certificate is (or would be) included in.
+        inclusion_block: u64,
+        /// The configured recency window.
+        window_blocks: u64,
+    },
     /// The aggregate signature does not verify against the signers' keys.
     #[error("aggregate BLS signature does not verify for batch header hash {batch_header_hash}")]
     InvalidSignature {
@@ -153,6 +190,30 @@ pub enum CertError {
         /// The blob's quorums.
         blob_quorums: Vec<QuorumId>,
     },
+}
+
+/// Which key or signature of a certificate is at infinity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InfinityPoint {
+    /// The aggregate key of this signed quorum (an empty quorum's).
+    QuorumApk(QuorumId),
+    /// The signers' G2 aggregate key.
+    ApkG2,
+    /// The aggregate signature.
+    Sigma,
+    /// The non-signer key at this position.
+    NonSignerPubkey(usize),
+}
+
+impl std::fmt::Display for InfinityPoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::QuorumApk(q) => write!(f, "the aggregate key of quorum {q}"),
+            Self::ApkG2 => f.write_str("the signers' G2 aggregate key"),
+            Self::Sigma => f.write_str("the aggregate signature"),
+            Self::NonSignerPubkey(i) => write!(f, "non-signer key {i}"),
+        }
+    }
 }
 
 /// Local verification failed: the certificate is invalid, or the chain could not be read.
@@ -188,9 +249,9 @@ pub struct ChainView {
     pub next_blob_version: u16,
     /// Parameters of the blob's version (`None` when the version is unknown).
     pub blob_params: Option<BlobParams>,
-    /// The verifier's thresholds.
+    /// The thresholds in force at the reference block.
     pub thresholds: SecurityThresholds,
-    /// Quorums every blob must include.
+    /// Quorums every blob must include at the reference block.
     pub required_quorums: Vec<QuorumId>,
     /// Operators and stakes of each signed quorum, same order (empty when the signed
     /// quorums are malformed: the checks reject those first).
@@ -221,8 +282,9 @@ pub async fn read_chain_view<C: Chain>(
     } else {
         None
     };
-    let thresholds = chain.security_thresholds().await?;
-    let required_quorums = chain.quorum_numbers_required().await?;
+    // The rules in force at the reference block: what checkDACert applies.
+    let thresholds = chain.security_thresholds_at(reference_block).await?;
+    let required_quorums = chain.quorum_numbers_required_at(reference_block).await?;
     let quorums = &cert.signed_quorum_numbers;
     let well_formed = !quorums.is_empty()
         && quorums.len() <= MAX_QUORUM_COUNT
@@ -281,13 +343,46 @@ pub async fn read_chain_view<C: Chain>(
 
 /// Runs every `checkDACert` check on `cert` against `chain`, and checks it is for
 /// `expected` (the key that was dispersed).
+///
+/// `checkDACert` is stateless: it accepts a certificate over any past reference block.
+/// The client adds the recency rule every consumer must apply ([`check_recency`]): the
+/// certificate's L1 inclusion block (here: the current head, where the certificate would
+/// be posted now) is at most `recency_window_blocks` after its reference block.
 pub async fn verify_locally<C: Chain>(
     chain: &C,
     cert: &DaCertV3,
     expected: BlobKey,
+    recency_window_blocks: u64,
 ) -> Result<VerifiedCert, VerifyError> {
     let view = read_chain_view(chain, cert).await?;
-    Ok(verify_with_view(cert, expected, &view)?)
+    let verified = verify_with_view(cert, expected, &view)?;
+    check_recency(
+        cert.batch_header.reference_block_number,
+        view.head,
+        recency_window_blocks,
+    )?;
+    Ok(verified)
+}
+
+/// The recency rule: a certificate included in L1 block `inclusion_block` is accepted
+/// only if `inclusion_block - reference_block <= window_blocks`. Past the window the
+/// stake behind the certificate may have been withdrawn without being slashable, so a
+/// rollup's derivation must treat the certificate as invalid. The window must not
+/// exceed the deployment's stake-use window (`BLOCK_STALE_MEASURE`, 50 on the devnet).
+pub fn check_recency(
+    reference_block: u32,
+    inclusion_block: u64,
+    window_blocks: u64,
+) -> Result<(), CertError> {
+    let age = inclusion_block.saturating_sub(u64::from(reference_block));
+    if age > window_blocks {
+        return Err(CertError::StaleCertificate {
+            reference_block,
+            inclusion_block,
+            window_blocks,
+        });
+    }
+    Ok(())
 }
 
 /// The checks of [`verify_locally`] against an already read [`ChainView`], in
@@ -302,6 +397,12 @@ pub fn verify_with_view(
         return Err(CertError::BlobKeyMismatch {
             expected,
             got: blob_key,
+        });
+    }
+    let encoded_bytes = cert.abi_encode().len();
+    if encoded_bytes > MAX_CERT_CALLDATA_BYTES {
+        return Err(CertError::TooLarge {
+            bytes: encoded_bytes,
         });
     }
     check_inclusion(cert)?;
@@ -417,6 +518,8 @@ pub fn check_signatures(cert: &DaCertV3, view: &ChainView) -> Result<Vec<QuorumS
             quorums: quorums.len(),
         });
     }
+    check_array_lengths(cert)?;
+    check_no_point_at_infinity(cert)?;
     let non_signers: Vec<OperatorId> = n.non_signer_pubkeys.iter().map(operator_id).collect();
     if non_signers.windows(2).any(|w| w[0] >= w[1]) {
         return Err(CertError::NonSignersNotSorted);
@@ -482,4 +585,194 @@ pub fn check_signatures(cert: &DaCertV3, view: &ChainView) -> Result<Vec<QuorumS
         });
     }
     Ok(stakes)
+}
+
+/// The length checks of `checkSignatures` (`InputArrayLengthMismatch`,
+/// `InputNonSignerLengthMismatch`); the per-quorum `nonSignerStakeIndices` lengths are
+/// checked against the indices read from the chain.
+fn check_array_lengths(cert: &DaCertV3) -> Result<(), CertError> {
+    let n = &cert.non_signer_stakes_and_signature;
+    let quorums = cert.signed_quorum_numbers.len();
+    let non_signers = n.non_signer_pubkeys.len();
+    for (field, given, expected) in [
+        ("quorum_apk_indices", n.quorum_apk_indices.len(), quorums),
+        ("total_stake_indices", n.total_stake_indices.len(), quorums),
+        (
+            "non_signer_stake_indices",
+            n.non_signer_stake_indices.len(),
+            quorums,
+        ),
+        (
+            "non_signer_quorum_bitmap_indices",
+            n.non_signer_quorum_bitmap_indices.len(),
+            non_signers,
+        ),
+    ] {
+        if given != expected {
+            return Err(CertError::ArrayLengthMismatch {
+                field,
+                given,
+                expected,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `BLSSignatureChecker`'s refusal of points at infinity, in its order.
+fn check_no_point_at_infinity(cert: &DaCertV3) -> Result<(), CertError> {
+    let n = &cert.non_signer_stakes_and_signature;
+    let at_infinity = |what| Err(CertError::PointAtInfinity { what });
+    if n.apk_g2.is_zero() {
+        return at_infinity(InfinityPoint::ApkG2);
+    }
+    if n.sigma.is_zero() {
+        return at_infinity(InfinityPoint::Sigma);
+    }
+    if let Some(i) = n.non_signer_pubkeys.iter().position(|k| k.is_zero()) {
+        return at_infinity(InfinityPoint::NonSignerPubkey(i));
+    }
+    if let Some((q, _)) = cert
+        .signed_quorum_numbers
+        .iter()
+        .zip(&n.quorum_apks)
+        .find(|(_, apk)| apk.is_zero())
+    {
+        return at_infinity(InfinityPoint::QuorumApk(*q));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::B256;
+    use ark_bn254::G2Affine;
+    use lamina_core::{
+        BatchHeader, BlobCertificate, BlobCommitments, BlobHeader, BlobInclusionInfo, MerkleTree,
+        NonSignerStakesAndSignature,
+    };
+
+    const RBN: u32 = 40;
+
+    /// Issue 13's forged certificate: an arbitrary blob in required quorum 0, at a
+    /// reference block where quorum 0 had no operator (its only one registered and left),
+    /// "signed" with the quorum's aggregate key, the G2 key and the signature all at
+    /// infinity. The view is what the chain answers at that block: an empty quorum.
+    fn forged() -> (DaCertV3, ChainView) {
+        let blob_certificate = BlobCertificate {
+            blob_header: BlobHeader {
+                version: 0,
+                quorum_numbers: vec![0],
+                commitment: BlobCommitments {
+                    commitment: G1Affine::generator(),
+                    length_commitment: G2Affine::generator(),
+                    length_proof: G2Affine::generator(),
+                    length: 32,
+                },
+                payment_header_hash: B256::repeat_byte(7),
+            },
+            signature: vec![0x1b; 65],
+            relay_keys: vec![],
+        };
+        let tree = MerkleTree::from_certificate_hashes(&[blob_certificate.hash()])
+            .expect("one leaf");
+        let indices = CheckSignaturesIndices {
+            non_signer_quorum_bitmap_indices: vec![],
+            quorum_apk_indices: vec![2],
+            total_stake_indices: vec![2],
+            non_signer_stake_indices: vec![vec![]],
+        };
+        let cert = DaCertV3 {
+            batch_header: BatchHeader {
+                batch_root: tree.root(),
+                reference_block_number: RBN,
+            },
+            blob_inclusion_info: BlobInclusionInfo {
+                blob_certificate,
+                blob_index: 0,
+                inclusion_proof: tree.proof(0).expect("in range"),
+            },
+            non_signer_stakes_and_signature: NonSignerStakesAndSignature {
+                non_signer_quorum_bitmap_indices: vec![],
+                non_signer_pubkeys: vec![],
+                quorum_apks: vec![G1Affine::zero()],
+                apk_g2: G2Affine::zero(),
+                sigma: G1Affine::zero(),
+                quorum_apk_indices: indices.quorum_apk_indices.clone(),
+                total_stake_indices: indices.total_stake_indices.clone(),
+                non_signer_stake_indices: indices.non_signer_stake_indices.clone(),
+            },
+            signed_quorum_numbers: vec![0],
+        };
+        let view = ChainView {
+            head: u64::from(RBN) + 5,
+            next_blob_version: 1,
+            blob_params: Some(BlobParams::V0),
+            thresholds: SecurityThresholds {
+                confirmation_threshold: 55,
+                adversary_threshold: 33,
+            },
+            required_quorums: vec![0],
+            state: vec![QuorumOperators::new(0, std::iter::empty()).expect("an empty quorum")],
+            keys: BTreeMap::new(),
+            indices: Some(indices),
+        };
+        (cert, view)
+    }
+
+    #[test]
+    fn forged_certificate_over_an_empty_required_quorum_is_invalid() {
+        let (cert, view) = forged();
+        let key = cert.blob_key();
+        let err = verify_with_view(&cert, key, &view).expect_err("nobody signed");
+        assert_eq!(
+            err,
+            CertError::PointAtInfinity {
+                what: InfinityPoint::ApkG2
+            }
+        );
+        // With a finite G2 key and signature, the empty quorum's key at infinity is refused.
+        let mut cert = cert;
+        cert.non_signer_stakes_and_signature.apk_g2 = G2Affine::generator();
+        cert.non_signer_stakes_and_signature.sigma = G1Affine::generator();
+        assert_eq!(
+            verify_with_view(&cert, key, &view).expect_err("empty quorum"),
+            CertError::PointAtInfinity {
+                what: InfinityPoint::QuorumApk(0)
+            }
+        );
+    }
+
+    #[test]
+    fn recency_window_is_inclusive() {
+        assert_eq!(check_recency(100, 150, 50), Ok(()));
+        assert_eq!(check_recency(100, 100, 0), Ok(()));
+        assert_eq!(
+            check_recency(100, 151, 50),
+            Err(CertError::StaleCertificate {
+                reference_block: 100,
+                inclusion_block: 151,
+                window_blocks: 50
+            })
+        );
+    }
+
+    #[test]
+    fn malformed_array_lengths_are_a_typed_error() {
+        let (mut cert, view) = forged();
+        cert.non_signer_stakes_and_signature
+            .non_signer_stake_indices
+            .clear();
+        let key = cert.blob_key();
+        assert_eq!(
+            verify_with_view(&cert, key, &view).expect_err("too short"),
+            CertError::ArrayLengthMismatch {
+                field: "non_signer_stake_indices",
+                given: 0,
+                expected: 1
+            }
+        );
+    }
+
 }

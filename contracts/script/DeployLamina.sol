@@ -124,7 +124,7 @@ abstract contract DeployLamina is DeployCore {
         _wireSlashing(d, owner);
 
         d.operatorStateRetriever = new OperatorStateRetriever();
-        d.certVerifier = new CertVerifier(d.thresholdRegistry, d.serviceManager, thresholds, _requiredQuorums());
+        d.certVerifier = new CertVerifier(d.thresholdRegistry, d.serviceManager);
     }
 
     /// @notice Creates operator set q over quorum q's strategies and appoints a VetoableSlasher with `owner` as

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use lamina_core::bls::{OperatorKeys, Signature, aggregate_attestation};
-use lamina_core::security::{quorum_confirmed, signed_percentage};
+use lamina_core::security::{quorum_confirmed, quorum_has_stake, signed_percentage};
 use lamina_core::{
     Attestation, BatchHeader, BlobCertificate, BlobInclusionInfo, CheckSignaturesIndices, DaCertV3,
     MerkleTree, NonSignerStakesAndSignature, OperatorId, QuorumId, QuorumOperators,
@@ -37,7 +37,7 @@ pub struct BatchAttestation {
     pub tallies: Vec<QuorumTally>,
     /// The aggregate, when at least one operator signed.
     pub attestation: Option<Attestation>,
-    /// Members of any batch quorum that did not sign, ascending by id.
+    /// Members of any signed quorum (a batch quorum with stake) that did not sign, ascending by id.
     pub non_signers: Vec<OperatorId>,
 }
 
@@ -54,33 +54,42 @@ pub fn attest(
         .iter()
         .map(|q| {
             let mut signed = 0u128;
+            let total = q.total_stake();
             for member in q.iter() {
                 if signatures.contains_key(&member.operator_id) {
                     signed += member.stake;
-                } else {
+                } else if quorum_has_stake(total) {
                     non_signers.insert(member.operator_id);
                 }
             }
-            let total = q.total_stake();
             QuorumTally {
                 quorum: q.quorum(),
                 signed_stake: signed,
                 total_stake: total,
                 percentage: signed_percentage(signed, total),
-                confirmed: total > 0 && quorum_confirmed(signed, total, confirmation_threshold),
+                confirmed: quorum_confirmed(signed, total, confirmation_threshold),
             }
         })
         .collect();
-    // Only signatures of quorum members count; anything else would unbalance the aggregate.
+    // A quorum without stake has its aggregate key at infinity, which the checker
+    // refuses: it is left out of the signed quorums (its blobs end INSUFFICIENT), so that
+    // the certificates of the batch's other blobs stay valid.
+    let signing: Vec<QuorumOperators> = state
+        .iter()
+        .filter(|q| quorum_has_stake(q.total_stake()))
+        .cloned()
+        .collect();
+    // Only signatures of members of a signing quorum count; anything else would unbalance
+    // the aggregate.
     let members: BTreeMap<OperatorId, Signature> = signatures
         .iter()
-        .filter(|(id, _)| state.iter().any(|q| q.stake(id).is_some()))
+        .filter(|(id, _)| signing.iter().any(|q| q.stake(id).is_some()))
         .map(|(id, s)| (*id, *s))
         .collect();
     let attestation = if members.is_empty() {
         None
     } else {
-        Some(aggregate_attestation(state, keys, &members)?)
+        Some(aggregate_attestation(&signing, keys, &members)?)
     };
     Ok(BatchAttestation {
         tallies,
@@ -125,9 +134,23 @@ impl BatchAttestation {
         ))
     }
 
-    /// Signed percentages in quorum order.
+    /// Signed percentages of the signed quorums (those with stake), in quorum order: one
+    /// per entry of the certificate's `signed_quorum_numbers`.
     pub fn percentages(&self) -> Vec<u8> {
-        self.tallies.iter().map(|t| t.percentage).collect()
+        self.tallies
+            .iter()
+            .filter(|t| quorum_has_stake(t.total_stake))
+            .map(|t| t.percentage)
+            .collect()
+    }
+
+    /// The quorums the certificate's signature covers: those with stake, ascending.
+    pub fn signed_quorums(&self) -> Vec<QuorumId> {
+        self.tallies
+            .iter()
+            .filter(|t| quorum_has_stake(t.total_stake))
+            .map(|t| t.quorum)
+            .collect()
     }
 }
 
@@ -291,6 +314,24 @@ mod tests {
             b.outcome(&[0, 1], 55),
             BlobOutcome::Insufficient(_)
         ));
+        // issue 13: the empty quorum is left out of the signed quorums (its apk would be the
+        // point at infinity, which the checker refuses), so quorum 0's certificates stay valid
+        let a = b.attestation.as_ref().expect("signers");
+        assert_eq!(a.quorum_numbers, vec![0]);
+        assert_eq!(b.signed_quorums(), vec![0]);
+        assert_eq!(b.percentages(), vec![100]);
+        assert_eq!(a.quorum_signed_percentages, vec![100]);
+        assert!(f.checks(&state[..1], a));
+    }
+
+    #[test]
+    fn a_blob_only_in_an_empty_quorum_is_never_complete() {
+        let f = fixture(1);
+        let state = [f.quorum(0, &[])];
+        let b = attest(&state, &f.keys, &f.sign(&[0]), 0).expect("tallies");
+        assert!(b.attestation.is_none(), "nobody can sign for an empty quorum");
+        assert!(!b.tallies[0].confirmed, "0 of 0 stake at threshold 0 is no confirmation");
+        assert!(matches!(b.outcome(&[0], 0), BlobOutcome::Insufficient(_)));
     }
 
     #[test]

@@ -54,8 +54,14 @@ pub struct DisperserConfig {
     pub batch_max_bytes: usize,
     /// ... or this long after its first blob arrived, in milliseconds. Default: 1000.
     pub batch_max_interval_ms: u64,
-    /// Reference block = head − this many blocks (operator state must be settled there;
-    /// EigenDA uses 75 on mainnet). Default: 75.
+    /// Reference block = head − this many blocks (operator state must be settled there).
+    /// With `anchor_on_chain`, `confirmBatch` accepts a reference block at most
+    /// `LaminaServiceManager.BLOCK_STALE_MEASURE` blocks old (the deploy script's
+    /// `DEVNET_STAKE_USE_WINDOW_BLOCKS` = 50), and the batch's signatures and the anchoring
+    /// transaction must fit in what the delay leaves: at start the disperser reads that
+    /// window and refuses a delay that leaves fewer than [`MIN_ANCHOR_BLOCKS`]
+    /// ([`DisperserConfig::validate_against_chain`]). (EigenDA mainnet: 75 against a
+    /// 300-block window.) Default: 15.
     pub reference_block_delay: u64,
     /// Time one operator gets to answer StoreChunks, in milliseconds. Default: 10000.
     pub node_timeout_ms: u64,
@@ -129,7 +135,7 @@ impl Default for DisperserConfig {
             blob_version: None,
             batch_max_bytes: 15 * 1024 * 1024,
             batch_max_interval_ms: 1000,
-            reference_block_delay: 75,
+            reference_block_delay: DEFAULT_REFERENCE_BLOCK_DELAY,
             node_timeout_ms: 10_000,
             batch_timeout_ms: 30_000,
             anchor_on_chain: false,
@@ -160,7 +166,36 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> ConfigError {
     }
 }
 
+/// Default `reference_block_delay`: leaves 35 of the deployed 50-block `BLOCK_STALE_MEASURE`
+/// for a batch (30 s `batch_timeout_ms` at the devnet's 1 s blocks) and its `confirmBatch`.
+pub const DEFAULT_REFERENCE_BLOCK_DELAY: u64 = 15;
+
+/// Blocks that must remain, after `reference_block_delay`, of `confirmBatch`'s window for a
+/// batch's signatures and its anchoring transaction.
+pub const MIN_ANCHOR_BLOCKS: u64 = 5;
+
 impl DisperserConfig {
+    /// Checks the fields that depend on the deployed contracts: with `anchor_on_chain`,
+    /// `reference_block_delay + MIN_ANCHOR_BLOCKS` must not exceed `block_stale_measure`
+    /// (`LaminaServiceManager.BLOCK_STALE_MEASURE`), or every `confirmBatch` reverts with
+    /// `ReferenceBlockTooOld`.
+    pub fn validate_against_chain(&self, block_stale_measure: u64) -> Result<(), ConfigError> {
+        if self.anchor_on_chain
+            && self.reference_block_delay.saturating_add(MIN_ANCHOR_BLOCKS) > block_stale_measure
+        {
+            return Err(invalid(
+                "reference_block_delay",
+                format!(
+                    "{} blocks leaves fewer than {MIN_ANCHOR_BLOCKS} blocks of the service manager's \
+                     BLOCK_STALE_MEASURE ({block_stale_measure}) for confirmBatch; set at most {}",
+                    self.reference_block_delay,
+                    block_stale_measure.saturating_sub(MIN_ANCHOR_BLOCKS)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// The password source, if exactly one is configured.
     pub fn password_source(&self) -> Result<PasswordSource, ConfigError> {
         match (&self.password_file, &self.password_env) {
@@ -318,6 +353,33 @@ mod tests {
         assert_eq!(partial.batch_max_interval(), Duration::from_millis(250));
         assert_eq!(partial.queue_capacity, 256);
         partial.validate().expect("valid");
+    }
+
+    /// The deploy script's `DEVNET_STAKE_USE_WINDOW_BLOCKS` (`BLOCK_STALE_MEASURE`).
+    const DEPLOYED_BLOCK_STALE_MEASURE: u64 = 50;
+
+    #[test]
+    fn default_delay_fits_the_deployed_window_with_anchoring() {
+        let mut c = valid();
+        c.anchor_on_chain = true;
+        c.validate_against_chain(DEPLOYED_BLOCK_STALE_MEASURE)
+            .expect("the default delay fits the deployed window");
+        c.reference_block_delay = 75; // the old default
+        let err = c
+            .validate_against_chain(DEPLOYED_BLOCK_STALE_MEASURE)
+            .expect_err("75 blocks cannot be anchored within 50");
+        assert!(
+            err.to_string().contains("reference_block_delay") && err.to_string().contains("at most 45"),
+            "{err}"
+        );
+        c.reference_block_delay = 45;
+        c.validate_against_chain(DEPLOYED_BLOCK_STALE_MEASURE)
+            .expect("45 + 5 = 50 fits");
+        // Without anchoring, confirmBatch's window does not apply.
+        c.anchor_on_chain = false;
+        c.reference_block_delay = 75;
+        c.validate_against_chain(DEPLOYED_BLOCK_STALE_MEASURE)
+            .expect("no anchoring");
     }
 
     #[test]

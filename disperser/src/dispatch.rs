@@ -17,6 +17,7 @@ use lamina_core::bls::{OperatorKeys, Signature};
 use lamina_core::chain::{Chain, OperatorInfo};
 use lamina_core::keystore::EcdsaKey;
 use lamina_core::tls::GrpcConnector;
+use lamina_core::security::{check_cert_bounds, check_security_params};
 use lamina_core::{
     BatchHeader, BlobKey, MerkleTree, OperatorId, QuorumId, QuorumOperators, assign_blob,
 };
@@ -392,14 +393,19 @@ impl Dispatcher {
         records: Vec<StatusRecord>,
     ) -> Result<(), BatchError> {
         let chain = self.p.chain.chain();
-        let params = self.p.chain.params();
-        let threshold = params.thresholds.confirmation_threshold;
         let delay = self.p.config.reference_block_delay;
         let head = chain.block_number().await?;
         let rbn = head
             .checked_sub(delay)
             .and_then(|b| u32::try_from(b).ok())
             .ok_or(BatchError::ReferenceBlock { head, delay })?;
+        // The rules checkDACert applies to this batch's certificates: those in force at
+        // the reference block (not the cached current ones, which governance may change).
+        let rules = BatchRules {
+            thresholds: chain.security_thresholds_at(rbn).await?,
+            required_quorums: chain.quorum_numbers_required_at(rbn).await?,
+        };
+        let threshold = rules.thresholds.confirmation_threshold;
         let quorums: Vec<QuorumId> = blobs
             .iter()
             .flat_map(|b| b.cert.blob_header.quorum_numbers.iter().copied())
@@ -558,9 +564,9 @@ impl Dispatcher {
             &mut records,
             header,
             &tree,
-            &quorums,
             tally,
             rbn,
+            &rules,
         )
         .await
     }
@@ -573,16 +579,20 @@ impl Dispatcher {
         records: &mut [StatusRecord],
         header: BatchHeader,
         tree: &MerkleTree,
-        quorums: &[QuorumId],
         tally: BatchAttestation,
         rbn: u32,
+        rules: &BatchRules,
     ) -> Result<(), BatchError> {
         let chain = self.p.chain.chain();
-        let threshold = self.p.chain.params().thresholds.confirmation_threshold;
+        // The indices are those of the signed quorums (quorums without stake are left out).
         let indices = match &tally.attestation {
-            Some(_) => Some(
+            Some(attestation) => Some(
                 chain
-                    .check_signatures_indices(rbn, quorums, &tally.non_signers)
+                    .check_signatures_indices(
+                        rbn,
+                        &attestation.quorum_numbers,
+                        &tally.non_signers,
+                    )
                     .await?,
             ),
             None => None,
@@ -594,7 +604,7 @@ impl Dispatcher {
             record.updated_ns = now_ns();
             record.signed_percentages = percentages.clone();
             match (
-                tally.outcome(&blob.cert.blob_header.quorum_numbers, threshold),
+                rules.outcome(blob, &tally),
                 &tally.attestation,
                 &indices,
             ) {
@@ -607,10 +617,30 @@ impl Dispatcher {
                         attestation,
                         indices.clone(),
                     )?;
-                    record.state = BlobState::Complete;
-                    record.reason.clear();
-                    record.cert_abi_hex = Some(hex::encode(cert.abi_encode()));
-                    any_complete = true;
+                    let encoded = cert.abi_encode();
+                    // Never COMPLETE what the deployed verifier would reject on shape alone.
+                    let pairs = cert
+                        .non_signer_stakes_and_signature
+                        .non_signer_stake_indices
+                        .iter()
+                        .map(Vec::len)
+                        .sum();
+                    match check_cert_bounds(
+                        cert.signed_quorum_numbers.len(),
+                        pairs,
+                        encoded.len(),
+                    ) {
+                        Ok(()) => {
+                            record.state = BlobState::Complete;
+                            record.reason.clear();
+                            record.cert_abi_hex = Some(hex::encode(encoded));
+                            any_complete = true;
+                        }
+                        Err(e) => {
+                            record.state = BlobState::InsufficientSignatures;
+                            record.reason = format!("certificate outside the verifier's bounds: {e}");
+                        }
+                    }
                 }
                 (BlobOutcome::Insufficient(reason), _, _) => {
                     record.state = BlobState::InsufficientSignatures;
@@ -667,6 +697,33 @@ impl Dispatcher {
             );
         }
         Ok(())
+    }
+}
+
+/// The thresholds and required quorums `checkDACert` applies at a batch's reference block.
+struct BatchRules {
+    thresholds: lamina_core::SecurityThresholds,
+    required_quorums: Vec<QuorumId>,
+}
+
+impl BatchRules {
+    /// The blob's outcome under the rules at the reference block: its quorums confirmed,
+    /// the required quorums among them, its version safe under the thresholds.
+    fn outcome(&self, blob: &EncodedBlob, tally: &BatchAttestation) -> BlobOutcome {
+        let quorums = &blob.cert.blob_header.quorum_numbers;
+        if let Some(missing) = self.required_quorums.iter().find(|q| !quorums.contains(q)) {
+            return BlobOutcome::Insufficient(format!(
+                "quorum {missing} is required at the reference block (required {:?}), the blob is in {quorums:?}",
+                self.required_quorums
+            ));
+        }
+        if let Err(e) = check_security_params(&blob.params, self.thresholds) {
+            return BlobOutcome::Insufficient(format!(
+                "blob version {} under the thresholds at the reference block: {e}",
+                blob.cert.blob_header.version
+            ));
+        }
+        tally.outcome(quorums, self.thresholds.confirmation_threshold)
     }
 }
 

@@ -66,7 +66,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use alloy::signers::local::PrivateKeySigner;
-use lamina_core::chain::{ContractAddresses, EthChain};
+use lamina_core::chain::bindings::service_manager::LaminaServiceManager;
+use lamina_core::chain::{ChainError, ContractAddresses, EthChain};
 use lamina_core::keystore::load_ecdsa_key;
 use lamina_encoding::{DEVELOPMENT_SEED, Encoder};
 use lamina_proto::disperser::v1::disperser_server::DisperserServer;
@@ -137,6 +138,12 @@ pub async fn run(
     let operators = config.tls.connector()?;
     // The development SRS only on a development chain: refused before anything slow.
     let srs_config = config.srs.approve(&chain).await?;
+    let block_stale_measure = LaminaServiceManager::new(chain.addresses().service_manager, chain.provider())
+        .BLOCK_STALE_MEASURE()
+        .call()
+        .await
+        .map_err(ChainError::Contract)?;
+    config.validate_against_chain(u64::from(block_stale_measure))?;
     let chain = Arc::new(chain_view::ChainView::new(chain).await?);
 
     let points = (config.max_blob_size / lamina_encoding::BYTES_PER_SYMBOL).next_power_of_two();

@@ -119,12 +119,27 @@ library CertVerificationLib {
 
         (IBLSSignatureChecker.QuorumStakeTotals memory totals,) =
             signatureVerifier.checkSignatures(batchHash, signedQuorumNumbers, referenceBlockNumber, params);
-        for (uint256 i = 0; i < signedQuorumNumbers.length; ++i) {
+        confirmed = confirmedQuorums(
+            signedQuorumNumbers, totals.totalStakeForQuorum, totals.signedStakeForQuorum, thresholds.confirmationThreshold
+        );
+    }
+
+    /// @notice The bitmap of `quorumNumbers` whose signed stake reaches `confirmationThreshold` percent of a
+    ///         non-zero total: `total > 0 && signed*100 >= total*threshold`. A quorum without stake is never
+    ///         confirmed (`0 >= 0` would confirm it for any signature).
+    function confirmedQuorums(
+        bytes memory quorumNumbers,
+        uint96[] memory totalStakeForQuorum,
+        uint96[] memory signedStakeForQuorum,
+        uint8 confirmationThreshold
+    ) internal pure returns (uint256 confirmed) {
+        for (uint256 i = 0; i < quorumNumbers.length; ++i) {
             if (
-                uint256(totals.signedStakeForQuorum[i]) * THRESHOLD_DENOMINATOR
-                    >= uint256(totals.totalStakeForQuorum[i]) * thresholds.confirmationThreshold
+                totalStakeForQuorum[i] != 0
+                    && uint256(signedStakeForQuorum[i]) * THRESHOLD_DENOMINATOR
+                        >= uint256(totalStakeForQuorum[i]) * confirmationThreshold
             ) {
-                confirmed = BitmapUtils.setBit(confirmed, uint8(signedQuorumNumbers[i]));
+                confirmed = BitmapUtils.setBit(confirmed, uint8(quorumNumbers[i]));
             }
         }
     }

@@ -11,7 +11,8 @@ import {IThresholdRegistry} from "./interfaces/IThresholdRegistry.sol";
 ///         fraud and validity provers need an answer for invalid certificates too. Checks, in order:
 ///         Merkle inclusion of the blob certificate in the batch root, security parameters of the blob version,
 ///         the aggregate signature against stake at the reference block, per-quorum confirmation thresholds,
-///         and required ⊆ blob quorums ⊆ confirmed quorums.
+///         and required ⊆ blob quorums ⊆ confirmed quorums; thresholds and required quorums are the
+///         ThresholdRegistry's at the reference block.
 contract CertVerifier {
     /// @notice Certificates longer than this many bytes are invalid (bounds ABI decoding cost).
     uint256 public constant MAX_CALLDATA_BYTES_LENGTH = 262_144;
@@ -32,38 +33,17 @@ contract CertVerifier {
         INTERNAL_ERROR // 7: a panic or an empty revert: a bug or misconfiguration of the verifier itself
     }
 
-    /// @notice The thresholds must satisfy adversary < confirmation.
-    error InvalidSecurityThresholds(uint8 confirmationThreshold, uint8 adversaryThreshold);
-    /// @notice Between 1 and 256 required quorums; `length` given.
-    error InvalidQuorumNumbersRequired(uint256 length);
-
-    /// @notice Where blob versions live.
+    /// @notice Where blob versions, thresholds and required quorums (with their history) live.
     IThresholdRegistry public immutable thresholdRegistry;
     /// @notice Checks signatures against stake (the service manager).
     IBLSSignatureChecker public immutable signatureVerifier;
-    DATypes.SecurityThresholds internal _securityThresholds;
-    bytes internal _quorumNumbersRequired;
 
-    /// @param thresholdRegistry_ blob version parameters
+    /// @param thresholdRegistry_ blob version parameters, and the thresholds and required quorums this verifier
+    ///        enforces at each certificate's reference block
     /// @param signatureVerifier_ the BLS signature checker (service manager)
-    /// @param thresholds confirmation/adversary thresholds this verifier enforces
-    /// @param quorumNumbersRequired_ quorums every blob must be dispersed to and confirmed in
-    constructor(
-        IThresholdRegistry thresholdRegistry_,
-        IBLSSignatureChecker signatureVerifier_,
-        DATypes.SecurityThresholds memory thresholds,
-        bytes memory quorumNumbersRequired_
-    ) {
-        if (thresholds.confirmationThreshold <= thresholds.adversaryThreshold) {
-            revert InvalidSecurityThresholds(thresholds.confirmationThreshold, thresholds.adversaryThreshold);
-        }
-        if (quorumNumbersRequired_.length == 0 || quorumNumbersRequired_.length > 256) {
-            revert InvalidQuorumNumbersRequired(quorumNumbersRequired_.length);
-        }
+    constructor(IThresholdRegistry thresholdRegistry_, IBLSSignatureChecker signatureVerifier_) {
         thresholdRegistry = thresholdRegistry_;
         signatureVerifier = signatureVerifier_;
-        _securityThresholds = thresholds;
-        _quorumNumbersRequired = quorumNumbersRequired_;
     }
 
     /// @notice Checks `abiEncodedCert` (abi.encode(DATypes.DACertV3)); returns a `StatusCode` as uint8.
@@ -100,20 +80,27 @@ contract CertVerifier {
     }
 
     /// @notice Runs all checks on `cert`, reverting with the failing check's custom error.
+    /// @dev Thresholds and required quorums are those in force at the certificate's reference block (the
+    ///      registry's history), the same values the disperser and the client read.
     function checkDACertReverts(DATypes.DACertV3 memory cert) external view {
+        uint32 referenceBlock = cert.batchHeader.referenceBlockNumber;
         CertVerificationLib.checkDACert(
-            thresholdRegistry, signatureVerifier, cert, _securityThresholds, _quorumNumbersRequired
+            thresholdRegistry,
+            signatureVerifier,
+            cert,
+            thresholdRegistry.securityThresholdsAtBlock(referenceBlock),
+            thresholdRegistry.quorumNumbersRequiredAtBlock(referenceBlock)
         );
     }
 
-    /// @notice The thresholds this verifier enforces.
-    function securityThresholds() external view returns (DATypes.SecurityThresholds memory) {
-        return _securityThresholds;
+    /// @notice The thresholds this verifier enforces for certificates with reference block `blockNumber`.
+    function securityThresholdsAtBlock(uint32 blockNumber) external view returns (DATypes.SecurityThresholds memory) {
+        return thresholdRegistry.securityThresholdsAtBlock(blockNumber);
     }
 
-    /// @notice The quorums every certificate must cover.
-    function quorumNumbersRequired() external view returns (bytes memory) {
-        return _quorumNumbersRequired;
+    /// @notice The quorums certificates with reference block `blockNumber` must cover.
+    function quorumNumbersRequiredAtBlock(uint32 blockNumber) external view returns (bytes memory) {
+        return thresholdRegistry.quorumNumbersRequiredAtBlock(blockNumber);
     }
 
     /// @notice The certificate version this verifier accepts.

@@ -33,6 +33,8 @@ contract LaminaServiceManager is BLSSignatureChecker, IServiceManager, ILaminaSe
     error QuorumLengthMismatch(uint256 quorumNumbers, uint256 signedStakeForQuorums);
     /// @notice The header's threshold for the quorum is below the registry's confirmation threshold.
     error ThresholdBelowMinimum(uint8 quorumNumber, uint8 threshold, uint8 minimum);
+    /// @notice The quorum has no stake at the reference block: nothing can confirm a batch in it.
+    error EmptyQuorum(uint8 quorumNumber);
     /// @notice Signed stake `signed` of `total` in the quorum is below `threshold` percent.
     error InsufficientSignedStake(uint8 quorumNumber, uint96 signed, uint96 total, uint8 threshold);
 
@@ -184,11 +186,14 @@ contract LaminaServiceManager is BLSSignatureChecker, IServiceManager, ILaminaSe
         (QuorumStakeTotals memory totals, bytes32 signatoryRecordHash) =
             checkSignatures(reducedHash, batchHeader.quorumNumbers, referenceBlockNumber, params);
 
-        uint8 minimum = thresholdRegistry.securityThresholds().confirmationThreshold;
+        // the confirmation threshold in force at the reference block, as CertVerifier reads it
+        uint8 minimum = thresholdRegistry.securityThresholdsAtBlock(referenceBlockNumber).confirmationThreshold;
         for (uint256 i = 0; i < batchHeader.quorumNumbers.length; ++i) {
             uint8 quorumNumber = uint8(batchHeader.quorumNumbers[i]);
             uint8 threshold = uint8(batchHeader.signedStakeForQuorums[i]);
             if (threshold < minimum) revert ThresholdBelowMinimum(quorumNumber, threshold, minimum);
+            // 0 of 0 stake is no confirmation (checkSignatures already refuses an empty quorum's apk at infinity).
+            if (totals.totalStakeForQuorum[i] == 0) revert EmptyQuorum(quorumNumber);
             if (
                 uint256(totals.signedStakeForQuorum[i]) * THRESHOLD_DENOMINATOR
                     < uint256(totals.totalStakeForQuorum[i]) * threshold

@@ -6,6 +6,9 @@ import {DATypes} from "./DATypes.sol";
 import {IThresholdRegistry} from "./interfaces/IThresholdRegistry.sol";
 
 /// @title Versioned blob parameters, security thresholds and required quorums.
+/// @notice Thresholds and required quorums keep a block-number-keyed history: `CertVerifier`, `confirmBatch`,
+///         the disperser and the client all read them at a certificate's reference block (`...AtBlock`), so the
+///         owner's changes apply to reference blocks from the change's block on and never to issued certificates.
 /// @notice Every stored blob version satisfies, under the current thresholds, EigenDA's security inequality
 ///             codingRate * (numChunks - maxNumOperators) * (confirmation - adversary) >= 100 * numChunks,
 ///         i.e. the honest signers' chunks suffice to reconstruct the blob. Both adding a version and changing
@@ -21,6 +24,23 @@ contract ThresholdRegistry is IThresholdRegistry {
     DATypes.SecurityThresholds internal _securityThresholds;
     bytes internal _quorumNumbersRequired;
     mapping(uint16 version => DATypes.VersionedBlobParams params) internal _versionedBlobParams;
+
+    /// @notice Thresholds from block `updateBlockNumber` on.
+    struct SecurityThresholdsUpdate {
+        uint32 updateBlockNumber;
+        DATypes.SecurityThresholds thresholds;
+    }
+
+    /// @notice Required quorums from block `updateBlockNumber` on.
+    struct QuorumNumbersRequiredUpdate {
+        uint32 updateBlockNumber;
+        bytes quorumNumbersRequired;
+    }
+
+    /// @notice Every threshold change, by ascending block (at most one entry per block: the last change wins).
+    SecurityThresholdsUpdate[] internal _thresholdsHistory;
+    /// @notice Every required-quorums change, by ascending block (at most one entry per block).
+    QuorumNumbersRequiredUpdate[] internal _quorumNumbersRequiredHistory;
 
     modifier onlyOwner() {
         if (msg.sender != owner) revert OnlyOwner(msg.sender);
@@ -108,6 +128,12 @@ contract ThresholdRegistry is IThresholdRegistry {
         ) revert InvalidSecurityThresholds(thresholds.confirmationThreshold, thresholds.adversaryThreshold);
         emit SecurityThresholdsUpdated(_securityThresholds, thresholds);
         _securityThresholds = thresholds;
+        uint256 n = _thresholdsHistory.length;
+        if (n != 0 && _thresholdsHistory[n - 1].updateBlockNumber == uint32(block.number)) {
+            _thresholdsHistory[n - 1].thresholds = thresholds;
+        } else {
+            _thresholdsHistory.push(SecurityThresholdsUpdate(uint32(block.number), thresholds));
+        }
     }
 
     function _setQuorumNumbersRequired(bytes memory quorumNumbersRequired_) internal {
@@ -115,6 +141,39 @@ contract ThresholdRegistry is IThresholdRegistry {
         BitmapUtils.orderedBytesArrayToBitmap(quorumNumbersRequired_);
         emit QuorumNumbersRequiredUpdated(_quorumNumbersRequired, quorumNumbersRequired_);
         _quorumNumbersRequired = quorumNumbersRequired_;
+        uint256 n = _quorumNumbersRequiredHistory.length;
+        if (n != 0 && _quorumNumbersRequiredHistory[n - 1].updateBlockNumber == uint32(block.number)) {
+            _quorumNumbersRequiredHistory[n - 1].quorumNumbersRequired = quorumNumbersRequired_;
+        } else {
+            _quorumNumbersRequiredHistory.push(QuorumNumbersRequiredUpdate(uint32(block.number), quorumNumbersRequired_));
+        }
+    }
+
+    /// @inheritdoc IThresholdRegistry
+    function securityThresholdsAtBlock(uint32 blockNumber) external view returns (DATypes.SecurityThresholds memory) {
+        // binary search for the last update at or before blockNumber
+        uint256 lo = 0;
+        uint256 hi = _thresholdsHistory.length;
+        while (lo < hi) {
+            uint256 mid = (lo + hi) / 2;
+            if (_thresholdsHistory[mid].updateBlockNumber <= blockNumber) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo == 0) revert NoParametersAtBlock(blockNumber);
+        return _thresholdsHistory[lo - 1].thresholds;
+    }
+
+    /// @inheritdoc IThresholdRegistry
+    function quorumNumbersRequiredAtBlock(uint32 blockNumber) external view returns (bytes memory) {
+        uint256 lo = 0;
+        uint256 hi = _quorumNumbersRequiredHistory.length;
+        while (lo < hi) {
+            uint256 mid = (lo + hi) / 2;
+            if (_quorumNumbersRequiredHistory[mid].updateBlockNumber <= blockNumber) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo == 0) revert NoParametersAtBlock(blockNumber);
+        return _quorumNumbersRequiredHistory[lo - 1].quorumNumbersRequired;
     }
 
     /// @inheritdoc IThresholdRegistry

@@ -78,6 +78,10 @@ contract BLSSignatureChecker is IBLSSignatureChecker {
         if (referenceBlockNumber >= uint32(block.number)) {
             revert InvalidReferenceBlocknumber(referenceBlockNumber, block.number);
         }
+        // A key or signature at infinity contributes nothing: with every one of them at infinity the pairing
+        // holds for any message (issue 13's forged certificate over an empty quorum). Refuse them outright.
+        if (_isInfinityG2(params.apkG2)) revert ApkG2AtInfinity();
+        if (_isInfinityG1(params.sigma)) revert SigmaAtInfinity();
 
         // Accumulate the non-signers' keys (each times its number of signing quorums), then negate and add the
         // quorum apks: what remains is the signers' aggregate key.
@@ -95,6 +99,7 @@ contract BLSSignatureChecker is IBLSSignatureChecker {
             uint256 signingQuorumBitmap =
                 BitmapUtils.orderedBytesArrayToBitmap(quorumNumbers, registryCoordinator.quorumCount());
             for (uint256 j = 0; j < params.nonSignerPubkeys.length; ++j) {
+                if (_isInfinityG1(params.nonSignerPubkeys[j])) revert NonSignerPubkeyAtInfinity(j);
                 // The key hash is the operator id; strictly ascending ids rule out duplicates.
                 nonSigners.pubkeyHashes[j] = params.nonSignerPubkeys[j].hashG1Point();
                 if (j != 0 && uint256(nonSigners.pubkeyHashes[j]) <= uint256(nonSigners.pubkeyHashes[j - 1])) {
@@ -115,6 +120,8 @@ contract BLSSignatureChecker is IBLSSignatureChecker {
         for (uint256 i = 0; i < quorumNumbers.length; ++i) {
             uint8 quorumNumber = uint8(quorumNumbers[i]);
             _checkStakesNotStale(quorumNumber, referenceBlockNumber);
+            // An empty quorum's apk is at infinity (and its total stake zero): it can never be signed for.
+            if (_isInfinityG1(params.quorumApks[i])) revert QuorumApkAtInfinity(quorumNumber);
             if (
                 bytes24(params.quorumApks[i].hashG1Point())
                     != blsApkRegistry.getApkHashAtBlockNumberAndIndex(
@@ -159,19 +166,38 @@ contract BLSSignatureChecker is IBLSSignatureChecker {
         uint32[] memory stakeIndices,
         NonSignerInfo memory nonSigners
     ) internal view returns (uint96 total, uint96 signed) {
+        uint256 inQuorum = 0;
+        for (uint256 j = 0; j < nonSigners.pubkeyHashes.length; ++j) {
+            if (BitmapUtils.isSet(nonSigners.quorumBitmaps[j], quorumNumber)) ++inQuorum;
+        }
+        // One stake index per non-signer of this quorum, no more and no fewer: a short array would otherwise
+        // end in an out-of-bounds panic, which the verifier reports as its own fault instead of a bad input.
+        if (stakeIndices.length != inQuorum) {
+            revert NonSignerStakeIndicesLengthMismatch(quorumNumber, stakeIndices.length, inQuorum);
+        }
         total = stakeRegistry.getTotalStakeAtBlockNumberFromIndex(quorumNumber, referenceBlockNumber, totalStakeIndex);
         signed = total;
         uint256 k = 0;
         for (uint256 j = 0; j < nonSigners.pubkeyHashes.length; ++j) {
             if (BitmapUtils.isSet(nonSigners.quorumBitmaps[j], quorumNumber)) {
-                signed -= stakeRegistry.getStakeAtBlockNumberAndIndex(
+                uint96 stake = stakeRegistry.getStakeAtBlockNumberAndIndex(
                     quorumNumber, referenceBlockNumber, nonSigners.pubkeyHashes[j], stakeIndices[k]
                 );
+                if (stake > signed) revert NonSignerStakeExceedsTotal(quorumNumber);
+                signed -= stake;
                 unchecked {
                     ++k;
                 }
             }
         }
+    }
+
+    function _isInfinityG1(BN254.G1Point memory p) internal pure returns (bool) {
+        return p.X == 0 && p.Y == 0;
+    }
+
+    function _isInfinityG2(BN254.G2Point memory p) internal pure returns (bool) {
+        return p.X[0] == 0 && p.X[1] == 0 && p.Y[0] == 0 && p.Y[1] == 0;
     }
 
     /// @inheritdoc IBLSSignatureChecker

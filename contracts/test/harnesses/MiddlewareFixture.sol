@@ -104,12 +104,7 @@ abstract contract MiddlewareFixture is LaminaTest {
         coordinator.createQuorum(_setParams(), 1, _strategyParams(0));
         coordinator.createQuorum(_setParams(), 1, _strategyParams(1));
         vm.stopPrank();
-        certVerifier = new CertVerifier(
-            thresholdRegistry,
-            serviceManager,
-            DATypes.SecurityThresholds({confirmationThreshold: 55, adversaryThreshold: 33}),
-            hex"00"
-        );
+        certVerifier = new CertVerifier(thresholdRegistry, serviceManager);
     }
 
     function _setParams() internal pure returns (IRegistryCoordinator.OperatorSetParam memory) {

@@ -80,15 +80,43 @@ contract CertVerifierTest is CertBuilder {
         certVerifier.checkDACertReverts(cert);
     }
 
-    function test_invalid_insecureThresholds() public {
-        // 55/50 leaves a 5-point margin: 8 * (8192 - 3537) * 5 < 100 * 8192 for blob version 0
-        CertVerifier loose = new CertVerifier(
-            thresholdRegistry,
-            serviceManager,
-            DATypes.SecurityThresholds({confirmationThreshold: 55, adversaryThreshold: 50}),
-            hex"00"
+    function test_governanceChangesApplyFromTheirBlockOnly() public {
+        // A certificate over quorums 0 and 1 at `rbn` is valid; the owner then raises the confirmation
+        // threshold and requires quorum 1 only for blob in quorum 0: the issued certificates keep the rules of
+        // their reference block, and new reference blocks get the new rules.
+        DATypes.DACertV3 memory issued = _buildCert(1, hex"00", hex"0001", rbn, _list(3));
+        assertEq(_status(issued), SUCCESS, "valid before the change");
+        vm.startPrank(owner);
+        // op3 silent: quorum 0 signed 160/180 = 88%, quorum 1 110/115 = 95%
+        thresholdRegistry.setSecurityThresholds(DATypes.SecurityThresholds({confirmationThreshold: 90, adversaryThreshold: 33}));
+        thresholdRegistry.setQuorumNumbersRequired(hex"0001");
+        vm.stopPrank();
+        uint32 changedAt = uint32(block.number);
+        assertEq(_status(issued), SUCCESS, "an issued certificate stays valid");
+        vm.roll(block.number + 1);
+        DATypes.DACertV3 memory fresh = _buildCert(1, hex"00", hex"0001", changedAt, _list(3));
+        vm.expectRevert(
+            abi.encodeWithSelector(CertVerificationLib.BlobQuorumsNotSubset.selector, uint256(1), uint256(2))
         );
-        assertEq(loose.checkDACert(abi.encode(_buildCert(0, hex"0001", hex"0001", rbn, _none()))), INVALID);
+        certVerifier.checkDACertReverts(fresh);
+        assertEq(_status(fresh), INVALID, "88% < 90% under the new threshold");
+        fresh = _buildCert(1, hex"0001", hex"0001", changedAt, _none());
+        assertEq(_status(fresh), SUCCESS, "all signed, both quorums");
+        fresh = _buildCert(1, hex"00", hex"0001", changedAt, _none());
+        vm.expectRevert(
+            abi.encodeWithSelector(CertVerificationLib.RequiredQuorumsNotSubset.selector, uint256(3), uint256(1))
+        );
+        certVerifier.checkDACertReverts(fresh);
+        assertEq(certVerifier.securityThresholdsAtBlock(rbn).confirmationThreshold, 55);
+        assertEq(certVerifier.securityThresholdsAtBlock(changedAt).confirmationThreshold, 90);
+        assertEq(certVerifier.quorumNumbersRequiredAtBlock(rbn), hex"00");
+        assertEq(certVerifier.quorumNumbersRequiredAtBlock(changedAt), hex"0001");
+    }
+
+    function test_invalid_referenceBlockBeforeTheRegistry() public {
+        DATypes.DACertV3 memory cert = _buildCert(0, hex"0001", hex"0001", rbn, _none());
+        cert.batchHeader.referenceBlockNumber = 0;
+        assertEq(_status(cert), INVALID);
     }
 
     function test_invalid_insufficientStake() public {
@@ -158,12 +186,7 @@ contract CertVerifierTest is CertBuilder {
 
     function test_internalError_misconfiguredVerifier() public {
         // a signature verifier without code: the call's empty revert is a verifier bug, not a bad cert
-        CertVerifier broken = new CertVerifier(
-            thresholdRegistry,
-            IBLSSignatureChecker(address(0xdead)),
-            DATypes.SecurityThresholds({confirmationThreshold: 55, adversaryThreshold: 33}),
-            hex"00"
-        );
+        CertVerifier broken = new CertVerifier(thresholdRegistry, IBLSSignatureChecker(address(0xdead)));
         assertEq(broken.checkDACert(abi.encode(_buildCert(0, hex"0001", hex"0001", rbn, _none()))), INTERNAL);
     }
 

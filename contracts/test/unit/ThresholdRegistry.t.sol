@@ -95,6 +95,29 @@ contract ThresholdRegistryTest is LaminaTest {
         assertEq(registry.securityThresholds().confirmationThreshold, 60);
     }
 
+    function test_historyByBlock() public {
+        uint32 created = uint32(block.number);
+        vm.expectRevert(abi.encodeWithSelector(IThresholdRegistry.NoParametersAtBlock.selector, created - 1));
+        registry.securityThresholdsAtBlock(created - 1);
+        vm.roll(created + 10);
+        vm.startPrank(owner);
+        registry.setSecurityThresholds(_thresholds(60, 33));
+        registry.setSecurityThresholds(_thresholds(70, 33)); // same block: the last change wins
+        registry.setQuorumNumbersRequired(hex"00");
+        vm.roll(created + 20);
+        registry.setSecurityThresholds(_thresholds(80, 33));
+        vm.stopPrank();
+        assertEq(registry.securityThresholdsAtBlock(created).confirmationThreshold, 55);
+        assertEq(registry.securityThresholdsAtBlock(created + 9).confirmationThreshold, 55);
+        assertEq(registry.securityThresholdsAtBlock(created + 10).confirmationThreshold, 70);
+        assertEq(registry.securityThresholdsAtBlock(created + 19).confirmationThreshold, 70);
+        assertEq(registry.securityThresholdsAtBlock(created + 20).confirmationThreshold, 80);
+        assertEq(registry.securityThresholdsAtBlock(type(uint32).max).confirmationThreshold, 80);
+        assertEq(registry.quorumNumbersRequiredAtBlock(created + 9), hex"0001");
+        assertEq(registry.quorumNumbersRequiredAtBlock(created + 10), hex"00");
+        assertEq(registry.securityThresholds().confirmationThreshold, 80);
+    }
+
     function test_RevertIf_invalidThresholds() public {
         vm.startPrank(owner);
         vm.expectRevert(abi.encodeWithSelector(IThresholdRegistry.InvalidSecurityThresholds.selector, 33, 33));

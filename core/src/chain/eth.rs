@@ -401,6 +401,31 @@ impl Chain for EthChain {
         Ok(q.to_vec())
     }
 
+    async fn security_thresholds_at(&self, block: u32) -> Result<SecurityThresholds, ChainError> {
+        let t = ThresholdRegistry::new(self.addresses.threshold_registry, &self.provider)
+            .securityThresholdsAtBlock(block)
+            .call()
+            .await
+            .map_err(revert::<ThresholdRegistry::ThresholdRegistryErrors>(
+                "ThresholdRegistry",
+            ))?;
+        Ok(SecurityThresholds {
+            confirmation_threshold: t.confirmationThreshold,
+            adversary_threshold: t.adversaryThreshold,
+        })
+    }
+
+    async fn quorum_numbers_required_at(&self, block: u32) -> Result<Vec<QuorumId>, ChainError> {
+        let q = ThresholdRegistry::new(self.addresses.threshold_registry, &self.provider)
+            .quorumNumbersRequiredAtBlock(block)
+            .call()
+            .await
+            .map_err(revert::<ThresholdRegistry::ThresholdRegistryErrors>(
+                "ThresholdRegistry",
+            ))?;
+        Ok(q.to_vec())
+    }
+
     async fn pubkey_registration_point(&self, operator: Address) -> Result<G1Affine, ChainError> {
         let p = self
             .coordinator()

@@ -95,6 +95,19 @@ pub trait Chain: Send + Sync {
         &self,
     ) -> impl Future<Output = Result<Vec<QuorumId>, ChainError>> + Send;
 
+    /// The thresholds in force at `block` (`ThresholdRegistry.securityThresholdsAtBlock`):
+    /// what `checkDACert` applies to a certificate with that reference block.
+    fn security_thresholds_at(
+        &self,
+        block: u32,
+    ) -> impl Future<Output = Result<SecurityThresholds, ChainError>> + Send;
+
+    /// The required quorums in force at `block` (`quorumNumbersRequiredAtBlock`).
+    fn quorum_numbers_required_at(
+        &self,
+        block: u32,
+    ) -> impl Future<Output = Result<Vec<QuorumId>, ChainError>> + Send;
+
     /// `RegistryCoordinator.pubkeyRegistrationMessageHash(operator)`.
     fn pubkey_registration_point(
         &self,

@@ -20,6 +20,8 @@ interface IThresholdRegistry {
         uint32 numChunks,
         uint32 maxNumOperators
     );
+    /// @notice No thresholds or required quorums were set at or before block `blockNumber`.
+    error NoParametersAtBlock(uint32 blockNumber);
     /// @notice No more blob versions fit in a uint16.
     error TooManyBlobVersions();
 
@@ -38,6 +40,12 @@ interface IThresholdRegistry {
     function securityThresholds() external view returns (DATypes.SecurityThresholds memory);
     /// @notice The quorums every blob must be dispersed to (ascending quorum numbers).
     function quorumNumbersRequired() external view returns (bytes memory);
+    /// @notice The thresholds in force at block `blockNumber`: those of the last change at or before it. A
+    ///         certificate is judged by the thresholds at its reference block, so a governance change never
+    ///         turns an issued certificate invalid (or an invalid one valid).
+    function securityThresholdsAtBlock(uint32 blockNumber) external view returns (DATypes.SecurityThresholds memory);
+    /// @notice The required quorums in force at block `blockNumber` (same rule as `securityThresholdsAtBlock`).
+    function quorumNumbersRequiredAtBlock(uint32 blockNumber) external view returns (bytes memory);
     /// @notice Whether `quorumNumber` is required.
     function getIsQuorumRequired(uint8 quorumNumber) external view returns (bool);
     /// @notice Confirmation threshold (percent) of `quorumNumber` (the same for every quorum).

@@ -23,6 +23,19 @@ interface IBLSSignatureCheckerErrors {
     error InvalidBLSPairingKey();
     /// @notice The aggregate signature does not verify.
     error InvalidBLSSignature();
+    /// @notice Quorum `quorumNumber` has `given` non-signer stake indices but `expected` non-signers registered in it.
+    error NonSignerStakeIndicesLengthMismatch(uint8 quorumNumber, uint256 given, uint256 expected);
+    /// @notice The non-signers' stakes in `quorumNumber` exceed its total stake (inconsistent history indices).
+    error NonSignerStakeExceedsTotal(uint8 quorumNumber);
+    /// @notice The aggregate key of `quorumNumber` is the point at infinity: the quorum has no operator (and no
+    ///         stake), so nobody can sign for it.
+    error QuorumApkAtInfinity(uint8 quorumNumber);
+    /// @notice The signers' G2 aggregate key is the point at infinity.
+    error ApkG2AtInfinity();
+    /// @notice The aggregate signature is the point at infinity.
+    error SigmaAtInfinity();
+    /// @notice Non-signer key `index` is the point at infinity.
+    error NonSignerPubkeyAtInfinity(uint256 index);
     /// @notice Only the RegistryCoordinator's owner may call this function; `caller` is not it.
     error OnlyRegistryCoordinatorOwner(address caller);
 }
