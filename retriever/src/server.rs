@@ -90,6 +90,16 @@ pub async fn run(
 
     let grpc_stop = stop.clone();
     let server = tonic::transport::Server::builder()
+        // A deadline, a per-connection and a global bound on requests in flight; load
+        // shedding answers RESOURCE_EXHAUSTED past a bound instead of queueing.
+        .timeout(std::time::Duration::from_secs(
+            config.grpc_request_timeout_secs,
+        ))
+        .concurrency_limit_per_connection(config.grpc_concurrency_per_connection)
+        .load_shed(true)
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            config.grpc_max_concurrent_requests,
+        ))
         .add_service(
             RetrieverServer::new(service)
                 .max_decoding_message_size(MAX_MESSAGE_SIZE)
