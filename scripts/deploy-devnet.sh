@@ -5,7 +5,8 @@
 #   scripts/deploy-devnet.sh                      # deploy to $RPC_URL (default http://127.0.0.1:8545)
 #   scripts/deploy-devnet.sh --spawn-anvil        # start anvil on a free port, deploy, check, stop anvil
 #
-# Environment: RPC_URL, PRIVATE_KEY (default: anvil's well-known account 0; never use it on a real chain).
+# Environment: RPC_URL, PRIVATE_KEY (default: anvil's well-known account 0; never use it on a real chain),
+# BATCH_CONFIRMER if exported (the disperser's address, appointed batch confirmer; default none: the owner never is one).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$LAMINA_ROOT/contracts"

@@ -6,8 +6,10 @@ import {DeployLamina} from "./DeployLamina.sol";
 
 /// @title `forge script script/Deploy.s.sol --rpc-url <url> --broadcast --private-key <key>`
 /// @notice Deploys the whole Lamina system from the broadcasting account (which becomes owner, churn approver,
-///         ejector, batch confirmer, and the VetoableSlasher's slasher role and veto committee) and writes `deployments/<chainid>.json`: a flat JSON object mapping
+///         ejector, and the VetoableSlasher's slasher role and veto committee) and writes `deployments/<chainid>.json`: a flat JSON object mapping
 ///         snake_case contract names to addresses (see `_writeJson`). `scripts/deploy-devnet.sh` wraps this.
+///         The owner is NOT a batch confirmer (nodes sign for batch confirmers): set `BATCH_CONFIRMER` to the
+///         disperser's own address to appoint it, or appoint it later with `setBatchConfirmer`.
 contract Deploy is DeployLamina {
     Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
 
@@ -16,6 +18,8 @@ contract Deploy is DeployLamina {
         vm.startBroadcast();
         // With a single --private-key forge makes that account the script's sender.
         d = _deployLamina(msg.sender);
+        address confirmer = vm.envOr("BATCH_CONFIRMER", address(0));
+        if (confirmer != address(0)) d.serviceManager.setBatchConfirmer(confirmer, true);
         vm.stopBroadcast();
         _writeJson(d, msg.sender);
     }

@@ -106,7 +106,8 @@ abstract contract DeployLamina is DeployCore {
             owner
         );
         d.registryCoordinator.setServiceManager(d.serviceManager);
-        d.serviceManager.setBatchConfirmer(owner, true);
+        // No batch confirmer: the owner is a well-known key on devnets, and a confirmer is who nodes sign for. The
+        // disperser's own account is appointed afterwards (`Deploy.s.sol`'s BATCH_CONFIRMER, or the devnet).
         // Not upstream's full withdrawal delay: stake recorded at the window's start must stay slashable through
         // the stake-use and veto windows too (DeployCore). Enforcement stays off on devnets, as on EigenDA, because
         // nobody refreshes quorums there; the window is ready for `setStaleStakesForbidden(true)`.

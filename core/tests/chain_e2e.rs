@@ -335,10 +335,24 @@ async fn operators_register_and_a_rust_certificate_verifies_on_chain() {
         .length = 32;
     assert_ne!(reader.check_da_cert(&bad).await.expect("eth_call"), 1);
 
-    // The owner (batch confirmer) anchors the batch: confirmBatch signs the same digest.
+    // The deployment appoints no batch confirmer (not even the owner); the owner appoints
+    // one, which anchors the batch: confirmBatch signs the same digest.
     let owner: PrivateKeySigner = anvil.keys()[0].clone().into();
+    let confirmer: PrivateKeySigner = anvil.keys()[1].clone().into();
     let owner_chain = EthChain::connect_http(&url, addrs, Some(owner)).expect("connects");
+    assert!(
+        owner_chain
+            .confirm_batch(batch.batch_root, &[0, 1], &[55, 55], rbn, &nsss)
+            .await
+            .is_err(),
+        "the owner is not a batch confirmer"
+    );
     owner_chain
+        .set_batch_confirmer(confirmer.address(), true)
+        .await
+        .expect("appointed");
+    EthChain::connect_http(&url, addrs, Some(confirmer))
+        .expect("connects")
         .confirm_batch(batch.batch_root, &[0, 1], &[55, 55], rbn, &nsss)
         .await
         .expect("confirmBatch");

@@ -19,8 +19,9 @@ use crate::{DevnetError, ports, tools};
 /// Environment variable naming the cache root; default `$HOME/.cache/lamina/devnet`.
 pub const CACHE_ENV: &str = "LAMINA_DEVNET_CACHE";
 
-/// anvil's deterministic account 0 (mnemonic "test test ... junk"): the deployer, owner
-/// and first batch confirmer of every devnet. A devnet-only key.
+/// anvil's deterministic account 0 (mnemonic "test test ... junk"): the deployer and owner
+/// of every devnet. A devnet-only key, public: never a batch confirmer (nodes would sign
+/// whatever it sends); the devnet appoints its disperser's own account instead.
 pub const OWNER_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
 /// Chain id used while building a snapshot (each chain then runs under its own id: the

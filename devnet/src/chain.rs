@@ -166,7 +166,7 @@ impl LocalChain {
         self.process.pid()
     }
 
-    /// The deployer: owner of the contracts and a batch confirmer.
+    /// The deployer: owner of the contracts (not a batch confirmer: its key is public).
     pub fn owner(&self) -> PrivateKeySigner {
         self.owner.clone()
     }

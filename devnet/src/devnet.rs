@@ -240,7 +240,8 @@ pub struct DevnetInfo {
     pub client_keystore: PathBuf,
     /// The keystore's password file.
     pub client_password_file: PathBuf,
-    /// The disperser's account (StoreChunks signer, batch confirmer).
+    /// The disperser's account (StoreChunks signer, the only batch confirmer): derived
+    /// from the devnet's seed, never one of anvil's well-known keys.
     pub disperser_address: Address,
     /// Quorums the operators registered for.
     pub quorums: Vec<QuorumId>,

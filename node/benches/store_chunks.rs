@@ -21,7 +21,7 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use lamina_core::{OperatorId, OperatorStake, QuorumOperators};
 use lamina_encoding::{BlobParams, Encoder, Srs};
 use lamina_node::testing::{BlobSpec, EncodedBlob, encode_blob, parsed_batch};
-use lamina_node::validate::{BatchContext, check_structure, validate_batch};
+use lamina_node::validate::{BatchContext, QuorumRegistry, check_structure, validate_batch};
 use lamina_node::{BatchWrite, BlobWrite, Store};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
@@ -78,6 +78,10 @@ fn bench(c: &mut Criterion) {
         operator: me,
         quorum_count: 2,
         params: HashMap::from([(1u16, PARAMS)]),
+        registry: states
+            .iter()
+            .map(|s| (s.quorum(), QuorumRegistry::consistent_with(s, &me)))
+            .collect(),
         states: HashMap::from([(vec![0u8, 1], Arc::new(states))]),
         max_blob_symbols: 1 << 15,
     };

@@ -3,23 +3,88 @@
 //! - blob parameters per version: registered versions never change, cached forever;
 //! - operator state per (reference block, quorum set): immutable history, kept in a
 //!   bounded cache (the disperser sends many batches against one reference block);
-//! - the quorum count and batch-confirmer approvals: cached briefly
-//!   ([`ONCHAIN_CACHE_TTL`]) so a revoked confirmer loses access within seconds.
+//! - the quorum count: cached briefly ([`ONCHAIN_CACHE_TTL`]);
+//! - batch-confirmer answers, approvals AND refusals: cached for the configured TTL in
+//!   a bounded table ([`SignerCache`]), so a flood of StoreChunks signed by fresh keys
+//!   costs one chain call per key, not per request, and cannot grow memory; a revoked
+//!   confirmer loses access, and a newly appointed one gains it, within the TTL;
+//! - the registries' own record of this operator per (reference block, quorum set), read
+//!   beside the operator state to cross-check it ([`QuorumRegistry`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use alloy::primitives::Address;
+use alloy::primitives::{Address, B256, U256};
 use lamina_core::chain::bindings::registry_coordinator::RegistryCoordinator;
+use lamina_core::chain::bindings::stake_registry::StakeRegistry;
 use lamina_core::chain::{Chain, ChainError, EthChain};
-use lamina_core::{BlobParams, QuorumId, QuorumOperators};
+use lamina_core::{BlobParams, OperatorId, QuorumId, QuorumOperators};
+use prometheus_client::metrics::counter::Counter;
+
+use crate::validate::QuorumRegistry;
 
 /// How long the quorum count and batch-confirmer answers are reused.
 pub const ONCHAIN_CACHE_TTL: Duration = Duration::from_secs(10);
 
 /// Operator state of some quorums at one block, one entry per quorum (ascending).
 pub type QuorumStates = Arc<Vec<QuorumOperators>>;
+
+/// A bounded table of `isBatchConfirmer` answers, each reused for `ttl`. At capacity the
+/// oldest answer is forgotten first (insertion order), so the table never exceeds
+/// `capacity` whatever the number of keys an attacker signs with.
+#[derive(Debug)]
+pub struct SignerCache {
+    ttl: Duration,
+    capacity: usize,
+    answers: HashMap<Address, (Instant, bool)>,
+    order: VecDeque<Address>,
+}
+
+impl SignerCache {
+    /// Empty; answers live `ttl`; at most `capacity` (at least 1) are kept.
+    pub fn new(ttl: Duration, capacity: usize) -> Self {
+        Self {
+            ttl,
+            capacity: capacity.max(1),
+            answers: HashMap::new(),
+            order: VecDeque::new(),
+        }
+    }
+
+    /// The cached answer for `signer` at `now`, if still fresh.
+    pub fn get(&self, signer: &Address, now: Instant) -> Option<bool> {
+        self.answers
+            .get(signer)
+            .filter(|(at, _)| now.saturating_duration_since(*at) < self.ttl)
+            .map(|&(_, ok)| ok)
+    }
+
+    /// Records `ok` for `signer` at `now`, evicting the oldest entries past capacity.
+    pub fn insert(&mut self, signer: Address, ok: bool, now: Instant) {
+        if self.answers.insert(signer, (now, ok)).is_none() {
+            self.order.push_back(signer);
+        }
+        while self.answers.len() > self.capacity {
+            match self.order.pop_front() {
+                Some(old) => {
+                    self.answers.remove(&old);
+                }
+                None => break,
+            }
+        }
+    }
+
+    /// Entries held.
+    pub fn len(&self) -> usize {
+        self.answers.len()
+    }
+
+    /// Whether no answer is held.
+    pub fn is_empty(&self) -> bool {
+        self.answers.is_empty()
+    }
+}
 
 /// Cached chain reads. Locks are std mutexes held only for map operations, never
 /// across an `.await` (the chain call happens between two short critical sections).
@@ -29,7 +94,11 @@ pub struct ChainReader {
     params: Mutex<HashMap<u16, BlobParams>>,
     states: Mutex<StateCache>,
     quorum_count: Mutex<Option<(Instant, u8)>>,
-    confirmers: Mutex<HashMap<Address, (Instant, bool)>>,
+    confirmers: Mutex<SignerCache>,
+    /// Chain calls made to answer `is_batch_confirmer` (the cache's misses).
+    signer_lookups: Counter,
+    stake_registry: Mutex<Option<Address>>,
+    registry: Mutex<HashMap<(u32, Vec<QuorumId>), Arc<Vec<QuorumRegistry>>>>,
 }
 
 #[derive(Debug)]
@@ -48,8 +117,15 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl ChainReader {
-    /// Wraps `chain`, keeping up to `state_cache` operator states.
-    pub fn new(chain: EthChain, state_cache: usize) -> Self {
+    /// Wraps `chain`, keeping up to `state_cache` operator states and `signers` (TTL,
+    /// capacity) batch-confirmer answers; `signer_lookups` counts the chain calls those
+    /// answers cost.
+    pub fn new(
+        chain: EthChain,
+        state_cache: usize,
+        signers: (Duration, usize),
+        signer_lookups: Counter,
+    ) -> Self {
         Self {
             chain,
             params: Mutex::new(HashMap::new()),
@@ -59,7 +135,10 @@ impl ChainReader {
                 order: VecDeque::new(),
             }),
             quorum_count: Mutex::new(None),
-            confirmers: Mutex::new(HashMap::new()),
+            confirmers: Mutex::new(SignerCache::new(signers.0, signers.1)),
+            signer_lookups,
+            stake_registry: Mutex::new(None),
+            registry: Mutex::new(HashMap::new()),
         }
     }
 
@@ -107,22 +186,118 @@ impl ChainReader {
 
     /// Whether `LaminaServiceManager.isBatchConfirmer(address)`.
     pub async fn is_batch_confirmer(&self, address: Address) -> Result<bool, ChainError> {
-        if let Some(&(at, ok)) = lock(&self.confirmers).get(&address)
-            && at.elapsed() < ONCHAIN_CACHE_TTL
-        {
+        if let Some(ok) = lock(&self.confirmers).get(&address, Instant::now()) {
             return Ok(ok);
         }
+        self.signer_lookups.inc();
         let ok = self.chain.is_batch_confirmer(address).await?;
-        // Only approvals are cached: a newly appointed confirmer is accepted at once, and
-        // an unknown signer cannot fill the cache.
-        if ok {
-            let mut confirmers = lock(&self.confirmers);
-            if confirmers.len() > 1024 {
-                confirmers.retain(|_, (at, _)| at.elapsed() < ONCHAIN_CACHE_TTL);
-            }
-            confirmers.insert(address, (Instant::now(), ok));
-        }
+        // Refusals are cached too: otherwise every request signed by a fresh or unknown
+        // key would cost a chain call. The table is bounded (oldest evicted first).
+        lock(&self.confirmers).insert(address, ok, Instant::now());
         Ok(ok)
+    }
+
+    async fn stake_registry(
+        &self,
+    ) -> Result<StakeRegistry::StakeRegistryInstance<&alloy::providers::DynProvider>, ChainError>
+    {
+        let cached = *lock(&self.stake_registry);
+        let address = match cached {
+            Some(address) => address,
+            None => {
+                let address = RegistryCoordinator::new(
+                    self.chain.addresses().registry_coordinator,
+                    self.chain.provider(),
+                )
+                .stakeRegistry()
+                .call()
+                .await
+                .map_err(ChainError::Contract)?;
+                *lock(&self.stake_registry) = Some(address);
+                address
+            }
+        };
+        Ok(StakeRegistry::new(address, self.chain.provider()))
+    }
+
+    /// What the registries record about `operator` in `quorums` (ascending) at `block`,
+    /// read independently of [`Self::operator_state`]: the StakeRegistry's total and
+    /// operator stake histories and the coordinator's bitmap history, evaluated at
+    /// `block` here (no call that reverts for an operator that never registered).
+    pub async fn registry_records(
+        &self,
+        quorums: &[QuorumId],
+        block: u32,
+        operator: OperatorId,
+    ) -> Result<Arc<Vec<QuorumRegistry>>, ChainError> {
+        let key = (block, quorums.to_vec());
+        if let Some(r) = lock(&self.registry).get(&key) {
+            return Ok(r.clone());
+        }
+        let coordinator = RegistryCoordinator::new(
+            self.chain.addresses().registry_coordinator,
+            self.chain.provider(),
+        );
+        let id = B256::from(operator.0);
+        // The operator's quorum bitmap at `block`: the last update at or before it.
+        let length = coordinator
+            .getQuorumBitmapHistoryLength(id)
+            .call()
+            .await
+            .map_err(ChainError::Contract)?;
+        let mut bitmap = U256::ZERO;
+        let mut i = length;
+        while i > U256::ZERO {
+            i -= U256::from(1);
+            let update = coordinator
+                .getQuorumBitmapUpdateByIndex(id, i)
+                .call()
+                .await
+                .map_err(ChainError::Contract)?;
+            if update.updateBlockNumber <= block {
+                bitmap = U256::from(update.quorumBitmap);
+                break;
+            }
+        }
+        let stakes = self.stake_registry().await?;
+        let indices = stakes
+            .getTotalStakeIndicesAtBlockNumber(block, quorums.to_vec().into())
+            .call()
+            .await
+            .map_err(ChainError::Contract)?;
+        let mut records = Vec::with_capacity(quorums.len());
+        for (&quorum, index) in quorums.iter().zip(indices) {
+            let total = stakes
+                .getTotalStakeAtBlockNumberFromIndex(quorum, block, U256::from(index))
+                .call()
+                .await
+                .map_err(ChainError::Contract)?;
+            let history = stakes
+                .getStakeHistory(id, quorum)
+                .call()
+                .await
+                .map_err(ChainError::Contract)?;
+            let operator_stake = history
+                .iter()
+                .rev()
+                .find(|u| u.updateBlockNumber <= block)
+                .map_or(0, |u| u.stake.to::<u128>());
+            records.push(QuorumRegistry {
+                quorum,
+                total_stake: total.to::<u128>(),
+                operator_stake,
+                operator_registered: bitmap.bit(usize::from(quorum)),
+            });
+        }
+        let records = Arc::new(records);
+        let capacity = lock(&self.states).capacity;
+        let mut cache = lock(&self.registry);
+        if cache.len() >= capacity {
+            // Reference blocks move forward: dropping everything is cheap and bounded.
+            cache.clear();
+        }
+        cache.insert(key, records.clone());
+        Ok(records)
     }
 
     /// Operator state of `quorums` (ascending, distinct) at `block`.

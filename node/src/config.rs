@@ -130,6 +130,40 @@ pub struct NodeConfig {
     pub retrieval_burst_bytes: u64,
     /// Operator states (per reference block and quorum set) kept in memory. Default 64.
     pub operator_state_cache: usize,
+    /// How long an on-chain batch-confirmer answer for a StoreChunks signer, approval or
+    /// refusal, is reused, in seconds: a flood signed by unknown keys costs one chain
+    /// call per key per TTL; a newly appointed (or revoked) disperser waits at most this
+    /// long. Default 10.
+    pub signer_cache_ttl_secs: u64,
+    /// Signer answers kept (oldest forgotten first). Default 4096.
+    pub signer_cache_capacity: usize,
+    /// Longest a gRPC request may run before it is answered CANCELLED, in seconds.
+    /// Default 120 (a 16 MiB StoreChunks verifies in seconds on one core).
+    pub grpc_request_timeout_secs: u64,
+    /// gRPC requests served at once over all connections; past it requests are refused
+    /// with RESOURCE_EXHAUSTED, not queued. Default 256.
+    pub grpc_max_concurrent_requests: usize,
+    /// gRPC requests served at once on one connection (HTTP/2 streams), refused past it
+    /// like the global bound. Default 32.
+    pub grpc_concurrency_per_connection: usize,
+    /// Retrieval clients (IPv4 addresses, IPv6 /64s) whose rate budgets are tracked; past
+    /// it the least recently seen are forgotten, so rotating addresses cannot grow the
+    /// table. Default 10000.
+    pub retrieval_max_clients: usize,
+    /// GetChunks reads one client may have in flight; more are refused with
+    /// RESOURCE_EXHAUSTED and a retry-after. Default 4.
+    pub retrieval_reads_per_client: u32,
+}
+
+/// Request limits of a gRPC server (see the `grpc_*` fields of [`NodeConfig`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GrpcLimits {
+    /// Per-request deadline.
+    pub timeout: Duration,
+    /// Requests in flight over all connections.
+    pub global: usize,
+    /// Requests in flight per connection.
+    pub per_connection: usize,
 }
 
 impl Default for NodeConfig {
@@ -161,6 +195,13 @@ impl Default for NodeConfig {
             retrieval_bytes_per_sec: 64 << 20,
             retrieval_burst_bytes: 256 << 20,
             operator_state_cache: 64,
+            signer_cache_ttl_secs: 10,
+            signer_cache_capacity: 4096,
+            grpc_request_timeout_secs: 120,
+            grpc_max_concurrent_requests: 256,
+            grpc_concurrency_per_connection: 32,
+            retrieval_max_clients: 10_000,
+            retrieval_reads_per_client: 4,
         }
     }
 }
@@ -192,6 +233,22 @@ impl NodeConfig {
         positive("retrieval_bytes_per_sec", self.retrieval_bytes_per_sec)?;
         positive("retrieval_burst_bytes", self.retrieval_burst_bytes)?;
         positive("operator_state_cache", self.operator_state_cache as u64)?;
+        positive("signer_cache_ttl_secs", self.signer_cache_ttl_secs)?;
+        positive("signer_cache_capacity", self.signer_cache_capacity as u64)?;
+        positive("grpc_request_timeout_secs", self.grpc_request_timeout_secs)?;
+        positive(
+            "grpc_max_concurrent_requests",
+            self.grpc_max_concurrent_requests as u64,
+        )?;
+        positive(
+            "grpc_concurrency_per_connection",
+            self.grpc_concurrency_per_connection as u64,
+        )?;
+        positive("retrieval_max_clients", self.retrieval_max_clients as u64)?;
+        positive(
+            "retrieval_reads_per_client",
+            u64::from(self.retrieval_reads_per_client),
+        )?;
         if self.max_request_bytes == 0 || self.max_request_bytes > lamina_proto::MAX_MESSAGE_SIZE {
             return Err(ConfigError::Invalid {
                 field: "max_request_bytes",
@@ -280,6 +337,20 @@ impl NodeConfig {
     /// Allowed clock difference of StoreChunks timestamps.
     pub fn max_timestamp_skew(&self) -> Duration {
         Duration::from_secs(self.max_timestamp_skew_secs)
+    }
+
+    /// How long a signer's batch-confirmer answer is reused.
+    pub fn signer_cache_ttl(&self) -> Duration {
+        Duration::from_secs(self.signer_cache_ttl_secs)
+    }
+
+    /// The gRPC server's request limits.
+    pub fn grpc_limits(&self) -> GrpcLimits {
+        GrpcLimits {
+            timeout: Duration::from_secs(self.grpc_request_timeout_secs),
+            global: self.grpc_max_concurrent_requests,
+            per_connection: self.grpc_concurrency_per_connection,
+        }
     }
 
     /// Where RocksDB lives.

@@ -184,6 +184,31 @@ pub enum ValidationError {
         /// Why.
         reason: String,
     },
+    /// This operator has stake in a quorum of the blob but is assigned no chunks of it:
+    /// the node does not sign for data it does not hold.
+    #[error(
+        "blob {index} ({key}): this operator has stake in quorums {quorums:?} but is assigned no chunks; refusing to sign"
+    )]
+    NoChunksAssigned {
+        /// Blob position.
+        index: usize,
+        /// Blob key.
+        key: BlobKey,
+        /// The blob's quorums in which this operator has stake.
+        quorums: Vec<QuorumId>,
+    },
+    /// The operator state read for a quorum disagrees with the registries' own record.
+    #[error(
+        "operator state of quorum {quorum} at the reference block is inconsistent for operator {operator}: {reason}; refusing to sign"
+    )]
+    InconsistentOperatorState {
+        /// The quorum.
+        quorum: QuorumId,
+        /// This node's operator.
+        operator: lamina_core::OperatorId,
+        /// What disagrees.
+        reason: String,
+    },
     /// Frames for a quorum this operator is not assigned, or missing frames.
     #[error("blob {index} ({key}) quorum {quorum}: {reason}")]
     WrongQuorumFrames {
@@ -340,6 +365,8 @@ impl ValidationError {
                 "bad_blob_header"
             }
             Self::Assignment { .. } => "assignment",
+            Self::NoChunksAssigned { .. } => "no_assignment",
+            Self::InconsistentOperatorState { .. } => "inconsistent_state",
             Self::WrongQuorumFrames { .. } | Self::WrongIndices { .. } => "wrong_indices",
             Self::BadFrame { .. } => "bad_frame",
             Self::LengthProof { .. } => "length_proof",
@@ -385,7 +412,12 @@ impl From<NodeError> for tonic::Status {
                 | ValidationError::StaleReferenceBlock { .. } => {
                     tonic::Status::failed_precondition(message)
                 }
-                ValidationError::Assignment { .. } => tonic::Status::failed_precondition(message),
+                // The node's view of the stake at the reference block does not let it sign.
+                ValidationError::Assignment { .. }
+                | ValidationError::NoChunksAssigned { .. }
+                | ValidationError::InconsistentOperatorState { .. } => {
+                    tonic::Status::failed_precondition(message)
+                }
                 ValidationError::Malformed(_)
                 | ValidationError::BlobCountMismatch { .. }
                 | ValidationError::EmptyBatch

@@ -44,9 +44,10 @@ mod store;
 pub mod testing;
 pub mod validate;
 
-pub use chain::{ChainReader, ONCHAIN_CACHE_TTL, QuorumStates};
+pub use chain::{ChainReader, ONCHAIN_CACHE_TTL, QuorumStates, SignerCache};
 pub use config::{
-    DEFAULT_EXPIRY_SECS, DEFAULT_GRPC_PORT, DEFAULT_METRICS_PORT, NodeConfig, PasswordConfig,
+    DEFAULT_EXPIRY_SECS, DEFAULT_GRPC_PORT, DEFAULT_METRICS_PORT, GrpcLimits, NodeConfig,
+    PasswordConfig,
 };
 pub use error::{ConfigError, NodeError, StoreError, ValidationError};
 pub use metrics::NodeMetrics;

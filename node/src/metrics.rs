@@ -41,6 +41,10 @@ pub struct NodeMetrics {
     pub grpc_seconds: Family<GrpcLabels, Histogram>,
     /// Batches deleted by expiry.
     pub batches_expired: Counter,
+    /// Chain calls made to check a StoreChunks signer (`isBatchConfirmer`): cache misses.
+    pub signer_lookups: Counter,
+    /// Chain reads made to answer GetNodeInfo: cache misses.
+    pub node_info_lookups: Counter,
 }
 
 fn latency_histogram() -> Histogram {
@@ -59,6 +63,8 @@ impl NodeMetrics {
             verification_seconds: latency_histogram(),
             grpc_seconds: Family::new_with_constructor(latency_histogram),
             batches_expired: Counter::default(),
+            signer_lookups: Counter::default(),
+            node_info_lookups: Counter::default(),
         };
         let r = registry.sub_registry_with_prefix("lamina_node");
         r.register(
@@ -95,6 +101,16 @@ impl NodeMetrics {
             "batches_expired",
             "Batches deleted after their custody period",
             metrics.batches_expired.clone(),
+        );
+        r.register(
+            "signer_lookups",
+            "Chain calls made to check a StoreChunks signer (cache misses)",
+            metrics.signer_lookups.clone(),
+        );
+        r.register(
+            "node_info_lookups",
+            "Chain reads made to answer GetNodeInfo (cache misses)",
+            metrics.node_info_lookups.clone(),
         );
         metrics
     }

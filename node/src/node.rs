@@ -18,10 +18,10 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::chain::ChainReader;
-use crate::config::NodeConfig;
+use crate::config::{GrpcLimits, NodeConfig};
 use crate::error::{NodeError, StoreError};
 use crate::metrics::NodeMetrics;
-use crate::ratelimit::RateLimiter;
+use crate::ratelimit::{RateLimiter, ReadsInFlight};
 use crate::replay::ReplayGuard;
 use crate::service::{DispersalService, NodeState, RetrievalService};
 use crate::store::Store;
@@ -35,6 +35,26 @@ pub struct Node {
     operator: lamina_core::OperatorId,
     cancel: CancellationToken,
     tasks: Vec<(&'static str, JoinHandle<Result<(), NodeError>>)>,
+}
+
+/// A gRPC server builder with `limits` on every request: a deadline (CANCELLED past
+/// it), a per-connection and a global bound on requests in flight; load shedding
+/// answers RESOURCE_EXHAUSTED past either bound instead of queueing without end.
+pub(crate) fn limited_server(
+    limits: GrpcLimits,
+) -> tonic::transport::Server<
+    tower::layer::util::Stack<
+        tower::limit::GlobalConcurrencyLimitLayer,
+        tower::layer::util::Identity,
+    >,
+> {
+    tonic::transport::Server::builder()
+        .timeout(limits.timeout)
+        .concurrency_limit_per_connection(limits.per_connection)
+        .load_shed(true)
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            limits.global,
+        ))
 }
 
 fn unix_now() -> u64 {
@@ -88,7 +108,12 @@ impl Node {
         let mut registry = Registry::default();
         let metrics = NodeMetrics::new(&mut registry);
         let state = Arc::new(NodeState {
-            chain: ChainReader::new(chain, config.operator_state_cache),
+            chain: ChainReader::new(
+                chain,
+                config.operator_state_cache,
+                (config.signer_cache_ttl(), config.signer_cache_capacity),
+                metrics.signer_lookups.clone(),
+            ),
             srs: Arc::new(srs),
             key,
             operator,
@@ -96,11 +121,15 @@ impl Node {
             request_limiter: RateLimiter::new(
                 config.retrieval_requests_per_sec.into(),
                 config.retrieval_burst.into(),
+                config.retrieval_max_clients,
             ),
             byte_limiter: RateLimiter::new(
                 config.retrieval_bytes_per_sec,
                 config.retrieval_burst_bytes,
+                config.retrieval_max_clients,
             ),
+            reads: ReadsInFlight::new(config.retrieval_reads_per_client),
+            node_info: std::sync::Mutex::new(None),
             store_permits: Arc::new(Semaphore::new(config.max_concurrent_store)),
             metrics: metrics.clone(),
             store: store.clone(),
@@ -144,11 +173,12 @@ impl Node {
             .max_encoding_message_size(lamina_proto::MAX_MESSAGE_SIZE);
         let grpc_cancel = cancel.clone();
         let grpc_ready = ready.clone();
+        let grpc_limits = config.grpc_limits();
         tasks.push((
             "grpc",
             tokio::spawn(async move {
                 let incoming = tokio_stream::wrappers::TcpListenerStream::new(grpc);
-                let mut builder = tonic::transport::Server::builder();
+                let mut builder = limited_server(grpc_limits);
                 if let Some(tls) = server_tls {
                     builder = builder.tls_config(tls).map_err(|e| NodeError::Serve {
                         what: "gRPC TLS",
@@ -263,4 +293,150 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
     shutdown.await;
     tracing::info!("shutting down");
     node.shutdown().await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use lamina_proto::node::v1::retrieval_client::RetrievalClient;
+    use lamina_proto::node::v1::retrieval_server::{Retrieval, RetrievalServer};
+    use lamina_proto::node::v1::{
+        GetBlobCertificateReply, GetBlobCertificateRequest, GetChunksReply, GetChunksRequest,
+        GetNodeInfoReply, GetNodeInfoRequest,
+    };
+    use tokio::sync::{Notify, mpsc};
+    use tonic::{Request, Response, Status};
+
+    use super::*;
+
+    /// GetChunks reports that it started, then waits until released (GetNodeInfo
+    /// answers at once).
+    struct Held {
+        started: mpsc::Sender<()>,
+        release: Arc<Notify>,
+    }
+
+    #[tonic::async_trait]
+    impl Retrieval for Held {
+        async fn get_chunks(
+            &self,
+            _request: Request<GetChunksRequest>,
+        ) -> Result<Response<GetChunksReply>, Status> {
+            let _ = self.started.send(()).await;
+            self.release.notified().await;
+            Ok(Response::new(GetChunksReply::default()))
+        }
+
+        async fn get_blob_certificate(
+            &self,
+            _request: Request<GetBlobCertificateRequest>,
+        ) -> Result<Response<GetBlobCertificateReply>, Status> {
+            Err(Status::unimplemented("test"))
+        }
+
+        async fn get_node_info(
+            &self,
+            _request: Request<GetNodeInfoRequest>,
+        ) -> Result<Response<GetNodeInfoReply>, Status> {
+            Ok(Response::new(GetNodeInfoReply::default()))
+        }
+    }
+
+    async fn serve(limits: GrpcLimits) -> (String, mpsc::Receiver<()>, Arc<Notify>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
+        let addr = listener.local_addr().expect("addr");
+        let (started, started_rx) = mpsc::channel(8);
+        let release = Arc::new(Notify::new());
+        let service = RetrievalServer::new(Held {
+            started,
+            release: release.clone(),
+        });
+        tokio::spawn(
+            limited_server(limits)
+                .add_service(service)
+                .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+        );
+        (format!("http://{addr}"), started_rx, release)
+    }
+
+    #[tokio::test]
+    async fn requests_past_the_global_bound_are_refused_not_queued() {
+        let limits = GrpcLimits {
+            timeout: Duration::from_secs(3600),
+            global: 1,
+            per_connection: 8,
+        };
+        let (url, mut started, release) = serve(limits).await;
+        let mut first = RetrievalClient::connect(url.clone())
+            .await
+            .expect("connects");
+        let held = tokio::spawn(async move { first.get_chunks(GetChunksRequest::default()).await });
+        started
+            .recv()
+            .await
+            .expect("the first request is being served");
+        // Another connection: the global bound, not the per-connection one, refuses it.
+        let mut second = RetrievalClient::connect(url).await.expect("connects");
+        let status = second
+            .get_node_info(GetNodeInfoRequest {})
+            .await
+            .expect_err("over the global bound");
+        assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+        release.notify_one();
+        held.await
+            .expect("joins")
+            .expect("the first request completes");
+        second
+            .get_node_info(GetNodeInfoRequest {})
+            .await
+            .expect("served once the first is done");
+    }
+
+    #[tokio::test]
+    async fn requests_past_the_per_connection_bound_are_refused() {
+        let limits = GrpcLimits {
+            timeout: Duration::from_secs(3600),
+            global: 64,
+            per_connection: 1,
+        };
+        let (url, mut started, release) = serve(limits).await;
+        let channel = tonic::transport::Endpoint::from_shared(url)
+            .expect("url")
+            .connect()
+            .await
+            .expect("connects");
+        let mut first = RetrievalClient::new(channel.clone());
+        let held = tokio::spawn(async move { first.get_chunks(GetChunksRequest::default()).await });
+        started
+            .recv()
+            .await
+            .expect("the first request is being served");
+        let status = RetrievalClient::new(channel)
+            .get_node_info(GetNodeInfoRequest {})
+            .await
+            .expect_err("over the per-connection bound");
+        assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+        release.notify_one();
+        held.await
+            .expect("joins")
+            .expect("the first request completes");
+    }
+
+    #[tokio::test]
+    async fn a_request_past_its_deadline_gets_a_status_not_a_hang() {
+        let limits = GrpcLimits {
+            timeout: Duration::from_millis(50),
+            global: 8,
+            per_connection: 8,
+        };
+        let (url, _started, _release) = serve(limits).await;
+        let status = RetrievalClient::connect(url)
+            .await
+            .expect("connects")
+            .get_chunks(GetChunksRequest::default())
+            .await
+            .expect_err("never released: the deadline ends it");
+        assert_eq!(status.code(), tonic::Code::Cancelled, "{status:?}");
+    }
 }

@@ -22,7 +22,7 @@ use crate::chain::ChainReader;
 use crate::config::NodeConfig;
 use crate::error::{NodeError, StoreError, ValidationError};
 use crate::metrics::NodeMetrics;
-use crate::ratelimit::RateLimiter;
+use crate::ratelimit::{READS_IN_FLIGHT_RETRY_AFTER, RateLimiter, ReadsInFlight, client_key};
 use crate::replay::ReplayGuard;
 use crate::request::{ParsedRequest, parse_request};
 use crate::store::{BatchWrite, BlobWrite, Store, StoreOutcome};
@@ -39,20 +39,28 @@ pub(crate) struct NodeState {
     pub(crate) replay: ReplayGuard,
     /// Retrieval requests per client.
     pub(crate) request_limiter: RateLimiter,
-    /// Frame bytes served per client.
+    /// Frame bytes served per client, reserved before each read.
     pub(crate) byte_limiter: RateLimiter,
+    /// GetChunks reads in flight per client.
+    pub(crate) reads: ReadsInFlight,
+    /// The last GetNodeInfo answer and when it was read: the chain is asked at most
+    /// once per [`crate::ONCHAIN_CACHE_TTL`], however often clients call.
+    // std Mutex: held to copy or replace the reply, never across an `.await`.
+    pub(crate) node_info: std::sync::Mutex<Option<(Instant, GetNodeInfoReply)>>,
     /// Bounds StoreChunks validations in flight (each holds a batch's frames in memory
     /// and uses every core for verification).
     pub(crate) store_permits: Arc<Semaphore>,
     pub(crate) metrics: NodeMetrics,
 }
 
-/// The IP a request came from (unspecified when the transport does not say: such
-/// clients share one budget).
+/// The client a request is accounted to: its IP (IPv6: its /64); unspecified when the
+/// transport does not say (such clients share one budget).
 fn client_ip<T>(request: &Request<T>) -> IpAddr {
-    request
-        .remote_addr()
-        .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip())
+    client_key(
+        request
+            .remote_addr()
+            .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip()),
+    )
 }
 
 fn now_unix() -> Duration {
@@ -66,6 +74,9 @@ impl NodeState {
     /// The whole StoreChunks path: authenticate, check freshness, decode, check against
     /// the chain, validate, store, sign.
     async fn store_chunks(&self, request: StoreChunksRequest) -> Result<Vec<u8>, NodeError> {
+        // Cheapest first: the clock, then signature recovery, then the signer lookup
+        // (cached, refusals included, so unknown keys cost one chain call each).
+        self.check_fresh(request.timestamp)?;
         let digest = lamina_proto::store_chunks_digest(&request);
         let signer = lamina_core::ecdsa::recover_signer(digest, &request.disperser_signature)
             .map_err(|e| ValidationError::BadSignature(e.to_string()))?;
@@ -74,7 +85,6 @@ impl NodeState {
         if !authorized {
             return Err(ValidationError::UnknownDisperser(signer).into());
         }
-        self.check_fresh(request.timestamp)?;
         if !self.replay.check_and_insert(digest, Instant::now()) {
             return Err(ValidationError::Replayed {
                 digest: digest.to_string(),
@@ -198,6 +208,7 @@ impl NodeState {
             quorum_count,
             params: Default::default(),
             states: Default::default(),
+            registry: Default::default(),
             max_blob_symbols: self.config.max_blob_symbols,
         };
         for version in versions {
@@ -213,6 +224,12 @@ impl NodeState {
                 && set.iter().all(|&q| q < quorum_count);
             if valid {
                 let state = self.chain.operator_state(&set, block).await?;
+                let records = self
+                    .chain
+                    .registry_records(&set, block, self.operator)
+                    .await?;
+                ctx.registry
+                    .extend(records.iter().map(|record| (record.quorum, *record)));
                 ctx.states.insert(set, state);
             }
         }
@@ -223,29 +240,55 @@ impl NodeState {
     /// debt for bytes served.
     fn admit(&self, client: IpAddr) -> Result<(), NodeError> {
         let now = Instant::now();
-        let refuse = |limit| {
-            move |wait: Duration| NodeError::RateLimited {
-                limit,
-                client: client.to_string(),
-                retry_after_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1),
-            }
-        };
         self.request_limiter
             .take(client, 1.0, 1.0, now)
-            .map_err(refuse("request rate"))?;
+            .map_err(rate_limited("request rate", client))?;
         self.byte_limiter
             .take(client, 1.0, 0.0, now)
-            .map_err(refuse("byte rate"))
+            .map_err(rate_limited("byte rate", client))
     }
 
-    /// Charges `client` for `bytes` served (never refused: see [`RateLimiter::take`]).
-    fn charge_bytes(&self, client: IpAddr, bytes: usize) {
-        let _ = self
-            .byte_limiter
-            .take(client, 0.0, bytes as f64, Instant::now());
+    /// Admits a GetChunks read from `client`: within its request rate, under its bound
+    /// of reads in flight, and with the largest possible reply ([`MAX_REPLY_BYTES`])
+    /// charged to its byte budget BEFORE the read; [`Self::settle_read`] refunds the
+    /// difference once the reply's size is known.
+    fn admit_read(&self, client: IpAddr) -> Result<crate::ratelimit::ReadPermit, NodeError> {
+        let now = Instant::now();
+        self.request_limiter
+            .take(client, 1.0, 1.0, now)
+            .map_err(rate_limited("request rate", client))?;
+        let permit = self
+            .reads
+            .try_start(client)
+            .ok_or_else(|| rate_limited("reads in flight", client)(READS_IN_FLIGHT_RETRY_AFTER))?;
+        self.byte_limiter
+            .reserve(client, MAX_REPLY_BYTES as f64, now)
+            .map_err(rate_limited("byte rate", client))?;
+        Ok(permit)
     }
 
+    /// Refunds the part of a read's reservation not served (`served` bytes were).
+    fn settle_read(&self, client: IpAddr, served: usize) {
+        self.byte_limiter
+            .refund(client, MAX_REPLY_BYTES.saturating_sub(served) as f64);
+    }
+
+    /// GetNodeInfo, from a reply at most [`crate::ONCHAIN_CACHE_TTL`] old.
     async fn node_info(&self) -> Result<GetNodeInfoReply, NodeError> {
+        let cached = lock(&self.node_info)
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < crate::ONCHAIN_CACHE_TTL)
+            .map(|(_, reply)| reply.clone());
+        if let Some(reply) = cached {
+            return Ok(reply);
+        }
+        self.metrics.node_info_lookups.inc();
+        let reply = self.read_node_info().await?;
+        *lock(&self.node_info) = Some((Instant::now(), reply.clone()));
+        Ok(reply)
+    }
+
+    async fn read_node_info(&self) -> Result<GetNodeInfoReply, NodeError> {
         let head = self.chain.block_number().await?;
         let count = self.chain.quorum_count().await?;
         let all: Vec<QuorumId> = (0..count).collect();
@@ -268,6 +311,26 @@ impl NodeState {
             operator_id: self.operator.0.to_vec(),
             quorums,
         })
+    }
+}
+
+/// The largest reply GetChunks can send (the gRPC encoding limit): what a read is
+/// charged before it runs.
+const MAX_REPLY_BYTES: usize = lamina_proto::MAX_MESSAGE_SIZE;
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the lock leaves a valid value: keep going.
+    match m.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+fn rate_limited(limit: &'static str, client: IpAddr) -> impl Fn(Duration) -> NodeError {
+    move |wait: Duration| NodeError::RateLimited {
+        limit,
+        client: client.to_string(),
+        retry_after_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1),
     }
 }
 
@@ -361,7 +424,6 @@ impl Retrieval for RetrievalService {
         let state = self.0.clone();
         let result = async {
             let client = client_ip(&request);
-            state.admit(client)?;
             let request = request.into_inner();
             let key = blob_key(&request.blob_key)?;
             let quorum = QuorumId::try_from(request.quorum_id).map_err(|_| {
@@ -370,12 +432,17 @@ impl Retrieval for RetrievalService {
                     request.quorum_id
                 ))
             })?;
+            let _read = state.admit_read(client)?;
             let store = state.store.clone();
-            let frames = blocking(move || store.frames(&key, quorum))
-                .await?
-                .ok_or_else(|| NodeError::NotFound(format!("blob {key} quorum {quorum}")))?;
+            let read = blocking(move || store.frames(&key, quorum)).await;
+            let served = match &read {
+                Ok(Some(frames)) => frames.iter().map(|(_, f)| f.len()).sum(),
+                Ok(None) | Err(_) => 0,
+            };
+            state.settle_read(client, served);
+            let frames =
+                read?.ok_or_else(|| NodeError::NotFound(format!("blob {key} quorum {quorum}")))?;
             let (chunk_indices, frames): (Vec<u32>, Vec<Vec<u8>>) = frames.into_iter().unzip();
-            state.charge_bytes(client, frames.iter().map(Vec::len).sum());
             Ok(GetChunksReply {
                 chunk_indices,
                 frames,

@@ -9,6 +9,12 @@
 //! `chunk_indices` must equal the assignment exactly, in order, and every entry's frames
 //! must be byte-identical (they are verified once). The node then serves the frames for
 //! every such quorum. A blob in none of the operator's quorums must carry no entries.
+//!
+//! Empty-assignment rule: the node never signs a blob it holds nothing of while it has
+//! stake in one of the blob's quorums ([`ValidationError::NoChunksAssigned`]), and never
+//! computes an assignment from an operator state that disagrees with the registries
+//! ([`ValidationError::InconsistentOperatorState`], see [`QuorumRegistry`]): a wrong or
+//! partial state read would otherwise make the node sign for data nobody gave it.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -45,6 +51,35 @@ pub struct ParsedBatch {
     pub blobs: Vec<Vec<QuorumFramesIn>>,
 }
 
+/// What the registries themselves record for one quorum at the reference block, read
+/// separately from the operator list (`OperatorStateRetriever.getOperatorState`) to
+/// cross-check it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuorumRegistry {
+    /// The quorum.
+    pub quorum: QuorumId,
+    /// `StakeRegistry` total stake of the quorum at the block.
+    pub total_stake: u128,
+    /// `StakeRegistry` stake of this node's operator in the quorum at the block (0 if none).
+    pub operator_stake: u128,
+    /// Whether the `RegistryCoordinator` bitmap has this node's operator in the quorum at
+    /// the block.
+    pub operator_registered: bool,
+}
+
+impl QuorumRegistry {
+    /// The record consistent with `state` for `operator` (what an honest chain returns).
+    pub fn consistent_with(state: &lamina_core::QuorumOperators, operator: &OperatorId) -> Self {
+        let stake = state.stake(operator);
+        Self {
+            quorum: state.quorum(),
+            total_stake: state.total_stake(),
+            operator_stake: stake.unwrap_or(0),
+            operator_registered: stake.is_some(),
+        }
+    }
+}
+
 /// What validation needs from the chain at the batch's reference block.
 #[derive(Clone, Debug)]
 pub struct BatchContext {
@@ -56,6 +91,9 @@ pub struct BatchContext {
     pub params: HashMap<u16, BlobParams>,
     /// Operator state per blob quorum set (ascending) at the reference block.
     pub states: HashMap<Vec<QuorumId>, QuorumStates>,
+    /// The registries' own record per quorum at the reference block; every quorum of
+    /// `states` must have one that agrees with it.
+    pub registry: HashMap<QuorumId, QuorumRegistry>,
     /// Largest blob length accepted (the SRS holds this many points).
     pub max_blob_symbols: u32,
 }
@@ -194,9 +232,17 @@ fn check_blob(
             key,
             reason: format!("no operator state read for quorums {quorums:?}"),
         })?;
+    for state in states.iter() {
+        check_consistent(ctx, state)?;
+    }
     let held: Vec<QuorumId> = states
         .iter()
         .filter(|s| s.stake(&ctx.operator).is_some())
+        .map(|s| s.quorum())
+        .collect();
+    let staked: Vec<QuorumId> = states
+        .iter()
+        .filter(|s| s.stake(&ctx.operator).is_some_and(|stake| stake > 0))
         .map(|s| s.quorum())
         .collect();
     let assigned = match assign_operator(blob_params, states, &ctx.operator) {
@@ -211,6 +257,16 @@ fn check_blob(
         }
     };
     if assigned.is_empty() {
+        // Stake but no chunks: the assignment came out empty (parameters that leave no
+        // chunk for stake, a state the disperser did not use). Signing would count this
+        // stake for data the node does not hold.
+        if !staked.is_empty() {
+            return Err(ValidationError::NoChunksAssigned {
+                index,
+                key,
+                quorums: staked,
+            });
+        }
         if let Some(entry) = entries.first() {
             return Err(ValidationError::WrongQuorumFrames {
                 index,
@@ -287,6 +343,54 @@ fn check_blob(
             entry: Some(0),
         },
     })
+}
+
+/// The operator list of `state` agrees with the registries' own record: the total is
+/// the sum of the listed stakes, and this operator is listed exactly when it is
+/// registered, with its recorded stake.
+fn check_consistent(
+    ctx: &BatchContext,
+    state: &lamina_core::QuorumOperators,
+) -> Result<(), ValidationError> {
+    let quorum = state.quorum();
+    let inconsistent = |reason: String| ValidationError::InconsistentOperatorState {
+        quorum,
+        operator: ctx.operator,
+        reason,
+    };
+    let Some(record) = ctx.registry.get(&quorum) else {
+        return Err(inconsistent("no registry record was read for it".into()));
+    };
+    if record.total_stake != state.total_stake() {
+        return Err(inconsistent(format!(
+            "the operator list sums to {} but the StakeRegistry total is {} (an operator is missing or listed with a wrong stake)",
+            state.total_stake(),
+            record.total_stake
+        )));
+    }
+    let listed = state.stake(&ctx.operator);
+    match (record.operator_registered, listed) {
+        (true, None) => {
+            return Err(inconsistent(
+                "this operator is registered in the quorum but absent from its operator list"
+                    .into(),
+            ));
+        }
+        (false, Some(stake)) => {
+            return Err(inconsistent(format!(
+                "this operator is listed with stake {stake} but not registered in the quorum"
+            )));
+        }
+        (true, Some(_)) | (false, None) => {}
+    }
+    let listed_stake = listed.unwrap_or(0);
+    if listed_stake != record.operator_stake {
+        return Err(inconsistent(format!(
+            "this operator is listed with stake {listed_stake} but the StakeRegistry records {}",
+            record.operator_stake
+        )));
+    }
+    Ok(())
 }
 
 /// Every check after [`check_structure`]: headers, assignment, frame shape, length

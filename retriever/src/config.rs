@@ -45,6 +45,15 @@ pub struct RetrieverConfig {
     pub srs_points: usize,
     /// Retrievals served at once; more wait. Default: 16.
     pub max_concurrent_retrievals: usize,
+    /// Longest a gRPC request may run before it is answered CANCELLED, in seconds.
+    /// Default: 120.
+    pub grpc_request_timeout_secs: u64,
+    /// gRPC requests in flight over all connections (running or waiting for one of the
+    /// `max_concurrent_retrievals` slots); past it requests are refused with
+    /// RESOURCE_EXHAUSTED, not queued. Default: 64.
+    pub grpc_max_concurrent_requests: usize,
+    /// gRPC requests in flight on one connection, refused past it. Default: 16.
+    pub grpc_concurrency_per_connection: usize,
     /// How each retrieval asks operators.
     pub retrieval: RetrievalOptions,
     /// A disperser (`host:port`) asked for the whole blob (`GetBlob`) when the
@@ -65,6 +74,9 @@ impl Default for RetrieverConfig {
             tls: lamina_core::tls::TlsConfig::default(),
             srs_points: MAX_BLOB_SYMBOLS,
             max_concurrent_retrievals: 16,
+            grpc_request_timeout_secs: 120,
+            grpc_max_concurrent_requests: 64,
+            grpc_concurrency_per_connection: 16,
             retrieval: RetrievalOptions::default(),
             disperser: None,
         }
@@ -125,6 +137,21 @@ impl RetrieverConfig {
         }
         if self.max_concurrent_retrievals == 0 {
             return bad("max_concurrent_retrievals", "must be at least 1".to_owned());
+        }
+        if self.grpc_request_timeout_secs == 0 {
+            return bad("grpc_request_timeout_secs", "must be at least 1".to_owned());
+        }
+        if self.grpc_max_concurrent_requests == 0 {
+            return bad(
+                "grpc_max_concurrent_requests",
+                "must be at least 1".to_owned(),
+            );
+        }
+        if self.grpc_concurrency_per_connection == 0 {
+            return bad(
+                "grpc_concurrency_per_connection",
+                "must be at least 1".to_owned(),
+            );
         }
         if self.grpc_listen == self.metrics_listen && self.grpc_listen.port() != 0 {
             return bad(

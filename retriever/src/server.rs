@@ -92,7 +92,17 @@ pub async fn run(
     });
 
     let grpc_stop = stop.clone();
-    let mut builder = tonic::transport::Server::builder();
+    let mut builder = tonic::transport::Server::builder()
+        // A deadline, a per-connection and a global bound on requests in flight; load
+        // shedding answers RESOURCE_EXHAUSTED past a bound instead of queueing.
+        .timeout(std::time::Duration::from_secs(
+            config.grpc_request_timeout_secs,
+        ))
+        .concurrency_limit_per_connection(config.grpc_concurrency_per_connection)
+        .load_shed(true)
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            config.grpc_max_concurrent_requests,
+        ));
     if let Some(tls) = server_tls {
         builder = builder.tls_config(tls)?;
     }

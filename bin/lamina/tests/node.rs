@@ -413,6 +413,109 @@ async fn a_good_batch_is_stored_signed_and_served_back_exactly() {
     assert!(metrics.contains("lamina_node_grpc_seconds"), "{metrics}");
 }
 
+/// The value of the counter `name` in the node's `/metrics` text.
+async fn metric(h: &Harness, name: &str) -> u64 {
+    let text = http_get(h.config.metrics_listen, "/metrics").await;
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {text}"))
+}
+
+/// As on the devnet: the node trusts the chain alone, the deployment appointed no
+/// batch confirmer, and the owner appoints the disperser's own (seed-derived) key. A
+/// StoreChunks signed by the owner (anvil's public account 0, which deployed
+/// everything) or by an unappointed key is refused with nothing stored; the appointed
+/// disperser is signed for; and a flood from unappointed keys costs one chain lookup
+/// per key, not per request. GetNodeInfo does not read the chain per call either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_appointed_disperser_is_signed_for_and_refusals_are_cached() {
+    let mut h = Harness::start(
+        |c| {
+            c.authorized_dispersers.clear();
+            // Longer than the test: the counts below do not depend on its speed.
+            c.signer_cache_ttl_secs = 3600;
+        },
+        &[],
+    )
+    .await;
+    let owner_key = EcdsaKey::from_bytes(
+        lamina_devnet::cache::OWNER_KEY
+            .parse()
+            .expect("hex key"),
+    )
+    .expect("key");
+    assert!(
+        !h.reader
+            .is_batch_confirmer(owner_key.address())
+            .await
+            .expect("read"),
+        "the deployment appoints no batch confirmer, not even its owner"
+    );
+    h.chain
+        .connect(Some(h.chain.owner()))
+        .expect("owner")
+        .set_batch_confirmer(h.disperser.address(), true)
+        .await
+        .expect("disperser appointed");
+
+    let stranger = account_key(SEED, "stranger", 0).expect("key");
+    let mut dispersal = h.dispersal().await;
+    for (who, key) in [("owner", &owner_key), ("stranger", &stranger)] {
+        let blobs = h.blobs(1);
+        let rbn = h.reference_block().await;
+        let mut request = h.request_for(&blobs, h.me(), rbn).await;
+        sign(&mut request, key);
+        let err = dispersal
+            .store_chunks(request)
+            .await
+            .expect_err("refused");
+        assert_eq!(err.code(), Code::PermissionDenied, "{who}: {err}");
+        assert!(
+            err.message().contains(&key.address().to_string()) && err.message().contains("not authorized"),
+            "{who}: {err}"
+        );
+        h.assert_not_stored(&blobs, who).await;
+    }
+    let (_, request) = h.store_good(1).await;
+    h.assert_stored(&request).await;
+
+    // A flood: 5 unappointed keys, 8 requests each. Each key costs one lookup.
+    let before = metric(&h, "lamina_node_signer_lookups_total").await;
+    let blobs = h.blobs(1);
+    let rbn = h.reference_block().await;
+    let template = h.request_for(&blobs, h.me(), rbn).await;
+    for k in 0..5 {
+        let key = account_key(SEED, "flood", k).expect("key");
+        for _ in 0..8 {
+            let mut request = template.clone();
+            request.timestamp = now_ns();
+            sign(&mut request, &key);
+            let err = dispersal
+                .store_chunks(request)
+                .await
+                .expect_err("refused");
+            assert_eq!(err.code(), Code::PermissionDenied, "{err}");
+        }
+    }
+    let after = metric(&h, "lamina_node_signer_lookups_total").await;
+    assert_eq!(after - before, 5, "one chain lookup per unknown key");
+    h.assert_not_stored(&blobs, "flood").await;
+
+    // GetNodeInfo: many calls, at most one chain read.
+    let before = metric(&h, "lamina_node_node_info_lookups_total").await;
+    let mut retrieval = h.retrieval().await;
+    for _ in 0..10 {
+        let info = retrieval
+            .get_node_info(GetNodeInfoRequest {})
+            .await
+            .expect("info")
+            .into_inner();
+        assert_eq!(info.quorums, vec![0, 1]);
+    }
+    let after = metric(&h, "lamina_node_node_info_lookups_total").await;
+    assert!(after - before <= 1, "{} chain reads for 10 calls", after - before);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_requests_are_rejected_with_nothing_stored() {
     let mut h = Harness::start(|_| {}, &[]).await;

@@ -7,6 +7,7 @@ import {IDelegationManagerTypes} from "../../src/interfaces/IDelegationManager.s
 import {IBLSSignatureChecker} from "../../src/middleware/interfaces/IBLSSignatureChecker.sol";
 import {DATypes} from "../../src/da/DATypes.sol";
 import {CertVerifier} from "../../src/da/CertVerifier.sol";
+import {LaminaServiceManager} from "../../src/da/LaminaServiceManager.sol";
 
 /// @notice The deployed system end to end: deposits -> operator registration -> signed certificate ->
 ///         checkDACert / confirmBatch, then a withdrawal lowering stake while old reference blocks still verify.
@@ -46,7 +47,15 @@ contract LaminaSystemTest is LaminaSystemFixture {
             referenceBlockNumber: ref
         });
         bytes32 reduced = keccak256(abi.encode(DATypes.ReducedBatchHeader(h.blobHeadersRoot, ref)));
-        d.serviceManager.confirmBatch(h, _sign(reduced, ref, 0));
+        IBLSSignatureChecker.NonSignerStakesAndSignature memory sig = _sign(reduced, ref, 0);
+        // The deployment appoints no batch confirmer, not even its owner: nodes sign for confirmers only.
+        assertFalse(d.serviceManager.isBatchConfirmer(address(this)), "owner is not a batch confirmer");
+        vm.expectRevert(abi.encodeWithSelector(LaminaServiceManager.OnlyBatchConfirmer.selector, address(this)));
+        d.serviceManager.confirmBatch(h, sig);
+        address disperser = makeAddr("disperser");
+        d.serviceManager.setBatchConfirmer(disperser, true);
+        vm.prank(disperser);
+        d.serviceManager.confirmBatch(h, sig);
         assertEq(d.serviceManager.batchId(), 1);
     }
 

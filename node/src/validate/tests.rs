@@ -84,6 +84,10 @@ fn context(operator: OperatorId) -> BatchContext {
         quorum_count: 3,
         params: HashMap::from([(1u16, PARAMS)]),
         states: states_by_set,
+        registry: all
+            .iter()
+            .map(|s| (s.quorum(), QuorumRegistry::consistent_with(s, &operator)))
+            .collect(),
         max_blob_symbols: 1 << 16,
     }
 }
@@ -240,6 +244,103 @@ fn the_same_frames_may_be_named_for_each_quorum_but_must_match() {
     let err = validate_batch(&context(op(3)), srs(), &batch).expect_err("differs");
     assert!(
         matches!(err, ValidationError::WrongQuorumFrames { quorum: 1, .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn stake_without_chunks_is_refused_not_signed() {
+    // Parameters under which stake earns no chunk: num_chunks == max_num_operators
+    // leaves nothing to share out, so every operator's assignment is empty.
+    let starved = BlobParams {
+        max_num_operators: PARAMS.num_chunks,
+        ..PARAMS
+    };
+    let both = blobs(&[&[0, 1]]);
+    let mut batch = batch_for(op(1), &both);
+    for entries in &mut batch.blobs {
+        entries.clear();
+    }
+    let mut ctx = context(op(1));
+    ctx.params.insert(1, starved);
+    let err = validate_batch(&ctx, srs(), &batch).expect_err("stake but no chunks");
+    assert!(
+        matches!(
+            &err,
+            ValidationError::NoChunksAssigned { index: 0, quorums, .. } if quorums == &vec![0, 1]
+        ),
+        "{err}"
+    );
+    let status = tonic::Status::from(crate::NodeError::from(err));
+    assert_eq!(status.code(), tonic::Code::FailedPrecondition);
+    assert!(status.message().contains("refusing to sign"), "{status:?}");
+
+    // An operator with no stake in the blob's quorums still passes with nothing held.
+    let batch = batch_for(op(1), &blobs(&[&[2]]));
+    let validated = validate_batch(&context(op(1)), srs(), &batch).expect("nothing to hold");
+    assert_eq!(validated.plans[0].entry, None);
+}
+
+#[test]
+fn an_operator_state_that_disagrees_with_the_registries_is_refused() {
+    let blobs = blobs(&[&[0, 1]]);
+    let batch = batch_for(op(1), &blobs);
+    let inconsistent = |edit: &dyn Fn(&mut QuorumRegistry)| {
+        let mut ctx = context(op(1));
+        if let Some(record) = ctx.registry.get_mut(&1) {
+            edit(record);
+        }
+        let err = validate_batch(&ctx, srs(), &batch).expect_err("inconsistent");
+        assert!(
+            matches!(
+                err,
+                ValidationError::InconsistentOperatorState { quorum: 1, .. }
+            ),
+            "{err}"
+        );
+        assert_eq!(
+            tonic::Status::from(crate::NodeError::from(err)).code(),
+            tonic::Code::FailedPrecondition
+        );
+    };
+    // Someone with stake is missing from the list: the total does not add up.
+    inconsistent(&|r| r.total_stake += 7);
+    // This operator's stake differs from the StakeRegistry's.
+    inconsistent(&|r| r.operator_stake += 1);
+    // Listed but not registered.
+    inconsistent(&|r| r.operator_registered = false);
+
+    // Registered (with stake) but absent from the list: the state read dropped this
+    // operator, so the assignment would come out empty.
+    let mut ctx = context(op(4));
+    ctx.registry.insert(
+        0,
+        QuorumRegistry {
+            quorum: 0,
+            total_stake: 100,
+            operator_stake: 0,
+            operator_registered: true,
+        },
+    );
+    let batch = batch_for(op(4), &blobs);
+    let err = validate_batch(&ctx, srs(), &batch).expect_err("registered but absent");
+    assert!(
+        matches!(
+            err,
+            ValidationError::InconsistentOperatorState { quorum: 0, .. }
+        ),
+        "{err}"
+    );
+
+    // No registry record at all for a quorum of the batch.
+    let mut ctx = context(op(1));
+    ctx.registry.remove(&0);
+    let err = validate_batch(&ctx, srs(), &batch_for(op(1), &blobs)).expect_err("no record");
+    assert!(
+        matches!(
+            err,
+            ValidationError::InconsistentOperatorState { quorum: 0, .. }
+        ),
         "{err}"
     );
 }
