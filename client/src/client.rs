@@ -506,8 +506,8 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
             blob_key,
             self.config.recency_window_blocks,
         )
-            .await
-            .map_err(|e| ClientError::from_verify(blob_key, e))?;
+        .await
+        .map_err(|e| ClientError::from_verify(blob_key, e))?;
         if let Some(header) = self.sent_header(&blob_key) {
             let blob_cert = &cert.cert.blob_inclusion_info.blob_certificate;
             // The key binds the header; compare anyway so a hashing bug cannot hide.
@@ -647,18 +647,21 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
         })
     }
 
+    /// The in-process retriever, which exists when the client has an SRS.
+    fn direct(&self) -> Result<&Retriever<C>, ClientError> {
+        self.direct.as_ref().ok_or_else(|| ClientError::Config {
+            field: "srs",
+            reason: "direct retrieval from operators needs an SRS".to_owned(),
+        })
+    }
+
     /// Retrieves the raw blob directly from the operators (needs an SRS), with the
     /// report of who answered and who was skipped.
     pub async fn retrieve_blob_from_operators(
         &self,
         cert: &Certificate,
     ) -> Result<RetrievedBlob, ClientError> {
-        let Some(direct) = &self.direct else {
-            return Err(ClientError::Config {
-                field: "srs",
-                reason: "direct retrieval from operators needs an SRS".to_owned(),
-            });
-        };
+        let direct = self.direct()?;
         let header = &cert.cert.blob_inclusion_info.blob_certificate.blob_header;
         let quorum = header.quorum_numbers.first().copied().unwrap_or_default();
         Ok(direct
@@ -672,12 +675,7 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
         &self,
         cert: &Certificate,
     ) -> Result<Retrieved, ClientError> {
-        let Some(direct) = &self.direct else {
-            return Err(ClientError::Config {
-                field: "srs",
-                reason: "direct retrieval from operators needs an SRS".to_owned(),
-            });
-        };
+        let direct = self.direct()?;
         let header = &cert.cert.blob_inclusion_info.blob_certificate.blob_header;
         let quorum = header.quorum_numbers.first().copied().unwrap_or_default();
         Ok(direct

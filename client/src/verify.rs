@@ -675,8 +675,8 @@ mod tests {
             signature: vec![0x1b; 65],
             relay_keys: vec![],
         };
-        let tree = MerkleTree::from_certificate_hashes(&[blob_certificate.hash()])
-            .expect("one leaf");
+        let tree =
+            MerkleTree::from_certificate_hashes(&[blob_certificate.hash()]).expect("one leaf");
         let indices = CheckSignaturesIndices {
             non_signer_quorum_bitmap_indices: vec![],
             quorum_apk_indices: vec![2],
@@ -774,5 +774,4 @@ mod tests {
             }
         );
     }
-
 }

@@ -81,7 +81,9 @@ pub enum CertBoundsError {
         count: usize,
     },
     /// An ABI encoding longer than [`MAX_CERT_CALLDATA_BYTES`].
-    #[error("certificate is {bytes} bytes ABI-encoded, the verifier accepts at most {MAX_CERT_CALLDATA_BYTES}")]
+    #[error(
+        "certificate is {bytes} bytes ABI-encoded, the verifier accepts at most {MAX_CERT_CALLDATA_BYTES}"
+    )]
     TooLarge {
         /// Encoded length.
         bytes: usize,

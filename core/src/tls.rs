@@ -155,21 +155,20 @@ impl TlsConfig {
     /// verified against [`TlsConfig::root_store`].
     #[cfg(feature = "chain")]
     pub fn rpc_transport(&self, url: &str) -> Result<RustlsHttpTransport, TlsError> {
-        let uri: hyper::Uri = url.parse().map_err(|e: hyper::http::uri::InvalidUri| {
-            TlsError::Endpoint {
-                endpoint: url.to_owned(),
-                reason: e.to_string(),
-            }
-        })?;
+        let uri: hyper::Uri =
+            url.parse()
+                .map_err(|e: hyper::http::uri::InvalidUri| TlsError::Endpoint {
+                    endpoint: url.to_owned(),
+                    reason: e.to_string(),
+                })?;
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(self.rustls_client_config()?)
             .https_only()
             .enable_http1()
             .build();
-        let client = hyper_util::client::legacy::Client::builder(
-            hyper_util::rt::TokioExecutor::new(),
-        )
-        .build(connector);
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build(connector);
         Ok(RustlsHttpTransport { client, uri })
     }
 }

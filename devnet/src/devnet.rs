@@ -33,6 +33,11 @@ pub const DEFAULT_SEED: u64 = 0x001a_317a;
 /// Blocks between the head and the disperser's reference block on a devnet (one block a
 /// second, plus one per transaction).
 pub const DEVNET_REFERENCE_BLOCK_DELAY: u64 = 2;
+/// The disperser's per-client-address byte limit on a devnet (128 MiB/s): every client
+/// there shares 127.0.0.1.
+const DEVNET_ADDRESS_BYTES_PER_SEC: u64 = 128 * 1024 * 1024;
+/// The disperser's per-client-address request limit on a devnet.
+const DEVNET_ADDRESS_BLOBS_PER_SEC: u64 = 200;
 /// Default largest blob of a devnet: 2^15 symbols (1 MiB), so every service loads its
 /// SRS in about a second; raise it (up to 2^19, 16 MiB) for bigger blobs.
 pub const DEFAULT_MAX_BLOB_SYMBOLS: u32 = 1 << 15;
@@ -579,6 +584,10 @@ impl Devnet {
             anchor_on_chain: true,
             max_blob_size: self.options.max_blob_symbols as usize * 32,
             srs: lamina_core::SrsConfig::insecure_development(),
+            // Every devnet client dials from 127.0.0.1, so one address stands for all of
+            // them: its limit is what a whole test fleet sends, not one host's share.
+            rate_limit_address_bytes_per_sec: DEVNET_ADDRESS_BYTES_PER_SEC,
+            rate_limit_address_blobs_per_sec: DEVNET_ADDRESS_BLOBS_PER_SEC,
             ..DisperserConfig::default()
         };
         typed_table(&config, &self.options.disperser_config)

@@ -329,8 +329,14 @@ mod tests {
         let f = fixture(1);
         let state = [f.quorum(0, &[])];
         let b = attest(&state, &f.keys, &f.sign(&[0]), 0).expect("tallies");
-        assert!(b.attestation.is_none(), "nobody can sign for an empty quorum");
-        assert!(!b.tallies[0].confirmed, "0 of 0 stake at threshold 0 is no confirmation");
+        assert!(
+            b.attestation.is_none(),
+            "nobody can sign for an empty quorum"
+        );
+        assert!(
+            !b.tallies[0].confirmed,
+            "0 of 0 stake at threshold 0 is no confirmation"
+        );
         assert!(matches!(b.outcome(&[0], 0), BlobOutcome::Insufficient(_)));
     }
 

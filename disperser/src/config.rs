@@ -75,11 +75,11 @@ pub struct DisperserConfig {
     pub rate_limit_blobs_per_sec: u64,
     /// Per-client-address limit in blob bytes per second, over `DisperseBlob` and
     /// `GetBlobCommitment` together (IPv6 clients counted per /64); 0 = unlimited. It stops
-    /// one host from sidestepping the per-account limit with fresh accounts.
-    /// Default: 128 MiB/s.
+    /// one host from sidestepping the per-account limit with fresh accounts, so it sits
+    /// well below what one account may send. Default: 16 MiB/s.
     pub rate_limit_address_bytes_per_sec: u64,
     /// Per-client-address limit in requests (blobs or commitments) per second; 0 =
-    /// unlimited. Default: 200.
+    /// unlimited. Default: 50.
     pub rate_limit_address_blobs_per_sec: u64,
     /// Accounts and client addresses each tracked by the rate limiter; beyond this the
     /// least recently seen is forgotten, so rotating accounts or addresses cannot grow
@@ -97,6 +97,14 @@ pub struct DisperserConfig {
     /// a request as reserved until the payments work lands (`service::admission_class`),
     /// so until then a non-zero value only withholds slots. Default: 0.
     pub reserved_commitment_slots: usize,
+    /// Slots of the separate pool `GetBlobCommitment` runs on. It is unauthenticated (a
+    /// convenience for clients without an SRS), so it never shares the slots or the queue
+    /// that `DisperseBlob`'s commitment checks wait in: a flood of lookups cannot refuse or
+    /// delay a dispersal. Default: 1.
+    pub lookup_commitment_slots: usize,
+    /// Requests waiting for a `GetBlobCommitment` slot; beyond this they are refused with
+    /// `RESOURCE_EXHAUSTED` and a `retry-after-ms`. Default: 2.
+    pub lookup_commitment_queue: usize,
     /// Longest a gRPC request may take before the server cancels it, in milliseconds. Covers a 16 MiB commitment check on a busy machine. Default: 120000.
     pub grpc_request_timeout_ms: u64,
     /// gRPC requests served at once over all connections; more wait for a slot (each
@@ -141,12 +149,14 @@ impl Default for DisperserConfig {
             anchor_on_chain: false,
             rate_limit_bytes_per_sec: 64 * 1024 * 1024,
             rate_limit_blobs_per_sec: 100,
-            rate_limit_address_bytes_per_sec: 128 * 1024 * 1024,
-            rate_limit_address_blobs_per_sec: 200,
+            rate_limit_address_bytes_per_sec: 16 * 1024 * 1024,
+            rate_limit_address_blobs_per_sec: 50,
             rate_limit_tracked: 65_536,
             commitment_slots: 0,
             commitment_queue: 8,
             reserved_commitment_slots: 0,
+            lookup_commitment_slots: 1,
+            lookup_commitment_queue: 2,
             grpc_request_timeout_ms: 120_000,
             grpc_max_concurrent_requests: 256,
             grpc_max_concurrent_streams: 32,
@@ -280,6 +290,12 @@ impl DisperserConfig {
                 ),
             ));
         }
+        if self.lookup_commitment_slots == 0 {
+            return Err(invalid(
+                "lookup_commitment_slots",
+                "0 would refuse every GetBlobCommitment".to_owned(),
+            ));
+        }
         let slots = self.commitment_slots();
         if self.reserved_commitment_slots >= slots {
             return Err(invalid(
@@ -369,7 +385,8 @@ mod tests {
             .validate_against_chain(DEPLOYED_BLOCK_STALE_MEASURE)
             .expect_err("75 blocks cannot be anchored within 50");
         assert!(
-            err.to_string().contains("reference_block_delay") && err.to_string().contains("at most 45"),
+            err.to_string().contains("reference_block_delay")
+                && err.to_string().contains("at most 45"),
             "{err}"
         );
         c.reference_block_delay = 45;

@@ -16,8 +16,8 @@ use futures::stream::FuturesUnordered;
 use lamina_core::bls::{OperatorKeys, Signature};
 use lamina_core::chain::{Chain, OperatorInfo};
 use lamina_core::keystore::EcdsaKey;
-use lamina_core::tls::GrpcConnector;
 use lamina_core::security::{check_cert_bounds, check_security_params};
+use lamina_core::tls::GrpcConnector;
 use lamina_core::{
     BatchHeader, BlobKey, MerkleTree, OperatorId, QuorumId, QuorumOperators, assign_blob,
 };
@@ -120,6 +120,16 @@ struct BlobAssignment {
 /// operator has stake in, each with the same indices and frames (the node then serves
 /// them under every such quorum), or only the first quorum's entry when `single` (to
 /// keep a large batch under the gRPC message limit).
+/// Every quorum any of `blobs` is dispersed to, ascending.
+fn batch_quorums(blobs: &[EncodedBlob]) -> Vec<QuorumId> {
+    blobs
+        .iter()
+        .flat_map(|b| b.cert.blob_header.quorum_numbers.iter().copied())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
 fn operator_frames(
     blob: &EncodedBlob,
     assignment: &BlobAssignment,
@@ -406,13 +416,7 @@ impl Dispatcher {
             required_quorums: chain.quorum_numbers_required_at(rbn).await?,
         };
         let threshold = rules.thresholds.confirmation_threshold;
-        let quorums: Vec<QuorumId> = blobs
-            .iter()
-            .flat_map(|b| b.cert.blob_header.quorum_numbers.iter().copied())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let state_list = chain.operator_state(&quorums, rbn).await?;
+        let state_list = chain.operator_state(&batch_quorums(&blobs), rbn).await?;
         let state: BTreeMap<QuorumId, QuorumOperators> =
             state_list.iter().map(|q| (q.quorum(), q.clone())).collect();
 
@@ -424,12 +428,7 @@ impl Dispatcher {
         }
         let blobs = &blobs[..];
         // Only the quorums of the blobs left are the batch's.
-        let quorums: Vec<QuorumId> = blobs
-            .iter()
-            .flat_map(|b| b.cert.blob_header.quorum_numbers.iter().copied())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let quorums = batch_quorums(blobs);
         let state_list: Vec<QuorumOperators> = state_list
             .into_iter()
             .filter(|q| quorums.contains(&q.quorum()))
@@ -588,11 +587,7 @@ impl Dispatcher {
         let indices = match &tally.attestation {
             Some(attestation) => Some(
                 chain
-                    .check_signatures_indices(
-                        rbn,
-                        &attestation.quorum_numbers,
-                        &tally.non_signers,
-                    )
+                    .check_signatures_indices(rbn, &attestation.quorum_numbers, &tally.non_signers)
                     .await?,
             ),
             None => None,
@@ -603,11 +598,7 @@ impl Dispatcher {
         for (i, (blob, record)) in blobs.iter().zip(records.iter_mut()).enumerate() {
             record.updated_ns = now_ns();
             record.signed_percentages = percentages.clone();
-            match (
-                rules.outcome(blob, &tally),
-                &tally.attestation,
-                &indices,
-            ) {
+            match (rules.outcome(blob, &tally), &tally.attestation, &indices) {
                 (BlobOutcome::Complete, Some(attestation), Some(indices)) => {
                     let cert = certificate(
                         header,
@@ -625,11 +616,8 @@ impl Dispatcher {
                         .iter()
                         .map(Vec::len)
                         .sum();
-                    match check_cert_bounds(
-                        cert.signed_quorum_numbers.len(),
-                        pairs,
-                        encoded.len(),
-                    ) {
+                    match check_cert_bounds(cert.signed_quorum_numbers.len(), pairs, encoded.len())
+                    {
                         Ok(()) => {
                             record.state = BlobState::Complete;
                             record.reason.clear();
@@ -638,7 +626,8 @@ impl Dispatcher {
                         }
                         Err(e) => {
                             record.state = BlobState::InsufficientSignatures;
-                            record.reason = format!("certificate outside the verifier's bounds: {e}");
+                            record.reason =
+                                format!("certificate outside the verifier's bounds: {e}");
                         }
                     }
                 }

@@ -138,11 +138,12 @@ pub async fn run(
     let operators = config.tls.connector()?;
     // The development SRS only on a development chain: refused before anything slow.
     let srs_config = config.srs.approve(&chain).await?;
-    let block_stale_measure = LaminaServiceManager::new(chain.addresses().service_manager, chain.provider())
-        .BLOCK_STALE_MEASURE()
-        .call()
-        .await
-        .map_err(ChainError::Contract)?;
+    let block_stale_measure =
+        LaminaServiceManager::new(chain.addresses().service_manager, chain.provider())
+            .BLOCK_STALE_MEASURE()
+            .call()
+            .await
+            .map_err(ChainError::Contract)?;
     config.validate_against_chain(u64::from(block_stale_measure))?;
     let chain = Arc::new(chain_view::ChainView::new(chain).await?);
 
@@ -240,10 +241,23 @@ pub async fn run(
         )?
         .with_metrics(metrics.commitment.clone()),
     );
-    let service =
-        DisperserServer::new(service::DisperserService::new(p.clone(), srs, key_tx, pool))
-            .max_decoding_message_size(lamina_proto::MAX_MESSAGE_SIZE)
-            .max_encoding_message_size(lamina_proto::MAX_MESSAGE_SIZE);
+    let lookup_pool = Arc::new(
+        commit_pool::CommitmentPool::new(
+            config.lookup_commitment_slots,
+            0,
+            config.lookup_commitment_queue,
+        )?
+        .with_metrics(metrics.commitment.clone()),
+    );
+    let service = DisperserServer::new(service::DisperserService::new(
+        p.clone(),
+        srs,
+        key_tx,
+        pool,
+        lookup_pool,
+    ))
+    .max_decoding_message_size(lamina_proto::MAX_MESSAGE_SIZE)
+    .max_encoding_message_size(lamina_proto::MAX_MESSAGE_SIZE);
     ready.store(true, Ordering::Release);
     tracing::info!(grpc = %local, metrics = %config.metrics_listen, "disperser ready");
 

@@ -43,8 +43,11 @@ pub struct DisperserService {
     limiter: RateLimiter<alloy_primitives::Address>,
     /// Per-client-address limits (over DisperseBlob and GetBlobCommitment).
     address_limiter: RateLimiter<IpAddr>,
-    /// Where every MSM and pairing a request causes runs.
+    /// Where the commitment checks of `DisperseBlob` run.
     pool: Arc<CommitmentPool>,
+    /// Where `GetBlobCommitment`'s MSMs run: its own slots and queue, so unauthenticated
+    /// lookups never take a dispersal's place.
+    lookup_pool: Arc<CommitmentPool>,
     /// Keys being accepted right now: two identical concurrent requests must not both pass
     /// the duplicate check. std `Mutex`: insert/remove only, never held across `.await`.
     accepting: Mutex<HashSet<BlobKey>>,
@@ -75,13 +78,14 @@ fn blob_state_pb(state: BlobState) -> dpb::BlobStatus {
 }
 
 impl DisperserService {
-    /// Handlers over the pipeline `p`, sending accepted keys to `encode`; commitment work
-    /// runs on `pool`.
+    /// Handlers over the pipeline `p`, sending accepted keys to `encode`; `DisperseBlob`'s
+    /// commitment checks run on `pool`, `GetBlobCommitment` on `lookup_pool`.
     pub fn new(
         p: Arc<Pipeline>,
         srs: Arc<Srs>,
         encode: mpsc::Sender<BlobKey>,
         pool: Arc<CommitmentPool>,
+        lookup_pool: Arc<CommitmentPool>,
     ) -> Self {
         let c = &p.config;
         let limiter = RateLimiter::new(
@@ -100,6 +104,7 @@ impl DisperserService {
             limiter,
             address_limiter,
             pool,
+            lookup_pool,
             accepting: Mutex::new(HashSet::new()),
             encode,
         }
@@ -334,11 +339,12 @@ impl Disperser for DisperserService {
             }
             .into());
         }
-        // Unauthenticated: the client address pays, and the MSMs run on a pool slot.
+        // Unauthenticated: the client address pays, and the MSMs run on a slot of the
+        // lookup pool, never on one a dispersal could be waiting for.
         self.charge_address(peer, bytes.len())?;
         let srs = self.srs.clone();
         let commitments = self
-            .pool
+            .lookup_pool
             .run(
                 AdmissionClass::OnDemand,
                 move || -> Result<_, DisperserError> {

@@ -49,7 +49,10 @@ fn params() -> ChainParams {
 
 struct Served {
     client: DisperserClient<Channel>,
+    /// Where DisperseBlob's commitment checks run.
     pool: Arc<CommitmentPool>,
+    /// Where GetBlobCommitment runs.
+    lookup: Arc<CommitmentPool>,
     metrics: Arc<Metrics>,
     srs: Arc<Srs>,
     /// Accepted keys (kept open so intake never waits on the encoder).
@@ -80,7 +83,12 @@ async fn serve(config: DisperserConfig, slots: usize, queue: usize) -> Served {
             .with_metrics(metrics.commitment.clone()),
     );
     let (encode_tx, encode_rx) = mpsc::channel(1024);
-    let service = DisperserService::new(p, srs.clone(), encode_tx, pool.clone());
+    let lookup = Arc::new(
+        CommitmentPool::new(slots, 0, queue)
+            .expect("lookup pool")
+            .with_metrics(metrics.commitment.clone()),
+    );
+    let service = DisperserService::new(p, srs.clone(), encode_tx, pool.clone(), lookup.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("binds");
@@ -108,6 +116,7 @@ async fn serve(config: DisperserConfig, slots: usize, queue: usize) -> Served {
         client: DisperserClient::new(channel)
             .max_encoding_message_size(lamina_proto::MAX_MESSAGE_SIZE),
         pool,
+        lookup,
         metrics,
         srs,
         _encode: encode_rx,
@@ -184,7 +193,7 @@ async fn a_commitment_flood_beyond_the_slots_is_refused_with_retry_after() {
 
     // The slot is busy and one caller waits: the next GetBlobCommitment is refused at
     // once, with a retry-after, and runs no MSM.
-    let release = hold_slot(&s.pool).await;
+    let release = hold_slot(&s.lookup).await;
     let mut waiting_client = s.client.clone();
     let waiting_blob = blob.clone();
     let waiting = tokio::spawn(async move {
@@ -192,10 +201,10 @@ async fn a_commitment_flood_beyond_the_slots_is_refused_with_retry_after() {
             .get_blob_commitment(GetBlobCommitmentRequest { blob: waiting_blob })
             .await
     });
-    while s.pool.waiting() == 0 {
+    while s.lookup.waiting() == 0 {
         tokio::task::yield_now().await;
     }
-    let started = s.pool.started();
+    let started = s.lookup.started();
     let refused = s
         .client
         .get_blob_commitment(GetBlobCommitmentRequest { blob: blob.clone() })
@@ -204,7 +213,7 @@ async fn a_commitment_flood_beyond_the_slots_is_refused_with_retry_after() {
     assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
     assert!(refused.message().contains("commitment"), "{refused:?}");
     assert!(retry_after_ms(&refused) >= 1);
-    assert_eq!(s.pool.started(), started, "a refused request runs no MSM");
+    assert_eq!(s.lookup.started(), started, "a refused request runs no MSM");
     drop(release);
     waiting
         .await
@@ -239,9 +248,13 @@ async fn a_commitment_flood_beyond_the_slots_is_refused_with_retry_after() {
     }
     assert!(served >= 1, "some of the flood is served");
     assert_eq!(served + busy, 12);
-    assert_eq!(s.pool.peak_running(), 1, "the pool never exceeds its slots");
-    assert_eq!(s.pool.running(), 0);
-    assert_eq!(s.metrics.commitment.refused.get(), s.pool.refused());
+    assert_eq!(
+        s.lookup.peak_running(),
+        1,
+        "the pool never exceeds its slots"
+    );
+    assert_eq!(s.lookup.running(), 0);
+    assert_eq!(s.metrics.commitment.refused.get(), s.lookup.refused());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -313,4 +326,47 @@ async fn a_bad_signature_is_refused_before_any_msm() {
     s.client.disperse_blob(good).await.expect("accepted");
     assert_eq!(s.pool.started(), 1);
     assert_eq!(s.metrics.commitment.started.get(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lookup_flood_never_takes_the_place_of_a_dispersal() {
+    let config = DisperserConfig {
+        rate_limit_address_bytes_per_sec: 0,
+        rate_limit_address_blobs_per_sec: 0,
+        ..DisperserConfig::default()
+    };
+    let mut s = serve(config, 1, 1).await;
+    let blob = blob_bytes(SRS_POINTS, 5);
+
+    // Unauthenticated lookups hold every GetBlobCommitment slot and fill its queue...
+    let release = hold_slot(&s.lookup).await;
+    let mut waiting_client = s.client.clone();
+    let waiting_blob = blob.clone();
+    let waiting = tokio::spawn(async move {
+        waiting_client
+            .get_blob_commitment(GetBlobCommitmentRequest { blob: waiting_blob })
+            .await
+    });
+    while s.lookup.waiting() == 0 {
+        tokio::task::yield_now().await;
+    }
+    let refused = s
+        .client
+        .get_blob_commitment(GetBlobCommitmentRequest { blob: blob.clone() })
+        .await
+        .expect_err("lookup slots and queue are full");
+    assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+
+    // ...and a signed dispersal still gets its commitment check at once.
+    let key = EcdsaKey::random(&mut ChaCha20Rng::seed_from_u64(3));
+    s.client
+        .disperse_blob(request(&s.srs, &key, &blob))
+        .await
+        .expect("a dispersal is never refused for lookups' sake");
+    assert_eq!(s.pool.started(), 1);
+    drop(release);
+    waiting
+        .await
+        .expect("joins")
+        .expect("the queued lookup is served once its slot frees");
 }

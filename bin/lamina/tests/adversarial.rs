@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use alloy_primitives::U256;
-use lamina_client::{Certificate, ClientConfig, LaminaClient};
+use lamina_client::{Certificate, ClientConfig, ClientError, LaminaClient};
 use lamina_core::chain::{Chain, ContractAddresses, EthChain};
 use lamina_core::keystore::EcdsaKey;
 use lamina_core::{BlobHeader, PaymentHeader, SrsConfig};
@@ -131,7 +131,19 @@ async fn round_trip(
     data: &[u8],
 ) -> (Certificate, Duration) {
     let started = Instant::now();
-    let key = client.disperse(data, &[]).await.expect("honest blob accepted");
+    // An honest client backs off as told: a refusal with a retry-after is part of the
+    // latency, never a failure.
+    let key = loop {
+        match client.disperse(data, &[]).await {
+            Ok(key) => break key,
+            Err(ClientError::Rpc {
+                code: tonic::Code::ResourceExhausted,
+                retry_after: Some(wait),
+                ..
+            }) => tokio::time::sleep(wait).await,
+            Err(e) => panic!("honest blob refused: {e}"),
+        }
+    };
     let cert = client
         .wait_for_certificate(key)
         .await
@@ -169,11 +181,13 @@ fn fresh_account_request(
         payment_header_hash: payment.hash(),
         ..header.clone()
     };
-    let signature = lamina_core::ecdsa::sign_digest(&key, header.blob_key().as_b256())
-        .expect("signs");
+    let signature =
+        lamina_core::ecdsa::sign_digest(&key, header.blob_key().as_b256()).expect("signs");
     DisperseBlobRequest {
         blob: blob_bytes.to_vec(),
-        blob_header: Some(lamina_proto::convert::blob_header_to_proto(&header, &payment)),
+        blob_header: Some(lamina_proto::convert::blob_header_to_proto(
+            &header, &payment,
+        )),
         signature: signature.to_vec(),
     }
 }
@@ -184,6 +198,13 @@ async fn honest_client_is_served_while_every_door_is_flooded() {
     let mut options = DevnetOptions::new(env!("CARGO_BIN_EXE_lamina"), dir.path());
     options.max_blob_symbols = MAX_BLOB_SYMBOLS;
     options.health_timeout = Duration::from_secs(300);
+    // Each client address may use a share of what this 2-core devnet encodes (about
+    // 1 MB/s), as an operator sizes the limit to its machines; payments (reservations)
+    // will lift it for paying accounts.
+    options.disperser_config =
+        "rate_limit_address_bytes_per_sec = 262144\nrate_limit_address_blobs_per_sec = 4"
+            .parse()
+            .expect("toml");
     let mut devnet = Devnet::start(options).await.expect("devnet starts");
     let info = devnet.info().clone();
     let chain = devnet.chain().connect(None).expect("chain reader");
@@ -207,8 +228,8 @@ async fn honest_client_is_served_while_every_door_is_flooded() {
     // What the attackers send: a full-size blob, its commitments computed once here.
     let srs = Srs::development_cached(MAX_BLOB_SYMBOLS as usize).expect("dev SRS");
     let encoder = Encoder::new(Arc::new(srs));
-    let flood_blob = Blob::from_payload(&payload(2, (MAX_BLOB_SYMBOLS as usize - 1) * 31))
-        .expect("blob");
+    let flood_blob =
+        Blob::from_payload(&payload(2, (MAX_BLOB_SYMBOLS as usize - 1) * 31)).expect("blob");
     let flood_bytes = flood_blob.to_bytes();
     let commitment = lamina_encoding::commit_blob(encoder.srs(), &flood_blob).expect("commits");
     let flood_header = BlobHeader {
@@ -348,7 +369,9 @@ async fn honest_client_is_served_while_every_door_is_flooded() {
         attacker.await.expect("attacker task");
     }
 
-    devnet.check_alive().expect("no process died under the floods");
+    devnet
+        .check_alive()
+        .expect("no process died under the floods");
     let rss_attacked = peak_rss_mib(disperser_pid).expect("disperser alive");
 
     let quiet_median = {
@@ -356,14 +379,20 @@ async fn honest_client_is_served_while_every_door_is_flooded() {
         q.sort();
         q[q.len() / 2]
     };
-    let secs = |d: &[Duration]| d.iter().map(|d| format!("{:.2}", d.as_secs_f64())).collect::<Vec<_>>();
+    let secs = |d: &[Duration]| {
+        d.iter()
+            .map(|d| format!("{:.2}", d.as_secs_f64()))
+            .collect::<Vec<_>>()
+    };
     println!(
         "adversarial: quiet dispersal latencies {:?} s, under attack {:?} s (worst {:.2}x the quiet median)",
         secs(&quiet),
         secs(&attacked),
         attacked.iter().map(|a| a.as_secs_f64()).fold(0.0, f64::max) / quiet_median.as_secs_f64(),
     );
-    println!("adversarial: disperser peak RSS {rss_quiet:.0} MiB quiet, {rss_attacked:.0} MiB after the floods");
+    println!(
+        "adversarial: disperser peak RSS {rss_quiet:.0} MiB quiet, {rss_attacked:.0} MiB after the floods"
+    );
     let commitment_counts = commitment_tally.counts();
     let disperse_counts = disperse_tally.counts();
     let store_counts = store_tally.counts();

@@ -203,14 +203,21 @@ async fn governance_changes_mid_run_never_yield_a_complete_certificate_the_verif
         .connect(Some(devnet.chain().owner()))
         .expect("owner");
     let mut rollup = Rollup::new(&devnet).await;
-    assert_eq!(rollup.quorums, vec![0, 1], "the devnet requires quorums 0 and 1");
+    assert_eq!(
+        rollup.quorums,
+        vec![0, 1],
+        "the devnet requires quorums 0 and 1"
+    );
 
     let mut complete = Vec::new();
     let key = rollup.disperse(b"before the change").await;
     complete.push(rollup.wait_complete(key, false).await);
 
     // Governance: a higher confirmation threshold, and quorum 0 alone required.
-    let registry = ThresholdRegistry::new(devnet.chain().addresses().threshold_registry, owner.provider());
+    let registry = ThresholdRegistry::new(
+        devnet.chain().addresses().threshold_registry,
+        owner.provider(),
+    );
     let thresholds = DATypes::SecurityThresholds {
         confirmationThreshold: 60,
         adversaryThreshold: 33,

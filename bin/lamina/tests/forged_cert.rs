@@ -31,7 +31,9 @@ async fn forged_certificate_over_quorums_left_empty_is_invalid_on_chain_and_loca
     let dir = tempfile::tempdir().expect("temp dir");
     let mut options = LocalChainOptions::new(dir.path());
     options.block_time = None; // one block per transaction
-    let local = LocalChain::start(options).await.expect("anvil with the contracts");
+    let local = LocalChain::start(options)
+        .await
+        .expect("anvil with the contracts");
     let chain = local.connect(Some(local.owner())).expect("connects");
 
     // The only operator of the required quorums 0 and 1 registers, then leaves both.
@@ -46,11 +48,12 @@ async fn forged_certificate_over_quorums_left_empty_is_invalid_on_chain_and_loca
         })
         .await
         .expect("registers");
-    let pending = RegistryCoordinator::new(local.addresses().registry_coordinator, chain.provider())
-        .deregisterOperator(Bytes::from(vec![0u8, 1]))
-        .send()
-        .await
-        .expect("deregistration sent");
+    let pending =
+        RegistryCoordinator::new(local.addresses().registry_coordinator, chain.provider())
+            .deregisterOperator(Bytes::from(vec![0u8, 1]))
+            .send()
+            .await
+            .expect("deregistration sent");
     chain
         .wait_for_receipt(*pending.tx_hash())
         .await

@@ -438,12 +438,8 @@ async fn only_the_appointed_disperser_is_signed_for_and_refusals_are_cached() {
         &[],
     )
     .await;
-    let owner_key = EcdsaKey::from_bytes(
-        lamina_devnet::cache::OWNER_KEY
-            .parse()
-            .expect("hex key"),
-    )
-    .expect("key");
+    let owner_key = EcdsaKey::from_bytes(lamina_devnet::cache::OWNER_KEY.parse().expect("hex key"))
+        .expect("key");
     assert!(
         !h.reader
             .is_batch_confirmer(owner_key.address())
@@ -465,13 +461,11 @@ async fn only_the_appointed_disperser_is_signed_for_and_refusals_are_cached() {
         let rbn = h.reference_block().await;
         let mut request = h.request_for(&blobs, h.me(), rbn).await;
         sign(&mut request, key);
-        let err = dispersal
-            .store_chunks(request)
-            .await
-            .expect_err("refused");
+        let err = dispersal.store_chunks(request).await.expect_err("refused");
         assert_eq!(err.code(), Code::PermissionDenied, "{who}: {err}");
         assert!(
-            err.message().contains(&key.address().to_string()) && err.message().contains("not authorized"),
+            err.message().contains(&key.address().to_string())
+                && err.message().contains("not authorized"),
             "{who}: {err}"
         );
         h.assert_not_stored(&blobs, who).await;
@@ -490,10 +484,7 @@ async fn only_the_appointed_disperser_is_signed_for_and_refusals_are_cached() {
             let mut request = template.clone();
             request.timestamp = now_ns();
             sign(&mut request, &key);
-            let err = dispersal
-                .store_chunks(request)
-                .await
-                .expect_err("refused");
+            let err = dispersal.store_chunks(request).await.expect_err("refused");
             assert_eq!(err.code(), Code::PermissionDenied, "{err}");
         }
     }
@@ -513,7 +504,11 @@ async fn only_the_appointed_disperser_is_signed_for_and_refusals_are_cached() {
         assert_eq!(info.quorums, vec![0, 1]);
     }
     let after = metric(&h, "lamina_node_node_info_lookups_total").await;
-    assert!(after - before <= 1, "{} chain reads for 10 calls", after - before);
+    assert!(
+        after - before <= 1,
+        "{} chain reads for 10 calls",
+        after - before
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

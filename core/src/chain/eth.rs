@@ -149,7 +149,6 @@ impl EthChain {
         signer: Option<PrivateKeySigner>,
         tls: &crate::tls::TlsConfig,
     ) -> Result<Self, ChainError> {
-
         let url: alloy::transports::http::reqwest::Url =
             url.parse().map_err(|e| ChainError::OutOfRange {
                 what: "RPC URL",
