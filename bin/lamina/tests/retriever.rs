@@ -503,10 +503,23 @@ async fn round_trips(sizes: &[usize], points: usize) {
     let keys = futures::future::try_join_all(payloads.iter().map(|p| service.disperse(p, &[])))
         .await
         .expect("every blob is accepted");
-    let certs =
-        futures::future::try_join_all(keys.iter().map(|k| service.wait_for_certificate(*k)))
-            .await
-            .expect("every blob is certified");
+    // Each certificate is verified as soon as it arrives, as a rollup does before posting
+    // it (the client's recency window measures from the head, where it would be posted).
+    let certs = futures::future::join_all(keys.iter().zip(sizes).map(|(k, &size)| {
+        let service = &service;
+        async move {
+            let cert = service
+                .wait_for_certificate(*k)
+                .await
+                .unwrap_or_else(|e| panic!("{size} bytes: not certified: {e}"));
+            service
+                .verify_certificate(&cert)
+                .await
+                .unwrap_or_else(|e| panic!("{size} bytes: certificate invalid: {e}"));
+            cert
+        }
+    }))
+    .await;
     let direct = client(
         &net,
         ClientConfig {
@@ -516,14 +529,6 @@ async fn round_trips(sizes: &[usize], points: usize) {
         },
     )
     .await;
-    // Verified as a rollup would before posting them: at once (the client's recency
-    // window measures from the head, where a certificate would be posted now).
-    for (cert, &size) in certs.iter().zip(sizes) {
-        service
-            .verify_certificate(cert)
-            .await
-            .unwrap_or_else(|e| panic!("{size} bytes: certificate invalid: {e}"));
-    }
     for ((payload, cert), &size) in payloads.iter().zip(&certs).zip(sizes) {
         let got = service
             .retrieve(cert)
