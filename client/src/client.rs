@@ -299,12 +299,19 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
             request,
         } = prepared;
         let bytes = request.blob.len();
+        // A refusal for load leaves nothing behind: sending the same request again is safe.
         let reply = self
-            .disperser
-            .clone()
-            .disperse_blob(request)
-            .await
-            .map_err(|s| ClientError::from_status("DisperseBlob", s))?
+            .when_not_busy(|| {
+                let mut disperser = self.disperser.clone();
+                let request = request.clone();
+                async move {
+                    disperser
+                        .disperse_blob(request)
+                        .await
+                        .map_err(|s| ClientError::from_status("DisperseBlob", s))
+                }
+            })
+            .await?
             .into_inner();
         let theirs = lamina_proto::convert::blob_key("blob_key", &reply.blob_key).map_err(|e| {
             ClientError::BadReply {
@@ -333,13 +340,19 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
             return Ok(blocking("commitment", move || commit_blob(&srs, &blob)).await??);
         }
         let reply = self
-            .disperser
-            .clone()
-            .get_blob_commitment(GetBlobCommitmentRequest {
-                blob: blob_bytes.to_vec(),
+            .when_not_busy(|| {
+                let mut disperser = self.disperser.clone();
+                let request = GetBlobCommitmentRequest {
+                    blob: blob_bytes.to_vec(),
+                };
+                async move {
+                    disperser
+                        .get_blob_commitment(request)
+                        .await
+                        .map_err(|s| ClientError::from_status("GetBlobCommitment", s))
+                }
             })
-            .await
-            .map_err(|s| ClientError::from_status("GetBlobCommitment", s))?
+            .await?
             .into_inner();
         let commitment = reply.commitment.as_ref().ok_or(ClientError::BadReply {
             call: "GetBlobCommitment",
@@ -349,6 +362,31 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
             call: "GetBlobCommitment",
             reason: e.to_string(),
         })
+    }
+
+    /// Runs `call` again while the disperser refuses it for load (`RESOURCE_EXHAUSTED`
+    /// with a retry-after), waiting what it asks plus up to a quarter more (so refused
+    /// clients do not all come back at once), for at most `busy_patience_ms` in all.
+    /// Any other outcome is returned as it is.
+    async fn when_not_busy<T, F, Fut>(&self, mut call: F) -> Result<T, ClientError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, ClientError>>,
+    {
+        let deadline = Instant::now() + self.config.busy_patience();
+        loop {
+            let error = match call().await {
+                Err(error) if error.is_busy() => error,
+                outcome => return outcome,
+            };
+            let asked = error.retry_after().unwrap_or_default();
+            let wait = asked + asked.mul_f64(rand::random::<f64>() / 4.0);
+            if Instant::now() + wait > deadline {
+                return Err(error);
+            }
+            tracing::debug!(%error, wait_ms = wait.as_millis() as u64, "disperser busy, retrying");
+            tokio::time::sleep(wait).await;
+        }
     }
 
     fn remember(&self, key: BlobKey, header: BlobHeader) {
@@ -569,7 +607,7 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
     /// configured.
     pub async fn retrieve_blob(&self, cert: &Certificate) -> Result<Vec<u8>, ClientError> {
         let blob = self.retrieve_checked_blob(cert).await?;
-        Ok(blocking("blob serialization", move || blob.to_bytes()).await?)
+        blocking("blob serialization", move || blob.to_bytes()).await
     }
 
     async fn retrieve_checked_blob(&self, cert: &Certificate) -> Result<Blob, ClientError> {
@@ -598,7 +636,7 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
         cert: &Certificate,
     ) -> Result<Vec<u8>, ClientError> {
         let blob = self.service_blob(cert).await?;
-        Ok(blocking("blob serialization", move || blob.to_bytes()).await?)
+        blocking("blob serialization", move || blob.to_bytes()).await
     }
 
     /// The blob from the retriever service: a well-formed blob of exactly the

@@ -42,6 +42,10 @@ pub struct ClientConfig {
     pub request_timeout_ms: u64,
     /// How long `wait_for_certificate` waits. Default: 120000.
     pub certificate_timeout_ms: u64,
+    /// How long a dispersal keeps retrying while the disperser answers
+    /// `RESOURCE_EXHAUSTED` with a retry-after (its commitment pool or a per-account
+    /// limit is full), waiting what it asks each time; 0 never retries. Default: 60000.
+    pub busy_patience_ms: u64,
     /// First status poll interval; grows 1.5x per poll. Default: 200.
     pub poll_initial_ms: u64,
     /// Largest status poll interval. Default: 2000.
@@ -73,6 +77,7 @@ impl Default for ClientConfig {
             srs_points: MAX_BLOB_SYMBOLS,
             request_timeout_ms: 60_000,
             certificate_timeout_ms: 120_000,
+            busy_patience_ms: 60_000,
             poll_initial_ms: 200,
             poll_max_ms: 2_000,
             retrieval: RetrievalOptions::default(),
@@ -134,6 +139,10 @@ impl ClientConfig {
 
     pub(crate) fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
+    }
+
+    pub(crate) fn busy_patience(&self) -> Duration {
+        Duration::from_millis(self.busy_patience_ms)
     }
 
     pub(crate) fn certificate_timeout(&self) -> Duration {

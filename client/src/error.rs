@@ -227,6 +227,20 @@ impl ClientError {
         self.action() == ErrorAction::Retry
     }
 
+    /// Whether the server refused the call for load and said when to come back
+    /// (`RESOURCE_EXHAUSTED` with a retry-after): nothing was done, the same call may
+    /// succeed later.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            Self::Rpc {
+                code: tonic::Code::ResourceExhausted,
+                retry_after: Some(_),
+                ..
+            }
+        )
+    }
+
     /// How long to wait before retrying, when the server said.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {

@@ -98,8 +98,11 @@ pub struct ChainReader {
     /// Chain calls made to answer `is_batch_confirmer` (the cache's misses).
     signer_lookups: Counter,
     stake_registry: Mutex<Option<Address>>,
-    registry: Mutex<HashMap<(u32, Vec<QuorumId>), Arc<Vec<QuorumRegistry>>>>,
+    registry: Mutex<HashMap<RegistryKey, Arc<Vec<QuorumRegistry>>>>,
 }
+
+/// A registry read: its reference block and quorums.
+type RegistryKey = (u32, Vec<QuorumId>);
 
 #[derive(Debug)]
 struct StateCache {

@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use alloy_primitives::U256;
-use lamina_client::{Certificate, ClientConfig, ClientError, LaminaClient};
+use lamina_client::{Certificate, ClientConfig, LaminaClient};
 use lamina_core::chain::{Chain, ContractAddresses, EthChain};
 use lamina_core::keystore::EcdsaKey;
 use lamina_core::{BlobHeader, PaymentHeader, SrsConfig};
@@ -131,19 +131,12 @@ async fn round_trip(
     data: &[u8],
 ) -> (Certificate, Duration) {
     let started = Instant::now();
-    // An honest client backs off as told: a refusal with a retry-after is part of the
-    // latency, never a failure.
-    let key = loop {
-        match client.disperse(data, &[]).await {
-            Ok(key) => break key,
-            Err(ClientError::Rpc {
-                code: tonic::Code::ResourceExhausted,
-                retry_after: Some(wait),
-                ..
-            }) => tokio::time::sleep(wait).await,
-            Err(e) => panic!("honest blob refused: {e}"),
-        }
-    };
+    // An honest client backs off as told (the client retries refusals with a retry-after
+    // itself): the waits are part of the latency, never a failure.
+    let key = client
+        .disperse(data, &[])
+        .await
+        .unwrap_or_else(|e| panic!("honest blob refused: {e}"));
     let cert = client
         .wait_for_certificate(key)
         .await

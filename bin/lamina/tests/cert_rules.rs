@@ -161,8 +161,25 @@ async fn default_reference_block_delay_with_anchoring_anchors_every_batch() {
     d.insert("batch_max_interval_ms".into(), 200.into());
     let devnet = Devnet::start(options).await.expect("devnet starts");
     let chain = devnet.chain().connect(None).expect("chain");
-    // The devnet mines a block a second; the default delay needs that much history.
-    while chain.block_number().await.expect("head") <= DEFAULT_REFERENCE_BLOCK_DELAY + 1 {
+    // The devnet mines a block a second. With the default delay a batch's reference block
+    // is 15 blocks back: wait until every operator was registered there, or the first
+    // blob's quorums are empty at its reference block (and it fails, as it should).
+    let operators = devnet.info().nodes.len();
+    let quorums = devnet.info().quorums.clone();
+    loop {
+        let head = chain.block_number().await.expect("head");
+        if let Some(reference) = head
+            .checked_sub(DEFAULT_REFERENCE_BLOCK_DELAY + 1)
+            .and_then(|b| u32::try_from(b).ok())
+        {
+            let state = chain
+                .operator_state(&quorums, reference)
+                .await
+                .expect("operator state");
+            if state.iter().all(|q| q.len() == operators) {
+                break;
+            }
+        }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     let mut rollup = Rollup::new(&devnet).await;

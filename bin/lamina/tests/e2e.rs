@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use lamina_client::{Certificate, ClientConfig, LaminaClient};
+use lamina_core::SrsConfig;
 use lamina_core::chain::{Chain, ContractAddresses, EthChain};
 use lamina_core::keystore::EcdsaKey;
 use lamina_devnet::faults::Fault;
@@ -331,7 +332,18 @@ async fn load_64_blobs_of_1kib_to_4mib_from_8_concurrent_clients() {
         let chain = &chain;
         let devnet = &devnet;
         async move {
-            let client = client(devnet, account_key(0x10ad, "load", c).expect("key")).await;
+            // At this load a rollup commits locally, as EigenDA's client does: the
+            // disperser's GetBlobCommitment is a small shared pool that refuses floods
+            // (eight clients of 4 MiB blobs would wait out their patience there).
+            let config = ClientConfig {
+                srs: Some(SrsConfig::insecure_development()),
+                srs_points: 1 << 17,
+                ..client_config(devnet)
+            };
+            let client =
+                LaminaClient::connect(config, account_key(0x10ad, "load", c).expect("key"))
+                    .await
+                    .expect("client connects");
             let mut latencies = Vec::new();
             for b in (c..64).step_by(8) {
                 let data = payload(b as u64, sizes[b]);
