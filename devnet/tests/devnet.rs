@@ -85,7 +85,7 @@ async fn four_operators_register_with_unequal_stakes_in_two_quorums() {
         let password = PasswordSource::File(op.password_file.clone())
             .resolve()
             .expect("password file");
-        assert_eq!(password, DEVNET_PASSWORD);
+        assert_eq!(password.as_str(), DEVNET_PASSWORD);
         let bls = load_bls_key(&op.bls_keystore, &password).expect("BLS keystore");
         assert_eq!(bls.operator_id(), op.operator_id);
         let ecdsa = load_ecdsa_key(&op.ecdsa_keystore, &password).expect("ECDSA keystore");

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use zeroize::Zeroizing;
+
 use crate::error::KeystoreError;
 
 /// The source of a keystore password: never a command-line argument, which other
@@ -15,18 +17,23 @@ pub enum PasswordSource {
 }
 
 impl PasswordSource {
-    /// Reads the password.
-    pub fn resolve(&self) -> Result<String, KeystoreError> {
+    /// Reads the password; it is wiped from memory when dropped (the file's text is
+    /// trimmed in place, never copied).
+    pub fn resolve(&self) -> Result<Zeroizing<String>, KeystoreError> {
         match self {
-            Self::Env(var) => {
-                std::env::var(var).map_err(|_| KeystoreError::PasswordEnvMissing(var.clone()))
-            }
+            Self::Env(var) => std::env::var(var)
+                .map(Zeroizing::new)
+                .map_err(|_| KeystoreError::PasswordEnvMissing(var.clone())),
             Self::File(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| KeystoreError::Io {
-                    path: path.clone(),
-                    source,
-                })?;
-                Ok(text.trim_end_matches(['\n', '\r']).to_owned())
+                let mut text = Zeroizing::new(std::fs::read_to_string(path).map_err(|source| {
+                    KeystoreError::Io {
+                        path: path.clone(),
+                        source,
+                    }
+                })?);
+                let len = text.trim_end_matches(['\n', '\r']).len();
+                text.truncate(len);
+                Ok(text)
             }
         }
     }
@@ -42,7 +49,10 @@ mod tests {
         let path = dir.path().join("pw");
         std::fs::write(&path, " s3cret \r\n").expect("write");
         assert_eq!(
-            PasswordSource::File(path).resolve().expect("reads"),
+            PasswordSource::File(path)
+                .resolve()
+                .expect("reads")
+                .as_str(),
             " s3cret "
         );
     }

@@ -12,7 +12,7 @@ use clap::Args;
 use lamina_client::{ClientConfig, LaminaClient};
 use lamina_core::SrsConfig;
 use lamina_core::chain::EthChain;
-use lamina_core::keystore::{EcdsaKey, load_ecdsa_key};
+use lamina_core::keystore::{EcdsaKey, PasswordSource, load_ecdsa_key};
 
 /// The parts of a devnet's `devnet.json` a client needs.
 #[derive(Debug, serde::Deserialize)]
@@ -227,9 +227,8 @@ impl NetworkArgs {
             let Some(password_file) = &self.password_file else {
                 bail!("--keystore needs --password-file");
             };
-            let password = std::fs::read_to_string(password_file)
-                .with_context(|| format!("reading {}", password_file.display()))?;
-            return load_ecdsa_key(keystore, password.trim_end_matches(['\n', '\r']))
+            let password = PasswordSource::File(password_file.clone()).resolve()?;
+            return load_ecdsa_key(keystore, &password)
                 .with_context(|| format!("decrypting {}", keystore.display()));
         }
         match key_file {

@@ -14,6 +14,7 @@ use lamina_core::keystore::{
     save_ecdsa_key,
 };
 use lamina_node::NodeConfig;
+use zeroize::Zeroizing;
 
 use super::hex0x;
 
@@ -197,7 +198,7 @@ pub(crate) struct KeystoreOut {
 }
 
 impl KeystoreOut {
-    fn password(&self) -> anyhow::Result<String> {
+    fn password(&self) -> anyhow::Result<Zeroizing<String>> {
         let source = match (&self.password_file, &self.password_env) {
             (Some(file), _) => PasswordSource::File(file.clone()),
             (None, Some(var)) => PasswordSource::Env(var.clone()),
