@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of Lamina: contracts (forge) and the Rust workspace.
+# Runs every test of Lamina: contracts (forge), the Rust workspace, then a bounded round of
+# coverage-guided fuzzing (LAMINA_FUZZ_SECONDS per target, default 10; 0 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -10,3 +11,11 @@ echo "== contracts: forge test"
 
 echo "== rust: cargo test"
 cargo test --workspace --locked --no-fail-fast
+
+fuzz_seconds=${LAMINA_FUZZ_SECONDS:-10}
+if [ "$fuzz_seconds" -gt 0 ]; then
+  echo "== fuzzing: ${fuzz_seconds} s per target"
+  # Next to the workspace's target directory, so later runs reuse the instrumented build.
+  FUZZ_TARGET_DIR="${FUZZ_TARGET_DIR:-${CARGO_TARGET_DIR:-$PWD/target}/../fuzz-target}" \
+    scripts/fuzz.sh "$fuzz_seconds"
+fi

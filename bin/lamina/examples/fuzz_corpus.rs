@@ -3,10 +3,12 @@
 //! wire messages, a DA certificate, and node and disperser store records.
 //!
 //! ```text
-//! cargo run --manifest-path fuzz/Cargo.toml --bin make_corpus -- fuzz/corpus
+//! cargo run --example fuzz_corpus -- fuzz/corpus
 //! ```
 //!
-//! Deterministic (fixed values): rerunning it rewrites the same files.
+//! Deterministic (fixed values): rerunning it rewrites the same files. It lives here, not
+//! in the `fuzz/` crate, because everything that crate builds is instrumented for
+//! libFuzzer and links only into a fuzz target.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
