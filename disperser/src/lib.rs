@@ -54,6 +54,7 @@ pub mod config;
 pub mod dispatch;
 pub mod encode;
 mod error;
+pub mod gate;
 pub mod intake;
 pub mod metrics;
 pub mod pipeline;
@@ -70,7 +71,6 @@ use lamina_core::chain::bindings::service_manager::LaminaServiceManager;
 use lamina_core::chain::{ChainError, ContractAddresses, EthChain};
 use lamina_core::keystore::load_ecdsa_key;
 use lamina_encoding::{DEVELOPMENT_SEED, Encoder};
-use lamina_proto::disperser::v1::disperser_server::DisperserServer;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -249,15 +249,8 @@ pub async fn run(
         )?
         .with_metrics(metrics.commitment.clone()),
     );
-    let service = DisperserServer::new(service::DisperserService::new(
-        p.clone(),
-        srs,
-        key_tx,
-        pool,
-        lookup_pool,
-    ))
-    .max_decoding_message_size(lamina_proto::MAX_MESSAGE_SIZE)
-    .max_encoding_message_size(lamina_proto::MAX_MESSAGE_SIZE);
+    let service =
+        service::DisperserService::new(p.clone(), srs, key_tx, pool, lookup_pool).into_server();
     ready.store(true, Ordering::Release);
     tracing::info!(grpc = %local, metrics = %config.metrics_listen, "disperser ready");
 

@@ -114,6 +114,53 @@ impl<K: Hash + Eq + Copy> RateLimiter<K> {
         keys.retain(|_, (b, _)| b.last > cutoff);
     }
 
+    /// Whether any request under `key` would be refused at `now`, whatever its size,
+    /// charging nothing: a server can then refuse before it reads the request's body.
+    /// A key not tracked (never seen, or forgotten) is never refused here.
+    pub fn refusal(&self, key: K, now: Instant) -> Option<Limited> {
+        if self.bytes_per_sec == 0 && self.blobs_per_sec == 0 {
+            return None;
+        }
+        let mut keys = self
+            .keys
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (by, bl) = keys.get_mut(&key)?;
+        by.refill(self.bytes_per_sec as f64, now);
+        bl.refill(self.blobs_per_sec as f64, now);
+        self.refusal_of(by, bl)
+    }
+
+    /// The refusal of a key whose buckets (refilled to now) are `by` and `bl`, if any.
+    fn refusal_of(&self, by: &Bucket, bl: &Bucket) -> Option<Limited> {
+        let byte_rate = self.bytes_per_sec as f64;
+        let blob_rate = self.blobs_per_sec as f64;
+        for (bucket, rate, kind, limit) in [
+            (by, byte_rate, RateLimitKind::Bytes, self.bytes_per_sec),
+            (bl, blob_rate, RateLimitKind::Blobs, self.blobs_per_sec),
+        ] {
+            if limit != 0 && bucket.tokens < 0.0 {
+                return Some(Limited {
+                    kind,
+                    limit,
+                    // at least 1 ms: a zero retry-after reads as "no limit"
+                    retry_after: bucket.wait(rate).max(Duration::from_millis(1)),
+                });
+            }
+        }
+        // Blob-count tokens are whole blobs: take one only when one is there, so the
+        // blob rate is never exceeded even in debt-free bursts.
+        if self.blobs_per_sec > 0 && bl.tokens < 1.0 {
+            return Some(Limited {
+                kind: RateLimitKind::Blobs,
+                limit: self.blobs_per_sec,
+                retry_after: Duration::from_secs_f64((1.0 - bl.tokens) / blob_rate)
+                    .max(Duration::from_millis(1)),
+            });
+        }
+        None
+    }
+
     /// Admits a request of `bytes` under `key` at `now`, or says when to retry.
     pub fn check(&self, key: K, bytes: u64, now: Instant) -> Result<(), Limited> {
         if self.bytes_per_sec == 0 && self.blobs_per_sec == 0 {
@@ -138,28 +185,8 @@ impl<K: Hash + Eq + Copy> RateLimiter<K> {
         // Both buckets are refilled (and so marked as seen now) whatever the outcome.
         by.refill(byte_rate, now);
         bl.refill(blob_rate, now);
-        for (bucket, rate, kind, limit) in [
-            (&*by, byte_rate, RateLimitKind::Bytes, self.bytes_per_sec),
-            (&*bl, blob_rate, RateLimitKind::Blobs, self.blobs_per_sec),
-        ] {
-            if limit != 0 && bucket.tokens < 0.0 {
-                return Err(Limited {
-                    kind,
-                    limit,
-                    // at least 1 ms: a zero retry-after reads as "no limit"
-                    retry_after: bucket.wait(rate).max(Duration::from_millis(1)),
-                });
-            }
-        }
-        // Blob-count tokens are whole blobs: take one only when one is there, so the
-        // blob rate is never exceeded even in debt-free bursts.
-        if self.blobs_per_sec > 0 && bl.tokens < 1.0 {
-            return Err(Limited {
-                kind: RateLimitKind::Blobs,
-                limit: self.blobs_per_sec,
-                retry_after: Duration::from_secs_f64((1.0 - bl.tokens) / blob_rate)
-                    .max(Duration::from_millis(1)),
-            });
+        if let Some(limited) = self.refusal_of(by, bl) {
+            return Err(limited);
         }
         if self.bytes_per_sec > 0 {
             by.tokens -= bytes as f64;
@@ -206,6 +233,26 @@ mod tests {
         limiter
             .check(Address::repeat_byte(2), 10, t0)
             .expect("own bucket");
+    }
+
+    #[test]
+    fn refusal_charges_nothing_and_agrees_with_check() {
+        let limiter = RateLimiter::new(1000, 0, 100);
+        let a = Address::repeat_byte(1);
+        let t0 = Instant::now();
+        assert_eq!(limiter.refusal(a, t0), None, "an unseen key is not refused");
+        assert_eq!(limiter.tracked(), 0, "asking tracks nothing");
+        limiter.check(a, 3000, t0).expect("idle account passes");
+        let refused = limiter.refusal(a, t0).expect("in debt");
+        assert_eq!(refused.retry_after, Duration::from_secs(2));
+        // asking again and again costs nothing: the debt is still repaid in 2 s
+        for _ in 0..10 {
+            assert!(limiter.refusal(a, t0 + Duration::from_secs(1)).is_some());
+        }
+        assert_eq!(limiter.refusal(a, t0 + Duration::from_secs(2)), None);
+        limiter
+            .check(a, 1, t0 + Duration::from_secs(2))
+            .expect("debt repaid");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use lamina_encoding::{Blob, Srs, commit_blob};
 use lamina_proto::common::v1 as pb;
 use lamina_proto::convert::inclusion_info_to_proto;
 use lamina_proto::disperser::v1 as dpb;
-use lamina_proto::disperser::v1::disperser_server::Disperser;
+use lamina_proto::disperser::v1::disperser_server::{Disperser, DisperserServer};
 use prost::Message;
 use tokio::sync::mpsc;
 use tonic::{Request, Response, Status};
@@ -19,6 +19,7 @@ use tonic::{Request, Response, Status};
 use crate::chain_view::ChainParams;
 use crate::commit_pool::{AdmissionClass, CommitmentPool};
 use crate::error::DisperserError;
+use crate::gate::AddressGate;
 use crate::intake::{ParsedRequest, check_assignable, check_blob, check_header, check_signature};
 use crate::pipeline::Pipeline;
 use crate::rate_limit::{RateLimiter, address_key};
@@ -41,8 +42,9 @@ pub struct DisperserService {
     srs: Arc<Srs>,
     /// Per-account limits.
     limiter: RateLimiter<alloy_primitives::Address>,
-    /// Per-client-address limits (over DisperseBlob and GetBlobCommitment).
-    address_limiter: RateLimiter<IpAddr>,
+    /// Per-client-address limits (over DisperseBlob and GetBlobCommitment; shared with
+    /// the [`AddressGate`] in front of the service).
+    address_limiter: Arc<RateLimiter<IpAddr>>,
     /// Where the commitment checks of `DisperseBlob` run.
     pool: Arc<CommitmentPool>,
     /// Where `GetBlobCommitment`'s MSMs run: its own slots and queue, so unauthenticated
@@ -93,11 +95,11 @@ impl DisperserService {
             c.rate_limit_blobs_per_sec,
             c.rate_limit_tracked,
         );
-        let address_limiter = RateLimiter::new(
+        let address_limiter = Arc::new(RateLimiter::new(
             c.rate_limit_address_bytes_per_sec,
             c.rate_limit_address_blobs_per_sec,
             c.rate_limit_tracked,
-        );
+        ));
         Self {
             p,
             srs,
@@ -108,6 +110,16 @@ impl DisperserService {
             accepting: Mutex::new(HashSet::new()),
             encode,
         }
+    }
+
+    /// The gRPC server of these handlers, with its message limits, behind the
+    /// per-address gate (a limited address is refused before its blob is read).
+    pub fn into_server(self) -> AddressGate<DisperserServer<Self>> {
+        let limiter = Arc::clone(&self.address_limiter);
+        let server = DisperserServer::new(self)
+            .max_decoding_message_size(lamina_proto::MAX_MESSAGE_SIZE)
+            .max_encoding_message_size(lamina_proto::MAX_MESSAGE_SIZE);
+        AddressGate::new(server, limiter)
     }
 
     /// The commitment pool (its counters show how much MSM work requests caused).

@@ -23,7 +23,6 @@ use lamina_disperser::store::Store;
 use lamina_encoding::{Blob, BlobParams, Srs, commit_blob};
 use lamina_proto::convert::blob_header_to_proto;
 use lamina_proto::disperser::v1::disperser_client::DisperserClient;
-use lamina_proto::disperser::v1::disperser_server::DisperserServer;
 use lamina_proto::disperser::v1::{DisperseBlobRequest, GetBlobCommitmentRequest};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -96,10 +95,7 @@ async fn serve(config: DisperserConfig, slots: usize, queue: usize) -> Served {
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     tokio::spawn(
         tonic::transport::Server::builder()
-            .add_service(
-                DisperserServer::new(service)
-                    .max_decoding_message_size(lamina_proto::MAX_MESSAGE_SIZE),
-            )
+            .add_service(service.into_server())
             .serve_with_incoming_shutdown(
                 tokio_stream::wrappers::TcpListenerStream::new(listener),
                 async move {
@@ -369,4 +365,40 @@ async fn a_lookup_flood_never_takes_the_place_of_a_dispersal() {
         .await
         .expect("joins")
         .expect("the queued lookup is served once its slot frees");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_limited_address_is_refused_before_its_blob_is_read() {
+    let config = DisperserConfig {
+        rate_limit_address_bytes_per_sec: 0,
+        rate_limit_address_blobs_per_sec: 1,
+        ..DisperserConfig::default()
+    };
+    let mut s = serve(config, 2, 8).await;
+    s.client
+        .get_blob_commitment(GetBlobCommitmentRequest {
+            blob: blob_bytes(8, 3),
+        })
+        .await
+        .expect("the address's first request passes");
+    // Over the message limit: a service that read the body first would answer that the
+    // message is too large; the gate answers from the headers, before any byte of it.
+    let mut unbounded = s.client.clone().max_encoding_message_size(usize::MAX);
+    let status = unbounded
+        .get_blob_commitment(GetBlobCommitmentRequest {
+            blob: vec![0u8; lamina_proto::MAX_MESSAGE_SIZE + 1],
+        })
+        .await
+        .expect_err("the address is over its rate");
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    assert!(
+        status.message().contains("client address 127.0.0.1"),
+        "{status:?}"
+    );
+    assert!(retry_after_ms(&status) >= 1);
+    assert_eq!(
+        s.lookup.started(),
+        1,
+        "no commitment work for the refused one"
+    );
 }
