@@ -19,7 +19,9 @@ use alloy_primitives::U256;
 use lamina_core::chain::{Chain, EthChain};
 use lamina_core::keystore::EcdsaKey;
 use lamina_core::{BlobHeader, BlobKey, DaCertV3, PaymentHeader, QuorumId};
-use lamina_devnet::{DEVNET_REFERENCE_BLOCK_DELAY, Devnet, DevnetOptions};
+use lamina_devnet::{
+    DEVNET_REFERENCE_BLOCK_DELAY, Devnet, DevnetError, DevnetOptions, MAX_OPERATORS,
+};
 use lamina_disperser::chain_view::REFRESH_INTERVAL;
 use lamina_encoding::{Blob, Srs, commit_blob};
 use lamina_proto::convert::blob_header_to_proto;
@@ -323,4 +325,44 @@ async fn a_version_capped_at_8_fails_alone_at_dispatch_then_is_refused_at_intake
     }
     devnet.check_alive().expect("every process still runs");
     eprintln!("nine operators: passed in {:?}", started.elapsed());
+}
+
+fn options(operators: usize, blob_version: u16) -> DevnetOptions {
+    let mut options = DevnetOptions::new("/nonexistent/lamina", "/nonexistent/data");
+    options.operators = operators;
+    options.blob_version = blob_version;
+    // No services: validation then needs no `lamina` binary.
+    (
+        options.with_nodes,
+        options.with_disperser,
+        options.with_retriever,
+    ) = (false, false, false);
+    options
+}
+
+/// The devnet's operator limit is its blob version's `max_num_operators` (the disperser
+/// could assign none of its blobs over more), not a fixed 8: version 0 takes 9.
+#[test]
+fn the_devnet_blob_version_caps_its_operators() {
+    options(CAP, CAPPED_VERSION)
+        .validate()
+        .expect("version 1 takes 8 operators");
+    let Err(DevnetError::InvalidOption { field, reason }) =
+        options(CAP + 1, CAPPED_VERSION).validate()
+    else {
+        panic!("9 operators over version 1 must be refused");
+    };
+    assert_eq!(field, "operators");
+    assert!(reason.contains("at most 8"), "{reason}");
+    options(CAP + 1, OPEN_VERSION)
+        .validate()
+        .expect("version 0 takes 9 operators");
+    options(MAX_OPERATORS, OPEN_VERSION)
+        .validate()
+        .expect("the deployment's per-quorum cap");
+    assert!(options(MAX_OPERATORS + 1, OPEN_VERSION).validate().is_err());
+    let Err(DevnetError::InvalidOption { field, .. }) = options(4, 2).validate() else {
+        panic!("version 2 is not deployed");
+    };
+    assert_eq!(field, "blob_version");
 }
