@@ -41,8 +41,10 @@ const DEVNET_ADDRESS_BLOBS_PER_SEC: u64 = 200;
 /// Default largest blob of a devnet: 2^15 symbols (1 MiB), so every service loads its
 /// SRS in about a second; raise it (up to 2^19, 16 MiB) for bigger blobs.
 pub const DEFAULT_MAX_BLOB_SYMBOLS: u32 = 1 << 15;
-/// At most this many operators: blob version 1's `maxNumOperators`.
-pub const MAX_OPERATORS: usize = 8;
+/// At most this many operators: the deploy script's per-quorum cap (`MAX_OPERATOR_COUNT`).
+/// The blob version the devnet disperses with caps it further (its `max_num_operators`:
+/// 8 for version 1, 3537 for version 0), see [`DevnetOptions::validate`].
+pub const MAX_OPERATORS: usize = 200;
 
 /// What [`Devnet::start`] brings up.
 #[derive(Clone, Debug)]
@@ -55,8 +57,13 @@ pub struct DevnetOptions {
     pub operators: usize,
     /// Quorums each operator registers for. Default `[0, 1]` (both required by the contracts).
     pub quorums: Vec<QuorumId>,
-    /// Blob version the disperser uses. Default 1.
+    /// Blob version the disperser uses (and clients send by default). Default 1. Its
+    /// `max_num_operators` bounds [`DevnetOptions::operators`]: the disperser could assign
+    /// none of its blobs over more operators.
     pub blob_version: u16,
+    /// The disperser accepts only [`DevnetOptions::blob_version`] (default true); false:
+    /// every version registered on-chain (a test sending blobs of another version).
+    pub pin_blob_version: bool,
     /// Stake per operator in whole test tokens (same in every quorum); empty for
     /// [`default_stake`] (unequal, and different between quorums).
     pub stakes: Vec<u64>,
@@ -100,6 +107,7 @@ impl DevnetOptions {
             operators: DEFAULT_OPERATORS,
             quorums: vec![0, 1],
             blob_version: DEFAULT_BLOB_VERSION,
+            pin_blob_version: true,
             stakes: Vec::new(),
             seed: DEFAULT_SEED,
             chain_id: None,
@@ -118,10 +126,26 @@ impl DevnetOptions {
 
     /// Checks ranges, naming the bad option.
     pub fn validate(&self) -> Result<(), DevnetError> {
-        if self.operators == 0 || self.operators > MAX_OPERATORS {
+        let params = lamina_encoding::BlobParams::version(self.blob_version).map_err(|_| {
+            DevnetError::InvalidOption {
+                field: "blob_version",
+                reason: format!(
+                    "{} is not deployed on a devnet (versions 0 and 1 are)",
+                    self.blob_version
+                ),
+            }
+        })?;
+        // The version the devnet disperses with must be assignable over its operators,
+        // or every blob would fail; 9+ operators need version 0.
+        let max = MAX_OPERATORS.min(params.max_num_operators as usize);
+        if self.operators == 0 || self.operators > max {
             return Err(DevnetError::InvalidOption {
                 field: "operators",
-                reason: format!("{} not in 1..={MAX_OPERATORS}", self.operators),
+                reason: format!(
+                    "{} not in 1..={max} (blob version {} allows at most {} operators, \
+                     the deployment {MAX_OPERATORS} per quorum)",
+                    self.operators, self.blob_version, params.max_num_operators
+                ),
             });
         }
         if self.quorums.is_empty() {
@@ -579,7 +603,10 @@ impl Devnet {
             deployment: self.chain.deployment_path().to_path_buf(),
             ecdsa_keystore: self.disperser_account.keystore.clone(),
             password_file: Some(self.disperser_account.password_file.clone()),
-            blob_version: Some(self.options.blob_version),
+            blob_version: self
+                .options
+                .pin_blob_version
+                .then_some(self.options.blob_version),
             reference_block_delay: DEVNET_REFERENCE_BLOCK_DELAY,
             anchor_on_chain: true,
             max_blob_size: self.options.max_blob_symbols as usize * 32,
@@ -607,6 +634,68 @@ impl Devnet {
             ..RetrieverConfig::default()
         };
         typed_table(&config, &self.options.retriever_config)
+    }
+
+    /// Registers one more operator while the devnet runs (a change of the operator set the
+    /// disperser and the nodes must follow): index [`Devnet::operators`]`.len()`, keys from
+    /// the devnet's seed, `stake` whole test tokens in each of the devnet's quorums, a fresh
+    /// socket. With nodes, its node is started and waited for (healthy) after the
+    /// registration; `devnet.json` is rewritten. Returns the new operator's index.
+    pub async fn add_operator(&mut self, stake: u64) -> Result<usize, DevnetError> {
+        let index = self.operators.len();
+        if stake == 0 {
+            return Err(DevnetError::InvalidOption {
+                field: "stakes",
+                reason: "a stake of 0 is below the minimum stake of 1".into(),
+            });
+        }
+        if index >= MAX_OPERATORS {
+            return Err(DevnetError::InvalidOption {
+                field: "operators",
+                reason: format!("already {index}, the deployment allows {MAX_OPERATORS}"),
+            });
+        }
+        let addrs = ServiceAddrs::fresh()?;
+        let tokens = alloy::primitives::U256::from(stake)
+            * alloy::primitives::U256::from(crate::operators::TOKEN);
+        let spec = OperatorSpec {
+            stakes: self.options.quorums.iter().map(|&q| (q, tokens)).collect(),
+            quorums: self.options.quorums.clone(),
+            grpc_addr: addrs.grpc,
+        };
+        let operator = crate::operators::provision_operator(
+            &self.chain,
+            &self.options.data_dir.join("operators"),
+            self.options.seed,
+            index,
+            spec,
+        )
+        .await?;
+        self.operators.push(operator);
+        self.node_addrs.push(addrs);
+        self.node_listen.push(addrs.grpc);
+        self.options.operators = self.operators.len();
+        if !self.options.stakes.is_empty() {
+            self.options.stakes.push(stake);
+        }
+        if self.options.with_nodes {
+            let config = self.node_config(index)?;
+            let name = format!("node-{index}");
+            let path = self.config_path(&name);
+            config::write(&path, &config)?;
+            let mut node = ServiceProcess::spawn(ServiceSpec::lamina_role(
+                name.clone(),
+                &self.options.lamina_bin,
+                "node",
+                &path,
+                self.log_path(&name),
+                addrs.metrics,
+            ))?;
+            node.wait_healthy(self.options.health_timeout).await?;
+            self.nodes.push(node);
+        }
+        self.write_info()?;
+        Ok(index)
     }
 
     /// Rewrites `devnet.json` with the current process ids (after restarts).

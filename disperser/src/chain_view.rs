@@ -1,16 +1,19 @@
 //! What the disperser reads from the contracts once and keeps: blob versions and their
 //! parameters, the number of quorums, required quorums, security thresholds and each
-//! quorum's operator count. Refreshed when a request names a version or quorum not seen
-//! yet or a version that cannot be assigned (at most every [`REFRESH_INTERVAL`]), so a
-//! version added on-chain is picked up without a restart.
+//! quorum's operator count. Refreshed every [`REFRESH_INTERVAL`] in the background
+//! ([`refresh_periodically`]: operators registering change which versions can be
+//! assigned, and intake must refuse by today's count), and when a request names a version
+//! or quorum not seen yet or a version that cannot be assigned (at most every
+//! [`REFRESH_INTERVAL`]), so a version added on-chain is picked up without a restart.
 
 use std::collections::BTreeMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use lamina_core::chain::bindings::registry_coordinator::RegistryCoordinator;
 use lamina_core::chain::{Chain, ChainError, EthChain};
 use lamina_core::{BlobParams, QuorumId, SecurityThresholds};
+use tokio_util::sync::CancellationToken;
 
 /// Shortest time between two refreshes triggered by requests.
 pub const REFRESH_INTERVAL: Duration = Duration::from_secs(10);
@@ -132,5 +135,19 @@ impl ChainView {
             }
         }
         self.params()
+    }
+}
+
+/// Re-reads the parameters every [`REFRESH_INTERVAL`] until `shutdown`, so intake counts
+/// the operators registered now: without it the counts read at start stay in force, and
+/// after a 9th operator registers a version capped at 8 passes intake only to fail at
+/// dispatch (refreshes triggered by requests come only after a refusal).
+pub async fn refresh_periodically(view: Arc<ChainView>, shutdown: CancellationToken) {
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(REFRESH_INTERVAL) => {}
+        }
+        view.refresh().await;
     }
 }

@@ -224,6 +224,10 @@ pub async fn run(
     );
     tokio::spawn(pipeline::feed(resume, key_tx.clone(), cancel.clone()));
     tokio::spawn(pipeline::expire_kept_blobs(p.clone(), cancel.clone()));
+    tokio::spawn(chain_view::refresh_periodically(
+        p.chain.clone(),
+        cancel.clone(),
+    ));
 
     let listener = tokio::net::TcpListener::bind(config.grpc_listen)
         .await

@@ -31,13 +31,15 @@ pub(crate) struct UpArgs {
     /// Where logs, keys, configs, databases and `devnet.json` go.
     #[arg(long, default_value = DEFAULT_DATA_DIR)]
     data_dir: PathBuf,
-    /// Number of operators (one node each), 1 to 8.
+    /// Number of operators (one node each): 1 to the blob version's max_num_operators
+    /// (8 for version 1; more with `--blob-version 0`, up to 200).
     #[arg(long, default_value_t = lamina_devnet::DEFAULT_OPERATORS)]
     operators: usize,
     /// Quorums the operators register for (both 0 and 1 are required by the contracts).
     #[arg(long, value_delimiter = ',', default_value = "0,1")]
     quorums: Vec<u8>,
-    /// Blob version the disperser uses (1: 64 chunks, up to 8 operators).
+    /// Blob version the disperser uses (1: 64 chunks, up to 8 operators; 0: 8192 chunks,
+    /// slower to encode, up to 200 operators on a devnet).
     #[arg(long, default_value_t = lamina_devnet::DEFAULT_BLOB_VERSION)]
     blob_version: u16,
     /// Seed of every key (operators, client, disperser).
