@@ -99,10 +99,14 @@ pub struct DevnetOptions {
 }
 
 impl DevnetOptions {
-    /// Defaults: 4 operators in quorums 0 and 1, blob version 1, every service.
+    /// Defaults: 4 operators in quorums 0 and 1, blob version 1, every service. The
+    /// services run `lamina_bin`, or the binary `LAMINA_BIN` names when it is set (a run
+    /// against a copy, or a build other than the caller's).
     pub fn new(lamina_bin: impl Into<PathBuf>, data_dir: impl Into<PathBuf>) -> Self {
+        let lamina_bin =
+            std::env::var_os("LAMINA_BIN").map_or_else(|| lamina_bin.into(), PathBuf::from);
         Self {
-            lamina_bin: lamina_bin.into(),
+            lamina_bin,
             data_dir: data_dir.into(),
             operators: DEFAULT_OPERATORS,
             quorums: vec![0, 1],

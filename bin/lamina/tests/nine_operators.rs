@@ -203,13 +203,7 @@ async fn a_version_capped_at_8_fails_alone_at_dispatch_then_is_refused_at_intake
 {
     let started = Instant::now();
     let dir = tempfile::tempdir().expect("temp dir");
-    // LAMINA_BIN (the variable the devnet names when the binary is missing) overrides the
-    // binary cargo built, for a run against a copy.
-    let lamina = std::env::var_os("LAMINA_BIN").map_or_else(
-        || env!("CARGO_BIN_EXE_lamina").into(),
-        std::path::PathBuf::from,
-    );
-    let mut options = DevnetOptions::new(lamina, dir.path().join("devnet"));
+    let mut options = DevnetOptions::new(env!("CARGO_BIN_EXE_lamina"), dir.path().join("devnet"));
     // 8 operators first, so that a version-1 blob can pass intake; the 9th registers later.
     options.operators = CAP;
     // The devnet's own version must admit the 9th operator; version 1 is sent explicitly,
