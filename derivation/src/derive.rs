@@ -8,35 +8,47 @@ use crate::commitment::parse_commitment;
 use crate::config::DerivationConfig;
 use crate::outcome::{DropReason, Outcome, PayloadError};
 
+/// The rules that depend on where the certificate was found: the recency rule, and a
+/// reference block at or after the L1 inclusion block is invalid (`checkDACert` at
+/// inclusion would have refused it). Nothing to check without an inclusion block.
+pub fn check_inclusion_block(
+    config: &DerivationConfig,
+    cert: &DaCertV3,
+    l1_inclusion_block: Option<u64>,
+) -> Result<(), DropReason> {
+    let Some(inclusion_block) = l1_inclusion_block else {
+        return Ok(());
+    };
+    let reference_block = cert.batch_header.reference_block_number;
+    if inclusion_block <= u64::from(reference_block) {
+        return Err(DropReason::InvalidCert(CertError::ReferenceBlockInFuture {
+            reference_block,
+            head: inclusion_block,
+        }));
+    }
+    if check_recency(reference_block, inclusion_block, config.recency_window_blocks).is_err() {
+        return Err(DropReason::Recency {
+            reference_block,
+            inclusion_block,
+            window_blocks: config.recency_window_blocks,
+        });
+    }
+    Ok(())
+}
+
 /// Recency and validity of a parsed certificate.
 ///
 /// With `l1_inclusion_block` (the L1 block whose batcher transaction carried the
-/// commitment), the recency rule applies, and a reference block at or after the
-/// inclusion block is invalid (`checkDACert` at inclusion would have refused it).
-/// Without it (a read outside derivation) only validity is checked. `view` is the
-/// operator state at the certificate's reference block.
+/// commitment), [`check_inclusion_block`] applies first. Without it (a read outside
+/// derivation) only validity is checked. `view` is the operator state at the
+/// certificate's reference block.
 pub fn check_certificate(
     config: &DerivationConfig,
     cert: &DaCertV3,
     l1_inclusion_block: Option<u64>,
     view: &ChainView,
 ) -> Result<VerifiedCert, DropReason> {
-    let reference_block = cert.batch_header.reference_block_number;
-    if let Some(inclusion_block) = l1_inclusion_block {
-        if inclusion_block <= u64::from(reference_block) {
-            return Err(DropReason::InvalidCert(CertError::ReferenceBlockInFuture {
-                reference_block,
-                head: inclusion_block,
-            }));
-        }
-        if check_recency(reference_block, inclusion_block, config.recency_window_blocks).is_err() {
-            return Err(DropReason::Recency {
-                reference_block,
-                inclusion_block,
-                window_blocks: config.recency_window_blocks,
-            });
-        }
-    }
+    check_inclusion_block(config, cert, l1_inclusion_block)?;
     // A derivation has no dispersed key to compare with: the key is the header's own.
     Ok(verify_with_view(cert, cert.blob_key(), view)?)
 }

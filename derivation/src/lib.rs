@@ -65,7 +65,7 @@ pub use commitment::{
     encode_commitment, parse_commitment,
 };
 pub use config::{ConfigError, DEFAULT_RECENCY_WINDOW_BLOCKS, DerivationConfig};
-pub use derive::{check_certificate, decode_payload, derive};
+pub use derive::{check_certificate, check_inclusion_block, decode_payload, derive};
 pub use outcome::{DropCode, DropReason, Outcome, PayloadError};
 
 #[cfg(test)]
