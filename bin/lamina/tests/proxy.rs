@@ -75,6 +75,14 @@ fn get_path(commitment: &[u8]) -> String {
     format!("/get/0x{}", hex::encode(commitment))
 }
 
+/// The `lamina` binary the devnet runs: `$LAMINA_BIN` when set (a target directory
+/// shared between checkouts may hold another checkout's build), else this build's.
+fn lamina_bin() -> std::path::PathBuf {
+    std::env::var_os("LAMINA_BIN")
+        .map(Into::into)
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_lamina").into())
+}
+
 fn payload(seed: u64, len: usize) -> Vec<u8> {
     let mut bytes = vec![0u8; len];
     rand_chacha::ChaCha20Rng::seed_from_u64(seed).fill_bytes(&mut bytes);
@@ -84,7 +92,7 @@ fn payload(seed: u64, len: usize) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn op_alt_da_client_round_trips_batches_and_gets_derivation_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut options = DevnetOptions::new(env!("CARGO_BIN_EXE_lamina"), dir.path());
+    let mut options = DevnetOptions::new(lamina_bin(), dir.path());
     // 512 KiB blobs: batches up to a few hundred KiB; every service's SRS load is this size.
     options.max_blob_symbols = 1 << 14;
     options.health_timeout = Duration::from_secs(300);
