@@ -10,6 +10,7 @@ use lamina_encoding::PAYLOAD_BYTES_PER_SYMBOL;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ProxyError;
+use crate::memstore::MemstoreConfig;
 
 /// Default [`ProxyConfig::listen`]: eigenda-proxy's and op-alt-da's customary port.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3100";
@@ -38,6 +39,9 @@ pub struct ProxyConfig {
     /// Bytes of recently written batches kept to answer `GET` without a retrieval (the
     /// derivation rules still apply). 0 disables the cache. Default: 67108864 (64 MiB).
     pub cache_bytes: usize,
+    /// Memstore mode (`[memstore]`, or `--memstore`): the same routes over an in-memory
+    /// store with expiry, no network (`client` is not used). Default: none (the network).
+    pub memstore: Option<MemstoreConfig>,
 }
 
 impl Default for ProxyConfig {
@@ -49,6 +53,7 @@ impl Default for ProxyConfig {
             key_file: None,
             put_timeout_ms: 120_000,
             cache_bytes: 64 << 20,
+            memstore: None,
         }
     }
 }

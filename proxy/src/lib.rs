@@ -22,6 +22,8 @@
 //!   service or the operators (checked against the commitment); batches this proxy
 //!   wrote are served from a bounded cache (recency still applies).
 //! - `GET /health`, `GET /metrics` (requests by route and status, latencies, drops).
+//! - Memstore mode (`[memstore]`): the same routes over memory with an expiry, for rollup
+//!   developers without a network; commitments `0x01 0x4c 0xff` then `keccak256(batch)`.
 //!
 //! [`run`] connects the client and serves until shutdown; [`serve`] takes a bound
 //! listener and a client (tests bind `127.0.0.1:0`).
@@ -46,9 +48,11 @@
 mod cache;
 mod config;
 mod error;
+mod memstore;
 mod metrics;
 mod server;
 
 pub use config::{DEFAULT_LISTEN, ProxyConfig};
 pub use error::{ApiError, ProxyError};
-pub use server::{L1_INCLUSION_BLOCK_PARAM, run, serve};
+pub use memstore::{MEMSTORE_PREFIX, MEMSTORE_VERSION, MemStore, MemstoreConfig};
+pub use server::{Backend, L1_INCLUSION_BLOCK_PARAM, run, serve};

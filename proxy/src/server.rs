@@ -29,15 +29,24 @@ use tokio::net::TcpListener;
 use crate::cache::RecentBatches;
 use crate::config::ProxyConfig;
 use crate::error::{ApiError, ProxyError};
+use crate::memstore::MemStore;
 use crate::metrics::Metrics;
 
 /// The query parameter naming the L1 block that included the commitment (OP's
 /// `op-alt-da` client sends it; eigenda-proxy reads the same name).
 pub const L1_INCLUSION_BLOCK_PARAM: &str = "l1_inclusion_block_number";
 
+/// Where batches go and come from.
+pub enum Backend {
+    /// A Lamina network, through the client.
+    Network(Box<LaminaClient<EthChain>>),
+    /// Memory ([`crate::MemstoreConfig`]): for rollup developers, no network.
+    Memstore(MemStore),
+}
+
 /// What every request handler shares.
 struct Proxy {
-    client: LaminaClient<EthChain>,
+    backend: Backend,
     derivation: DerivationConfig,
     put_timeout: std::time::Duration,
     max_batch_bytes: usize,
@@ -73,29 +82,39 @@ pub async fn run(
     if let Some(path) = &config.deployment {
         client_config = client_config.with_deployment_file(path)?;
     }
-    let key = account_key(config.key_file.as_deref())?;
-    let client = LaminaClient::connect(client_config, key).await?;
+    let backend = match config.memstore {
+        Some(memstore) => {
+            tracing::warn!("memstore mode: batches are kept in memory, nothing is dispersed");
+            Backend::Memstore(MemStore::new(memstore))
+        }
+        None => {
+            let key = account_key(config.key_file.as_deref())?;
+            Backend::Network(Box::new(
+                LaminaClient::connect(client_config, key).await?,
+            ))
+        }
+    };
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| ProxyError::Bind {
             addr: config.listen,
             source,
         })?;
-    serve(listener, &config, client, shutdown).await
+    serve(listener, &config, backend, shutdown).await
 }
 
-/// Serves the proxy's routes on `listener` with `client` until `shutdown` resolves:
+/// Serves the proxy's routes on `listener` over `backend` until `shutdown` resolves:
 /// `POST /put`, `POST /put/`, `GET /get/0x<commitment>`, `GET /health`, `GET /metrics`.
 pub async fn serve(
     listener: TcpListener,
     config: &ProxyConfig,
-    client: LaminaClient<EthChain>,
+    backend: Backend,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ProxyError> {
     let mut registry = Registry::default();
     let max_batch_bytes = config.max_batch_bytes();
     let proxy = Arc::new(Proxy {
-        client,
+        backend,
         derivation: config.derivation(),
         put_timeout: config.put_timeout(),
         max_batch_bytes,
@@ -213,13 +232,17 @@ impl Proxy {
                 max: self.max_batch_bytes,
             });
         }
+        let client = match &self.backend {
+            Backend::Network(client) => client,
+            Backend::Memstore(store) => return Ok(store.put(batch, Instant::now())),
+        };
         let start = Instant::now();
         // Each attempt builds a fresh payment header (a new timestamp): a batcher's retry
         // of the same batch is a new blob, never "already exists".
         let certify = async {
-            let blob_key = self.client.disperse(batch, &[]).await?;
-            let cert = self.client.wait_for_certificate(blob_key).await?;
-            self.client.verify_certificate_locally(&cert).await?;
+            let blob_key = client.disperse(batch, &[]).await?;
+            let cert = client.wait_for_certificate(blob_key).await?;
+            client.verify_certificate_locally(&cert).await?;
             Ok::<_, ClientError>(cert)
         };
         let cert = tokio::time::timeout(self.put_timeout, certify)
@@ -242,6 +265,10 @@ impl Proxy {
     async fn get(&self, hex_text: &str, query: Option<&str>) -> Result<Outcome, ApiError> {
         let bytes = commitment_bytes(hex_text)?;
         let l1_inclusion_block = l1_inclusion_block(query)?;
+        let client = match &self.backend {
+            Backend::Network(client) => client,
+            Backend::Memstore(store) => return Ok(store.get(&bytes, Instant::now())),
+        };
         let cert = match parse_commitment(&bytes) {
             Ok(cert) => cert,
             Err(e) => return Ok(Outcome::Drop(DropReason::Parse(e))),
@@ -257,7 +284,7 @@ impl Proxy {
             self.metrics.cache_hit();
             return Ok(Outcome::Payload(payload.to_vec()));
         }
-        let view = read_chain_view(self.client.chain(), &cert)
+        let view = read_chain_view(client.chain(), &cert)
             .await
             .map_err(|e| ApiError::Unavailable {
                 reason: format!("reading the operator state for blob {blob_key}: {e}"),
@@ -271,7 +298,7 @@ impl Proxy {
             confirmation: None,
         };
         let start = Instant::now();
-        let blob_bytes = match self.client.retrieve_blob(&certificate).await {
+        let blob_bytes = match client.retrieve_blob(&certificate).await {
             Ok(bytes) => bytes,
             Err(e) => {
                 // A valid certificate whose blob cannot be had now: stall, never drop.

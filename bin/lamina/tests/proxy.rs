@@ -187,18 +187,6 @@ async fn op_alt_da_client_round_trips_batches_and_gets_derivation_errors() {
     );
     assert!(metrics.contains(r#"lamina_proxy_drops_total{reason="recency"} 1"#));
 
-    // Unknown data: a valid certificate whose blob nobody can serve (retriever and
-    // every operator down) is 404, so the reader stalls and retries.
-    if let Some(retriever) = devnet.retriever_mut() {
-        retriever.stop(Duration::from_secs(10)).await.expect("retriever stops");
-    }
-    for i in 0..devnet.operators().len() {
-        devnet.node_mut(i).expect("node").kill().expect("node killed");
-    }
-    let response = http(addr, "GET", &get_path(&commitments[0]), b"").await;
-    assert_eq!(response.status, 404, "{:?}", String::from_utf8_lossy(&response.body));
-    assert_eq!(response.json()["reason"], "not_available");
-
     // The disperser down: a write fails with 503, so the batcher falls back to L1.
     if let Some(disperser) = devnet.disperser_mut() {
         disperser.stop(Duration::from_secs(10)).await.expect("disperser stops");
@@ -210,4 +198,20 @@ async fn op_alt_da_client_round_trips_batches_and_gets_derivation_errors() {
         "{:?}",
         response.headers
     );
+    // Reads do not need the disperser.
+    let response = http(addr, "GET", &get_path(&commitments[2]), b"").await;
+    assert_eq!(response.status, 200);
+    assert!(response.body == batches[2], "read with the disperser down");
+
+    // Unknown data: a valid certificate whose blob nobody can serve (retriever and
+    // every operator down) is 404, so the reader stalls and retries.
+    if let Some(retriever) = devnet.retriever_mut() {
+        retriever.stop(Duration::from_secs(10)).await.expect("retriever stops");
+    }
+    for i in 0..devnet.operators().len() {
+        devnet.node_mut(i).expect("node").kill().expect("node killed");
+    }
+    let response = http(addr, "GET", &get_path(&commitments[0]), b"").await;
+    assert_eq!(response.status, 404, "{:?}", String::from_utf8_lossy(&response.body));
+    assert_eq!(response.json()["reason"], "not_available");
 }

@@ -62,6 +62,10 @@ pub(crate) struct RunArgs {
     /// G1 points of the SRS: the largest blob in symbols.
     #[arg(long)]
     srs_points: Option<usize>,
+    /// Memstore mode: batches in memory (the config's `[memstore]` expiry, default one
+    /// hour), no network; for rollup development.
+    #[arg(long)]
+    memstore: bool,
 }
 
 impl RunArgs {
@@ -103,6 +107,9 @@ impl RunArgs {
         }
         if let Some(v) = self.srs_points {
             c.client.srs_points = v;
+        }
+        if self.memstore {
+            c.memstore = Some(c.memstore.unwrap_or_default());
         }
         c.validate()?;
         Ok(c)

@@ -1,0 +1,90 @@
+//! Memstore mode over real HTTP: the proxy's server on a loopback port, driven the way
+//! OP's alt-DA client drives it (`POST /put`, `GET /get/0x<hex>`), with no network behind.
+
+use std::net::SocketAddr;
+
+use lamina_proxy::{Backend, MemStore, MemstoreConfig, ProxyConfig, serve};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// One HTTP/1.1 request on its own connection; answers the status and the body.
+async fn http(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    let mut stream = TcpStream::connect(addr).await.expect("proxy accepts");
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("writes");
+    stream.write_all(body).await.expect("writes");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.expect("reads");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a complete response head");
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status line");
+    let length = head
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse::<usize>().ok());
+    let mut body = raw[split + 4..].to_vec();
+    if let Some(length) = length {
+        body.truncate(length);
+    }
+    (status, body)
+}
+
+#[tokio::test]
+async fn memstore_round_trips_batches_and_answers_404_and_418() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
+    let addr = listener.local_addr().expect("bound");
+    let config = ProxyConfig {
+        memstore: Some(MemstoreConfig::default()),
+        ..ProxyConfig::default()
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let backend = Backend::Memstore(MemStore::new(MemstoreConfig::default()));
+        serve(listener, &config, backend, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+
+    assert_eq!(http(addr, "GET", "/health", b"").await.0, 200);
+    for batch in [&b"x"[..], &[7u8; 100_000][..]] {
+        let (status, commitment) = http(addr, "POST", "/put", batch).await;
+        assert_eq!(status, 200);
+        assert_eq!(&commitment[..3], &[0x01, 0x4c, 0xff]);
+        let path = format!("/get/0x{}", hex::encode(&commitment));
+        let (status, body) = http(addr, "GET", &path, b"").await;
+        assert_eq!(status, 200);
+        assert!(body == batch, "{} bytes differ", batch.len());
+    }
+    let (status, _) = http(addr, "POST", "/put/", b"older clients").await;
+    assert_eq!(status, 200);
+
+    let unknown = format!("/get/0x014cff{}", "07".repeat(32));
+    assert_eq!(http(addr, "GET", &unknown, b"").await.0, 404);
+    let (status, body) = http(addr, "GET", "/get/0x0100", b"").await;
+    assert_eq!(status, 418);
+    let body: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!(body["code"], 1);
+    assert_eq!(body["reason"], "parse");
+
+    let (_, metrics) = http(addr, "GET", "/metrics", b"").await;
+    let metrics = String::from_utf8(metrics).expect("text");
+    assert!(
+        metrics.contains(r#"lamina_proxy_requests_total{route="put",status="200"} 3"#),
+        "{metrics}"
+    );
+
+    stop.send(()).expect("server running");
+    server.await.expect("joins").expect("stops cleanly");
+}
