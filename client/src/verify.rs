@@ -13,12 +13,12 @@ use lamina_core::bls::operator_id;
 use lamina_core::chain::{Chain, ChainError};
 use lamina_core::{DaCertV3, OperatorId};
 
+use lamina_core::BlobKey;
 pub use lamina_derivation::cert_check::{
     CertError, ChainView, InfinityPoint, MAX_CERT_CALLDATA_BYTES, MAX_NONSIGNER_COUNT_ALL_QUORUM,
-    MAX_QUORUM_COUNT, QuorumStake, VerifiedCert, check_inclusion, check_recency,
-    check_signatures, verify_with_view,
+    MAX_QUORUM_COUNT, QuorumStake, VerifiedCert, check_inclusion, check_recency, check_signatures,
+    verify_with_view,
 };
-use lamina_core::BlobKey;
 
 /// Local verification failed: the certificate is invalid, or the chain could not be read.
 #[derive(Debug, thiserror::Error)]

@@ -48,7 +48,9 @@ pub enum CommitmentError {
         len: usize,
     },
     /// Not an OP generic commitment (`0x00` is a keccak commitment).
-    #[error("commitment type {commitment_type:#04x} is not generic ({GENERIC_COMMITMENT_TYPE:#04x})")]
+    #[error(
+        "commitment type {commitment_type:#04x} is not generic ({GENERIC_COMMITMENT_TYPE:#04x})"
+    )]
     NotGeneric {
         /// The first byte.
         commitment_type: u8,

@@ -26,7 +26,13 @@ pub fn check_inclusion_block(
             head: inclusion_block,
         }));
     }
-    if check_recency(reference_block, inclusion_block, config.recency_window_blocks).is_err() {
+    if check_recency(
+        reference_block,
+        inclusion_block,
+        config.recency_window_blocks,
+    )
+    .is_err()
+    {
         return Err(DropReason::Recency {
             reference_block,
             inclusion_block,

@@ -16,7 +16,11 @@ use serde::{Deserialize, Serialize};
 /// Certificate-version byte of memstore commitments.
 pub const MEMSTORE_VERSION: u8 = 0xff;
 /// The three bytes before a memstore commitment's hash.
-pub const MEMSTORE_PREFIX: [u8; 3] = [GENERIC_COMMITMENT_TYPE, LAMINA_DA_LAYER_BYTE, MEMSTORE_VERSION];
+pub const MEMSTORE_PREFIX: [u8; 3] = [
+    GENERIC_COMMITMENT_TYPE,
+    LAMINA_DA_LAYER_BYTE,
+    MEMSTORE_VERSION,
+];
 
 /// The `[memstore]` table: present, the proxy serves from memory instead of the network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,7 +137,12 @@ mod tests {
         let mut unknown = MEMSTORE_PREFIX.to_vec();
         unknown.extend_from_slice(&[7; 32]);
         assert_eq!(store.get(&unknown, now), Outcome::Stall);
-        for bad in [&[0x01, 0x4c, 0x00, 1][..], &[0x01, 0x4c, 0xff, 1], &[0x00], &[]] {
+        for bad in [
+            &[0x01, 0x4c, 0x00, 1][..],
+            &[0x01, 0x4c, 0xff, 1],
+            &[0x00],
+            &[],
+        ] {
             let Outcome::Drop(reason) = store.get(bad, now) else {
                 panic!("{bad:?} must be dropped");
             };

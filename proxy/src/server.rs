@@ -89,9 +89,7 @@ pub async fn run(
         }
         None => {
             let key = account_key(config.key_file.as_deref())?;
-            Backend::Network(Box::new(
-                LaminaClient::connect(client_config, key).await?,
-            ))
+            Backend::Network(Box::new(LaminaClient::connect(client_config, key).await?))
         }
     };
     let listener = TcpListener::bind(config.listen)
@@ -284,11 +282,12 @@ impl Proxy {
             self.metrics.cache_hit();
             return Ok(Outcome::Payload(payload.to_vec()));
         }
-        let view = read_chain_view(client.chain(), &cert)
-            .await
-            .map_err(|e| ApiError::Unavailable {
-                reason: format!("reading the operator state for blob {blob_key}: {e}"),
-            })?;
+        let view =
+            read_chain_view(client.chain(), &cert)
+                .await
+                .map_err(|e| ApiError::Unavailable {
+                    reason: format!("reading the operator state for blob {blob_key}: {e}"),
+                })?;
         if let Err(reason) = check_certificate(&self.derivation, &cert, l1_inclusion_block, &view) {
             return Ok(Outcome::Drop(reason));
         }

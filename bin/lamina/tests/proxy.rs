@@ -101,7 +101,11 @@ async fn op_alt_da_client_round_trips_batches_and_gets_derivation_errors() {
         .proxy_config
         .insert("cache_bytes".into(), toml::Value::Integer(0));
     let mut devnet = Devnet::start(options).await.expect("devnet starts");
-    let url = devnet.info().proxy.clone().expect("the devnet runs a proxy");
+    let url = devnet
+        .info()
+        .proxy
+        .clone()
+        .expect("the devnet runs a proxy");
     let addr: SocketAddr = url
         .strip_prefix("http://")
         .and_then(|a| a.parse().ok())
@@ -160,7 +164,10 @@ async fn op_alt_da_client_round_trips_batches_and_gets_derivation_errors() {
     let stale = http(addr, "GET", &at(reference_block + 51), b"").await;
     assert_eq!(stale.status, 418);
     let body = stale.json();
-    assert_eq!((body["code"].as_u64(), body["reason"].as_str()), (Some(2), Some("recency")));
+    assert_eq!(
+        (body["code"].as_u64(), body["reason"].as_str()),
+        (Some(2), Some("recency"))
+    );
 
     // A tampered certificate (another batch root): dropped as invalid, never retried.
     let mut tampered = cert.clone();
@@ -177,7 +184,10 @@ async fn op_alt_da_client_round_trips_batches_and_gets_derivation_errors() {
     let mut other_layer = commitments[0].clone();
     other_layer[1] = 0x0c;
     let body = http(addr, "GET", &get_path(&other_layer), b"").await.json();
-    assert_eq!((body["code"].as_u64(), body["reason"].as_str()), (Some(1), Some("parse")));
+    assert_eq!(
+        (body["code"].as_u64(), body["reason"].as_str()),
+        (Some(1), Some("parse"))
+    );
     assert_eq!(http(addr, "GET", "/get/0xnothex", b"").await.status, 400);
 
     let metrics = String::from_utf8(http(addr, "GET", "/metrics", b"").await.body).expect("text");
@@ -189,12 +199,23 @@ async fn op_alt_da_client_round_trips_batches_and_gets_derivation_errors() {
 
     // The disperser down: a write fails with 503, so the batcher falls back to L1.
     if let Some(disperser) = devnet.disperser_mut() {
-        disperser.stop(Duration::from_secs(10)).await.expect("disperser stops");
+        disperser
+            .stop(Duration::from_secs(10))
+            .await
+            .expect("disperser stops");
     }
     let response = http(addr, "POST", "/put", b"batch while the disperser is down").await;
-    assert_eq!(response.status, 503, "{:?}", String::from_utf8_lossy(&response.body));
+    assert_eq!(
+        response.status,
+        503,
+        "{:?}",
+        String::from_utf8_lossy(&response.body)
+    );
     assert!(
-        response.headers.iter().any(|(k, v)| k == "content-type" && v == "application/json"),
+        response
+            .headers
+            .iter()
+            .any(|(k, v)| k == "content-type" && v == "application/json"),
         "{:?}",
         response.headers
     );
@@ -206,12 +227,24 @@ async fn op_alt_da_client_round_trips_batches_and_gets_derivation_errors() {
     // Unknown data: a valid certificate whose blob nobody can serve (retriever and
     // every operator down) is 404, so the reader stalls and retries.
     if let Some(retriever) = devnet.retriever_mut() {
-        retriever.stop(Duration::from_secs(10)).await.expect("retriever stops");
+        retriever
+            .stop(Duration::from_secs(10))
+            .await
+            .expect("retriever stops");
     }
     for i in 0..devnet.operators().len() {
-        devnet.node_mut(i).expect("node").kill().expect("node killed");
+        devnet
+            .node_mut(i)
+            .expect("node")
+            .kill()
+            .expect("node killed");
     }
     let response = http(addr, "GET", &get_path(&commitments[0]), b"").await;
-    assert_eq!(response.status, 404, "{:?}", String::from_utf8_lossy(&response.body));
+    assert_eq!(
+        response.status,
+        404,
+        "{:?}",
+        String::from_utf8_lossy(&response.body)
+    );
     assert_eq!(response.json()["reason"], "not_available");
 }
