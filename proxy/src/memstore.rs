@@ -38,12 +38,15 @@ impl Default for MemstoreConfig {
     }
 }
 
+/// A stored batch and when it was written.
+type Stored = (Arc<Vec<u8>>, Instant);
+
 /// Memstore mode's store: batches by the keccak of their bytes, each with its write time.
 #[derive(Debug)]
 pub struct MemStore {
     expiry: Duration,
     /// A std mutex: held only to insert, look up or sweep, never across an `.await`.
-    batches: Mutex<HashMap<B256, (Arc<Vec<u8>>, Instant)>>,
+    batches: Mutex<HashMap<B256, Stored>>,
 }
 
 impl MemStore {
