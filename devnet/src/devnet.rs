@@ -81,7 +81,8 @@ pub struct DevnetOptions {
     /// Merged into the retriever's config.
     pub retriever_config: toml::Table,
     /// Start the rollup proxy (`lamina proxy run`, OP alt-DA routes) once the disperser
-    /// and the retriever are up. Default true.
+    /// and the retriever are up; only with the disperser (it writes through it). Default
+    /// true.
     pub with_proxy: bool,
     /// Merged into the proxy's config.
     pub proxy_config: toml::Table,
@@ -435,8 +436,7 @@ impl Devnet {
             retriever: options
                 .with_retriever
                 .then(|| retriever_addrs.grpc.to_string()),
-            proxy: options
-                .with_proxy
+            proxy: (options.with_proxy && options.with_disperser)
                 .then(|| format!("http://{rollup_proxy_addr}")),
             nodes: Vec::new(),
             client_key: client.hex_key_file.clone(),
@@ -543,7 +543,7 @@ impl Devnet {
                 self.retriever = Some(service);
             }
         }
-        if self.options.with_proxy {
+        if self.options.with_proxy && self.options.with_disperser {
             // After the disperser and the retriever: the proxy's client reads the chain and
             // loads its SRS at startup, and its first requests go straight to them.
             let path = self.config_path("proxy");

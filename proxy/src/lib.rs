@@ -22,6 +22,9 @@
 //!   service or the operators (checked against the commitment); batches this proxy
 //!   wrote are served from a bounded cache (recency still applies).
 //! - `GET /health`, `GET /metrics` (requests by route and status, latencies, drops).
+//! - Arbitrum Nitro's external DA provider: `daprovider_*` JSON-RPC on `POST /`
+//!   (`getSupportedHeaderBytes`, `getMaxMessageSize`, `store`, `recoverPayload`; see the
+//!   `nitro` module for what is not done).
 //! - Memstore mode (`[memstore]`): the same routes over memory with an expiry, for rollup
 //!   developers without a network; commitments `0x01 0x4c 0xff` then `keccak256(batch)`.
 //!
@@ -50,9 +53,11 @@ mod config;
 mod error;
 mod memstore;
 mod metrics;
+mod nitro;
 mod server;
 
 pub use config::{DEFAULT_LISTEN, ProxyConfig};
 pub use error::{ApiError, ProxyError};
 pub use memstore::{MEMSTORE_PREFIX, MEMSTORE_VERSION, MemStore, MemstoreConfig};
+pub use nitro::{DA_CERTIFICATE_HEADER_FLAG, SEQUENCER_MESSAGE_HEADER_BYTES};
 pub use server::{Backend, L1_INCLUSION_BLOCK_PARAM, run, serve};

@@ -45,13 +45,13 @@ pub enum Backend {
 }
 
 /// What every request handler shares.
-struct Proxy {
+pub(crate) struct Proxy {
     backend: Backend,
     derivation: DerivationConfig,
     put_timeout: std::time::Duration,
-    max_batch_bytes: usize,
+    pub(crate) max_batch_bytes: usize,
     cache: RecentBatches,
-    metrics: Metrics,
+    pub(crate) metrics: Metrics,
 }
 
 /// Reads the config's key file (one line of 0x-hex), or makes a random key.
@@ -102,7 +102,8 @@ pub async fn run(
 }
 
 /// Serves the proxy's routes on `listener` over `backend` until `shutdown` resolves:
-/// `POST /put`, `POST /put/`, `GET /get/0x<commitment>`, `GET /health`, `GET /metrics`.
+/// `POST /put`, `POST /put/`, `GET /get/0x<commitment>`, Nitro's `daprovider_*`
+/// JSON-RPC on `POST /`, `GET /health`, `GET /metrics`.
 pub async fn serve(
     listener: TcpListener,
     config: &ProxyConfig,
@@ -125,6 +126,8 @@ pub async fn serve(
         .route("/put", post(put))
         .route("/put/", post(put))
         .route("/get/{commitment}", get(get_batch))
+        // Arbitrum Nitro's external DA provider (`daprovider_*` JSON-RPC).
+        .route("/", post(crate::nitro::rpc))
         .with_state(proxy)
         // One byte over the largest batch still reaches the handler, which answers 413
         // with the proxy's JSON body; anything longer is cut off by axum.
@@ -223,7 +226,7 @@ fn l1_inclusion_block(query: Option<&str>) -> Result<Option<u64>, ApiError> {
 impl Proxy {
     /// Disperses `batch`, waits for its certificate and verifies it locally (every
     /// `checkDACert` check) before answering its commitment bytes.
-    async fn put(&self, batch: &[u8]) -> Result<Vec<u8>, ApiError> {
+    pub(crate) async fn put(&self, batch: &[u8]) -> Result<Vec<u8>, ApiError> {
         if batch.len() > self.max_batch_bytes {
             return Err(ApiError::BatchTooLarge {
                 bytes: batch.len(),
@@ -263,16 +266,25 @@ impl Proxy {
     async fn get(&self, hex_text: &str, query: Option<&str>) -> Result<Outcome, ApiError> {
         let bytes = commitment_bytes(hex_text)?;
         let l1_inclusion_block = l1_inclusion_block(query)?;
+        self.derive(&bytes, l1_inclusion_block).await
+    }
+
+    /// [`Proxy::get`] on commitment bytes.
+    pub(crate) async fn derive(
+        &self,
+        bytes: &[u8],
+        l1_inclusion_block: Option<u64>,
+    ) -> Result<Outcome, ApiError> {
         let client = match &self.backend {
             Backend::Network(client) => client,
-            Backend::Memstore(store) => return Ok(store.get(&bytes, Instant::now())),
+            Backend::Memstore(store) => return Ok(store.get(bytes, Instant::now())),
         };
-        let cert = match parse_commitment(&bytes) {
+        let cert = match parse_commitment(bytes) {
             Ok(cert) => cert,
             Err(e) => return Ok(Outcome::Drop(DropReason::Parse(e))),
         };
         let blob_key = cert.blob_key();
-        if let Some(payload) = self.cache.get(&bytes) {
+        if let Some(payload) = self.cache.get(bytes) {
             // Verified when it was written, against the state at its reference block,
             // which does not change; only the inclusion block is new.
             if let Err(reason) = check_inclusion_block(&self.derivation, &cert, l1_inclusion_block)

@@ -85,6 +85,44 @@ async fn memstore_round_trips_batches_and_answers_404_and_418() {
         "{metrics}"
     );
 
+    // Arbitrum Nitro's daprovider JSON-RPC on the same port.
+    let rpc = |method: &str, params: serde_json::Value| {
+        let body =
+            serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        async move {
+            let (status, reply) = http(addr, "POST", "/", body.to_string().as_bytes()).await;
+            assert_eq!(status, 200);
+            serde_json::from_slice::<serde_json::Value>(&reply).expect("JSON-RPC reply")
+        }
+    };
+    let reply = rpc("daprovider_getSupportedHeaderBytes", serde_json::json!([])).await;
+    assert_eq!(reply["result"]["headerBytes"], "0x01");
+    let batch = b"nitro batch".to_vec();
+    let reply = rpc(
+        "daprovider_store",
+        serde_json::json!([format!("0x{}", hex::encode(&batch)), "0x0"]),
+    )
+    .await;
+    let cert = reply["result"]["serialized-da-cert"]
+        .as_str()
+        .expect("a certificate");
+    assert!(cert.starts_with("0x01014cff"), "{reply}");
+    // The sequencer inbox message: a 40-byte header, then the certificate with its flag.
+    let message = format!("0x{}{}", "00".repeat(40), &cert[2..]);
+    let hash = format!("0x{}", "00".repeat(32));
+    let reply = rpc(
+        "daprovider_recoverPayload",
+        serde_json::json!(["0x1", hash, message]),
+    )
+    .await;
+    use base64::Engine;
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(reply["result"]["Payload"].as_str().expect("a payload"))
+        .expect("base64");
+    assert_eq!(payload, batch);
+    let reply = rpc("daprovider_collectPreimages", serde_json::json!([])).await;
+    assert_eq!(reply["error"]["code"], -32601);
+
     stop.send(()).expect("server running");
     server.await.expect("joins").expect("stops cleanly");
 }

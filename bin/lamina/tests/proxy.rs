@@ -190,6 +190,37 @@ async fn op_alt_da_client_round_trips_batches_and_gets_derivation_errors() {
     );
     assert_eq!(http(addr, "GET", "/get/0xnothex", b"").await.status, 400);
 
+    // Arbitrum Nitro's daprovider JSON-RPC: store, then recover from the sequencer
+    // inbox message (40-byte header, the DA-certificate flag, the certificate).
+    let rpc = |method: &'static str, params: serde_json::Value| async move {
+        let body =
+            serde_json::json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": params});
+        http(addr, "POST", "/", body.to_string().as_bytes())
+            .await
+            .json()
+    };
+    let nitro_batch = payload(9, 5_000);
+    let reply = rpc(
+        "daprovider_store",
+        serde_json::json!([format!("0x{}", hex::encode(&nitro_batch)), "0x3c"]),
+    )
+    .await;
+    let cert = reply["result"]["serialized-da-cert"]
+        .as_str()
+        .expect("stored");
+    assert!(cert.starts_with("0x01014c00"), "{reply}");
+    let message = format!("0x{}{}", "00".repeat(40), &cert[2..]);
+    let reply = rpc(
+        "daprovider_recoverPayload",
+        serde_json::json!(["0x1", format!("0x{}", "00".repeat(32)), message]),
+    )
+    .await;
+    use base64::Engine;
+    let recovered = base64::engine::general_purpose::STANDARD
+        .decode(reply["result"]["Payload"].as_str().expect("recovered"))
+        .expect("base64");
+    assert!(recovered == nitro_batch, "Nitro round trip");
+
     let metrics = String::from_utf8(http(addr, "GET", "/metrics", b"").await.body).expect("text");
     assert!(
         metrics.contains(r#"lamina_proxy_requests_total{route="get",status="418"} 3"#),
