@@ -59,5 +59,7 @@ mod server;
 pub use config::{DEFAULT_LISTEN, ProxyConfig};
 pub use error::{ApiError, ProxyError};
 pub use memstore::{MEMSTORE_PREFIX, MEMSTORE_VERSION, MemStore, MemstoreConfig};
-pub use nitro::{DA_CERTIFICATE_HEADER_FLAG, SEQUENCER_MESSAGE_HEADER_BYTES};
+pub use nitro::{
+    DA_CERTIFICATE_HEADER_FLAG, DA_CERTIFICATE_PREIMAGE_TYPE, SEQUENCER_MESSAGE_HEADER_BYTES,
+};
 pub use server::{Backend, L1_INCLUSION_BLOCK_PARAM, run, serve};

@@ -13,15 +13,19 @@
 //!   inbox message, its 40-byte header, the flag, then the certificate. A certificate
 //!   the derivation drops is error `-32001` with `data: {"code", "reason"}`; a blob not
 //!   retrievable yet, `-32002` (retry).
+//! - `daprovider_collectPreimages(…)` → `{"Preimages": {"3": {"0x<keccak256(cert)>":
+//!   base64}}}`: the payload as a preimage of type `DACertificatePreimageType` (3 in
+//!   Nitro's `arbutil`), keyed by the keccak of the certificate (flag included), what
+//!   Nitro's replay binary reads; `daprovider_recoverPayloadAndPreimages` answers both.
 //!
-//! Not done: `daprovider_collectPreimages` and `daprovider_recoverPayloadAndPreimages`
-//! (fraud-proof preimages), the chunked store (`daprovider_startChunkedStore`,
+//! Not done: the chunked store (`daprovider_startChunkedStore`,
 //! `sendChunk`, `commitChunkedStore`, whose requests are signed), the validator's proof
 //! methods, and the recency rule (Nitro gives the batch's block hash, not its number).
 
 use std::sync::Arc;
 use std::time::Instant;
 
+use alloy_primitives::{B256, keccak256};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -36,6 +40,8 @@ use crate::server::Proxy;
 /// Nitro's `daprovider.DACertificateMessageHeaderFlag`: a batch whose data is a DA
 /// certificate.
 pub const DA_CERTIFICATE_HEADER_FLAG: u8 = 0x01;
+/// Nitro's `arbutil.DACertificatePreimageType`.
+pub const DA_CERTIFICATE_PREIMAGE_TYPE: u8 = 3;
 /// Bytes of the sequencer inbox message header before the flag (min/max timestamp and
 /// block number, after-delayed-messages count: five u64).
 pub const SEQUENCER_MESSAGE_HEADER_BYTES: usize = 40;
@@ -152,28 +158,59 @@ async fn call(proxy: &Proxy, request: &Value) -> Result<Value, RpcError> {
             Ok(json!({ "serialized-da-cert": hex0x(&cert) }))
         }
         "daprovider_recoverPayload" => {
-            let message = hex_param(params, 2, "sequencerMsg")?;
-            let commitment = certificate_in(&message)?;
-            match proxy.derive(commitment, None).await? {
-                Outcome::Payload(payload) => Ok(json!({
-                    "Payload": base64::engine::general_purpose::STANDARD.encode(payload),
-                })),
-                Outcome::Drop(reason) => {
-                    proxy.metrics.dropped(reason.code().name());
-                    Err(ApiError::Drop(reason).into())
-                }
-                Outcome::Stall => Err(ApiError::NotAvailable {
-                    reason: "the certificate is valid but its blob is not retrievable yet"
-                        .to_owned(),
-                }
-                .into()),
-            }
+            let (_, payload) = recover(proxy, params).await?;
+            Ok(json!({ "Payload": base64_of(&payload) }))
+        }
+        "daprovider_collectPreimages" => {
+            let (cert_hash, payload) = recover(proxy, params).await?;
+            Ok(json!({ "Preimages": preimages(&cert_hash, &payload) }))
+        }
+        "daprovider_recoverPayloadAndPreimages" => {
+            let (cert_hash, payload) = recover(proxy, params).await?;
+            Ok(json!({
+                "Payload": base64_of(&payload),
+                "Preimages": preimages(&cert_hash, &payload),
+            }))
         }
         other => Err(RpcError::new(
             code::METHOD_NOT_FOUND,
             format!("the method {other} does not exist/is not available"),
         )),
     }
+}
+
+/// The payload of the certificate in params `(batchNum, batchBlockHash, sequencerMsg)`,
+/// with `keccak256` of the certificate (flag included).
+async fn recover(proxy: &Proxy, params: &[Value]) -> Result<(B256, Vec<u8>), RpcError> {
+    let message = hex_param(params, 2, "sequencerMsg")?;
+    let commitment = certificate_in(&message)?;
+    let cert_hash = keccak256(&message[SEQUENCER_MESSAGE_HEADER_BYTES..]);
+    match proxy.derive(commitment, None).await? {
+        Outcome::Payload(payload) => Ok((cert_hash, payload)),
+        Outcome::Drop(reason) => {
+            proxy.metrics.dropped(reason.code().name());
+            Err(ApiError::Drop(reason).into())
+        }
+        Outcome::Stall => Err(ApiError::NotAvailable {
+            reason: "the certificate is valid but its blob is not retrievable yet".to_owned(),
+        }
+        .into()),
+    }
+}
+
+/// Go's JSON of Nitro's `PreimagesMap` (`map[PreimageType]map[common.Hash][]byte`):
+/// decimal type, 0x-hex hash, base64 bytes.
+fn preimages(cert_hash: &B256, payload: &[u8]) -> Value {
+    json!({
+        DA_CERTIFICATE_PREIMAGE_TYPE.to_string(): {
+            hex0x(cert_hash.as_slice()): base64_of(payload),
+        }
+    })
+}
+
+/// Go's JSON of `[]byte`.
+fn base64_of(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// The certificate in a sequencer inbox message: after its header and the flag.

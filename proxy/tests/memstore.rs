@@ -112,7 +112,7 @@ async fn memstore_round_trips_batches_and_answers_404_and_418() {
     let hash = format!("0x{}", "00".repeat(32));
     let reply = rpc(
         "daprovider_recoverPayload",
-        serde_json::json!(["0x1", hash, message]),
+        serde_json::json!(["0x1", &hash, &message]),
     )
     .await;
     use base64::Engine;
@@ -120,7 +120,25 @@ async fn memstore_round_trips_batches_and_answers_404_and_418() {
         .decode(reply["result"]["Payload"].as_str().expect("a payload"))
         .expect("base64");
     assert_eq!(payload, batch);
-    let reply = rpc("daprovider_collectPreimages", serde_json::json!([])).await;
+    let reply = rpc(
+        "daprovider_collectPreimages",
+        serde_json::json!(["0x1", hash, message]),
+    )
+    .await;
+    let cert_bytes = hex::decode(&cert[2..]).expect("hex");
+    let key = format!(
+        "0x{}",
+        hex::encode(alloy_primitives::keccak256(&cert_bytes))
+    );
+    let preimage = base64::engine::general_purpose::STANDARD
+        .decode(
+            reply["result"]["Preimages"]["3"][&key]
+                .as_str()
+                .expect("the preimage"),
+        )
+        .expect("base64");
+    assert_eq!(preimage, batch);
+    let reply = rpc("daprovider_startChunkedStore", serde_json::json!([])).await;
     assert_eq!(reply["error"]["code"], -32601);
 
     stop.send(()).expect("server running");
