@@ -39,6 +39,10 @@ pub struct ProxyConfig {
     /// Bytes of recently written batches kept to answer `GET` without a retrieval (the
     /// derivation rules still apply). 0 disables the cache. Default: 67108864 (64 MiB).
     pub cache_bytes: usize,
+    /// Writes and reads served at once (each write holds its batch until certified); past
+    /// it a request is refused at once with 429 and `Retry-After: 1` instead of queueing.
+    /// Default: 64.
+    pub max_concurrent_requests: usize,
     /// Memstore mode (`[memstore]`, or `--memstore`): the same routes over an in-memory
     /// store with expiry, no network (`client` is not used). Default: none (the network).
     pub memstore: Option<MemstoreConfig>,
@@ -53,6 +57,7 @@ impl Default for ProxyConfig {
             key_file: None,
             put_timeout_ms: 120_000,
             cache_bytes: 64 << 20,
+            max_concurrent_requests: 64,
             memstore: None,
         }
     }
@@ -62,11 +67,19 @@ impl ProxyConfig {
     /// Checks every field, naming the bad one.
     pub fn validate(&self) -> Result<(), ProxyError> {
         self.client.validate()?;
-        if self.put_timeout_ms == 0 {
-            return Err(ProxyError::Config {
-                field: "put_timeout_ms",
-                reason: "must be at least 1".to_owned(),
-            });
+        for (field, value) in [
+            ("put_timeout_ms", self.put_timeout_ms),
+            (
+                "max_concurrent_requests",
+                self.max_concurrent_requests as u64,
+            ),
+        ] {
+            if value == 0 {
+                return Err(ProxyError::Config {
+                    field,
+                    reason: "must be at least 1".to_owned(),
+                });
+            }
         }
         self.derivation()
             .validate()

@@ -82,12 +82,13 @@ pub enum ApiError {
         /// Why.
         reason: String,
     },
-    /// The disperser refused the batch for load (429 with `Retry-After`).
-    #[error("disperser busy, retry after {retry_after:?}: {reason}")]
+    /// Refused for load: by the disperser, or by the proxy at `max_concurrent_requests`
+    /// (429 with `Retry-After`).
+    #[error("busy, retry after {retry_after:?}: {reason}")]
     Busy {
-        /// How long the disperser asked to wait.
+        /// How long to wait.
         retry_after: Duration,
-        /// The disperser's message.
+        /// Who refused, and why.
         reason: String,
     },
     /// No verified certificate within the put timeout (503: the batcher falls back to L1).

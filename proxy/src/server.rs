@@ -25,6 +25,7 @@ use lamina_derivation::{
 use lamina_encoding::Blob;
 use prometheus_client::registry::Registry;
 use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::cache::RecentBatches;
 use crate::config::ProxyConfig;
@@ -51,6 +52,9 @@ pub(crate) struct Proxy {
     put_timeout: std::time::Duration,
     pub(crate) max_batch_bytes: usize,
     cache: RecentBatches,
+    /// Requests in flight (`max_concurrent_requests`): taken with `try_acquire`, so a
+    /// full proxy refuses at once instead of queueing batches in memory.
+    permits: Semaphore,
     pub(crate) metrics: Metrics,
 }
 
@@ -112,14 +116,7 @@ pub async fn serve(
 ) -> Result<(), ProxyError> {
     let mut registry = Registry::default();
     let max_batch_bytes = config.max_batch_bytes();
-    let proxy = Arc::new(Proxy {
-        backend,
-        derivation: config.derivation(),
-        put_timeout: config.put_timeout(),
-        max_batch_bytes,
-        cache: RecentBatches::new(config.cache_bytes),
-        metrics: Metrics::new(&mut registry),
-    });
+    let proxy = Arc::new(Proxy::new(config, backend, &mut registry));
     let ready = Arc::new(AtomicBool::new(false));
     let app = Router::new()
         // Current op-alt-da clients post to `/put`, older ones to `/put/`.
@@ -224,6 +221,31 @@ fn l1_inclusion_block(query: Option<&str>) -> Result<Option<u64>, ApiError> {
 }
 
 impl Proxy {
+    fn new(config: &ProxyConfig, backend: Backend, registry: &mut Registry) -> Self {
+        Self {
+            backend,
+            derivation: config.derivation(),
+            put_timeout: config.put_timeout(),
+            max_batch_bytes: config.max_batch_bytes(),
+            cache: RecentBatches::new(config.cache_bytes),
+            permits: Semaphore::new(config.max_concurrent_requests),
+            metrics: Metrics::new(registry),
+        }
+    }
+}
+
+/// How long a client refused for `max_concurrent_requests` is asked to wait.
+const BUSY_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl Proxy {
+    /// A slot for one request, or 429 when `max_concurrent_requests` are in flight.
+    fn permit(&self) -> Result<SemaphorePermit<'_>, ApiError> {
+        self.permits.try_acquire().map_err(|_| ApiError::Busy {
+            retry_after: BUSY_RETRY_AFTER,
+            reason: "the proxy is serving max_concurrent_requests already".to_owned(),
+        })
+    }
+
     /// Disperses `batch`, waits for its certificate and verifies it locally (every
     /// `checkDACert` check) before answering its commitment bytes.
     pub(crate) async fn put(&self, batch: &[u8]) -> Result<Vec<u8>, ApiError> {
@@ -233,6 +255,7 @@ impl Proxy {
                 max: self.max_batch_bytes,
             });
         }
+        let _permit = self.permit()?;
         let client = match &self.backend {
             Backend::Network(client) => client,
             Backend::Memstore(store) => return Ok(store.put(batch, Instant::now())),
@@ -275,6 +298,7 @@ impl Proxy {
         bytes: &[u8],
         l1_inclusion_block: Option<u64>,
     ) -> Result<Outcome, ApiError> {
+        let _permit = self.permit()?;
         let client = match &self.backend {
             Backend::Network(client) => client,
             Backend::Memstore(store) => return Ok(store.get(bytes, Instant::now())),
@@ -357,5 +381,30 @@ mod tests {
             l1_inclusion_block(Some("l1_inclusion_block_number=-1")),
             Err(ApiError::BadQuery { .. })
         ));
+    }
+
+    #[tokio::test]
+    async fn a_full_proxy_refuses_with_busy_instead_of_queueing() {
+        let config = ProxyConfig {
+            max_concurrent_requests: 1,
+            ..ProxyConfig::default()
+        };
+        let backend = Backend::Memstore(MemStore::new(crate::MemstoreConfig::default()));
+        let proxy = Proxy::new(&config, backend, &mut Registry::default());
+        let held = proxy.permit().expect("one slot");
+        assert!(matches!(
+            proxy.put(b"batch").await,
+            Err(ApiError::Busy { .. })
+        ));
+        assert!(matches!(
+            proxy.derive(&[0x01], None).await,
+            Err(ApiError::Busy { .. })
+        ));
+        drop(held);
+        let commitment = proxy.put(b"batch").await.expect("a slot is free");
+        assert_eq!(
+            proxy.derive(&commitment, None).await.expect("served"),
+            Outcome::Payload(b"batch".to_vec())
+        );
     }
 }
