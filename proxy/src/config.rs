@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ProxyError;
 use crate::memstore::MemstoreConfig;
+use crate::secondary::SecondaryConfig;
 
 /// Default [`ProxyConfig::listen`]: eigenda-proxy's and op-alt-da's customary port.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3100";
@@ -46,6 +47,10 @@ pub struct ProxyConfig {
     /// Memstore mode (`[memstore]`, or `--memstore`): the same routes over an in-memory
     /// store with expiry, no network (`client` is not used). Default: none (the network).
     pub memstore: Option<MemstoreConfig>,
+    /// Secondary storage (`[secondary]`): every certified batch is also copied to a local
+    /// object store, read back (and checked against the commitment) when the network
+    /// cannot serve it. Default: none.
+    pub secondary: Option<SecondaryConfig>,
 }
 
 impl Default for ProxyConfig {
@@ -59,6 +64,7 @@ impl Default for ProxyConfig {
             cache_bytes: 64 << 20,
             max_concurrent_requests: 64,
             memstore: None,
+            secondary: None,
         }
     }
 }

@@ -25,6 +25,9 @@
 //! - Arbitrum Nitro's external DA provider: `daprovider_*` JSON-RPC on `POST /`
 //!   (`getSupportedHeaderBytes`, `getMaxMessageSize`, `store`, `recoverPayload`; see the
 //!   `nitro` module for what is not done).
+//! - Secondary storage (`[secondary]`): certified batches copied to a local object store
+//!   (`object_store`) by one writer task, read back (checked against the commitment)
+//!   when the network cannot serve a valid certificate.
 //! - Memstore mode (`[memstore]`): the same routes over memory with an expiry, for rollup
 //!   developers without a network; commitments `0x01 0x4c 0xff` then `keccak256(batch)`.
 //!
@@ -54,6 +57,7 @@ mod error;
 mod memstore;
 mod metrics;
 mod nitro;
+mod secondary;
 mod server;
 
 pub use config::{DEFAULT_LISTEN, ProxyConfig};
@@ -62,4 +66,5 @@ pub use memstore::{MEMSTORE_PREFIX, MEMSTORE_VERSION, MemStore, MemstoreConfig};
 pub use nitro::{
     DA_CERTIFICATE_HEADER_FLAG, DA_CERTIFICATE_PREIMAGE_TYPE, SEQUENCER_MESSAGE_HEADER_BYTES,
 };
+pub use secondary::{SecondaryConfig, object_name};
 pub use server::{Backend, L1_INCLUSION_BLOCK_PARAM, run, serve};

@@ -27,6 +27,14 @@ struct DropLabels {
     reason: &'static str,
 }
 
+/// Labels of a secondary-storage operation: `write` (`ok`, `error`, `dropped` at a full
+/// queue) or `read` (`hit`, `miss`, `error`, `mismatch`: not the committed blob).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SecondaryLabels {
+    op: &'static str,
+    outcome: &'static str,
+}
+
 /// 10 ms to about 164 s, doubling: a dispersal waits for a batch and its signatures.
 fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.01, 2.0, 15))
@@ -41,6 +49,7 @@ pub(crate) struct Metrics {
     retrieval_seconds: Histogram,
     cache_hits: Counter,
     drops: Family<DropLabels, Counter>,
+    secondary: Family<SecondaryLabels, Counter>,
 }
 
 impl Metrics {
@@ -53,6 +62,7 @@ impl Metrics {
             retrieval_seconds: latency_histogram(),
             cache_hits: Counter::default(),
             drops: Family::default(),
+            secondary: Family::default(),
         };
         let r = registry.sub_registry_with_prefix("lamina_proxy");
         r.register(
@@ -85,6 +95,11 @@ impl Metrics {
             "Certificates dropped by the derivation rules, by reason",
             m.drops.clone(),
         );
+        r.register(
+            "secondary",
+            "Secondary-storage writes and reads by outcome",
+            m.secondary.clone(),
+        );
         m
     }
 
@@ -107,6 +122,12 @@ impl Metrics {
 
     pub(crate) fn cache_hit(&self) {
         self.cache_hits.inc();
+    }
+
+    pub(crate) fn secondary(&self, op: &'static str, outcome: &'static str) {
+        self.secondary
+            .get_or_create(&SecondaryLabels { op, outcome })
+            .inc();
     }
 
     pub(crate) fn dropped(&self, reason: &'static str) {

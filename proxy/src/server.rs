@@ -32,6 +32,7 @@ use crate::config::ProxyConfig;
 use crate::error::{ApiError, ProxyError};
 use crate::memstore::MemStore;
 use crate::metrics::Metrics;
+use crate::secondary::Secondary;
 
 /// The query parameter naming the L1 block that included the commitment (OP's
 /// `op-alt-da` client sends it; eigenda-proxy reads the same name).
@@ -55,7 +56,8 @@ pub(crate) struct Proxy {
     /// Requests in flight (`max_concurrent_requests`): taken with `try_acquire`, so a
     /// full proxy refuses at once instead of queueing batches in memory.
     permits: Semaphore,
-    pub(crate) metrics: Metrics,
+    secondary: Option<Secondary>,
+    pub(crate) metrics: Arc<Metrics>,
 }
 
 /// Reads the config's key file (one line of 0x-hex), or makes a random key.
@@ -116,7 +118,7 @@ pub async fn serve(
 ) -> Result<(), ProxyError> {
     let mut registry = Registry::default();
     let max_batch_bytes = config.max_batch_bytes();
-    let proxy = Arc::new(Proxy::new(config, backend, &mut registry));
+    let proxy = Arc::new(Proxy::new(config, backend, &mut registry)?);
     let ready = Arc::new(AtomicBool::new(false));
     let app = Router::new()
         // Current op-alt-da clients post to `/put`, older ones to `/put/`.
@@ -221,16 +223,74 @@ fn l1_inclusion_block(query: Option<&str>) -> Result<Option<u64>, ApiError> {
 }
 
 impl Proxy {
-    fn new(config: &ProxyConfig, backend: Backend, registry: &mut Registry) -> Self {
-        Self {
+    fn new(
+        config: &ProxyConfig,
+        backend: Backend,
+        registry: &mut Registry,
+    ) -> Result<Self, ProxyError> {
+        let metrics = Arc::new(Metrics::new(registry));
+        let secondary = match (&config.secondary, &backend) {
+            (Some(secondary), Backend::Network(_)) => {
+                Some(Secondary::open(secondary, Arc::clone(&metrics))?)
+            }
+            (None, _) | (Some(_), Backend::Memstore(_)) => None,
+        };
+        Ok(Self {
             backend,
             derivation: config.derivation(),
             put_timeout: config.put_timeout(),
             max_batch_bytes: config.max_batch_bytes(),
             cache: RecentBatches::new(config.cache_bytes),
             permits: Semaphore::new(config.max_concurrent_requests),
-            metrics: Metrics::new(registry),
-        }
+            secondary,
+            metrics,
+        })
+    }
+}
+
+impl Proxy {
+    /// The batch secondary storage holds for `commitment`, if it is the blob `cert`
+    /// commits to: re-encoded, of the committed length, and with the same KZG commitment
+    /// (computed with the client's SRS; without one nothing read back can be checked, so
+    /// nothing is used).
+    async fn secondary_read(
+        &self,
+        client: &LaminaClient<EthChain>,
+        cert: &lamina_core::DaCertV3,
+        commitment: &[u8],
+    ) -> Option<Vec<u8>> {
+        let secondary = self.secondary.as_ref()?;
+        let batch = match secondary.read(commitment).await {
+            Ok(Some(batch)) => batch,
+            Ok(None) => {
+                self.metrics.secondary("read", "miss");
+                return None;
+            }
+            Err(e) => {
+                self.metrics.secondary("read", "error");
+                tracing::warn!(error = %e, "secondary read failed");
+                return None;
+            }
+        };
+        let srs = Arc::clone(client.srs()?);
+        let expected = cert
+            .blob_inclusion_info
+            .blob_certificate
+            .blob_header
+            .commitment;
+        let checked = tokio::task::spawn_blocking(move || {
+            let blob = Blob::from_payload(&batch).ok()?;
+            let same_length =
+                u64::try_from(blob.len_symbols()).ok() == Some(u64::from(expected.length));
+            (same_length && lamina_encoding::commit(&srs, &blob).ok() == Some(expected.commitment))
+                .then_some(batch)
+        })
+        .await
+        .ok()
+        .flatten();
+        self.metrics
+            .secondary("read", if checked.is_some() { "hit" } else { "mismatch" });
+        checked
     }
 }
 
@@ -279,6 +339,11 @@ impl Proxy {
         let commitment = encode_commitment(&cert.cert);
         tracing::info!(blob_key = %cert.blob_key, bytes = batch.len(), took_ms = start.elapsed().as_millis() as u64, "batch certified");
         self.cache.insert(commitment.clone(), batch.to_vec());
+        if let Some(secondary) = &self.secondary
+            && !secondary.queue_write(commitment.clone(), batch.to_vec())
+        {
+            self.metrics.secondary("write", "dropped");
+        }
         Ok(commitment)
     }
 
@@ -336,6 +401,10 @@ impl Proxy {
         let blob_bytes = match client.retrieve_blob(&certificate).await {
             Ok(bytes) => bytes,
             Err(e) => {
+                if let Some(batch) = self.secondary_read(client, &certificate.cert, bytes).await {
+                    tracing::info!(%blob_key, error = %e, "retrieval failed; served from secondary storage");
+                    return Ok(Outcome::Payload(batch));
+                }
                 // A valid certificate whose blob cannot be had now: stall, never drop.
                 tracing::warn!(%blob_key, error = %e, "retrieval failed; the reader should retry");
                 return Ok(Outcome::Stall);
@@ -390,7 +459,7 @@ mod tests {
             ..ProxyConfig::default()
         };
         let backend = Backend::Memstore(MemStore::new(crate::MemstoreConfig::default()));
-        let proxy = Proxy::new(&config, backend, &mut Registry::default());
+        let proxy = Proxy::new(&config, backend, &mut Registry::default()).expect("no store");
         let held = proxy.permit().expect("one slot");
         assert!(matches!(
             proxy.put(b"batch").await,

@@ -100,6 +100,16 @@ async fn op_alt_da_client_round_trips_batches_and_gets_derivation_errors() {
     options
         .proxy_config
         .insert("cache_bytes".into(), toml::Value::Integer(0));
+    // Secondary storage: every certified batch is also copied here.
+    let secondary_dir = dir.path().join("proxy-secondary");
+    let mut secondary = toml::Table::new();
+    secondary.insert(
+        "dir".into(),
+        toml::Value::String(secondary_dir.to_str().expect("UTF-8 path").to_owned()),
+    );
+    options
+        .proxy_config
+        .insert("secondary".into(), toml::Value::Table(secondary));
     let mut devnet = Devnet::start(options).await.expect("devnet starts");
     let url = devnet
         .info()
@@ -255,8 +265,22 @@ async fn op_alt_da_client_round_trips_batches_and_gets_derivation_errors() {
     assert_eq!(response.status, 200);
     assert!(response.body == batches[2], "read with the disperser down");
 
-    // Unknown data: a valid certificate whose blob nobody can serve (retriever and
-    // every operator down) is 404, so the reader stalls and retries.
+    // Secondary storage: the copies are written asynchronously; wait for the first two,
+    // then remove the second so that only the first can be served without the network.
+    let copy = |commitment: &[u8]| secondary_dir.join(lamina_proxy::object_name(commitment));
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !(copy(&commitments[0]).is_file() && copy(&commitments[1]).is_file()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "secondary copies written"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    std::fs::remove_file(copy(&commitments[1])).expect("removes the copy");
+
+    // Retriever and every operator down: a batch with a secondary copy is still served
+    // (checked against its commitment); a valid certificate whose blob nobody can serve
+    // is 404, so the reader stalls and retries.
     if let Some(retriever) = devnet.retriever_mut() {
         retriever
             .stop(Duration::from_secs(10))
@@ -271,6 +295,9 @@ async fn op_alt_da_client_round_trips_batches_and_gets_derivation_errors() {
             .expect("node killed");
     }
     let response = http(addr, "GET", &get_path(&commitments[0]), b"").await;
+    assert_eq!(response.status, 200, "served from secondary storage");
+    assert!(response.body == batches[0]);
+    let response = http(addr, "GET", &get_path(&commitments[1]), b"").await;
     assert_eq!(
         response.status,
         404,
@@ -278,4 +305,10 @@ async fn op_alt_da_client_round_trips_batches_and_gets_derivation_errors() {
         String::from_utf8_lossy(&response.body)
     );
     assert_eq!(response.json()["reason"], "not_available");
+    let metrics = String::from_utf8(http(addr, "GET", "/metrics", b"").await.body).expect("text");
+    assert!(
+        metrics.contains(r#"lamina_proxy_secondary_total{op="read",outcome="hit"} 1"#),
+        "{metrics}"
+    );
+    assert!(metrics.contains(r#"lamina_proxy_secondary_total{op="read",outcome="miss"} 1"#));
 }
