@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use lamina_client::ClientError;
-use lamina_derivation::DropReason;
+use lamina_derivation::{DropCode, DropReason};
 
 /// The proxy cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +75,10 @@ pub enum ApiError {
     /// convention, so that a derivation pipeline skips it instead of retrying forever).
     #[error(transparent)]
     Drop(#[from] DropReason),
+    /// Memstore fault injection: answer as if the derivation dropped the certificate
+    /// with this code (418).
+    #[error("injected fault: the certificate is dropped with code {0}")]
+    InjectedDrop(DropCode),
     /// The data is unknown or not retrievable yet (404: OP's derivation stalls and
     /// retries).
     #[error("data not available: {reason}")]
@@ -118,7 +122,7 @@ impl ApiError {
         match self {
             Self::BadCommitmentHex { .. } | Self::BadQuery { .. } => StatusCode::BAD_REQUEST,
             Self::BatchTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Drop(_) => StatusCode::IM_A_TEAPOT,
+            Self::Drop(_) | Self::InjectedDrop(_) => StatusCode::IM_A_TEAPOT,
             Self::NotAvailable { .. } => StatusCode::NOT_FOUND,
             Self::Busy { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PutTimeout { .. } | Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -133,11 +137,28 @@ impl ApiError {
             Self::BadQuery { .. } => "bad_query",
             Self::BatchTooLarge { .. } => "batch_too_large",
             Self::Drop(reason) => reason.code().name(),
+            Self::InjectedDrop(code) => code.name(),
             Self::NotAvailable { .. } => "not_available",
             Self::Busy { .. } => "busy",
             Self::PutTimeout { .. } => "put_timeout",
             Self::Unavailable { .. } => "unavailable",
             Self::Internal { .. } => "internal",
+        }
+    }
+
+    /// The derivation code of a 418.
+    pub fn drop_code(&self) -> Option<DropCode> {
+        match self {
+            Self::Drop(reason) => Some(reason.code()),
+            Self::InjectedDrop(code) => Some(*code),
+            Self::BadCommitmentHex { .. }
+            | Self::BadQuery { .. }
+            | Self::BatchTooLarge { .. }
+            | Self::NotAvailable { .. }
+            | Self::Busy { .. }
+            | Self::PutTimeout { .. }
+            | Self::Unavailable { .. }
+            | Self::Internal { .. } => None,
         }
     }
 
@@ -172,8 +193,8 @@ impl IntoResponse for ApiError {
             "reason": self.reason(),
             "message": self.to_string(),
         });
-        if let Self::Drop(reason) = &self {
-            body["code"] = reason.code().number().into();
+        if let Some(code) = self.drop_code() {
+            body["code"] = code.number().into();
         }
         let mut response = (
             status,

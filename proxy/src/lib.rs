@@ -29,7 +29,8 @@
 //!   (`object_store`) by one writer task, read back (checked against the commitment)
 //!   when the network cannot serve a valid certificate.
 //! - Memstore mode (`[memstore]`): the same routes over memory with an expiry, for rollup
-//!   developers without a network; commitments `0x01 0x4c 0xff` then `keccak256(batch)`.
+//!   developers without a network; commitments `0x01 0x4c 0xff` then `keccak256(batch)`;
+//!   faults (latency, failover, forced drops) set at runtime on `PUT /memstore/faults`.
 //!
 //! [`run`] connects the client and serves until shutdown; [`serve`] takes a bound
 //! listener and a client (tests bind `127.0.0.1:0`).
@@ -62,7 +63,7 @@ mod server;
 
 pub use config::{DEFAULT_LISTEN, ProxyConfig};
 pub use error::{ApiError, ProxyError};
-pub use memstore::{MEMSTORE_PREFIX, MEMSTORE_VERSION, MemStore, MemstoreConfig};
+pub use memstore::{Faults, MEMSTORE_PREFIX, MEMSTORE_VERSION, MemStore, MemstoreConfig};
 pub use nitro::{
     DA_CERTIFICATE_HEADER_FLAG, DA_CERTIFICATE_PREIMAGE_TYPE, SEQUENCER_MESSAGE_HEADER_BYTES,
 };

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use alloy_primitives::{B256, keccak256};
 use lamina_derivation::commitment::{GENERIC_COMMITMENT_TYPE, LAMINA_DA_LAYER_BYTE};
-use lamina_derivation::{CommitmentError, DropReason, Outcome};
+use lamina_derivation::{CommitmentError, DropCode, DropReason, Outcome};
 use serde::{Deserialize, Serialize};
 
 /// Certificate-version byte of memstore commitments.
@@ -38,6 +38,36 @@ impl Default for MemstoreConfig {
     }
 }
 
+/// Faults a memstore injects, settable at runtime on `PUT /memstore/faults` (JSON, every
+/// field optional) and read on `GET /memstore/faults`: for testing a rollup's handling
+/// of a slow, failing or dropping DA layer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Faults {
+    /// Added to every write. Default: 0.
+    pub put_latency_ms: u64,
+    /// Added to every read. Default: 0.
+    pub get_latency_ms: u64,
+    /// Writes fail with 503, so the batcher fails over to L1. Default: false.
+    pub put_failover: bool,
+    /// Reads of stored batches answer 418 with this derivation code (1–4). Default: none.
+    pub get_drop_code: Option<u8>,
+}
+
+impl Faults {
+    /// The forced drop code, when it is one of the derivation's.
+    pub fn drop_code(&self) -> Result<Option<DropCode>, String> {
+        match self.get_drop_code {
+            None => Ok(None),
+            Some(n) => DropCode::ALL
+                .into_iter()
+                .find(|c| c.number() == n)
+                .map(Some)
+                .ok_or_else(|| format!("get_drop_code {n} is not a derivation code (1-4)")),
+        }
+    }
+}
+
 /// A stored batch and when it was written.
 type Stored = (Arc<Vec<u8>>, Instant);
 
@@ -47,6 +77,8 @@ pub struct MemStore {
     expiry: Duration,
     /// A std mutex: held only to insert, look up or sweep, never across an `.await`.
     batches: Mutex<HashMap<B256, Stored>>,
+    /// A std mutex: held only to copy or replace the faults.
+    faults: Mutex<Faults>,
 }
 
 impl MemStore {
@@ -55,7 +87,20 @@ impl MemStore {
         Self {
             expiry: Duration::from_millis(config.expiry_ms),
             batches: Mutex::new(HashMap::new()),
+            faults: Mutex::new(Faults::default()),
         }
+    }
+
+    /// The faults in force.
+    pub fn faults(&self) -> Faults {
+        *self.faults.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Replaces the faults (checked first: an unknown drop code is refused).
+    pub fn set_faults(&self, faults: Faults) -> Result<(), String> {
+        faults.drop_code()?;
+        *self.faults.lock().unwrap_or_else(PoisonError::into_inner) = faults;
+        Ok(())
     }
 
     /// Stores `batch` and answers its commitment; expired batches are swept first, so
@@ -110,7 +155,6 @@ fn parse(commitment: &[u8]) -> Result<B256, CommitmentError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lamina_derivation::DropCode;
 
     #[test]
     fn batches_round_trip_until_they_expire() {

@@ -84,7 +84,7 @@ impl RpcError {
 impl From<ApiError> for RpcError {
     fn from(e: ApiError) -> Self {
         let code = match &e {
-            ApiError::Drop(_) => code::DROPPED,
+            ApiError::Drop(_) | ApiError::InjectedDrop(_) => code::DROPPED,
             ApiError::NotAvailable { .. } => code::NOT_AVAILABLE,
             ApiError::BadCommitmentHex { .. } | ApiError::BadQuery { .. } => code::INVALID_PARAMS,
             ApiError::BatchTooLarge { .. }
@@ -94,8 +94,8 @@ impl From<ApiError> for RpcError {
             | ApiError::Internal { .. } => code::FAILED,
         };
         let mut data = json!({ "reason": e.reason() });
-        if let ApiError::Drop(reason) = &e {
-            data["code"] = reason.code().number().into();
+        if let Some(drop) = e.drop_code() {
+            data["code"] = drop.number().into();
         }
         Self {
             code,

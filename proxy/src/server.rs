@@ -5,7 +5,7 @@ use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use alloy_primitives::B256;
 use axum::Router;
@@ -127,6 +127,8 @@ pub async fn serve(
         .route("/get/{commitment}", get(get_batch))
         // Arbitrum Nitro's external DA provider (`daprovider_*` JSON-RPC).
         .route("/", post(crate::nitro::rpc))
+        // Memstore fault injection (404 outside memstore mode).
+        .route("/memstore/faults", get(get_faults).put(set_faults))
         .with_state(proxy)
         // One byte over the largest batch still reaches the handler, which answers 413
         // with the proxy's JSON body; anything longer is cut off by axum.
@@ -195,6 +197,42 @@ async fn get_batch(
         .metrics
         .request("get", response.status().as_u16(), start.elapsed());
     response
+}
+
+/// `GET /memstore/faults`: the faults in force, as JSON.
+async fn get_faults(State(proxy): State<Arc<Proxy>>) -> Response {
+    match &proxy.backend {
+        Backend::Memstore(store) => json_response(StatusCode::OK, &store.faults()),
+        Backend::Network(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `PUT /memstore/faults` (a JSON [`crate::Faults`]): replaces the faults.
+async fn set_faults(State(proxy): State<Arc<Proxy>>, body: Bytes) -> Response {
+    let Backend::Memstore(store) = &proxy.backend else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let set = serde_json::from_slice::<crate::Faults>(&body)
+        .map_err(|e| e.to_string())
+        .and_then(|faults| store.set_faults(faults));
+    match set {
+        Ok(()) => json_response(StatusCode::OK, &store.faults()),
+        Err(reason) => ApiError::BadQuery {
+            name: "faults",
+            reason,
+        }
+        .into_response(),
+    }
+}
+
+fn json_response(status: StatusCode, value: &impl serde::Serialize) -> Response {
+    match serde_json::to_string(value) {
+        Ok(body) => (status, [(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        Err(e) => ApiError::Internal {
+            reason: e.to_string(),
+        }
+        .into_response(),
+    }
 }
 
 /// `0x`-prefixed hex (the prefix is optional, as in eigenda-proxy).
@@ -318,7 +356,16 @@ impl Proxy {
         let _permit = self.permit()?;
         let client = match &self.backend {
             Backend::Network(client) => client,
-            Backend::Memstore(store) => return Ok(store.put(batch, Instant::now())),
+            Backend::Memstore(store) => {
+                let faults = store.faults();
+                tokio::time::sleep(Duration::from_millis(faults.put_latency_ms)).await;
+                if faults.put_failover {
+                    return Err(ApiError::Unavailable {
+                        reason: "memstore fault injection: put_failover".to_owned(),
+                    });
+                }
+                return Ok(store.put(batch, Instant::now()));
+            }
         };
         let start = Instant::now();
         // Each attempt builds a fresh payment header (a new timestamp): a batcher's retry
@@ -366,7 +413,15 @@ impl Proxy {
         let _permit = self.permit()?;
         let client = match &self.backend {
             Backend::Network(client) => client,
-            Backend::Memstore(store) => return Ok(store.get(bytes, Instant::now())),
+            Backend::Memstore(store) => {
+                let faults = store.faults();
+                tokio::time::sleep(Duration::from_millis(faults.get_latency_ms)).await;
+                let outcome = store.get(bytes, Instant::now());
+                return match (&outcome, faults.drop_code()) {
+                    (Outcome::Payload(_), Ok(Some(code))) => Err(ApiError::InjectedDrop(code)),
+                    _ => Ok(outcome),
+                };
+            }
         };
         let cert = match parse_commitment(bytes) {
             Ok(cert) => cert,

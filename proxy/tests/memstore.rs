@@ -141,6 +141,47 @@ async fn memstore_round_trips_batches_and_answers_404_and_418() {
     let reply = rpc("daprovider_startChunkedStore", serde_json::json!([])).await;
     assert_eq!(reply["error"]["code"], -32601);
 
+    // Fault injection at runtime: writes fail over (503), reads are forced drops (418).
+    let known = {
+        let (status, commitment) = http(addr, "POST", "/put", b"faulty").await;
+        assert_eq!(status, 200);
+        format!("/get/0x{}", hex::encode(commitment))
+    };
+    let set = |faults: &'static str| http(addr, "PUT", "/memstore/faults", faults.as_bytes());
+    assert_eq!(
+        set(r#"{"put_failover": true, "get_drop_code": 3, "get_latency_ms": 1}"#)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(http(addr, "POST", "/put", b"batch").await.0, 503);
+    let (status, body) = http(addr, "GET", &known, b"").await;
+    assert_eq!(status, 418);
+    let body: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!(
+        (body["code"].as_u64(), body["reason"].as_str()),
+        (Some(3), Some("invalid_cert"))
+    );
+    assert_eq!(
+        http(addr, "GET", &unknown, b"").await.0,
+        404,
+        "unknown data stays 404"
+    );
+    assert_eq!(
+        set(r#"{"get_drop_code": 9}"#).await.0,
+        400,
+        "not a derivation code"
+    );
+    let (status, faults) = http(addr, "GET", "/memstore/faults", b"").await;
+    assert_eq!(status, 200);
+    let faults: serde_json::Value = serde_json::from_slice(&faults).expect("JSON");
+    assert_eq!(
+        faults["get_drop_code"], 3,
+        "a refused update changes nothing"
+    );
+    assert_eq!(set("{}").await.0, 200);
+    assert_eq!(http(addr, "GET", &known, b"").await.1, b"faulty");
+
     stop.send(()).expect("server running");
     server.await.expect("joins").expect("stops cleanly");
 }
