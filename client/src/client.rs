@@ -217,6 +217,11 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
         &self.config
     }
 
+    /// The SRS the client commits and checks blobs with, when configured.
+    pub fn srs(&self) -> Option<&Arc<Srs>> {
+        self.srs.as_ref()
+    }
+
     /// Encodes `payload` into a blob, commits to it (locally with the SRS, else with
     /// the disperser's `GetBlobCommitment`), builds the header and payment header,
     /// signs the blob key and disperses it. `quorums` empty means the configured ones.

@@ -60,8 +60,9 @@ pub struct ClientConfig {
     pub recency_window_blocks: u64,
 }
 
-/// Default [`ClientConfig::recency_window_blocks`]: the deploy script's stake-use window.
-pub const DEFAULT_RECENCY_WINDOW_BLOCKS: u64 = 50;
+/// Default [`ClientConfig::recency_window_blocks`]: the deploy script's stake-use window
+/// (the derivation rules' default, so that the client and a rollup agree).
+pub use lamina_derivation::DEFAULT_RECENCY_WINDOW_BLOCKS;
 
 impl Default for ClientConfig {
     fn default() -> Self {

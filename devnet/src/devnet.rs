@@ -1,5 +1,6 @@
 //! [`Devnet`]: a [`LocalChain`], provisioned operators and accounts, and supervised node,
-//! disperser and retriever processes; `devnet.json` describes it once all are healthy.
+//! disperser, retriever and rollup-proxy processes; `devnet.json` describes it once all
+//! are healthy.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -10,6 +11,7 @@ use alloy::primitives::Address;
 use lamina_core::QuorumId;
 use lamina_disperser::DisperserConfig;
 use lamina_node::NodeConfig;
+use lamina_proxy::ProxyConfig;
 use lamina_retriever::RetrieverConfig;
 use serde::{Deserialize, Serialize};
 
@@ -85,6 +87,12 @@ pub struct DevnetOptions {
     pub disperser_config: toml::Table,
     /// Merged into the retriever's config.
     pub retriever_config: toml::Table,
+    /// Start the rollup proxy (`lamina proxy run`, OP alt-DA routes) once the disperser
+    /// and the retriever are up; only with the disperser (it writes through it). Default
+    /// true.
+    pub with_proxy: bool,
+    /// Merged into the proxy's config.
+    pub proxy_config: toml::Table,
     /// How long each service gets to become healthy.
     pub health_timeout: Duration,
     /// Largest blob in symbols the nodes accept, the disperser takes and the retriever
@@ -122,6 +130,8 @@ impl DevnetOptions {
             per_node_config: BTreeMap::new(),
             disperser_config: toml::Table::new(),
             retriever_config: toml::Table::new(),
+            with_proxy: true,
+            proxy_config: toml::Table::new(),
             health_timeout: DEFAULT_HEALTH_TIMEOUT,
             byzantine: BTreeMap::new(),
             max_blob_symbols: DEFAULT_MAX_BLOB_SYMBOLS,
@@ -265,6 +275,10 @@ pub struct DevnetInfo {
     pub disperser: Option<String>,
     /// Retriever gRPC `host:port`, if running.
     pub retriever: Option<String>,
+    /// The rollup proxy's base URL (`http://host:port`: `POST /put`, `GET /get/0x...`),
+    /// if running.
+    #[serde(default)]
+    pub proxy: Option<String>,
     /// The nodes.
     pub nodes: Vec<NodeInfo>,
     /// A funded client key: one line of 0x-hex.
@@ -329,12 +343,15 @@ pub struct Devnet {
     node_listen: Vec<SocketAddr>,
     disperser: Option<ServiceProcess>,
     retriever: Option<ServiceProcess>,
+    rollup_proxy: Option<ServiceProcess>,
     operators: Vec<ProvisionedOperator>,
     client: FundedAccount,
     disperser_account: FundedAccount,
     node_addrs: Vec<ServiceAddrs>,
     disperser_addrs: ServiceAddrs,
     retriever_addrs: ServiceAddrs,
+    /// The rollup proxy's HTTP address (routes, health and metrics on one port).
+    rollup_proxy_addr: SocketAddr,
     options: DevnetOptions,
     info: DevnetInfo,
     started_in: Duration,
@@ -362,6 +379,7 @@ fn clear_data_dir(data_dir: &Path) -> Result<(), DevnetError> {
         "nodes",
         "disperser",
         "retriever",
+        "proxy",
         "client",
         "deployments",
         "configs",
@@ -404,6 +422,7 @@ impl Devnet {
             .collect::<Result<Vec<_>, _>>()?;
         let disperser_addrs = ServiceAddrs::fresh()?;
         let retriever_addrs = ServiceAddrs::fresh()?;
+        let rollup_proxy_addr = ports::free_loopback_addr()?;
 
         // Operators, the client and the disperser account, all at once.
         let grpc: Vec<SocketAddr> = node_addrs.iter().map(|a| a.grpc).collect();
@@ -445,6 +464,8 @@ impl Devnet {
             retriever: options
                 .with_retriever
                 .then(|| retriever_addrs.grpc.to_string()),
+            proxy: (options.with_proxy && options.with_disperser)
+                .then(|| format!("http://{rollup_proxy_addr}")),
             nodes: Vec::new(),
             client_key: client.hex_key_file.clone(),
             client_keystore: client.keystore.clone(),
@@ -472,12 +493,14 @@ impl Devnet {
             node_listen,
             disperser: None,
             retriever: None,
+            rollup_proxy: None,
             operators,
             client,
             disperser_account,
             node_addrs,
             disperser_addrs,
             retriever_addrs,
+            rollup_proxy_addr,
             options,
             info,
             started_in: Duration::ZERO,
@@ -547,6 +570,22 @@ impl Devnet {
             } else {
                 self.retriever = Some(service);
             }
+        }
+        if self.options.with_proxy && self.options.with_disperser {
+            // After the disperser and the retriever: the proxy's client reads the chain and
+            // loads its SRS at startup, and its first requests go straight to them.
+            let path = self.config_path("proxy");
+            config::write(&path, &self.proxy_config()?)?;
+            let mut proxy = ServiceProcess::spawn(ServiceSpec::lamina_role(
+                "proxy",
+                &self.options.lamina_bin,
+                "proxy",
+                &path,
+                self.log_path("proxy"),
+                self.rollup_proxy_addr,
+            ))?;
+            proxy.wait_healthy(timeout).await?;
+            self.rollup_proxy = Some(proxy);
         }
         Ok(())
     }
@@ -702,6 +741,34 @@ impl Devnet {
         Ok(index)
     }
 
+    /// The rollup proxy's config (before it is written): a [`ProxyConfig`] whose client
+    /// uses the devnet's disperser, retriever, chain, quorums and funded client key, with
+    /// the development SRS (commitments computed locally, blobs checked, operators read
+    /// directly when the retriever fails), merged with [`DevnetOptions::proxy_config`].
+    pub fn proxy_config(&self) -> Result<toml::Table, DevnetError> {
+        let client = lamina_client::ClientConfig {
+            disperser: self.disperser_addrs.grpc.to_string(),
+            retriever: self
+                .options
+                .with_retriever
+                .then(|| self.retriever_addrs.grpc.to_string()),
+            rpc_url: self.chain.rpc_url().to_owned(),
+            blob_version: self.options.blob_version,
+            quorums: self.options.quorums.clone(),
+            srs: Some(lamina_core::SrsConfig::insecure_development()),
+            srs_points: self.options.max_blob_symbols as usize,
+            ..lamina_client::ClientConfig::default()
+        };
+        let config = ProxyConfig {
+            listen: self.rollup_proxy_addr,
+            client,
+            deployment: Some(self.chain.deployment_path().to_path_buf()),
+            key_file: Some(self.client.hex_key_file.clone()),
+            ..ProxyConfig::default()
+        };
+        typed_table(&config, &self.options.proxy_config)
+    }
+
     /// Rewrites `devnet.json` with the current process ids (after restarts).
     pub fn write_info(&mut self) -> Result<(), DevnetError> {
         self.info.nodes = self
@@ -732,6 +799,9 @@ impl Devnet {
         }
         if let Some(pid) = self.retriever.as_ref().and_then(ServiceProcess::pid) {
             pids.insert("retriever".to_owned(), pid);
+        }
+        if let Some(pid) = self.rollup_proxy.as_ref().and_then(ServiceProcess::pid) {
+            pids.insert("proxy".to_owned(), pid);
         }
         self.info.pids = pids;
         let path = self.options.data_dir.join(DEVNET_JSON);
@@ -814,6 +884,16 @@ impl Devnet {
         self.retriever.as_mut()
     }
 
+    /// The rollup proxy's HTTP address (allocated even when it is not started).
+    pub fn rollup_proxy_addr(&self) -> SocketAddr {
+        self.rollup_proxy_addr
+    }
+
+    /// The rollup proxy's process.
+    pub fn rollup_proxy_mut(&mut self) -> Option<&mut ServiceProcess> {
+        self.rollup_proxy.as_mut()
+    }
+
     /// Whether every started process is still running (first failure as an error, with
     /// its log tail).
     pub fn check_alive(&mut self) -> Result<(), DevnetError> {
@@ -822,17 +902,23 @@ impl Devnet {
             .iter_mut()
             .chain(self.disperser.iter_mut())
             .chain(self.retriever.iter_mut())
+            .chain(self.rollup_proxy.iter_mut())
         {
             service.check_alive()?;
         }
         Ok(())
     }
 
-    /// Stops everything cleanly: retriever and disperser, then the nodes (SIGTERM, SIGKILL
+    /// Stops everything cleanly: the proxy, retriever and disperser, then the nodes (SIGTERM, SIGKILL
     /// after a grace period), then anvil. `devnet.json` is removed.
     pub async fn shutdown(mut self) -> Result<(), DevnetError> {
         let _ = std::fs::remove_file(self.options.data_dir.join(DEVNET_JSON));
-        for service in self.retriever.iter_mut().chain(self.disperser.iter_mut()) {
+        for service in self
+            .rollup_proxy
+            .iter_mut()
+            .chain(self.retriever.iter_mut())
+            .chain(self.disperser.iter_mut())
+        {
             service.stop(DEFAULT_STOP_GRACE).await?;
         }
         futures::future::try_join_all(self.nodes.iter_mut().map(|n| n.stop(DEFAULT_STOP_GRACE)))

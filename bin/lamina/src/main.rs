@@ -27,6 +27,9 @@ enum Command {
     /// Structured reference strings (KZG setups).
     #[command(subcommand)]
     Srs(SrsCommand),
+    /// The rollup sidecar: OP Stack alt-DA routes over Lamina.
+    #[command(subcommand)]
+    Proxy(commands::proxy::ProxyCommand),
     /// The retriever service: rebuilds blobs from operators' chunks.
     #[command(subcommand)]
     Retriever(commands::retriever::RetrieverCommand),
@@ -80,6 +83,7 @@ fn main() -> anyhow::Result<()> {
         Command::Blob(BlobCommand::Decode(args)) => commands::blob_decode::run(args)?,
         Command::Srs(SrsCommand::Generate(args)) => commands::srs_generate::run(args)?,
         Command::Retriever(command) => commands::retriever::run(command)?,
+        Command::Proxy(command) => commands::proxy::run(command)?,
         Command::Disperse(args) => commands::disperse::run(args)?,
         Command::Status(args) => commands::status::run(args)?,
         Command::Verify(args) => commands::verify::run(args)?,

@@ -1,5 +1,6 @@
 //! `lamina devnet up|down|demo`: a whole Lamina network on this machine (anvil with the
-//! contracts, restaked operators, nodes, disperser, retriever), see `lamina-devnet`.
+//! contracts, restaked operators, nodes, disperser, retriever, rollup proxy), see
+//! `lamina-devnet`.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -187,6 +188,9 @@ fn print_summary(devnet: &Devnet) {
     }
     if let Some(retriever) = &info.retriever {
         println!("  retriever      {retriever}");
+    }
+    if let Some(proxy) = &info.proxy {
+        println!("  proxy          {proxy} (OP alt-DA: POST /put, GET /get/0x...)");
     }
     for node in &info.nodes {
         println!(
