@@ -32,6 +32,8 @@
 //!   developers without a network; commitments `0x01 0x4c 0xff` then `keccak256(batch)`;
 //!   faults (latency, failover, forced drops) set at runtime on `PUT /memstore/faults`.
 //!
+//! [`op_client::OpAltDaClient`] is the rollup's side of the OP routes, for Rust callers.
+//!
 //! [`run`] connects the client and serves until shutdown; [`serve`] takes a bound
 //! listener and a client (tests bind `127.0.0.1:0`).
 //!
@@ -58,6 +60,7 @@ mod error;
 mod memstore;
 mod metrics;
 mod nitro;
+pub mod op_client;
 mod secondary;
 mod server;
 

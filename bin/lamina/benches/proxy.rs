@@ -31,36 +31,12 @@ use lamina_core::SrsConfig;
 use lamina_core::chain::EthChain;
 use lamina_derivation::{DerivationConfig, check_certificate};
 use lamina_devnet::{Devnet, DevnetOptions};
+use lamina_proxy::op_client::OpAltDaClient;
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 const KIB: usize = 1 << 10;
 const MIB: usize = 1 << 20;
-
-/// One HTTP/1.1 request on its own connection; returns the status and the body.
-async fn http(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
-    let mut stream = TcpStream::connect(addr).await.expect("proxy accepts");
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await.expect("writes");
-    stream.write_all(body).await.expect("writes");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.expect("reads");
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("a response head");
-    let status = std::str::from_utf8(&raw[..split])
-        .ok()
-        .and_then(|head| head.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .expect("status line");
-    (status, raw[split + 4..].to_vec())
-}
 
 fn size_name(size: usize) -> String {
     if size >= MIB {
@@ -109,6 +85,7 @@ fn proxy(c: &mut Criterion) {
                 .expect("client");
             (devnet, client, proxy_addr)
         });
+    let op = OpAltDaClient::new(proxy_addr);
     let mut rng = ChaCha20Rng::seed_from_u64(14);
     let mut batch = |size: usize| {
         let mut bytes = vec![0u8; size];
@@ -132,8 +109,7 @@ fn proxy(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 common::timed_calls(iters, &mut via_proxy, || {
                     let body = batch(size);
-                    let (status, commitment) = rt.block_on(http(proxy_addr, "POST", "/put", &body));
-                    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&commitment));
+                    let commitment = rt.block_on(op.put(&body)).expect("put");
                     commitments.push(commitment);
                 })
             })
@@ -167,13 +143,9 @@ fn proxy(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("get_proxy", &name), |b| {
             b.iter_custom(|iters| {
                 common::timed_calls(iters, &mut via_proxy, || {
-                    let path = format!(
-                        "/get/0x{}",
-                        hex::encode(&commitments[next % commitments.len()])
-                    );
+                    let commitment = &commitments[next % commitments.len()];
                     next += 1;
-                    let (status, body) = rt.block_on(http(proxy_addr, "GET", &path, &[]));
-                    assert_eq!(status, 200);
+                    let body = rt.block_on(op.get(commitment)).expect("get");
                     assert_eq!(body.len(), size);
                 })
             })

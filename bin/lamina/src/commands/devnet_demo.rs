@@ -1,6 +1,8 @@
 //! `lamina devnet demo`: one payload through the whole path of a running devnet, each step
 //! printed with its time: disperse, wait for the certificate, verify it (locally and with
-//! `checkDACert` on-chain), retrieve through the retriever, compare bytes.
+//! `checkDACert` on-chain), retrieve through the retriever, compare bytes; then, when the
+//! devnet runs the rollup proxy, the same payload as a rollup posts it (OP alt-DA
+//! `POST /put`, `GET /get/0x…`).
 
 use std::time::{Duration, Instant};
 
@@ -42,8 +44,8 @@ pub(crate) fn client_config(info: &DevnetInfo) -> anyhow::Result<ClientConfig> {
     .with_deployment_file(&info.deployment)?)
 }
 
-fn step(n: usize, what: &str, took: Duration) {
-    println!("[{n}/6] {what:<72} {:>8.1} ms", took.as_secs_f64() * 1e3);
+fn step(n: usize, of: usize, what: &str, took: Duration) {
+    println!("[{n}/{of}] {what:<72} {:>8.1} ms", took.as_secs_f64() * 1e3);
 }
 
 /// Runs the demo against the devnet `info` describes with a `bytes`-byte payload.
@@ -57,6 +59,15 @@ pub(crate) async fn run(info: &DevnetInfo, bytes: usize) -> anyhow::Result<()> {
         info.data_dir.display()
     );
     let total = Instant::now();
+    let proxy: Option<std::net::SocketAddr> = match &info.proxy {
+        Some(url) => Some(
+            url.strip_prefix("http://")
+                .and_then(|a| a.parse().ok())
+                .with_context(|| format!("proxy URL {url:?} is not http://host:port"))?,
+        ),
+        None => None,
+    };
+    let steps = if proxy.is_some() { 7 } else { 6 };
 
     let t = Instant::now();
     let mut payload = vec![0u8; bytes];
@@ -64,6 +75,7 @@ pub(crate) async fn run(info: &DevnetInfo, bytes: usize) -> anyhow::Result<()> {
     let client = LaminaClient::connect(client_config(info)?, client_key(info)?).await?;
     step(
         1,
+        steps,
         &format!(
             "generated a {bytes}-byte payload, connected as {}",
             client.account()
@@ -73,7 +85,12 @@ pub(crate) async fn run(info: &DevnetInfo, bytes: usize) -> anyhow::Result<()> {
 
     let t = Instant::now();
     let blob_key = client.disperse(&payload, &info.quorums).await?;
-    step(2, &format!("dispersed: blob key {blob_key}"), t.elapsed());
+    step(
+        2,
+        steps,
+        &format!("dispersed: blob key {blob_key}"),
+        t.elapsed(),
+    );
 
     let t = Instant::now();
     let mut polls = 0usize;
@@ -86,6 +103,7 @@ pub(crate) async fn run(info: &DevnetInfo, bytes: usize) -> anyhow::Result<()> {
     );
     step(
         3,
+        steps,
         &format!(
             "certificate: reference block {}, {} non-signers, {anchored} ({polls} polls)",
             cert.reference_block(),
@@ -106,6 +124,7 @@ pub(crate) async fn run(info: &DevnetInfo, bytes: usize) -> anyhow::Result<()> {
         .collect();
     step(
         4,
+        steps,
         &format!("verified locally: signed {}", signed.join(", ")),
         t.elapsed(),
     );
@@ -118,6 +137,7 @@ pub(crate) async fn run(info: &DevnetInfo, bytes: usize) -> anyhow::Result<()> {
     }
     step(
         5,
+        steps,
         &format!("checkDACert on-chain = {status} (SUCCESS)"),
         t.elapsed(),
     );
@@ -133,12 +153,35 @@ pub(crate) async fn run(info: &DevnetInfo, bytes: usize) -> anyhow::Result<()> {
     }
     step(
         6,
+        steps,
         &format!(
             "retrieved through the retriever: {} bytes, identical",
             retrieved.len()
         ),
         t.elapsed(),
     );
+    if let Some(addr) = proxy {
+        let t = Instant::now();
+        let op = lamina_proxy::op_client::OpAltDaClient::new(addr);
+        let commitment = op.put(&payload).await?;
+        let batch = op.get(&commitment).await?;
+        if batch != payload {
+            bail!(
+                "the proxy returned {} bytes that differ from the {} posted",
+                batch.len(),
+                payload.len()
+            );
+        }
+        step(
+            7,
+            steps,
+            &format!(
+                "through the rollup proxy: POST /put -> {}-byte commitment, GET /get identical",
+                commitment.len()
+            ),
+            t.elapsed(),
+        );
+    }
     println!("== demo OK in {:.2} s", total.elapsed().as_secs_f64());
     Ok(())
 }
