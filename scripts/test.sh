@@ -15,7 +15,8 @@ cargo test --workspace --locked --no-fail-fast
 fuzz_seconds=${LAMINA_FUZZ_SECONDS:-10}
 if [ "$fuzz_seconds" -gt 0 ]; then
   echo "== fuzzing: ${fuzz_seconds} s per target"
-  # Next to the workspace's target directory, so later runs reuse the instrumented build.
-  FUZZ_TARGET_DIR="${FUZZ_TARGET_DIR:-${CARGO_TARGET_DIR:-$PWD/target}/../fuzz-target}" \
+  # Inside the workspace's target directory (which CI keeps between runs), so later runs
+  # reuse the instrumented build.
+  FUZZ_TARGET_DIR="${FUZZ_TARGET_DIR:-${CARGO_TARGET_DIR:-$PWD/target}/fuzz}" \
     scripts/fuzz.sh "$fuzz_seconds"
 fi
