@@ -12,9 +12,12 @@ use ark_bn254::G1Affine;
 use lamina_encoding::BlobParams;
 
 use super::bindings::{
-    bls_apk_registry::BLSApkRegistry, cert_verifier::CertVerifier,
-    operator_state_retriever::OperatorStateRetriever, registry_coordinator::RegistryCoordinator,
-    service_manager::LaminaServiceManager, threshold_registry::ThresholdRegistry,
+    bls_apk_registry::BLSApkRegistry,
+    cert_verifier::CertVerifier,
+    operator_state_retriever::OperatorStateRetriever,
+    registry_coordinator::RegistryCoordinator,
+    service_manager::LaminaServiceManager,
+    threshold_registry::{DATypes, ThresholdRegistry},
 };
 use super::convert::{g1_from_binding, g2_from_binding};
 use super::sockets::SocketIndex;
@@ -70,6 +73,19 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(100);
 pub const DEFAULT_RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Maps a failed call to the contract's named error when the revert data decodes as one.
+/// [`revert`] for `ThresholdRegistry`'s calls.
+fn threshold_registry_revert(e: alloy::contract::Error) -> ChainError {
+    revert::<ThresholdRegistry::ThresholdRegistryErrors>("ThresholdRegistry")(e)
+}
+
+/// The registry's thresholds struct as ours.
+fn security_thresholds(t: &DATypes::SecurityThresholds) -> SecurityThresholds {
+    SecurityThresholds {
+        confirmation_threshold: t.confirmationThreshold,
+        adversary_threshold: t.adversaryThreshold,
+    }
+}
+
 pub(super) fn revert<E: SolInterface + std::fmt::Debug>(
     contract: &'static str,
 ) -> impl Fn(alloy::contract::Error) -> ChainError {
@@ -199,6 +215,10 @@ impl EthChain {
 
     fn coordinator(&self) -> RegistryCoordinator::RegistryCoordinatorInstance<&DynProvider> {
         RegistryCoordinator::new(self.addresses.registry_coordinator, &self.provider)
+    }
+
+    fn threshold_registry(&self) -> ThresholdRegistry::ThresholdRegistryInstance<&DynProvider> {
+        ThresholdRegistry::new(self.addresses.threshold_registry, &self.provider)
     }
 
     async fn bls_apk_registry(
@@ -351,13 +371,12 @@ impl Chain for EthChain {
     }
 
     async fn blob_params(&self, version: u16) -> Result<BlobParams, ChainError> {
-        let p = ThresholdRegistry::new(self.addresses.threshold_registry, &self.provider)
+        let p = self
+            .threshold_registry()
             .getBlobParams(version)
             .call()
             .await
-            .map_err(revert::<ThresholdRegistry::ThresholdRegistryErrors>(
-                "ThresholdRegistry",
-            ))?;
+            .map_err(threshold_registry_revert)?;
         Ok(BlobParams {
             num_chunks: p.numChunks,
             coding_rate: u32::from(p.codingRate),
@@ -366,62 +385,50 @@ impl Chain for EthChain {
     }
 
     async fn next_blob_version(&self) -> Result<u16, ChainError> {
-        ThresholdRegistry::new(self.addresses.threshold_registry, &self.provider)
+        self.threshold_registry()
             .nextBlobVersion()
             .call()
             .await
-            .map_err(revert::<ThresholdRegistry::ThresholdRegistryErrors>(
-                "ThresholdRegistry",
-            ))
+            .map_err(threshold_registry_revert)
     }
 
     async fn security_thresholds(&self) -> Result<SecurityThresholds, ChainError> {
-        let t = ThresholdRegistry::new(self.addresses.threshold_registry, &self.provider)
+        let t = self
+            .threshold_registry()
             .securityThresholds()
             .call()
             .await
-            .map_err(revert::<ThresholdRegistry::ThresholdRegistryErrors>(
-                "ThresholdRegistry",
-            ))?;
-        Ok(SecurityThresholds {
-            confirmation_threshold: t.confirmationThreshold,
-            adversary_threshold: t.adversaryThreshold,
-        })
+            .map_err(threshold_registry_revert)?;
+        Ok(security_thresholds(&t))
     }
 
     async fn quorum_numbers_required(&self) -> Result<Vec<QuorumId>, ChainError> {
-        let q = ThresholdRegistry::new(self.addresses.threshold_registry, &self.provider)
+        let q = self
+            .threshold_registry()
             .quorumNumbersRequired()
             .call()
             .await
-            .map_err(revert::<ThresholdRegistry::ThresholdRegistryErrors>(
-                "ThresholdRegistry",
-            ))?;
+            .map_err(threshold_registry_revert)?;
         Ok(q.to_vec())
     }
 
     async fn security_thresholds_at(&self, block: u32) -> Result<SecurityThresholds, ChainError> {
-        let t = ThresholdRegistry::new(self.addresses.threshold_registry, &self.provider)
+        let t = self
+            .threshold_registry()
             .securityThresholdsAtBlock(block)
             .call()
             .await
-            .map_err(revert::<ThresholdRegistry::ThresholdRegistryErrors>(
-                "ThresholdRegistry",
-            ))?;
-        Ok(SecurityThresholds {
-            confirmation_threshold: t.confirmationThreshold,
-            adversary_threshold: t.adversaryThreshold,
-        })
+            .map_err(threshold_registry_revert)?;
+        Ok(security_thresholds(&t))
     }
 
     async fn quorum_numbers_required_at(&self, block: u32) -> Result<Vec<QuorumId>, ChainError> {
-        let q = ThresholdRegistry::new(self.addresses.threshold_registry, &self.provider)
+        let q = self
+            .threshold_registry()
             .quorumNumbersRequiredAtBlock(block)
             .call()
             .await
-            .map_err(revert::<ThresholdRegistry::ThresholdRegistryErrors>(
-                "ThresholdRegistry",
-            ))?;
+            .map_err(threshold_registry_revert)?;
         Ok(q.to_vec())
     }
 
