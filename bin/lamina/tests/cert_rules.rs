@@ -12,65 +12,34 @@
 //! Real processes: anvil with the real contracts (lamina-devnet), `lamina node run` per
 //! operator and `lamina disperser run`, over TCP. Needs the pinned anvil and forge.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+mod common;
 
-use alloy_primitives::{Bytes, U256};
+use common::RawRollup;
+use std::time::{Duration, Instant};
+
+use alloy_primitives::Bytes;
 use lamina_core::chain::Chain;
 use lamina_core::chain::bindings::threshold_registry::{DATypes, ThresholdRegistry};
-use lamina_core::keystore::EcdsaKey;
-use lamina_core::{BlobHeader, BlobKey, DaCertV3, PaymentHeader};
+use lamina_core::{BlobKey, DaCertV3};
 use lamina_devnet::{Devnet, DevnetOptions};
 use lamina_disperser::config::DEFAULT_REFERENCE_BLOCK_DELAY;
-use lamina_encoding::{Blob, Srs, commit_blob};
-use lamina_proto::convert::blob_header_to_proto;
-use lamina_proto::disperser::v1::disperser_client::DisperserClient;
-use lamina_proto::disperser::v1::{
-    BlobStatus, DisperseBlobRequest, GetBlobStatusReply, GetBlobStatusRequest,
-};
+use lamina_proto::disperser::v1::{BlobStatus, GetBlobStatusReply};
 use tonic::Code;
-use tonic::transport::Channel;
 
 const SRS_POINTS: usize = 1 << 15;
 /// Longest a blob may take to end and be anchored (several devnets share two cores).
 const BLOB_TIMEOUT: Duration = Duration::from_secs(240);
 
-fn now_ns() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("after 1970")
-        .as_nanos() as i64
-}
-
-struct Rollup {
-    key: EcdsaKey,
-    srs: Srs,
-    version: u16,
-    quorums: Vec<u8>,
-    client: DisperserClient<Channel>,
-}
+/// The devnet's client with raw requests, in the devnet's version.
+struct Rollup(RawRollup);
 
 impl Rollup {
     async fn new(devnet: &Devnet) -> Self {
-        let info = devnet.info();
-        let endpoint = format!("http://{}", info.disperser.as_deref().expect("a disperser"));
-        let channel = tonic::transport::Endpoint::from_shared(endpoint)
-            .expect("endpoint")
-            .connect()
-            .await
-            .expect("disperser reachable");
-        Self {
-            key: devnet.client().key.clone(),
-            srs: Srs::development_cached(SRS_POINTS).expect("development SRS"),
-            version: info.blob_version,
-            quorums: info.quorums.clone(),
-            client: DisperserClient::new(channel)
-                .max_decoding_message_size(lamina_proto::MAX_MESSAGE_SIZE)
-                .max_encoding_message_size(lamina_proto::MAX_MESSAGE_SIZE),
-        }
+        Self(RawRollup::new(devnet, SRS_POINTS).await)
     }
 
     async fn disperse(&mut self, payload: &[u8]) -> BlobKey {
-        let quorums = self.quorums.clone();
+        let quorums = self.0.quorums.clone();
         self.try_disperse(payload, quorums).await.expect("accepted")
     }
 
@@ -79,42 +48,12 @@ impl Rollup {
         payload: &[u8],
         quorums: Vec<u8>,
     ) -> Result<BlobKey, tonic::Status> {
-        let blob = Blob::from_payload(payload).expect("payload encodes");
-        let commitments = commit_blob(&self.srs, &blob).expect("commits");
-        let payment = PaymentHeader {
-            account_id: self.key.address(),
-            timestamp_ns: now_ns(),
-            cumulative_payment: U256::ZERO,
-        };
-        let header = BlobHeader {
-            version: self.version,
-            quorum_numbers: quorums,
-            commitment: commitments,
-            payment_header_hash: payment.hash(),
-        };
-        let key = header.blob_key();
-        let signature = lamina_core::ecdsa::sign_digest(&self.key, key.as_b256()).expect("signs");
-        let reply = self
-            .client
-            .disperse_blob(DisperseBlobRequest {
-                blob: blob.to_bytes(),
-                blob_header: Some(blob_header_to_proto(&header, &payment)),
-                signature: signature.to_vec(),
-            })
-            .await?
-            .into_inner();
-        assert_eq!(reply.blob_key, key.0.to_vec());
-        Ok(key)
+        let version = self.0.version;
+        self.0.try_disperse(version, quorums, payload).await
     }
 
     async fn status(&mut self, key: BlobKey) -> GetBlobStatusReply {
-        self.client
-            .get_blob_status(GetBlobStatusRequest {
-                blob_key: key.0.to_vec(),
-            })
-            .await
-            .expect("status")
-            .into_inner()
+        self.0.status(key).await
     }
 
     /// Polls until the blob is COMPLETE (and, with `anchored`, its batch anchored); fails
@@ -221,7 +160,7 @@ async fn governance_changes_mid_run_never_yield_a_complete_certificate_the_verif
         .expect("owner");
     let mut rollup = Rollup::new(&devnet).await;
     assert_eq!(
-        rollup.quorums,
+        rollup.0.quorums,
         vec![0, 1],
         "the devnet requires quorums 0 and 1"
     );

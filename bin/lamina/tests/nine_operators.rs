@@ -13,24 +13,19 @@
 //! operator (the 9th started once it registered) and `lamina disperser run`, over TCP.
 //! Needs the pinned anvil and forge.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+mod common;
 
-use alloy_primitives::U256;
+use common::RawRollup;
+use std::time::{Duration, Instant};
+
 use lamina_core::chain::{Chain, EthChain};
-use lamina_core::keystore::EcdsaKey;
-use lamina_core::{BlobHeader, BlobKey, DaCertV3, PaymentHeader, QuorumId};
+use lamina_core::{BlobKey, DaCertV3, QuorumId};
 use lamina_devnet::{
     DEVNET_REFERENCE_BLOCK_DELAY, Devnet, DevnetError, DevnetOptions, MAX_OPERATORS,
 };
 use lamina_disperser::chain_view::REFRESH_INTERVAL;
-use lamina_encoding::{Blob, Srs, commit_blob};
-use lamina_proto::convert::blob_header_to_proto;
-use lamina_proto::disperser::v1::disperser_client::DisperserClient;
-use lamina_proto::disperser::v1::{
-    BlobStatus, DisperseBlobRequest, GetBlobStatusReply, GetBlobStatusRequest,
-};
+use lamina_proto::disperser::v1::{BlobStatus, GetBlobStatusReply};
 use tonic::Code;
-use tonic::transport::Channel;
 
 const SRS_POINTS: usize = 1 << 15;
 /// Blob version 0 of the deployment: 8192 chunks, at most 3537 operators.
@@ -45,37 +40,12 @@ const BATCH_INTERVAL: Duration = Duration::from_secs(40);
 /// Longest a blob may take to end (a batch interval plus dispatch, on shared cores).
 const BLOB_TIMEOUT: Duration = Duration::from_secs(240);
 
-fn now_ns() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("after 1970")
-        .as_nanos() as i64
-}
-
-struct Rollup {
-    key: EcdsaKey,
-    srs: Srs,
-    quorums: Vec<QuorumId>,
-    client: DisperserClient<Channel>,
-}
+/// The devnet's client with raw requests, in the devnet's quorums.
+struct Rollup(RawRollup);
 
 impl Rollup {
     async fn new(devnet: &Devnet) -> Self {
-        let info = devnet.info();
-        let endpoint = format!("http://{}", info.disperser.as_deref().expect("a disperser"));
-        let channel = tonic::transport::Endpoint::from_shared(endpoint)
-            .expect("endpoint")
-            .connect()
-            .await
-            .expect("disperser reachable");
-        Self {
-            key: devnet.client().key.clone(),
-            srs: Srs::development_cached(SRS_POINTS).expect("development SRS"),
-            quorums: info.quorums.clone(),
-            client: DisperserClient::new(channel)
-                .max_decoding_message_size(lamina_proto::MAX_MESSAGE_SIZE)
-                .max_encoding_message_size(lamina_proto::MAX_MESSAGE_SIZE),
-        }
+        Self(RawRollup::new(devnet, SRS_POINTS).await)
     }
 
     /// A raw DisperseBlob of `version` in the devnet's quorums, signed by the client.
@@ -84,42 +54,12 @@ impl Rollup {
         version: u16,
         payload: &[u8],
     ) -> Result<BlobKey, tonic::Status> {
-        let blob = Blob::from_payload(payload).expect("payload encodes");
-        let commitments = commit_blob(&self.srs, &blob).expect("commits");
-        let payment = PaymentHeader {
-            account_id: self.key.address(),
-            timestamp_ns: now_ns(),
-            cumulative_payment: U256::ZERO,
-        };
-        let header = BlobHeader {
-            version,
-            quorum_numbers: self.quorums.clone(),
-            commitment: commitments,
-            payment_header_hash: payment.hash(),
-        };
-        let key = header.blob_key();
-        let signature = lamina_core::ecdsa::sign_digest(&self.key, key.as_b256()).expect("signs");
-        let reply = self
-            .client
-            .disperse_blob(DisperseBlobRequest {
-                blob: blob.to_bytes(),
-                blob_header: Some(blob_header_to_proto(&header, &payment)),
-                signature: signature.to_vec(),
-            })
-            .await?
-            .into_inner();
-        assert_eq!(reply.blob_key, key.0.to_vec());
-        Ok(key)
+        let quorums = self.0.quorums.clone();
+        self.0.try_disperse(version, quorums, payload).await
     }
 
     async fn status(&mut self, key: BlobKey) -> GetBlobStatusReply {
-        self.client
-            .get_blob_status(GetBlobStatusRequest {
-                blob_key: key.0.to_vec(),
-            })
-            .await
-            .expect("status")
-            .into_inner()
+        self.0.status(key).await
     }
 
     /// Polls until the blob ends (COMPLETE, FAILED or INSUFFICIENT_SIGNATURES).

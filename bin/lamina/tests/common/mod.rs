@@ -1,0 +1,104 @@
+//! Shared by the process tests: a rollup that sends raw `DisperseBlob` requests, for tests
+//! that choose a blob's version and quorums or read a refusal's exact status.
+
+// Each test uses part of this module.
+#![allow(dead_code)]
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use alloy_primitives::U256;
+use lamina_core::keystore::EcdsaKey;
+use lamina_core::{BlobHeader, BlobKey, PaymentHeader, QuorumId};
+use lamina_devnet::Devnet;
+use lamina_encoding::{Blob, Srs, commit_blob};
+use lamina_proto::convert::blob_header_to_proto;
+use lamina_proto::disperser::v1::disperser_client::DisperserClient;
+use lamina_proto::disperser::v1::{DisperseBlobRequest, GetBlobStatusReply, GetBlobStatusRequest};
+use tonic::transport::Channel;
+
+fn now_ns() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_nanos() as i64
+}
+
+/// The devnet's client account talking to its disperser with raw requests.
+pub(crate) struct RawRollup {
+    pub(crate) key: EcdsaKey,
+    pub(crate) srs: Srs,
+    /// The devnet's blob version.
+    pub(crate) version: u16,
+    /// The devnet's quorums.
+    pub(crate) quorums: Vec<QuorumId>,
+    pub(crate) client: DisperserClient<Channel>,
+}
+
+impl RawRollup {
+    /// Connects to the devnet's disperser; commitments use `srs_points` development points.
+    pub(crate) async fn new(devnet: &Devnet, srs_points: usize) -> Self {
+        let info = devnet.info();
+        let endpoint = format!("http://{}", info.disperser.as_deref().expect("a disperser"));
+        let channel = tonic::transport::Endpoint::from_shared(endpoint)
+            .expect("endpoint")
+            .connect()
+            .await
+            .expect("disperser reachable");
+        Self {
+            key: devnet.client().key.clone(),
+            srs: Srs::development_cached(srs_points).expect("development SRS"),
+            version: info.blob_version,
+            quorums: info.quorums.clone(),
+            client: DisperserClient::new(channel)
+                .max_decoding_message_size(lamina_proto::MAX_MESSAGE_SIZE)
+                .max_encoding_message_size(lamina_proto::MAX_MESSAGE_SIZE),
+        }
+    }
+
+    /// A DisperseBlob of `payload` as a blob of `version` in `quorums`, signed by the
+    /// client; checks the disperser's key is ours.
+    pub(crate) async fn try_disperse(
+        &mut self,
+        version: u16,
+        quorums: Vec<QuorumId>,
+        payload: &[u8],
+    ) -> Result<BlobKey, tonic::Status> {
+        let blob = Blob::from_payload(payload).expect("payload encodes");
+        let commitments = commit_blob(&self.srs, &blob).expect("commits");
+        let payment = PaymentHeader {
+            account_id: self.key.address(),
+            timestamp_ns: now_ns(),
+            cumulative_payment: U256::ZERO,
+        };
+        let header = BlobHeader {
+            version,
+            quorum_numbers: quorums,
+            commitment: commitments,
+            payment_header_hash: payment.hash(),
+        };
+        let key = header.blob_key();
+        let signature = lamina_core::ecdsa::sign_digest(&self.key, key.as_b256()).expect("signs");
+        let reply = self
+            .client
+            .disperse_blob(DisperseBlobRequest {
+                blob: blob.to_bytes(),
+                blob_header: Some(blob_header_to_proto(&header, &payment)),
+                signature: signature.to_vec(),
+            })
+            .await?
+            .into_inner();
+        assert_eq!(reply.blob_key, key.0.to_vec());
+        Ok(key)
+    }
+
+    /// The blob's status.
+    pub(crate) async fn status(&mut self, key: BlobKey) -> GetBlobStatusReply {
+        self.client
+            .get_blob_status(GetBlobStatusRequest {
+                blob_key: key.0.to_vec(),
+            })
+            .await
+            .expect("status")
+            .into_inner()
+    }
+}
