@@ -5,6 +5,12 @@
 //! assigned, and intake must refuse by today's count), and when a request names a version
 //! or quorum not seen yet or a version that cannot be assigned (at most every
 //! [`REFRESH_INTERVAL`]), so a version added on-chain is picked up without a restart.
+//!
+//! Required quorums and thresholds are read at the block a batch dispersed now would
+//! reference (head − `reference_block_delay`), not at the head: dispatch judges a blob by
+//! the rules at its batch's reference block, so a blob intake accepts under rules read at
+//! the head could only fail later (governance drops a required quorum: a blob without it
+//! passes intake at once, then fails at a reference block before the change).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -27,9 +33,9 @@ pub struct ChainParams {
     pub next_blob_version: u16,
     /// `RegistryCoordinator.quorumCount`.
     pub quorum_count: u8,
-    /// Quorums every blob must include.
+    /// Quorums every blob must include, at the block a batch formed now would reference.
     pub required_quorums: Vec<QuorumId>,
-    /// Confirmation and adversary thresholds.
+    /// Confirmation and adversary thresholds, at the same block.
     pub thresholds: SecurityThresholds,
     /// Operators registered in each quorum at the head when read (intake refuses a blob
     /// version that cannot be assigned over them).
@@ -40,12 +46,14 @@ pub struct ChainParams {
 #[derive(Debug)]
 pub struct ChainView {
     chain: EthChain,
+    /// Blocks between the head and a batch's reference block (`reference_block_delay`).
+    reference_block_delay: u64,
     /// std `RwLock`: read for a clone, written after the awaits are done; never held
     /// across `.await`.
     params: RwLock<(ChainParams, Instant)>,
 }
 
-async fn load(chain: &EthChain) -> Result<ChainParams, ChainError> {
+async fn load(chain: &EthChain, reference_block_delay: u64) -> Result<ChainParams, ChainError> {
     let next = chain.next_blob_version().await?;
     let mut blob_params = BTreeMap::new();
     for v in 0..next {
@@ -57,7 +65,10 @@ async fn load(chain: &EthChain) -> Result<ChainParams, ChainError> {
             .call()
             .await
             .map_err(ChainError::Contract)?;
-    let head = u32::try_from(chain.block_number().await?).unwrap_or(u32::MAX);
+    let head_number = chain.block_number().await?;
+    let head = u32::try_from(head_number).unwrap_or(u32::MAX);
+    let reference =
+        u32::try_from(head_number.saturating_sub(reference_block_delay)).unwrap_or(u32::MAX);
     let quorums: Vec<QuorumId> = (0..quorum_count).collect();
     let operator_counts = if quorums.is_empty() {
         BTreeMap::new()
@@ -69,22 +80,44 @@ async fn load(chain: &EthChain) -> Result<ChainParams, ChainError> {
             .map(|q| (q.quorum(), q.len()))
             .collect()
     };
+    let (required_quorums, thresholds) = rules_at(chain, reference).await?;
     Ok(ChainParams {
         blob_params,
         next_blob_version: next,
         quorum_count,
         operator_counts,
-        required_quorums: chain.quorum_numbers_required().await?,
-        thresholds: chain.security_thresholds().await?,
+        required_quorums,
+        thresholds,
     })
 }
 
+/// Required quorums and thresholds at `block`. Before the registry's first update there are
+/// none (`NoParametersAtBlock`, a fresh chain younger than the delay): the current ones
+/// stand in, and a batch referencing such a block fails at dispatch with its reason.
+async fn rules_at(
+    chain: &EthChain,
+    block: u32,
+) -> Result<(Vec<QuorumId>, SecurityThresholds), ChainError> {
+    match (
+        chain.quorum_numbers_required_at(block).await,
+        chain.security_thresholds_at(block).await,
+    ) {
+        (Ok(required), Ok(thresholds)) => Ok((required, thresholds)),
+        (Err(ChainError::Reverted { .. }), _) | (_, Err(ChainError::Reverted { .. })) => Ok((
+            chain.quorum_numbers_required().await?,
+            chain.security_thresholds().await?,
+        )),
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    }
+}
+
 impl ChainView {
-    /// Connects and reads the parameters.
-    pub async fn new(chain: EthChain) -> Result<Self, ChainError> {
-        let params = load(&chain).await?;
+    /// Reads the parameters, the rules at head − `reference_block_delay`.
+    pub async fn new(chain: EthChain, reference_block_delay: u64) -> Result<Self, ChainError> {
+        let params = load(&chain, reference_block_delay).await?;
         Ok(Self {
             chain,
+            reference_block_delay,
             params: RwLock::new((params, Instant::now())),
         })
     }
@@ -94,6 +127,7 @@ impl ChainView {
     pub fn with_params(chain: EthChain, params: ChainParams) -> Self {
         Self {
             chain,
+            reference_block_delay: 0,
             params: RwLock::new((params, Instant::now())),
         }
     }
@@ -123,7 +157,7 @@ impl ChainView {
             .elapsed()
             >= REFRESH_INTERVAL;
         if stale {
-            match load(&self.chain).await {
+            match load(&self.chain, self.reference_block_delay).await {
                 Ok(fresh) => {
                     *self
                         .params

@@ -145,7 +145,7 @@ pub async fn run(
             .await
             .map_err(ChainError::Contract)?;
     config.validate_against_chain(u64::from(block_stale_measure))?;
-    let chain = Arc::new(chain_view::ChainView::new(chain).await?);
+    let chain = Arc::new(chain_view::ChainView::new(chain, config.reference_block_delay).await?);
 
     let points = (config.max_blob_size / lamina_encoding::BYTES_PER_SYMBOL).next_power_of_two();
     let srs = tokio::task::spawn_blocking(move || {

@@ -200,7 +200,10 @@ async fn governance_changes_mid_run_never_yield_a_complete_certificate_the_verif
         .expect("mined");
 
     // A blob in quorum 0 only: the disperser accepts it once it has re-read the registry
-    // (a request naming an unknown quorum makes it re-read at most every 10 s).
+    // (a request naming an unknown quorum makes it re-read at most every 10 s) and the
+    // change is in force at the block a batch formed now references (head − delay): before
+    // that fix intake read the head, accepted it at once, and the blob failed at dispatch
+    // against the rules at a reference block before the change.
     let deadline = Instant::now() + BLOB_TIMEOUT;
     let key = loop {
         match rollup.try_disperse(b"quorum 0 alone", vec![0]).await {
