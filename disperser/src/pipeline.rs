@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::chain_view::ChainView;
 use crate::config::DisperserConfig;
-use crate::encode::EncodedBlob;
+use crate::encode::{EncodedBlob, Lane, QueuedBlob};
 use crate::error::StoreError;
 use crate::metrics::Metrics;
 use crate::store::{BlobState, Store, now_ns, now_secs};
@@ -211,12 +211,17 @@ pub fn recover(p: &Pipeline) -> Result<Vec<BlobKey>, StoreError> {
     Ok(resume)
 }
 
-/// Feeds recovered keys to the encoder (waiting for room), then returns.
-pub async fn feed(keys: Vec<BlobKey>, tx: mpsc::Sender<BlobKey>, shutdown: CancellationToken) {
+/// Feeds recovered keys to the encoder (waiting for room), then returns. Their senders'
+/// addresses are not kept: they share one lane.
+pub async fn feed(keys: Vec<BlobKey>, tx: mpsc::Sender<QueuedBlob>, shutdown: CancellationToken) {
     for key in keys {
+        let queued = QueuedBlob {
+            key,
+            lane: Lane::Unattributed,
+        };
         tokio::select! {
             () = shutdown.cancelled() => return,
-            sent = tx.send(key) => if sent.is_err() { return },
+            sent = tx.send(queued) => if sent.is_err() { return },
         }
     }
 }

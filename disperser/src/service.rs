@@ -18,6 +18,7 @@ use tonic::{Request, Response, Status};
 
 use crate::chain_view::ChainParams;
 use crate::commit_pool::{AdmissionClass, CommitmentPool};
+use crate::encode::{Lane, QueuedBlob};
 use crate::error::DisperserError;
 use crate::gate::AddressGate;
 use crate::intake::{ParsedRequest, check_assignable, check_blob, check_header, check_signature};
@@ -53,7 +54,7 @@ pub struct DisperserService {
     /// Keys being accepted right now: two identical concurrent requests must not both pass
     /// the duplicate check. std `Mutex`: insert/remove only, never held across `.await`.
     accepting: Mutex<HashSet<BlobKey>>,
-    encode: mpsc::Sender<BlobKey>,
+    encode: mpsc::Sender<QueuedBlob>,
 }
 
 /// Removes a key from `accepting` however the handler exits.
@@ -85,7 +86,7 @@ impl DisperserService {
     pub fn new(
         p: Arc<Pipeline>,
         srs: Arc<Srs>,
-        encode: mpsc::Sender<BlobKey>,
+        encode: mpsc::Sender<QueuedBlob>,
         pool: Arc<CommitmentPool>,
         lookup_pool: Arc<CommitmentPool>,
     ) -> Self {
@@ -238,7 +239,11 @@ impl DisperserService {
         tracing::info!(blob_key = %key, bytes = len, account = %checked.account, "blob accepted");
         // The channel holds queue_capacity keys and at most that many are in flight, so
         // this waits only when recovery refilled it; the blob is durable either way.
-        if self.encode.send(key).await.is_err() {
+        let queued = QueuedBlob {
+            key,
+            lane: Lane::from(peer),
+        };
+        if self.encode.send(queued).await.is_err() {
             tracing::warn!(blob_key = %key, "encoder stopped; the blob resumes at the next start");
         }
         Ok(key)

@@ -55,7 +55,7 @@ struct Served {
     metrics: Arc<Metrics>,
     srs: Arc<Srs>,
     /// Accepted keys (kept open so intake never waits on the encoder).
-    _encode: mpsc::Receiver<lamina_core::BlobKey>,
+    _encode: mpsc::Receiver<lamina_disperser::encode::QueuedBlob>,
     _dir: tempfile::TempDir,
     _stop: oneshot::Sender<()>,
 }

@@ -81,11 +81,19 @@ async fn round_trip(
         .disperse(data, &[])
         .await
         .unwrap_or_else(|e| panic!("honest blob refused: {e}"));
+    let accepted = started.elapsed();
     let cert = client
         .wait_for_certificate(key)
         .await
         .expect("honest blob certified");
     let latency = started.elapsed();
+    // Where the time went: commitments and intake (with any load-refusal retries), then
+    // encoding, batching, signatures and polling.
+    println!(
+        "adversarial: blob {key}: accepted after {:.2} s, certified after {:.2} s",
+        accepted.as_secs_f64(),
+        latency.as_secs_f64()
+    );
     assert_eq!(
         chain.check_da_cert(&cert.cert).await.expect("eth_call"),
         SUCCESS,
