@@ -25,3 +25,15 @@ if [ ! -x contracts/node_modules/@foundry-rs/forge-linux-amd64/bin/forge ] || \
   echo "setup: installing the contracts toolchain (npm ci)"
   (cd contracts && npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+# s3s-fs: the S3-compatible server the proxy's S3 secondary-storage test runs against (an
+# S3 protocol implementation over a directory, from crates.io; ~3 min of build on an idle
+# 2-core machine, 4 min 46 s of CPU). Kept outside the clone, next to the cargo target
+# directory CI keeps. 0.14.1 is the newest release that builds with our Rust (0.17 needs
+# rustc 1.96).
+S3S_FS_VERSION=0.14.1
+tools="${LAMINA_TOOLS_DIR:-$HOME/.cache/lamina/tools}"
+if ! "$tools/bin/s3s-fs" --version 2>/dev/null | grep -qx "s3s-fs $S3S_FS_VERSION"; then
+  echo "setup: installing s3s-fs $S3S_FS_VERSION into $tools"
+  cargo install s3s-fs --version "=$S3S_FS_VERSION" --features binary --locked --root "$tools" --quiet
+fi

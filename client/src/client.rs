@@ -628,6 +628,32 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
         Ok(self.retrieve_blob_from_operators(cert).await?.blob)
     }
 
+    /// The raw blob of `cert` from the disperser's `GetBlob` (the fast path: one call,
+    /// no chunk verification), accepted only when it has the committed length and
+    /// commits to the certificate's commitment (needs an SRS). The call gets at most
+    /// `timeout`; callers fall back to [`LaminaClient::retrieve_blob`] on any error.
+    pub async fn retrieve_blob_from_disperser(
+        &self,
+        cert: &Certificate,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, ClientError> {
+        let Some(srs) = &self.srs else {
+            return Err(ClientError::Config {
+                field: "srs",
+                reason: "checking the disperser's blob needs an SRS".to_owned(),
+            });
+        };
+        let header = &cert.cert.blob_inclusion_info.blob_certificate.blob_header;
+        let blob =
+            lamina_retriever::fetch_checked_blob(self.disperser.clone(), srs, header, timeout)
+                .await
+                .map_err(|source| ClientError::DisperserBlob {
+                    blob_key: cert.blob_key,
+                    source,
+                })?;
+        blocking("blob serialization", move || blob.to_bytes()).await
+    }
+
     /// Retrieves the payload through the retriever service: the raw blob (form
     /// `BLOB`), checked, then decoded here.
     pub async fn retrieve_from_service(&self, cert: &Certificate) -> Result<Vec<u8>, ClientError> {

@@ -140,6 +140,16 @@ pub enum ClientError {
     /// Retrieval from the operators failed.
     #[error(transparent)]
     Retrieval(#[from] RetrieverError),
+    /// The disperser's copy of the blob (`GetBlob`) could not be had, or is not the
+    /// committed blob.
+    #[error("blob {blob_key} from the disperser: {source}")]
+    DisperserBlob {
+        /// The blob.
+        blob_key: BlobKey,
+        /// What failed: the call, or the check against the commitment.
+        #[source]
+        source: lamina_retriever::DisperserBlobError,
+    },
     /// A payload from the retriever service does not match the blob's commitment.
     #[error("retriever returned a payload that does not match blob {blob_key}'s commitment")]
     PayloadMismatch {
@@ -207,6 +217,7 @@ impl ClientError {
             | Self::DispersalFailed { .. }
             | Self::CertificateTimeout { .. }
             | Self::BadReply { .. }
+            | Self::DisperserBlob { .. }
             | Self::PayloadMismatch { .. } => ErrorAction::FailOver,
             Self::Config { .. }
             | Self::Payload { .. }

@@ -47,10 +47,16 @@ pub struct ProxyConfig {
     /// Memstore mode (`[memstore]`, or `--memstore`): the same routes over an in-memory
     /// store with expiry, no network (`client` is not used). Default: none (the network).
     pub memstore: Option<MemstoreConfig>,
-    /// Secondary storage (`[secondary]`): every certified batch is also copied to a local
-    /// object store, read back (and checked against the commitment) when the network
+    /// Secondary storage (`[secondary] dir = "…"` for a local directory, or
+    /// `[secondary.s3]` for an S3-compatible bucket): every certified batch is also
+    /// copied there, read back (and checked against the commitment) when the network
     /// cannot serve it. Default: none.
     pub secondary: Option<SecondaryConfig>,
+    /// Reads ask the disperser's `GetBlob` first (one call, the blob checked against the
+    /// certificate's length and KZG commitment) and wait at most this long for it before
+    /// going to the retriever and the operators; any failure or mismatch falls through
+    /// the same way. 0 turns the fast path off. Default: 2000.
+    pub disperser_read_timeout_ms: u64,
 }
 
 impl Default for ProxyConfig {
@@ -65,6 +71,7 @@ impl Default for ProxyConfig {
             max_concurrent_requests: 64,
             memstore: None,
             secondary: None,
+            disperser_read_timeout_ms: 2_000,
         }
     }
 }
@@ -87,6 +94,9 @@ impl ProxyConfig {
                 });
             }
         }
+        if let Some(secondary) = &self.secondary {
+            secondary.validate()?;
+        }
         self.derivation()
             .validate()
             .map_err(|e| ProxyError::Config {
@@ -105,6 +115,12 @@ impl ProxyConfig {
     /// [`ProxyConfig::put_timeout_ms`].
     pub fn put_timeout(&self) -> Duration {
         Duration::from_millis(self.put_timeout_ms)
+    }
+
+    /// [`ProxyConfig::disperser_read_timeout_ms`]; `None` when the fast path is off.
+    pub fn disperser_read_timeout(&self) -> Option<Duration> {
+        (self.disperser_read_timeout_ms > 0)
+            .then(|| Duration::from_millis(self.disperser_read_timeout_ms))
     }
 
     /// The largest batch a `POST /put` takes: what a blob of `client.srs_points` symbols

@@ -18,16 +18,17 @@
 //!   [`Outcome`](lamina_derivation::Outcome): 200 with the batch, 418 with
 //!   `{"code", "reason", "message"}` when the certificate must be dropped (codes 1
 //!   parse, 2 recency, 3 invalid certificate, 4 undecodable payload), 404 while the blob
-//!   is not retrievable (the reader stalls and retries). Blobs come from the retriever
-//!   service or the operators (checked against the commitment); batches this proxy
-//!   wrote are served from a bounded cache (recency still applies).
+//!   is not retrievable (the reader stalls and retries). Blobs come, in this order,
+//!   from a bounded cache of batches this proxy wrote (recency still applies), the
+//!   disperser's `GetBlob` under a short timeout, the retriever service, the operators,
+//!   then secondary storage; every one is checked against the commitment.
 //! - `GET /health`, `GET /metrics` (requests by route and status, latencies, drops).
 //! - Arbitrum Nitro's external DA provider: `daprovider_*` JSON-RPC on `POST /`
 //!   (`getSupportedHeaderBytes`, `getMaxMessageSize`, `store`, `recoverPayload`; see the
 //!   `nitro` module for what is not done).
-//! - Secondary storage (`[secondary]`): certified batches copied to a local object store
-//!   (`object_store`) by one writer task, read back (checked against the commitment)
-//!   when the network cannot serve a valid certificate.
+//! - Secondary storage (`[secondary]`): certified batches copied to a local directory or
+//!   an S3-compatible bucket (`object_store`) by one writer task, read back (checked
+//!   against the commitment) when the network cannot serve a valid certificate.
 //! - Memstore mode (`[memstore]`): the same routes over memory with an expiry, for rollup
 //!   developers without a network; commitments `0x01 0x4c 0xff` then `keccak256(batch)`;
 //!   faults (latency, failover, forced drops) set at runtime on `PUT /memstore/faults`.
@@ -70,5 +71,5 @@ pub use memstore::{Faults, MEMSTORE_PREFIX, MEMSTORE_VERSION, MemStore, Memstore
 pub use nitro::{
     DA_CERTIFICATE_HEADER_FLAG, DA_CERTIFICATE_PREIMAGE_TYPE, SEQUENCER_MESSAGE_HEADER_BYTES,
 };
-pub use secondary::{SecondaryConfig, object_name};
+pub use secondary::{S3Config, SecondaryConfig, SecretString, object_name};
 pub use server::{Backend, L1_INCLUSION_BLOCK_PARAM, run, serve};

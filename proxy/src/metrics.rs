@@ -35,6 +35,20 @@ struct SecondaryLabels {
     outcome: &'static str,
 }
 
+/// Label: where a read's batch came from (`cache`, `disperser`, `retrieval`: the
+/// retriever service or the operators, `secondary`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SourceLabels {
+    source: &'static str,
+}
+
+/// Label: how the disperser fast path of a read ended (`ok`, `unavailable`: no answer,
+/// an error or a timeout, `mismatch`: bytes that are not the committed blob).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
+}
+
 /// 10 ms to about 164 s, doubling: a dispersal waits for a batch and its signatures.
 fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.01, 2.0, 15))
@@ -50,6 +64,8 @@ pub(crate) struct Metrics {
     cache_hits: Counter,
     drops: Family<DropLabels, Counter>,
     secondary: Family<SecondaryLabels, Counter>,
+    reads: Family<SourceLabels, Counter>,
+    disperser_reads: Family<OutcomeLabels, Counter>,
 }
 
 impl Metrics {
@@ -63,6 +79,8 @@ impl Metrics {
             cache_hits: Counter::default(),
             drops: Family::default(),
             secondary: Family::default(),
+            reads: Family::default(),
+            disperser_reads: Family::default(),
         };
         let r = registry.sub_registry_with_prefix("lamina_proxy");
         r.register(
@@ -100,7 +118,27 @@ impl Metrics {
             "Secondary-storage writes and reads by outcome",
             m.secondary.clone(),
         );
+        r.register(
+            "reads",
+            "Blobs (or batches) reads got, by source",
+            m.reads.clone(),
+        );
+        r.register(
+            "disperser_reads",
+            "Reads' GetBlob fast path by outcome",
+            m.disperser_reads.clone(),
+        );
         m
+    }
+
+    pub(crate) fn read_from(&self, source: &'static str) {
+        self.reads.get_or_create(&SourceLabels { source }).inc();
+    }
+
+    pub(crate) fn disperser_read(&self, outcome: &'static str) {
+        self.disperser_reads
+            .get_or_create(&OutcomeLabels { outcome })
+            .inc();
     }
 
     pub(crate) fn request(&self, route: &'static str, status: u16, took: Duration) {

@@ -10,17 +10,22 @@
 //!   `abi.encode(DACertV3)`, or memstore's).
 //! - `daprovider_recoverPayload(batchNum, batchBlockHash, sequencerMsg)` →
 //!   `{"Payload": base64}` (Go's encoding of `[]byte`): `sequencerMsg` is the sequencer
-//!   inbox message, its 40-byte header, the flag, then the certificate. A certificate
-//!   the derivation drops is error `-32001` with `data: {"code", "reason"}`; a blob not
-//!   retrievable yet, `-32002` (retry).
+//!   inbox message, its 40-byte header, the flag, then the certificate. `batchBlockHash`
+//!   (the L1 block that included the batch) is looked up on the proxy's chain and its
+//!   number gets the derivation's inclusion and recency rules, as
+//!   `?l1_inclusion_block_number=N` does on `GET /get` (the zero hash: unknown, no rule; a
+//!   hash the chain does not have: `-32000`, retry). A certificate the derivation drops
+//!   is error `-32001` with `data: {"code", "reason"}`; a blob not retrievable yet,
+//!   `-32002` (retry).
 //! - `daprovider_collectPreimages(…)` → `{"Preimages": {"3": {"0x<keccak256(cert)>":
 //!   base64}}}`: the payload as a preimage of type `DACertificatePreimageType` (3 in
 //!   Nitro's `arbutil`), keyed by the keccak of the certificate (flag included), what
 //!   Nitro's replay binary reads; `daprovider_recoverPayloadAndPreimages` answers both.
 //!
 //! Not done: the chunked store (`daprovider_startChunkedStore`,
-//! `sendChunk`, `commitChunkedStore`, whose requests are signed), the validator's proof
-//! methods, and the recency rule (Nitro gives the batch's block hash, not its number).
+//! `sendChunk`, `commitChunkedStore`, whose requests are signed) and the validator's
+//! proof methods (`daprovider_generateReadPreimageProof`,
+//! `daprovider_generateCertificateValidityProof`).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -182,10 +187,20 @@ async fn call(proxy: &Proxy, request: &Value) -> Result<Value, RpcError> {
 /// The payload of the certificate in params `(batchNum, batchBlockHash, sequencerMsg)`,
 /// with `keccak256` of the certificate (flag included).
 async fn recover(proxy: &Proxy, params: &[Value]) -> Result<(B256, Vec<u8>), RpcError> {
+    let block_hash = hex_param(params, 1, "batchBlockHash")?;
+    let block_hash = B256::try_from(block_hash.as_slice()).map_err(|_| {
+        RpcError::params(format!(
+            "batchBlockHash has {} bytes, not 32",
+            block_hash.len()
+        ))
+    })?;
     let message = hex_param(params, 2, "sequencerMsg")?;
     let commitment = certificate_in(&message)?;
     let cert_hash = keccak256(&message[SEQUENCER_MESSAGE_HEADER_BYTES..]);
-    match proxy.derive(commitment, None).await? {
+    // The batch's L1 block, when Nitro gives one: the same inclusion and recency rules
+    // as `GET /get/…?l1_inclusion_block_number=N`.
+    let l1_inclusion_block = proxy.inclusion_block_of(block_hash).await?;
+    match proxy.derive(commitment, l1_inclusion_block).await? {
         Outcome::Payload(payload) => Ok((cert_hash, payload)),
         Outcome::Drop(reason) => {
             proxy.metrics.dropped(reason.code().name());

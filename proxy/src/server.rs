@@ -51,6 +51,8 @@ pub(crate) struct Proxy {
     backend: Backend,
     derivation: DerivationConfig,
     put_timeout: std::time::Duration,
+    /// The disperser fast path's timeout on reads; `None` when it is off.
+    disperser_read_timeout: Option<Duration>,
     pub(crate) max_batch_bytes: usize,
     cache: RecentBatches,
     /// Requests in flight (`max_concurrent_requests`): taken with `try_acquire`, so a
@@ -277,6 +279,7 @@ impl Proxy {
             backend,
             derivation: config.derivation(),
             put_timeout: config.put_timeout(),
+            disperser_read_timeout: config.disperser_read_timeout(),
             max_batch_bytes: config.max_batch_bytes(),
             cache: RecentBatches::new(config.cache_bytes),
             permits: Semaphore::new(config.max_concurrent_requests),
@@ -329,6 +332,44 @@ impl Proxy {
         self.metrics
             .secondary("read", if checked.is_some() { "hit" } else { "mismatch" });
         checked
+    }
+}
+
+impl Proxy {
+    /// The blob from the disperser's `GetBlob` (the read fast path), checked against the
+    /// certificate's length and KZG commitment; `None`, counted by outcome, when it is
+    /// off, the client has no SRS to check with, or the disperser fails or lies: the
+    /// caller then asks the retriever and the operators.
+    async fn disperser_blob(
+        &self,
+        client: &LaminaClient<EthChain>,
+        certificate: &Certificate,
+    ) -> Option<Vec<u8>> {
+        let timeout = self.disperser_read_timeout?;
+        client.srs()?;
+        match client
+            .retrieve_blob_from_disperser(certificate, timeout)
+            .await
+        {
+            Ok(bytes) => {
+                self.metrics.disperser_read("ok");
+                Some(bytes)
+            }
+            Err(e) => {
+                let outcome = match &e {
+                    ClientError::DisperserBlob { source, .. } if source.is_mismatch() => {
+                        tracing::warn!(blob_key = %certificate.blob_key, error = %e, "the disperser served bytes that are not the committed blob; reading from the operators");
+                        "mismatch"
+                    }
+                    _ => {
+                        tracing::info!(blob_key = %certificate.blob_key, error = %e, "disperser fast path failed; reading from the operators");
+                        "unavailable"
+                    }
+                };
+                self.metrics.disperser_read(outcome);
+                None
+            }
+        }
     }
 }
 
@@ -404,6 +445,27 @@ impl Proxy {
         self.derive(&bytes, l1_inclusion_block).await
     }
 
+    /// The number of the L1 block with `hash`, the block that included a certificate (a
+    /// Nitro read gives it by hash): `None` when it is not known (the zero hash, or
+    /// memstore mode, which has no chain). A hash the chain does not have is
+    /// [`ApiError::Unavailable`] (retry): skipping the recency rule then would let two
+    /// proxies, one behind the other, derive differently.
+    pub(crate) async fn inclusion_block_of(&self, hash: B256) -> Result<Option<u64>, ApiError> {
+        let client = match &self.backend {
+            Backend::Network(client) if hash != B256::ZERO => client,
+            Backend::Network(_) | Backend::Memstore(_) => return Ok(None),
+        };
+        match client.chain().block_number_of(hash).await {
+            Ok(Some(number)) => Ok(Some(number)),
+            Ok(None) => Err(ApiError::Unavailable {
+                reason: format!("the chain has no block {hash} (yet)"),
+            }),
+            Err(e) => Err(ApiError::Unavailable {
+                reason: format!("reading block {hash}: {e}"),
+            }),
+        }
+    }
+
     /// [`Proxy::get`] on commitment bytes.
     pub(crate) async fn derive(
         &self,
@@ -436,6 +498,7 @@ impl Proxy {
                 return Ok(Outcome::Drop(reason));
             }
             self.metrics.cache_hit();
+            self.metrics.read_from("cache");
             return Ok(Outcome::Payload(payload.to_vec()));
         }
         let view =
@@ -453,19 +516,27 @@ impl Proxy {
             confirmation: None,
         };
         let start = Instant::now();
-        let blob_bytes = match client.retrieve_blob(&certificate).await {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                if let Some(batch) = self.secondary_read(client, &certificate.cert, bytes).await {
-                    tracing::info!(%blob_key, error = %e, "retrieval failed; served from secondary storage");
-                    return Ok(Outcome::Payload(batch));
+        // Fast path first (one GetBlob, checked), then the retriever service and the
+        // operators (chunk by chunk, verified), then secondary storage.
+        let (blob_bytes, source) = match self.disperser_blob(client, &certificate).await {
+            Some(bytes) => (bytes, "disperser"),
+            None => match client.retrieve_blob(&certificate).await {
+                Ok(bytes) => (bytes, "retrieval"),
+                Err(e) => {
+                    if let Some(batch) = self.secondary_read(client, &certificate.cert, bytes).await
+                    {
+                        tracing::info!(%blob_key, error = %e, "retrieval failed; served from secondary storage");
+                        self.metrics.read_from("secondary");
+                        return Ok(Outcome::Payload(batch));
+                    }
+                    // A valid certificate whose blob cannot be had now: stall, never drop.
+                    tracing::warn!(%blob_key, error = %e, "retrieval failed; the reader should retry");
+                    return Ok(Outcome::Stall);
                 }
-                // A valid certificate whose blob cannot be had now: stall, never drop.
-                tracing::warn!(%blob_key, error = %e, "retrieval failed; the reader should retry");
-                return Ok(Outcome::Stall);
-            }
+            },
         };
         self.metrics.retrieval(start.elapsed());
+        self.metrics.read_from(source);
         let cert = certificate.cert;
         tokio::task::spawn_blocking(move || {
             let blob = Blob::from_bytes(&blob_bytes).map_err(|e| ApiError::Internal {

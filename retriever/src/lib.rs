@@ -35,6 +35,8 @@
 //!   `RetrieverConfig::disperser`), a blob the operators of no quorum can rebuild is
 //!   fetched whole with `lamina.disperser.v1.Disperser/GetBlob` and accepted only if
 //!   it commits to the certificate's commitment ([`RetrievalSource::Disperser`]).
+//!   The same fetch and check, [`fetch_checked_blob`], is the client's fast path
+//!   (`GetBlob` first, operators on any failure).
 //!
 //! - [`run`] serves `lamina.retriever.v1.Retriever/RetrieveBlob` (blob header,
 //!   blob certificate or ABI-encoded DA certificate in, payload or raw blob out) with
@@ -72,6 +74,7 @@ mod service;
 
 pub use collect::Candidate;
 pub use config::{DEFAULT_GRPC_LISTEN, DEFAULT_METRICS_LISTEN, RetrieverConfig};
+pub use disperser::{DisperserBlobError, fetch_checked_blob};
 pub use error::RetrieverError;
 pub use options::RetrievalOptions;
 pub use rebuild::{Rebuilder, RetrievalSource, Retrieved, RetrievedBlob, decode_payload};

@@ -203,7 +203,7 @@ impl<C: Chain> Retriever<C> {
                 blob_key,
                 operators: Box::new(first),
                 endpoint: disperser.endpoint().to_owned(),
-                reason,
+                reason: reason.to_string(),
             }),
         }
     }

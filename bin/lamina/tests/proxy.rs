@@ -3,12 +3,19 @@
 //! driven by a rollup-style HTTP client written from OP's published alt-DA spec
 //! (`specs.optimism.io/experimental/alt-da.html`, generic commitments): plain HTTP/1.1
 //! over TCP, `POST /put` with the batch as body, `GET /get/0x<hex commitment>`.
+//!
+//! Secondary storage in S3 runs against a real S3-compatible server, `s3s-fs` (installed
+//! by `scripts/setup.sh`; see `docs/architecture.md` for why this one).
+
+mod common;
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lamina_derivation::{encode_commitment, parse_commitment};
-use lamina_devnet::{Devnet, DevnetOptions};
+use lamina_devnet::{Devnet, DevnetOptions, ServiceProcess, ServiceSpec};
+use lamina_encoding::Blob;
 use rand::{RngCore, SeedableRng};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -223,6 +230,45 @@ async fn op_alt_da_client_round_trips_batches_and_gets_derivation_errors() {
         .expect("base64");
     assert!(recovered == nitro_batch, "Nitro round trip");
 
+    // Nitro's batchBlockHash, when it names a block of the chain: the inclusion rules of
+    // `?l1_inclusion_block_number=N`. Included after the reference block: served;
+    // at the reference block itself: dropped (code 3); a block the chain does not have:
+    // an error to retry, never a guess.
+    use alloy::providers::Provider;
+    let nitro_cert = parse_commitment(&hex::decode(&cert[4..]).expect("hex"))
+        .expect("the stored certificate parses");
+    let nitro_reference = u64::from(nitro_cert.batch_header.reference_block_number);
+    let chain = devnet.chain().connect(None).expect("chain");
+    let block_hash = |number: u64| {
+        let chain = chain.clone();
+        async move {
+            let block = chain
+                .provider()
+                .get_block_by_number(number.into())
+                .await
+                .expect("RPC")
+                .expect("the block exists");
+            format!("0x{}", hex::encode(block.header.hash))
+        }
+    };
+    let recover_at = |hash: String| {
+        let message = message.clone();
+        async move {
+            rpc(
+                "daprovider_recoverPayload",
+                serde_json::json!(["0x1", hash, message]),
+            )
+            .await
+        }
+    };
+    let reply = recover_at(block_hash(nitro_reference + 1).await).await;
+    assert!(reply["result"]["Payload"].is_string(), "{reply}");
+    let reply = recover_at(block_hash(nitro_reference).await).await;
+    assert_eq!(reply["error"]["code"], -32001, "{reply}");
+    assert_eq!(reply["error"]["data"]["code"], 3, "{reply}");
+    let reply = recover_at(format!("0x{}", "ab".repeat(32))).await;
+    assert_eq!(reply["error"]["code"], -32000, "{reply}");
+
     let metrics = String::from_utf8(http(addr, "GET", "/metrics", b"").await.body).expect("text");
     assert!(
         metrics.contains(r#"lamina_proxy_requests_total{route="get",status="418"} 3"#),
@@ -303,4 +349,319 @@ async fn op_alt_da_client_round_trips_batches_and_gets_derivation_errors() {
         "{metrics}"
     );
     assert!(metrics.contains(r#"lamina_proxy_secondary_total{op="read",outcome="miss"} 1"#));
+}
+
+/// The bucket the S3 test writes to.
+const BUCKET: &str = "lamina-proxy";
+/// The throwaway server's credentials (it accepts only requests signed with them).
+const S3_ACCESS_KEY: &str = "lamina-test-access";
+const S3_SECRET_KEY: &str = "lamina-test-secret";
+
+/// The `s3s-fs` binary: `LAMINA_S3S_FS_BIN`, else where `scripts/setup.sh` installs it
+/// (`$HOME/.cache/lamina/tools/bin`), else on `PATH`.
+fn s3_server_binary() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("LAMINA_S3S_FS_BIN") {
+        return Some(PathBuf::from(path)).filter(|p| p.is_file());
+    }
+    let installed = std::env::var_os("HOME")
+        .map(|home| PathBuf::from(home).join(".cache/lamina/tools/bin/s3s-fs"));
+    let on_path = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .map(|dir| dir.join("s3s-fs"));
+    installed.into_iter().chain(on_path).find(|p| p.is_file())
+}
+
+/// Starts `s3s-fs` serving `root` (one directory per bucket, one file per object) on
+/// `addr`, and waits until it accepts connections.
+async fn start_s3_server(
+    bin: &Path,
+    root: &Path,
+    addr: SocketAddr,
+    log: PathBuf,
+) -> ServiceProcess {
+    let spec = ServiceSpec {
+        name: "s3s-fs".into(),
+        program: bin.to_path_buf(),
+        args: vec![
+            root.as_os_str().to_owned(),
+            "--host".into(),
+            addr.ip().to_string().into(),
+            "--port".into(),
+            addr.port().to_string().into(),
+            "--access-key".into(),
+            S3_ACCESS_KEY.into(),
+            "--secret-key".into(),
+            S3_SECRET_KEY.into(),
+        ],
+        env: Vec::new(),
+        log,
+        health: None,
+    };
+    let mut server = ServiceProcess::spawn(spec).expect("s3s-fs starts");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(addr).await.is_err() {
+        server.check_alive().expect("s3s-fs keeps running");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "s3s-fs listens on {addr}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server
+}
+
+/// The proxy's `/metrics` text.
+async fn metrics(addr: SocketAddr) -> String {
+    String::from_utf8(http(addr, "GET", "/metrics", b"").await.body).expect("text")
+}
+
+/// Waits until the proxy's metrics contain `line`.
+async fn wait_for_metric(addr: SocketAddr, line: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let text = metrics(addr).await;
+        if text.contains(line) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{line} never appeared:\n{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn s3_secondary_storage_and_the_disperser_fast_path() {
+    let Some(s3_bin) = s3_server_binary() else {
+        assert!(
+            std::env::var_os("LAMINA_REQUIRE_S3").is_none(),
+            "LAMINA_REQUIRE_S3 is set but s3s-fs is not installed: run scripts/setup.sh"
+        );
+        eprintln!(
+            "SKIPPED s3_secondary_storage_and_the_disperser_fast_path: s3s-fs not found \
+             (scripts/setup.sh installs it; set LAMINA_REQUIRE_S3=1 to make this a failure)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s3_root = dir.path().join("s3");
+    std::fs::create_dir_all(s3_root.join(BUCKET)).expect("bucket directory");
+    let s3_addr = lamina_devnet::ports::free_loopback_addr().expect("a free port");
+    let s3_log = dir.path().join("s3s-fs.log");
+    let mut s3 = start_s3_server(&s3_bin, &s3_root, s3_addr, s3_log.clone()).await;
+
+    let mut options = DevnetOptions::new(env!("CARGO_BIN_EXE_lamina"), dir.path());
+    options.max_blob_symbols = 1 << 14;
+    options.health_timeout = Duration::from_secs(300);
+    // No cache: every read below goes through the read path.
+    options
+        .proxy_config
+        .insert("cache_bytes".into(), toml::Value::Integer(0));
+    let s3_table: toml::Table = toml::from_str(&format!(
+        "endpoint = \"http://{s3_addr}\"\nbucket = \"{BUCKET}\"\nallow_http = true\n\
+         access_key_id = \"{S3_ACCESS_KEY}\"\nsecret_access_key = \"{S3_SECRET_KEY}\"\n\
+         timeout_ms = 3000\n"
+    ))
+    .expect("TOML");
+    let mut secondary = toml::Table::new();
+    secondary.insert("s3".into(), toml::Value::Table(s3_table));
+    options
+        .proxy_config
+        .insert("secondary".into(), toml::Value::Table(secondary));
+    let lamina_bin = std::env::var_os("LAMINA_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_lamina")),
+        PathBuf::from,
+    );
+    let mut devnet = Devnet::start(options).await.expect("devnet starts");
+    let addr = devnet.rollup_proxy_addr();
+
+    // A put: certified, then copied to the bucket (s3s-fs keeps an object as a file in
+    // its bucket's directory), byte for byte.
+    let batch = payload(20, 30_000);
+    let response = http(addr, "POST", "/put", &batch).await;
+    assert_eq!(
+        response.status,
+        200,
+        "{:?}",
+        String::from_utf8_lossy(&response.body)
+    );
+    let commitment = response.body;
+    let object = s3_root
+        .join(BUCKET)
+        .join(lamina_proxy::object_name(&commitment));
+    wait_for_metric(
+        addr,
+        r#"lamina_proxy_secondary_total{op="write",outcome="ok"} 1"#,
+    )
+    .await;
+    assert!(std::fs::read(&object).expect("the object is in the bucket") == batch);
+
+    // A read: the disperser's GetBlob, checked against the commitment, serves it.
+    let response = http(addr, "GET", &get_path(&commitment), b"").await;
+    assert_eq!(response.status, 200);
+    assert!(response.body == batch, "read through the fast path");
+    let text = metrics(addr).await;
+    assert!(
+        text.contains(r#"lamina_proxy_reads_total{source="disperser"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"lamina_proxy_disperser_reads_total{outcome="ok"} 1"#),
+        "{text}"
+    );
+
+    // The S3 server down: a write still succeeds, and the failed copy is counted.
+    s3.stop(Duration::from_secs(10))
+        .await
+        .expect("s3s-fs stops");
+    let unsaved = payload(21, 20_000);
+    let response = http(addr, "POST", "/put", &unsaved).await;
+    assert_eq!(
+        response.status,
+        200,
+        "{:?}",
+        String::from_utf8_lossy(&response.body)
+    );
+    wait_for_metric(
+        addr,
+        r#"lamina_proxy_secondary_total{op="write",outcome="error"} 1"#,
+    )
+    .await;
+    assert!(
+        !s3_root
+            .join(BUCKET)
+            .join(lamina_proxy::object_name(&response.body))
+            .exists()
+    );
+
+    // A disperser that serves another blob's bytes: a second proxy process on the same
+    // network asks it first, refuses its answer (wrong KZG commitment), and reads from
+    // the operators.
+    let other = Blob::from_payload(&payload(22, 30_000))
+        .expect("encodes")
+        .to_bytes();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let liar = listener.local_addr().expect("bound");
+    let (stop_liar, liar_stopped) = tokio::sync::oneshot::channel::<()>();
+    let liar_server = tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(
+                lamina_proto::disperser::v1::disperser_server::DisperserServer::new(
+                    common::LyingDisperser { blob: other },
+                ),
+            )
+            .serve_with_incoming_shutdown(
+                tokio_stream::wrappers::TcpListenerStream::new(listener),
+                async {
+                    let _ = liar_stopped.await;
+                },
+            ),
+    );
+    let fooled_addr = lamina_devnet::ports::free_loopback_addr().expect("a free port");
+    let mut fooled_config = devnet.proxy_config().expect("proxy config");
+    fooled_config.remove("secondary");
+    fooled_config.insert("listen".into(), fooled_addr.to_string().into());
+    fooled_config
+        .get_mut("client")
+        .and_then(toml::Value::as_table_mut)
+        .expect("a client table")
+        .insert("disperser".into(), liar.to_string().into());
+    let fooled_path = dir.path().join("fooled-proxy.toml");
+    std::fs::write(&fooled_path, toml::to_string(&fooled_config).expect("TOML")).expect("writes");
+    let mut fooled = ServiceProcess::spawn(ServiceSpec::lamina_role(
+        "fooled-proxy",
+        &lamina_bin,
+        "proxy",
+        &fooled_path,
+        dir.path().join("fooled-proxy.log"),
+        fooled_addr,
+    ))
+    .expect("spawns");
+    fooled
+        .wait_healthy(Duration::from_secs(300))
+        .await
+        .expect("healthy");
+    let response = http(fooled_addr, "GET", &get_path(&commitment), b"").await;
+    assert_eq!(
+        response.status,
+        200,
+        "{:?}",
+        String::from_utf8_lossy(&response.body)
+    );
+    assert!(
+        response.body == batch,
+        "served by the operators, not the liar"
+    );
+    let text = metrics(fooled_addr).await;
+    assert!(
+        text.contains(r#"lamina_proxy_disperser_reads_total{outcome="mismatch"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"lamina_proxy_reads_total{source="retrieval"} 1"#),
+        "{text}"
+    );
+    assert!(!text.contains(r#"source="disperser""#), "{text}");
+    fooled.stop(Duration::from_secs(10)).await.expect("stops");
+    let _ = stop_liar.send(());
+    liar_server.await.expect("joins").expect("serves");
+
+    // The S3 server back on the same directory; the disperser down: the fast path fails
+    // at once and the operators serve the read.
+    let _s3 = start_s3_server(&s3_bin, &s3_root, s3_addr, s3_log).await;
+    devnet
+        .disperser_mut()
+        .expect("a disperser")
+        .stop(Duration::from_secs(10))
+        .await
+        .expect("disperser stops");
+    let response = http(addr, "GET", &get_path(&commitment), b"").await;
+    assert_eq!(response.status, 200);
+    assert!(response.body == batch, "read with the disperser down");
+    let text = metrics(addr).await;
+    assert!(
+        text.contains(r#"lamina_proxy_disperser_reads_total{outcome="unavailable"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"lamina_proxy_reads_total{source="retrieval"} 1"#),
+        "{text}"
+    );
+
+    // The retriever and every operator down too: the batch comes from the bucket,
+    // checked against the commitment, byte for byte.
+    devnet
+        .retriever_mut()
+        .expect("a retriever")
+        .stop(Duration::from_secs(10))
+        .await
+        .expect("retriever stops");
+    for i in 0..devnet.operators().len() {
+        devnet
+            .node_mut(i)
+            .expect("node")
+            .kill()
+            .expect("node killed");
+    }
+    let response = http(addr, "GET", &get_path(&commitment), b"").await;
+    assert_eq!(
+        response.status,
+        200,
+        "{:?}",
+        String::from_utf8_lossy(&response.body)
+    );
+    assert!(response.body == batch, "served from S3");
+    let text = metrics(addr).await;
+    assert!(
+        text.contains(r#"lamina_proxy_reads_total{source="secondary"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"lamina_proxy_secondary_total{op="read",outcome="hit"} 1"#),
+        "{text}"
+    );
 }

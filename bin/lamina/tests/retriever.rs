@@ -6,6 +6,8 @@
 //! Needs the repository's pinned anvil and forge (`scripts/setup.sh`), as every
 //! devnet does.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -813,47 +815,13 @@ async fn lying_and_dead_operators_are_skipped_until_too_few_honest_remain() {
     net.devnet.shutdown().await.expect("clean shutdown");
 }
 
-/// A disperser that answers `GetBlob` with fixed bytes (another blob's): the lying
-/// peer the retriever must not trust. Every other call is unimplemented.
-struct LyingDisperser {
-    blob: Vec<u8>,
-}
-
-#[tonic::async_trait]
-impl dpb::disperser_server::Disperser for LyingDisperser {
-    async fn disperse_blob(
-        &self,
-        _: tonic::Request<dpb::DisperseBlobRequest>,
-    ) -> Result<tonic::Response<dpb::DisperseBlobReply>, tonic::Status> {
-        Err(tonic::Status::unimplemented("lying test disperser"))
-    }
-    async fn get_blob_status(
-        &self,
-        _: tonic::Request<dpb::GetBlobStatusRequest>,
-    ) -> Result<tonic::Response<dpb::GetBlobStatusReply>, tonic::Status> {
-        Err(tonic::Status::unimplemented("lying test disperser"))
-    }
-    async fn get_blob_commitment(
-        &self,
-        _: tonic::Request<dpb::GetBlobCommitmentRequest>,
-    ) -> Result<tonic::Response<dpb::GetBlobCommitmentReply>, tonic::Status> {
-        Err(tonic::Status::unimplemented("lying test disperser"))
-    }
-    async fn get_blob(
-        &self,
-        _: tonic::Request<dpb::GetBlobRequest>,
-    ) -> Result<tonic::Response<dpb::GetBlobReply>, tonic::Status> {
-        Ok(tonic::Response::new(dpb::GetBlobReply {
-            blob: self.blob.clone(),
-        }))
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_disperser_serves_certified_blobs_when_no_operator_can() {
     use dpb::GetBlobRequest;
     use dpb::disperser_client::DisperserClient;
     use lamina_retriever::{RetrievalOptions, RetrievalSource, Retriever};
+
+    use common::LyingDisperser;
 
     let mut net = devnet(small_blobs).await;
     let service = client(&net, client_config(&net, false)).await;

@@ -208,6 +208,17 @@ impl EthChain {
         &self.provider
     }
 
+    /// The number of the block with `hash`, or `None` when this chain has no such block
+    /// (a rollup reader giving the L1 block that included a certificate by its hash,
+    /// as Arbitrum Nitro does).
+    pub async fn block_number_of(&self, hash: B256) -> Result<Option<u64>, ChainError> {
+        Ok(self
+            .provider
+            .get_block_by_hash(hash)
+            .await?
+            .map(|block| block.header.number))
+    }
+
     /// The configured addresses.
     pub fn addresses(&self) -> &ContractAddresses {
         &self.addresses

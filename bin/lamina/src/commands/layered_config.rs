@@ -96,7 +96,8 @@ fn deserialize<T: DeserializeOwned>(table: &Table) -> anyhow::Result<T> {
 }
 
 /// `raw` read as the type of `like` (the field's default); `like` is `None` for a field
-/// unset by default (an `Option`), read as an integer when it is one, else as written.
+/// unset by default (an `Option`), read as an integer, boolean or inline table when it
+/// is one, else as written.
 fn env_value(name: &str, raw: &str, like: Option<&Value>) -> anyhow::Result<Value> {
     let literal = toml::from_str::<Table>(&format!("v = {raw}"))
         .ok()
@@ -114,7 +115,9 @@ fn env_value(name: &str, raw: &str, like: Option<&Value>) -> anyhow::Result<Valu
         (Some(Value::Float(_)), Some(Value::Integer(i))) => Value::Float(i as f64),
         (Some(like), Some(value)) if like.same_type(&value) => value,
         (Some(like), _) => bail!("{name}={raw:?}: expected {} like {like}", like.type_str()),
-        (None, Some(value @ Value::Integer(_))) => value,
+        // A field under a table unset by default (`[secondary.s3]` under `Option`): the
+        // integers, booleans and inline tables TOML reads, else the text as written.
+        (None, Some(value @ (Value::Integer(_) | Value::Boolean(_) | Value::Table(_)))) => value,
         (None, _) => Value::String(raw.to_owned()),
     })
 }
@@ -272,6 +275,51 @@ mod tests {
         assert_eq!(
             retriever.retrieval.max_concurrent_requests,
             RetrieverConfig::default().retrieval.max_concurrent_requests
+        );
+    }
+
+    #[test]
+    fn the_proxys_s3_store_comes_from_the_environment() {
+        let proxy: lamina_proxy::ProxyConfig = layered(
+            None,
+            "LAMINA_PROXY",
+            &["CONFIG"],
+            env(&[
+                (
+                    "LAMINA_PROXY_SECONDARY__S3__ENDPOINT",
+                    "http://127.0.0.1:9000",
+                ),
+                ("LAMINA_PROXY_SECONDARY__S3__BUCKET", "batches"),
+                ("LAMINA_PROXY_SECONDARY__S3__ALLOW_HTTP", "true"),
+                ("LAMINA_PROXY_SECONDARY__S3__TIMEOUT_MS", "500"),
+                ("LAMINA_PROXY_SECONDARY__S3__ACCESS_KEY_ID", "id"),
+                ("LAMINA_PROXY_SECONDARY__S3__SECRET_ACCESS_KEY", "from-env"),
+            ]),
+        )
+        .expect("loads");
+        proxy.validate().expect("valid");
+        let Some(lamina_proxy::SecondaryConfig::S3(s3)) = &proxy.secondary else {
+            panic!("an S3 store: {:?}", proxy.secondary);
+        };
+        assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(
+            (s3.bucket.as_str(), s3.allow_http, s3.timeout_ms),
+            ("batches", true, 500)
+        );
+        assert_eq!(
+            s3.secret_access_key.as_ref().map(|s| s.expose()),
+            Some("from-env")
+        );
+        let dir: lamina_proxy::ProxyConfig = layered(
+            None,
+            "LAMINA_PROXY",
+            &["CONFIG"],
+            env(&[("LAMINA_PROXY_SECONDARY__DIR", "/var/lib/proxy")]),
+        )
+        .expect("loads");
+        assert_eq!(
+            dir.secondary,
+            Some(lamina_proxy::SecondaryConfig::Dir("/var/lib/proxy".into()))
         );
     }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use lamina_core::SrsConfig;
-use lamina_proxy::ProxyConfig;
+use lamina_proxy::{ProxyConfig, S3Config, SecondaryConfig};
 
 use super::network::runtime;
 use super::retriever::shutdown_signal;
@@ -66,6 +66,49 @@ pub(crate) struct RunArgs {
     /// hour), no network; for rollup development.
     #[arg(long)]
     memstore: bool,
+    /// Milliseconds a read waits for the disperser's GetBlob (checked against the
+    /// commitment) before asking the retriever and the operators; 0 turns it off.
+    #[arg(long)]
+    disperser_read_timeout_ms: Option<u64>,
+    /// Secondary storage in a local directory (replaces the file's `[secondary]`).
+    #[arg(long, value_name = "DIR", help_heading = "Secondary storage")]
+    secondary_dir: Option<PathBuf>,
+    /// Secondary storage in an S3-compatible bucket (the `[secondary.s3]` table; the
+    /// secret only from the file or LAMINA_PROXY_SECONDARY__S3__SECRET_ACCESS_KEY).
+    #[arg(
+        long,
+        conflicts_with = "secondary_dir",
+        help_heading = "Secondary storage"
+    )]
+    s3_bucket: Option<String>,
+    /// The S3 store's URL (`https://…`, or `http://…` with --s3-allow-http); default AWS.
+    #[arg(
+        long,
+        conflicts_with = "secondary_dir",
+        help_heading = "Secondary storage"
+    )]
+    s3_endpoint: Option<String>,
+    /// The region S3 requests are signed for.
+    #[arg(
+        long,
+        conflicts_with = "secondary_dir",
+        help_heading = "Secondary storage"
+    )]
+    s3_region: Option<String>,
+    /// The S3 access key id (its secret from the file or the environment, never a flag).
+    #[arg(
+        long,
+        conflicts_with = "secondary_dir",
+        help_heading = "Secondary storage"
+    )]
+    s3_access_key_id: Option<String>,
+    /// Allow a plain http:// S3 endpoint (a local server).
+    #[arg(
+        long,
+        conflicts_with = "secondary_dir",
+        help_heading = "Secondary storage"
+    )]
+    s3_allow_http: bool,
 }
 
 impl RunArgs {
@@ -111,8 +154,50 @@ impl RunArgs {
         if self.memstore {
             c.memstore = Some(c.memstore.unwrap_or_default());
         }
+        if let Some(v) = self.disperser_read_timeout_ms {
+            c.disperser_read_timeout_ms = v;
+        }
+        if let Some(dir) = &self.secondary_dir {
+            c.secondary = Some(SecondaryConfig::Dir(dir.clone()));
+        }
+        self.apply_s3_flags(&mut c);
         c.validate()?;
         Ok(c)
+    }
+}
+
+impl RunArgs {
+    /// The `--s3-*` flags over the config's `[secondary.s3]` (or a fresh one: any of them
+    /// makes the secondary store S3).
+    fn apply_s3_flags(&self, c: &mut ProxyConfig) {
+        let any = self.s3_bucket.is_some()
+            || self.s3_endpoint.is_some()
+            || self.s3_region.is_some()
+            || self.s3_access_key_id.is_some()
+            || self.s3_allow_http;
+        if !any {
+            return;
+        }
+        let mut s3 = match c.secondary.take() {
+            Some(SecondaryConfig::S3(s3)) => s3,
+            Some(SecondaryConfig::Dir(_)) | None => S3Config::default(),
+        };
+        if let Some(v) = &self.s3_bucket {
+            s3.bucket.clone_from(v);
+        }
+        if let Some(v) = &self.s3_endpoint {
+            s3.endpoint = Some(v.clone());
+        }
+        if let Some(v) = &self.s3_region {
+            s3.region.clone_from(v);
+        }
+        if let Some(v) = &self.s3_access_key_id {
+            s3.access_key_id = Some(v.clone());
+        }
+        if self.s3_allow_http {
+            s3.allow_http = true;
+        }
+        c.secondary = Some(SecondaryConfig::S3(s3));
     }
 }
 
@@ -163,5 +248,56 @@ mod tests {
         assert_eq!(c.client.disperser, "10.0.0.1:32001");
         assert_eq!(c.client.recency_window_blocks, 30);
         assert_eq!(c.listen, "127.0.0.1:7100".parse().expect("addr"));
+    }
+
+    #[test]
+    fn s3_flags_fill_the_files_s3_table_and_the_secret_stays_there() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("proxy.toml");
+        std::fs::write(
+            &path,
+            "[secondary.s3]\nbucket = \"from-file\"\naccess_key_id = \"id\"\nsecret_access_key = \"s\"\n",
+        )
+        .expect("writes");
+        let cli = Cli::parse_from([
+            "x",
+            "run",
+            "--config",
+            path.to_str().expect("utf-8"),
+            "--s3-endpoint",
+            "http://127.0.0.1:9000",
+            "--s3-allow-http",
+            "--s3-region",
+            "eu-west-1",
+            "--disperser-read-timeout-ms",
+            "0",
+        ]);
+        let ProxyCommand::Run(args) = cli.command;
+        let c = args.config().expect("valid");
+        assert_eq!(c.disperser_read_timeout(), None);
+        let Some(SecondaryConfig::S3(s3)) = &c.secondary else {
+            panic!("an S3 store: {:?}", c.secondary);
+        };
+        assert_eq!(s3.bucket, "from-file");
+        assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(s3.region, "eu-west-1");
+        assert!(s3.allow_http);
+        assert_eq!(s3.secret_access_key.as_ref().map(|s| s.expose()), Some("s"));
+        // Without --s3-allow-http a plain http endpoint is refused, naming the field.
+        let cli = Cli::parse_from([
+            "x",
+            "run",
+            "--s3-bucket",
+            "b",
+            "--s3-endpoint",
+            "http://127.0.0.1:9000",
+        ]);
+        let ProxyCommand::Run(args) = cli.command;
+        let err = format!("{:#}", args.config().expect_err("http refused"));
+        assert!(err.contains("secondary.s3.endpoint"), "{err}");
+        assert!(
+            Cli::try_parse_from(["x", "run", "--secondary-dir", "d", "--s3-bucket", "b"]).is_err(),
+            "one store"
+        );
     }
 }

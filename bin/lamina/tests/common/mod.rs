@@ -1,5 +1,6 @@
 //! Shared by the process tests: a rollup that sends raw `DisperseBlob` requests, for tests
-//! that choose a blob's version and quorums or read a refusal's exact status.
+//! that choose a blob's version and quorums or read a refusal's exact status; a disperser
+//! that lies on `GetBlob`, for readers that must not trust it.
 
 // Each test uses part of this module.
 #![allow(dead_code)]
@@ -12,6 +13,7 @@ use lamina_core::{BlobHeader, BlobKey, PaymentHeader, QuorumId};
 use lamina_devnet::Devnet;
 use lamina_encoding::{Blob, Srs, commit_blob};
 use lamina_proto::convert::blob_header_to_proto;
+use lamina_proto::disperser::v1 as dpb;
 use lamina_proto::disperser::v1::disperser_client::DisperserClient;
 use lamina_proto::disperser::v1::{DisperseBlobRequest, GetBlobStatusReply, GetBlobStatusRequest};
 use tonic::transport::Channel;
@@ -100,5 +102,41 @@ impl RawRollup {
             .await
             .expect("status")
             .into_inner()
+    }
+}
+
+/// A disperser that answers `GetBlob` with fixed bytes (another blob's): the lying
+/// peer the retriever must not trust. Every other call is unimplemented.
+pub(crate) struct LyingDisperser {
+    pub(crate) blob: Vec<u8>,
+}
+
+#[tonic::async_trait]
+impl dpb::disperser_server::Disperser for LyingDisperser {
+    async fn disperse_blob(
+        &self,
+        _: tonic::Request<dpb::DisperseBlobRequest>,
+    ) -> Result<tonic::Response<dpb::DisperseBlobReply>, tonic::Status> {
+        Err(tonic::Status::unimplemented("lying test disperser"))
+    }
+    async fn get_blob_status(
+        &self,
+        _: tonic::Request<dpb::GetBlobStatusRequest>,
+    ) -> Result<tonic::Response<dpb::GetBlobStatusReply>, tonic::Status> {
+        Err(tonic::Status::unimplemented("lying test disperser"))
+    }
+    async fn get_blob_commitment(
+        &self,
+        _: tonic::Request<dpb::GetBlobCommitmentRequest>,
+    ) -> Result<tonic::Response<dpb::GetBlobCommitmentReply>, tonic::Status> {
+        Err(tonic::Status::unimplemented("lying test disperser"))
+    }
+    async fn get_blob(
+        &self,
+        _: tonic::Request<dpb::GetBlobRequest>,
+    ) -> Result<tonic::Response<dpb::GetBlobReply>, tonic::Status> {
+        Ok(tonic::Response::new(dpb::GetBlobReply {
+            blob: self.blob.clone(),
+        }))
     }
 }
