@@ -68,7 +68,7 @@ pub use error::{Error, Result};
 pub use frame::{Frame, FrameError};
 pub use kzg::{
     BlobCommitments, KzgError, commit, commit_blob, commit_length, length_proof,
-    verify_commitment_equivalence, verify_length_proof,
+    verify_commitment_equivalence, verify_commitments, verify_length_proof,
 };
 pub use params::{BlobParams, EncodingParams, MAX_EVALUATIONS, ParamsError};
 pub use point::{
