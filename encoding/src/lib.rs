@@ -47,6 +47,7 @@ mod encoder;
 mod error;
 pub mod fft;
 pub mod fk20;
+mod fk20_cache;
 mod frame;
 mod kzg;
 pub mod msm;
@@ -65,6 +66,7 @@ pub use codec::{
 pub use decode::{DecodeError, decode, decode_checked};
 pub use encoder::{Bn254Fk20Table, EncodeError, Encoder};
 pub use error::{Error, Result};
+pub use fk20_cache::{FK20_CACHE_ENV, TableCache, TableCacheError, TableKey};
 pub use frame::{Frame, FrameError};
 pub use kzg::{
     BlobCommitments, KzgError, commit, commit_blob, commit_length, length_proof,
