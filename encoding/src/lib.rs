@@ -16,7 +16,12 @@
 //! - **srs**: [`Srs::load`] reads EigenDA's SRS files; [`Srs::development_cached`]
 //!   gives an INSECURE seeded SRS for development, cached on disk.
 //! - **kzg**: [`commit_blob`] computes the G1 commitment, G2 length commitment
-//!   and G2 length proof; [`verify_length_proof`] checks them.
+//!   and G2 length proof; [`verify_length_proof`] checks them, and
+//!   [`verify_commitments`] (the same batched pairing check) checks a client's G2
+//!   values against a G1 commitment recomputed from the blob.
+//! - **encoder**: [`Encoder`] turns a blob into frames (RS + FK20); its FK20
+//!   tables can be kept on disk in a [`TableCache`], keyed by the SRS points'
+//!   digest and the shape.
 //!
 //! ```
 //! use lamina_encoding::{Blob, Srs, commit_blob, verify_length_proof};
