@@ -7,14 +7,14 @@
 //! 3. per-address rate limit (service);
 //! 4. [`check_signature`]: one ECDSA recovery over the recomputed blob key;
 //! 5. duplicate check and per-account rate limit (service);
-//! 6. [`check_blob`]: the blob parse and the commitment check (an MSM over the blob and
-//!    two pairings), on the bounded commitment pool ([`crate::commit_pool`]).
+//! 6. [`check_blob`]: the blob parse and the commitment check (one G1 MSM over the blob,
+//!    then the G2 length commitment and length proof checked against it with one batched
+//!    pairing product, never recomputed), on the bounded commitment pool
+//!    ([`crate::commit_pool`]).
 
 use alloy_primitives::Address;
 use lamina_core::{BlobCommitments, BlobHeader, BlobKey, PaymentHeader};
-use lamina_encoding::{
-    Blob, KzgError, Srs, commit, verify_commitment_equivalence, verify_length_proof,
-};
+use lamina_encoding::{Blob, KzgError, Srs, commit, verify_commitments};
 use lamina_proto::common::v1 as pb;
 use lamina_proto::disperser::v1::DisperseBlobRequest;
 
@@ -189,7 +189,12 @@ pub fn check_signature(
 
 /// Parses the blob (length, power-of-two symbols, every symbol < r), checks the header's
 /// length, recomputes the G1 commitment and compares it, then checks that the length
-/// commitment binds the same polynomial and the length proof holds.
+/// commitment binds the same polynomial and the length proof holds
+/// ([`verify_commitments`]: pairings against the recomputed commitment, no G2 MSM).
+///
+/// The claimed points were decoded with on-curve and subgroup checks (the proto
+/// conversion); the length is the blob's own, so a length proof for any other length
+/// never reaches the pairings.
 pub fn check_blob(
     srs: &Srs,
     bytes: &[u8],
@@ -207,14 +212,11 @@ pub fn check_blob(
             field: "commitment",
         });
     }
-    // Equivalence first, so that a wrong length commitment is named as such (the length
-    // proof check pairs against it and would fail too).
-    if verify_commitment_equivalence(claimed).is_err() {
-        return Err(DisperserError::CommitmentMismatch {
-            field: "length_commitment",
-        });
-    }
-    match verify_length_proof(srs, claimed) {
+    // The two G2 values are checked against the recomputed G1 commitment with pairings
+    // (one batched product), not recomputed: two G2 MSMs over the blob avoided. A wrong
+    // length commitment is named as such (the length proof, paired against it, fails
+    // with it).
+    match verify_commitments(srs, claimed) {
         Ok(()) => Ok(blob),
         Err(KzgError::CommitmentMismatch) => Err(DisperserError::CommitmentMismatch {
             field: "length_commitment",
@@ -453,5 +455,67 @@ mod tests {
         );
         assert_eq!(code, Code::InvalidArgument);
         assert!(message.contains("length_proof"), "{message}");
+    }
+
+    /// The G2 values are checked against the recomputed G1 commitment, not recomputed:
+    /// forged values that pass one of the two equations are still refused with the same
+    /// typed error, naming the field.
+    #[test]
+    fn forged_g2_values_are_refused_naming_the_field() {
+        use ark_bn254::{Fr, G2Affine};
+        use ark_ec::{AffineRepr, CurveGroup};
+        use ark_ff::{Field, UniformRand};
+        use lamina_encoding::EIGENDA_SRS_ORDER;
+
+        let f = fixture();
+        let c = f.commitments;
+        // The fixture SRS is the development SRS of seed 1: its secret is known.
+        let tau = Fr::rand(&mut ChaCha20Rng::seed_from_u64(1));
+        let shift = |len: u32| tau.pow([EIGENDA_SRS_ORDER - u64::from(len)]);
+        let mut rng = ChaCha20Rng::seed_from_u64(9);
+        let field = |claimed: &BlobCommitments| match check_blob(&f.srs, &f.blob, claimed) {
+            Err(DisperserError::CommitmentMismatch { field }) => field,
+            other => panic!("expected CommitmentMismatch, got {other:?}"),
+        };
+        check_blob(&f.srs, &f.blob, &c).expect("honest commitments pass");
+        // A length commitment to another polynomial with a length proof that holds for
+        // it: the length equation passes, the equivalence does not.
+        let delta = (G2Affine::generator() * Fr::rand(&mut rng)).into_affine();
+        let lc = (c.length_commitment + delta).into_affine();
+        let forged = BlobCommitments {
+            length_commitment: lc,
+            length_proof: (lc * shift(c.length)).into_affine(),
+            ..c
+        };
+        assert_eq!(field(&forged), "length_commitment");
+        // The right length commitment with a proof for twice the length (a blob lying
+        // about its length to the contract).
+        let longer = BlobCommitments {
+            length_proof: (c.length_commitment * shift(2 * c.length)).into_affine(),
+            ..c
+        };
+        assert_eq!(field(&longer), "length_proof");
+        // Points at infinity (the zero polynomial's commitments) for a non-zero blob.
+        let zero_g2 = BlobCommitments {
+            length_commitment: G2Affine::identity(),
+            length_proof: G2Affine::identity(),
+            ..c
+        };
+        assert_eq!(field(&zero_g2), "length_commitment");
+        let zero_proof = BlobCommitments {
+            length_proof: G2Affine::identity(),
+            ..c
+        };
+        assert_eq!(field(&zero_proof), "length_proof");
+        // A length the blob does not have: refused before any pairing.
+        let doubled = BlobCommitments {
+            length: 2 * c.length,
+            length_proof: longer.length_proof,
+            ..c
+        };
+        assert!(matches!(
+            check_blob(&f.srs, &f.blob, &doubled),
+            Err(DisperserError::LengthMismatch { .. })
+        ));
     }
 }

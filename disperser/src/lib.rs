@@ -70,7 +70,7 @@ use alloy::signers::local::PrivateKeySigner;
 use lamina_core::chain::bindings::service_manager::LaminaServiceManager;
 use lamina_core::chain::{ChainError, ContractAddresses, EthChain};
 use lamina_core::keystore::load_ecdsa_key;
-use lamina_encoding::{DEVELOPMENT_SEED, Encoder};
+use lamina_encoding::{DEVELOPMENT_SEED, Encoder, TableCache};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -158,7 +158,17 @@ pub async fn run(
     let encoder = Arc::new(if srs.is_insecure() {
         Encoder::with_insecure_development_seed(srs.clone(), DEVELOPMENT_SEED)
     } else {
-        Encoder::new(srs.clone())
+        // FK20 tables built from real SRS points take tens of seconds per shape: keep
+        // them on disk ($LAMINA_FK20_CACHE, else under the SRS cache root), keyed by the
+        // SRS points' digest and the shape.
+        let encoder = Encoder::new(srs.clone());
+        match TableCache::default_dir() {
+            Ok(dir) => encoder.with_table_cache(TableCache::new(dir)),
+            Err(e) => {
+                tracing::warn!(error = %e, "no FK20 table cache directory; tables are rebuilt at every start");
+                encoder
+            }
+        }
     });
 
     std::fs::create_dir_all(&config.data_dir).map_err(|e| {

@@ -180,6 +180,25 @@ where
         })
     }
 
+    /// The table's points: `bases[k * L + t] = FFT_2m(x_t)[k]`, `2n` of them.
+    pub fn bases(&self) -> &[G::Affine] {
+        &self.bases
+    }
+
+    /// A table from its points, as [`Fk20Table::bases`] gives them (a table read
+    /// back from disk). `None` unless the shape is valid and there are `2n` points.
+    pub fn from_bases(blob_len: usize, chunk_length: usize, bases: Vec<G::Affine>) -> Option<Self> {
+        let valid = blob_len.is_power_of_two()
+            && chunk_length.is_power_of_two()
+            && chunk_length <= blob_len
+            && bases.len() == 2 * blob_len;
+        valid.then_some(Self {
+            blob_len,
+            chunk_length,
+            bases,
+        })
+    }
+
     /// Blob length (symbols) this table serves.
     pub fn blob_len(&self) -> usize {
         self.blob_len

@@ -18,6 +18,7 @@ use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM, pairing::Pairing};
 use ark_ff::Zero;
 
 use crate::codec::Blob;
+use crate::point::{g1_to_bytes, g2_to_bytes};
 use crate::srs::Srs;
 
 /// The commitments that bind a blob, as in EigenDA v2's `BlobCommitments`.
@@ -172,32 +173,123 @@ pub fn commit_blob(srs: &Srs, blob: &Blob) -> Result<BlobCommitments, KzgError> 
 /// polynomial: together, that `commitment` commits to a polynomial of degree
 /// `< length`.
 ///
+/// Both equations are checked at once ([`verify_commitments`]'s batched
+/// check); only when that fails are they checked one by one, to name the
+/// failing one (the length proof first).
+///
 /// # Errors
 /// [`KzgError::InvalidLengthProof`] or [`KzgError::CommitmentMismatch`] when
 /// a check fails; [`KzgError::LengthNotPowerOfTwo`] or
 /// [`KzgError::MissingReversePower`] when it cannot be made.
 pub fn verify_length_proof(srs: &Srs, commitments: &BlobCommitments) -> Result<(), KzgError> {
+    verify_both(srs, commitments, FailureOrder::LengthProofFirst)
+}
+
+/// The same check as [`verify_length_proof`], naming a failure the way a
+/// party that holds the blob does: when the G2 length commitment does not
+/// bind the G1 commitment's polynomial, [`KzgError::CommitmentMismatch`]
+/// (the length proof, paired against that commitment, fails with it and is
+/// only named when the commitments agree).
+///
+/// This is what a disperser needs once it has recomputed the G1 commitment
+/// from the blob: the two G2 values are checked against it with three Miller
+/// loops and one final exponentiation, instead of two G2 MSMs over the blob.
+///
+/// # Errors
+/// As [`verify_length_proof`], [`KzgError::CommitmentMismatch`] taking
+/// precedence over [`KzgError::InvalidLengthProof`].
+pub fn verify_commitments(srs: &Srs, commitments: &BlobCommitments) -> Result<(), KzgError> {
+    verify_both(srs, commitments, FailureOrder::EquivalenceFirst)
+}
+
+/// Which failing equation is named when both fail.
+#[derive(Clone, Copy)]
+enum FailureOrder {
+    LengthProofFirst,
+    EquivalenceFirst,
+}
+
+/// Checks
+/// - (length) `e([tau^(D-L)]G1, LC) · e(-G1, LP) = 1` and
+/// - (equivalence) `e(C, G2) · e(-G1, LC) = 1`
+///
+/// as one product: with a challenge `r` hashed from everything checked,
+/// `e(C, G2) · e(r·R - G1, LC) · e(-r·G1, LP) = 1`, `R = [tau^(D-L)]G1`.
+/// Pairing values lie in the order-`r` subgroup of GT (the final
+/// exponentiation maps there), so if `X = e(C, G2)·e(-G1, LC)` and
+/// `Y = e(R, LC)·e(-G1, LP)` are not both 1, `X·Y^r = 1` holds for at most
+/// one `r` in `Fr`: passing with a wrong input means finding a hash output
+/// equal to that one value (Fiat–Shamir; the inputs are fixed before `r`).
+/// When the product is not 1, the two equations are checked one by one.
+fn verify_both(
+    srs: &Srs,
+    commitments: &BlobCommitments,
+    order: FailureOrder,
+) -> Result<(), KzgError> {
     let length = commitments.length;
     if !length.is_power_of_two() {
         return Err(KzgError::LengthNotPowerOfTwo { length });
     }
     let reverse = srs.g1_reverse_power_of_2();
     let challenge =
-        reverse
+        *reverse
             .get(length.trailing_zeros() as usize)
             .ok_or(KzgError::MissingReversePower {
                 length,
                 available: reverse.len(),
             })?;
-    // e([tau^(D-L)]G1, LC) · e(-G1, LP) = 1
-    let holds = pairings_cancel(
-        [*challenge, -G1Affine::generator()],
-        [commitments.length_commitment, commitments.length_proof],
-    );
-    if !holds {
-        return Err(KzgError::InvalidLengthProof { length });
+    let r = batch_challenge(commitments, &challenge);
+    let g1 = G1Projective::from(G1Affine::generator());
+    let lc_base = (challenge * r - g1).into_affine();
+    let lp_base = (g1 * -r).into_affine();
+    let holds = Bn254::multi_pairing(
+        [commitments.commitment, lc_base, lp_base],
+        [
+            G2Affine::generator(),
+            commitments.length_commitment,
+            commitments.length_proof,
+        ],
+    )
+    .is_zero();
+    if holds {
+        return Ok(());
     }
-    verify_commitment_equivalence(commitments)
+    // One of the equations fails: name it.
+    let length_holds = || {
+        if pairings_cancel(
+            [challenge, -G1Affine::generator()],
+            [commitments.length_commitment, commitments.length_proof],
+        ) {
+            Ok(())
+        } else {
+            Err(KzgError::InvalidLengthProof { length })
+        }
+    };
+    match order {
+        FailureOrder::LengthProofFirst => {
+            length_holds()?;
+            verify_commitment_equivalence(commitments)
+        }
+        FailureOrder::EquivalenceFirst => {
+            verify_commitment_equivalence(commitments)?;
+            length_holds()
+        }
+    }
+}
+
+/// The batching challenge: SHA-256 over a domain tag, the three commitments,
+/// the length and `[tau^(D-L)]G1`, reduced into `Fr`.
+fn batch_challenge(commitments: &BlobCommitments, reverse_power: &G1Affine) -> Fr {
+    use ark_ff::PrimeField;
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(b"lamina/kzg/length-and-equivalence/v1");
+    hasher.update(g1_to_bytes(&commitments.commitment));
+    hasher.update(g2_to_bytes(&commitments.length_commitment));
+    hasher.update(g2_to_bytes(&commitments.length_proof));
+    hasher.update(commitments.length.to_be_bytes());
+    hasher.update(g1_to_bytes(reverse_power));
+    Fr::from_be_bytes_mod_order(&hasher.finalize())
 }
 
 /// Checks `e(C, G2) = e(G1, LC)`: the G1 commitment and the G2 length

@@ -16,7 +16,12 @@
 //! - **srs**: [`Srs::load`] reads EigenDA's SRS files; [`Srs::development_cached`]
 //!   gives an INSECURE seeded SRS for development, cached on disk.
 //! - **kzg**: [`commit_blob`] computes the G1 commitment, G2 length commitment
-//!   and G2 length proof; [`verify_length_proof`] checks them.
+//!   and G2 length proof; [`verify_length_proof`] checks them, and
+//!   [`verify_commitments`] (the same batched pairing check) checks a client's G2
+//!   values against a G1 commitment recomputed from the blob.
+//! - **encoder**: [`Encoder`] turns a blob into frames (RS + FK20); its FK20
+//!   tables can be kept on disk in a [`TableCache`], keyed by the SRS points'
+//!   digest and the shape.
 //!
 //! ```
 //! use lamina_encoding::{Blob, Srs, commit_blob, verify_length_proof};
@@ -47,6 +52,7 @@ mod encoder;
 mod error;
 pub mod fft;
 pub mod fk20;
+mod fk20_cache;
 mod frame;
 mod kzg;
 pub mod msm;
@@ -65,10 +71,11 @@ pub use codec::{
 pub use decode::{DecodeError, decode, decode_checked};
 pub use encoder::{Bn254Fk20Table, EncodeError, Encoder};
 pub use error::{Error, Result};
+pub use fk20_cache::{FK20_CACHE_ENV, TableCache, TableCacheError, TableKey};
 pub use frame::{Frame, FrameError};
 pub use kzg::{
     BlobCommitments, KzgError, commit, commit_blob, commit_length, length_proof,
-    verify_commitment_equivalence, verify_length_proof,
+    verify_commitment_equivalence, verify_commitments, verify_length_proof,
 };
 pub use params::{BlobParams, EncodingParams, MAX_EVALUATIONS, ParamsError};
 pub use point::{

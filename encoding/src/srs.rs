@@ -34,6 +34,7 @@ use files::{
 };
 
 pub use development::{DEVELOPMENT_SEED, MAX_DEVELOPMENT_POINTS, SRS_CACHE_ENV};
+pub(crate) use files::write_atomically;
 
 /// Order `D` of EigenDA's setup: 2^28 powers of tau (`[tau^0] .. [tau^(2^28-1)]`).
 pub const EIGENDA_SRS_ORDER: u64 = 1 << 28;
@@ -271,6 +272,12 @@ impl Srs {
             order,
             insecure,
         })
+    }
+
+    /// The G1 points, for tests that damage an SRS.
+    #[cfg(test)]
+    pub(crate) fn g1_mut(&mut self) -> &mut Vec<G1Affine> {
+        &mut self.g1
     }
 
     /// `[tau^i]G1` for `i = 0..len`.

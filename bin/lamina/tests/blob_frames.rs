@@ -4,8 +4,14 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+/// The binary under test: `LAMINA_BIN` when set (a copy other builds cannot replace
+/// mid-run), else cargo's.
+fn lamina_bin() -> std::path::PathBuf {
+    std::env::var_os("LAMINA_BIN").map_or_else(|| env!("CARGO_BIN_EXE_lamina").into(), Into::into)
+}
+
 fn lamina(srs_cache: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lamina"))
+    Command::new(lamina_bin())
         .args(args)
         .env("LAMINA_SRS_CACHE", srs_cache)
         .env("RUST_LOG", "warn")
@@ -105,4 +111,61 @@ fn encode_delete_frames_decode() {
         stderr.contains("7 distinct chunks") && stderr.contains("needs 8 chunks"),
         "stderr: {stderr}"
     );
+}
+
+/// `blob encode --srs` keeps the FK20 tables it builds from the SRS points in the table
+/// cache; a second run reads them and writes identical frames.
+#[test]
+fn encode_with_srs_files_caches_the_fk20_tables() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|a| a.join("shared/srs"))
+        .find(|p| p.join("g1.point").is_file())
+        .expect("shared/srs above the manifest");
+    let payload_path = tmp.path().join("payload.bin");
+    std::fs::write(&payload_path, vec![5u8; 3000]).expect("write payload");
+    let tables = tmp.path().join("tables");
+    let encode = |out: &Path| {
+        let out = lamina(
+            &tmp.path().join("srs"),
+            &[
+                "blob",
+                "encode",
+                payload_path.to_str().expect("utf8"),
+                "--out",
+                out.to_str().expect("utf8"),
+                "--version",
+                "1",
+                "--srs",
+                fixture.to_str().expect("utf8"),
+                "--srs-order",
+                "3000",
+                "--table-cache",
+                tables.to_str().expect("utf8"),
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "encode failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let (first, second) = (tmp.path().join("first"), tmp.path().join("second"));
+    encode(&first);
+    let cached: Vec<_> = std::fs::read_dir(&tables)
+        .expect("table cache written")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(cached.len(), 1, "{cached:?}");
+    assert!(cached[0].starts_with("fk20-n128-l16-"), "{cached:?}");
+    encode(&second);
+    let (a, b) = (frame_files(&first), frame_files(&second));
+    assert_eq!(a.len(), 64);
+    for (a, b) in a.iter().zip(&b) {
+        assert_eq!(
+            std::fs::read(a).expect("read"),
+            std::fs::read(b).expect("read")
+        );
+    }
 }

@@ -1,7 +1,7 @@
 use super::*;
 use crate::srs::EIGENDA_SRS_ORDER;
 use crate::test_support::fixture_srs_dir;
-use ark_ff::{One, UniformRand};
+use ark_ff::{Field, One, UniformRand};
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -189,6 +189,146 @@ fn wrong_lengths_proofs_and_commitments_fail() {
     );
     // ...but a degree-31 polynomial really has length <= 64 as well
     assert_eq!(verify_length_proof(srs, &as_64), Ok(()));
+}
+
+/// Naive twin of the batched check: the two equations, each with its own
+/// pairing product, named in `equivalence_first` order.
+fn naive_verify(srs: &Srs, c: &BlobCommitments, equivalence_first: bool) -> Result<(), KzgError> {
+    let length = c.length;
+    if !length.is_power_of_two() {
+        return Err(KzgError::LengthNotPowerOfTwo { length });
+    }
+    let reverse = srs.g1_reverse_power_of_2();
+    let Some(r) = reverse.get(length.trailing_zeros() as usize) else {
+        return Err(KzgError::MissingReversePower {
+            length,
+            available: reverse.len(),
+        });
+    };
+    let length_ok = Bn254::pairing(*r, c.length_commitment)
+        == Bn254::pairing(G1Affine::generator(), c.length_proof);
+    let equivalent = Bn254::pairing(c.commitment, G2Affine::generator())
+        == Bn254::pairing(G1Affine::generator(), c.length_commitment);
+    let length_err = Err(KzgError::InvalidLengthProof { length });
+    let equivalence_err = Err(KzgError::CommitmentMismatch);
+    match (equivalence_first, equivalent, length_ok) {
+        (_, true, true) => Ok(()),
+        (true, false, _) | (false, false, true) => equivalence_err,
+        (true, true, false) | (false, _, false) => length_err,
+    }
+}
+
+/// `[tau^e]G2` and `[tau^e]G1` from the known secret of `dev()` (seed 17).
+fn dev_tau() -> Fr {
+    let mut rng = ChaCha20Rng::seed_from_u64(17);
+    Fr::rand(&mut rng)
+}
+
+#[test]
+fn batched_verification_equals_the_naive_twin_on_random_and_forged_inputs() {
+    let srs = dev();
+    let tau = dev_tau();
+    assert_eq!(srs.g1()[1], (G1Affine::generator() * tau).into_affine());
+    let mut rng = ChaCha20Rng::seed_from_u64(41);
+    for log in [0usize, 3, 6] {
+        let good = commit_blob(srs, &random_blob(&mut rng, 1 << log)).expect("fits");
+        let other = commit_blob(srs, &random_blob(&mut rng, 1 << log)).expect("fits");
+        let len = good.length as u64;
+        let shift = tau.pow([EIGENDA_SRS_ORDER - len]);
+        // A forged pair that satisfies the length equation for a G2 commitment that
+        // does not bind C: LC' = LC + d·G2, LP' = [tau^(D-L)]LC'.
+        let delta = (G2Affine::generator() * Fr::rand(&mut rng)).into_affine();
+        let forged_lc = (good.length_commitment + delta).into_affine();
+        let forged_lp = (forged_lc * shift).into_affine();
+        // And one binding C's polynomial whose proof is for another length.
+        let wrong_shift_lp =
+            (good.length_commitment * tau.pow([EIGENDA_SRS_ORDER - 2 * len])).into_affine();
+        let random_g1 = (G1Affine::generator() * Fr::rand(&mut rng)).into_affine();
+        let random_g2 = (G2Affine::generator() * Fr::rand(&mut rng)).into_affine();
+        let cases = [
+            good,
+            other,
+            BlobCommitments {
+                commitment: other.commitment,
+                ..good
+            },
+            BlobCommitments {
+                length_commitment: other.length_commitment,
+                ..good
+            },
+            BlobCommitments {
+                length_proof: other.length_proof,
+                ..good
+            },
+            BlobCommitments {
+                length_commitment: other.length_commitment,
+                length_proof: other.length_proof,
+                ..good
+            },
+            BlobCommitments {
+                length_commitment: forged_lc,
+                length_proof: forged_lp,
+                ..good
+            },
+            BlobCommitments {
+                length_proof: wrong_shift_lp,
+                ..good
+            },
+            BlobCommitments {
+                length: good.length * 2,
+                ..good
+            },
+            BlobCommitments { length: 3, ..good },
+            BlobCommitments {
+                commitment: G1Affine::identity(),
+                ..good
+            },
+            BlobCommitments {
+                length_commitment: G2Affine::identity(),
+                ..good
+            },
+            BlobCommitments {
+                length_proof: G2Affine::identity(),
+                ..good
+            },
+            BlobCommitments {
+                commitment: G1Affine::identity(),
+                length_commitment: G2Affine::identity(),
+                length_proof: G2Affine::identity(),
+                ..good
+            },
+            BlobCommitments {
+                commitment: random_g1,
+                length_commitment: random_g2,
+                ..good
+            },
+        ];
+        for (i, c) in cases.iter().enumerate() {
+            assert_eq!(
+                verify_length_proof(srs, c),
+                naive_verify(srs, c, false),
+                "length {len} case {i}"
+            );
+            assert_eq!(
+                verify_commitments(srs, c),
+                naive_verify(srs, c, true),
+                "length {len} case {i}"
+            );
+        }
+        assert_eq!(verify_commitments(srs, &cases[0]), Ok(()));
+        assert_eq!(
+            verify_commitments(srs, &cases[6]),
+            Err(KzgError::CommitmentMismatch)
+        );
+        assert_eq!(
+            verify_commitments(srs, &cases[7]),
+            Err(KzgError::InvalidLengthProof {
+                length: good.length
+            })
+        );
+        // the zero polynomial: every commitment at infinity, valid for any length
+        assert_eq!(verify_commitments(srs, &cases[13]), Ok(()));
+    }
 }
 
 #[test]

@@ -7,8 +7,8 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use clap::Args;
 use lamina_encoding::{
-    Blob, BlobParams, DEVELOPMENT_SEED, Encoder, KzgError, commit, commit_blob, g1_to_bytes,
-    g2_to_bytes,
+    Blob, BlobParams, DEVELOPMENT_SEED, Encoder, KzgError, TableCache, commit, commit_blob,
+    g1_to_bytes, g2_to_bytes,
 };
 use serde_json::json;
 
@@ -36,6 +36,14 @@ pub(crate) struct EncodeArgs {
     coding_rate: Option<u32>,
     #[command(flatten)]
     srs: SrsArgs,
+    /// Directory of cached FK20 tables (with --srs; keyed by the SRS points' digest
+    /// and the shape). Default: `$LAMINA_FK20_CACHE`, else `fk20-tables` under the
+    /// SRS cache root (`$LAMINA_SRS_CACHE`, else `~/.cache/lamina/srs`).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_table_cache")]
+    table_cache: Option<PathBuf>,
+    /// Build the FK20 tables from the SRS points without reading or writing the cache.
+    #[arg(long)]
+    no_table_cache: bool,
 }
 
 pub(crate) fn run(args: EncodeArgs) -> anyhow::Result<()> {
@@ -60,7 +68,18 @@ pub(crate) fn run(args: EncodeArgs) -> anyhow::Result<()> {
 
     let srs = Arc::new(args.srs.load(usize::try_from(symbols)?)?);
     let encoder = match args.srs.srs {
-        Some(_) => Encoder::new(Arc::clone(&srs)),
+        Some(_) => {
+            let encoder = Encoder::new(Arc::clone(&srs));
+            let dir = match (&args.table_cache, args.no_table_cache) {
+                (_, true) => None,
+                (Some(dir), false) => Some(dir.clone()),
+                (None, false) => TableCache::default_dir().ok(),
+            };
+            match dir {
+                Some(dir) => encoder.with_table_cache(TableCache::new(dir)),
+                None => encoder,
+            }
+        }
         // The development SRS's secret is public: build FK20 tables from it
         // (checked against the SRS; same tables, seconds instead of minutes).
         None => Encoder::with_insecure_development_seed(Arc::clone(&srs), DEVELOPMENT_SEED),
@@ -82,8 +101,8 @@ pub(crate) fn run(args: EncodeArgs) -> anyhow::Result<()> {
     };
     let commit_ms = start.elapsed().as_secs_f64() * 1e3;
 
-    // FK20's SRS tables are per shape and cached by a long-lived encoder;
-    // this one-shot process builds them first and reports that apart.
+    // FK20's SRS tables are per shape: built (or, with --srs, read from the
+    // table cache) first and reported apart.
     let start = Instant::now();
     encoder.table(blob.len_symbols(), shape.chunk_length as usize)?;
     let table_ms = start.elapsed().as_secs_f64() * 1e3;
