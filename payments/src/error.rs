@@ -14,9 +14,9 @@ pub enum PaymentError {
     /// payment (cumulative payment zero).
     #[error(
         "account {account} has no payment: its header's cumulative payment is zero and it has no \
-         reservation active at {timestamp_secs} s covering the blob's quorums; deposit for it with \
-         `PaymentVault.depositOnDemand` (`lamina payments deposit`) and pay on demand, or ask \
-         governance for a reservation (`lamina payments reserve`)"
+         reservation active at {timestamp_secs} s covering the blob's quorums; deposit ether for it \
+         with `PaymentVault.depositOnDemand(account)` and pay on demand, or ask governance for a \
+         reservation (`PaymentVault.setReservation`)"
     )]
     NoPayment {
         /// The account.
