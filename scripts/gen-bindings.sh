@@ -18,6 +18,7 @@ contracts=(
   BLSSignatureChecker:BLSSignatureChecker.sol/BLSSignatureChecker.json
   ThresholdRegistry:ThresholdRegistry.sol/ThresholdRegistry.json
   CertVerifier:CertVerifier.sol/CertVerifier.json
+  PaymentVault:PaymentVault.sol/PaymentVault.json
   LaminaServiceManager:LaminaServiceManager.sol/LaminaServiceManager.json
   StrategyManager:StrategyManager.sol/StrategyManager.json
   DelegationManager:DelegationManager.sol/DelegationManager.json

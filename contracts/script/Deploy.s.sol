@@ -43,6 +43,7 @@ contract Deploy is DeployLamina {
         vm.serializeAddress(o, "service_manager", address(d.serviceManager));
         vm.serializeAddress(o, "threshold_registry", address(d.thresholdRegistry));
         vm.serializeAddress(o, "vetoable_slasher", address(d.vetoableSlasher));
+        vm.serializeAddress(o, "payment_vault", address(d.paymentVault));
         string memory json = vm.serializeAddress(o, "cert_verifier", address(d.certVerifier));
         string memory path = string.concat(vm.projectRoot(), "/deployments/", vm.toString(block.chainid), ".json");
         vm.writeJson(json, path);

@@ -20,6 +20,8 @@ import {IStakeRegistry} from "../src/middleware/interfaces/IStakeRegistry.sol";
 import {LaminaServiceManager} from "../src/da/LaminaServiceManager.sol";
 import {ThresholdRegistry} from "../src/da/ThresholdRegistry.sol";
 import {CertVerifier} from "../src/da/CertVerifier.sol";
+import {PaymentVault} from "../src/da/PaymentVault.sol";
+import {IPaymentVaultTypes} from "../src/da/interfaces/IPaymentVault.sol";
 import {DATypes} from "../src/da/DATypes.sol";
 
 /// @title Deploys the whole Lamina system: restaking core (via DeployCore), middleware and DA contracts.
@@ -36,6 +38,9 @@ import {DATypes} from "../src/da/DATypes.sol";
 ///           `AllocationManager.registerForOperatorSets` and allocate magnitude to make their stake slashable;
 ///         - a VetoableSlasher (veto window 25, stake-use window 50) is the AVS's slasher; the owner is both its
 ///           slasher role and its veto committee (a devnet has one trusted key; production splits them);
+///         - a PaymentVault: 1 gwei per symbol, blobs charged at least 4096 symbols (EigenDA's minimum), on-demand
+///           traffic capped at 2^20 symbols/s (32 MiB/s) network-wide on quorums 0 and 1; collected funds go to the
+///           owner as rewards recipient until the rewards contracts exist (only the owner can move them);
 ///         - reference-block windows follow one constant, DEVNET_STAKE_USE_WINDOW_BLOCKS: confirmBatch's
 ///           BLOCK_STALE_MEASURE = 50 and the checker's stale-stakes window = 100 - 25 - 50 = 25 (see DeployCore).
 abstract contract DeployLamina is DeployCore {
@@ -47,6 +52,12 @@ abstract contract DeployLamina is DeployCore {
     uint32 internal constant MAX_OPERATOR_COUNT = 200;
     /// @notice Seconds an ejected operator waits before registering again.
     uint256 internal constant EJECTION_COOLDOWN = 1 hours;
+    /// @notice On-demand price, wei per symbol.
+    uint64 internal constant PRICE_PER_SYMBOL = 1 gwei;
+    /// @notice The fewest symbols a blob is charged for (EigenDA's `minNumSymbols`).
+    uint64 internal constant MIN_NUM_SYMBOLS = 4096;
+    /// @notice Network-wide on-demand ceiling, symbols per second (2^20 symbols = 32 MiB).
+    uint64 internal constant ON_DEMAND_SYMBOLS_PER_SECOND = 1 << 20;
 
     /// @notice Every address the deployment produced.
     struct LaminaDeployment {
@@ -62,6 +73,7 @@ abstract contract DeployLamina is DeployCore {
         ThresholdRegistry thresholdRegistry;
         CertVerifier certVerifier;
         VetoableSlasher vetoableSlasher;
+        PaymentVault paymentVault;
     }
 
     /// @notice The quorums every blob must be dispersed to.
@@ -126,6 +138,16 @@ abstract contract DeployLamina is DeployCore {
 
         d.operatorStateRetriever = new OperatorStateRetriever();
         d.certVerifier = new CertVerifier(d.thresholdRegistry, d.serviceManager);
+        d.paymentVault = new PaymentVault(
+            owner,
+            owner,
+            IPaymentVaultTypes.PaymentParams({
+                pricePerSymbol: PRICE_PER_SYMBOL,
+                minNumSymbols: MIN_NUM_SYMBOLS,
+                onDemandSymbolsPerSecond: ON_DEMAND_SYMBOLS_PER_SECOND,
+                onDemandQuorumNumbers: _requiredQuorums()
+            })
+        );
     }
 
     /// @notice Creates operator set q over quorum q's strategies and appoints a VetoableSlasher with `owner` as

@@ -35,6 +35,13 @@ pub const DEFAULT_SEED: u64 = 0x001a_317a;
 /// Blocks between the head and the disperser's reference block on a devnet (one block a
 /// second, plus one per transaction).
 pub const DEVNET_REFERENCE_BLOCK_DELAY: u64 = 2;
+/// The devnet client's reservation: 2^16 symbols/s (2 MiB/s) on quorums 0 and 1, from the
+/// epoch to the end of time (a devnet never outlives it).
+pub const DEVNET_CLIENT_RESERVATION_SYMBOLS_PER_SECOND: u64 = 1 << 16;
+/// The devnet client's on-demand deposit: 1 ETH, 10⁹ symbols (32 GB) at the devnet's
+/// 1 gwei per symbol.
+pub const DEVNET_CLIENT_DEPOSIT_WEI: u128 = 1_000_000_000_000_000_000;
+
 /// The disperser's per-client-address byte limit on a devnet (128 MiB/s): every client
 /// there shares 127.0.0.1.
 const DEVNET_ADDRESS_BYTES_PER_SEC: u64 = 128 * 1024 * 1024;
@@ -452,6 +459,10 @@ impl Devnet {
                 Ok::<_, DevnetError>(account)
             },
         )?;
+
+        // After the join: the owner's transactions go one at a time (nonces come from the
+        // node for each).
+        pay_for_client(&chain, &client).await?;
 
         let info = DevnetInfo {
             rpc_url: chain.rpc_url().to_owned(),
@@ -925,4 +936,28 @@ impl Devnet {
             .await?;
         Ok(())
     }
+}
+
+/// Gives the devnet's client account a reservation (set by the owner, as governance) and
+/// an on-demand deposit (paid from its own funds), so it can disperse either way.
+async fn pay_for_client(chain: &LocalChain, client: &FundedAccount) -> Result<(), DevnetError> {
+    let reservation = lamina_payments::Reservation {
+        symbols_per_second: DEVNET_CLIENT_RESERVATION_SYMBOLS_PER_SECOND,
+        start_timestamp: 0,
+        end_timestamp: u64::MAX,
+        quorums: vec![0, 1],
+        quorum_splits: vec![50, 50],
+    };
+    chain
+        .connect(Some(chain.owner()))?
+        .set_reservation(client.address(), &reservation)
+        .await?;
+    chain
+        .connect(Some(client.signer()?))?
+        .deposit_on_demand(
+            client.address(),
+            alloy::primitives::U256::from(DEVNET_CLIENT_DEPOSIT_WEI),
+        )
+        .await?;
+    Ok(())
 }

@@ -115,6 +115,20 @@ async fn happy_path_over_several_sizes_verifies_on_chain_and_round_trips() {
     let devnet = start(&dir, |_| {}).await;
     let client = client(&devnet, devnet.client().key.clone()).await;
     let chain = reader(&devnet);
+    // The devnet's client can pay either way: a reservation and an on-demand deposit.
+    let payments = chain
+        .account_payments(devnet.client().address())
+        .await
+        .expect("PaymentVault reads");
+    assert!(payments.reservation.is_active_at(0));
+    assert_eq!(
+        payments.reservation.symbols_per_second,
+        lamina_devnet::DEVNET_CLIENT_RESERVATION_SYMBOLS_PER_SECOND
+    );
+    assert_eq!(
+        payments.on_demand_deposit,
+        alloy::primitives::U256::from(lamina_devnet::DEVNET_CLIENT_DEPOSIT_WEI)
+    );
     let sizes = [1, 31, 1000, 10_000, payload_capacity(1 << 12)];
     let certs = futures::future::join_all(sizes.iter().enumerate().map(|(i, &len)| {
         let data = payload(i as u64, len);

@@ -8,6 +8,7 @@ import {IBLSSignatureChecker} from "../../src/middleware/interfaces/IBLSSignatur
 import {DATypes} from "../../src/da/DATypes.sol";
 import {CertVerifier} from "../../src/da/CertVerifier.sol";
 import {LaminaServiceManager} from "../../src/da/LaminaServiceManager.sol";
+import {IPaymentVaultTypes} from "../../src/da/interfaces/IPaymentVault.sol";
 
 /// @notice The deployed system end to end: deposits -> operator registration -> signed certificate ->
 ///         checkDACert / confirmBatch, then a withdrawal lowering stake while old reference blocks still verify.
@@ -30,6 +31,42 @@ contract LaminaSystemTest is LaminaSystemFixture {
         assertEq(d.stakeRegistry.getCurrentStake(d.registryCoordinator.getOperatorId(ops[1]), 0), 40 * E);
         assertEq(d.stakeRegistry.getCurrentTotalStake(0), 120 * E);
         assertEq(d.stakeRegistry.getCurrentTotalStake(1), 120 * E);
+    }
+
+    /// @notice The deployment's PaymentVault: the devnet parameters, owner-governed; and the gas of a deposit and of
+    ///         setting a reservation, for docs/gas.md.
+    function test_paymentVaultDeployed() public {
+        IPaymentVaultTypes.PaymentParams memory p = d.paymentVault.getPaymentParams();
+        assertEq(p.pricePerSymbol, PRICE_PER_SYMBOL);
+        assertEq(p.minNumSymbols, MIN_NUM_SYMBOLS);
+        assertEq(p.onDemandSymbolsPerSecond, ON_DEMAND_SYMBOLS_PER_SECOND);
+        assertEq(p.onDemandQuorumNumbers, _requiredQuorums());
+        assertEq(d.paymentVault.owner(), address(this));
+        assertEq(d.paymentVault.rewardsRecipient(), address(this));
+
+        address account = makeAddr("payer");
+        vm.deal(account, 1 ether);
+        vm.prank(account);
+        vm.startSnapshotGas("depositOnDemand_first");
+        d.paymentVault.depositOnDemand{value: 0.5 ether}(account);
+        vm.stopSnapshotGas();
+        vm.prank(account);
+        vm.startSnapshotGas("depositOnDemand_again");
+        d.paymentVault.depositOnDemand{value: 0.5 ether}(account);
+        vm.stopSnapshotGas();
+        assertEq(d.paymentVault.getOnDemandTotalDeposit(account), 1 ether);
+
+        IPaymentVaultTypes.Reservation memory r = IPaymentVaultTypes.Reservation({
+            symbolsPerSecond: 1024,
+            startTimestamp: uint64(block.timestamp),
+            endTimestamp: uint64(block.timestamp + 30 days),
+            quorumNumbers: hex"0001",
+            quorumSplits: hex"3232"
+        });
+        vm.startSnapshotGas("setReservation_2q_new");
+        d.paymentVault.setReservation(account, r);
+        vm.stopSnapshotGas();
+        assertEq(d.paymentVault.getReservation(account).symbolsPerSecond, 1024);
     }
 
     function test_certificateAndBatchConfirmation() public {

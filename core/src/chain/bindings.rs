@@ -48,6 +48,7 @@ binding!(
     "bindings/ThresholdRegistry.json"
 );
 binding!(cert_verifier, CertVerifier, "bindings/CertVerifier.json");
+binding!(payment_vault, PaymentVault, "bindings/PaymentVault.json");
 binding!(
     service_manager,
     LaminaServiceManager,

@@ -15,6 +15,7 @@ use super::bindings::{
     bls_apk_registry::BLSApkRegistry,
     cert_verifier::CertVerifier,
     operator_state_retriever::OperatorStateRetriever,
+    payment_vault::PaymentVault,
     registry_coordinator::RegistryCoordinator,
     service_manager::LaminaServiceManager,
     threshold_registry::{DATypes, ThresholdRegistry},
@@ -46,6 +47,8 @@ pub struct ContractAddresses {
     pub strategy_manager: Address,
     /// `DelegationManager` (operator registration with EigenLayer, delegation).
     pub delegation_manager: Address,
+    /// `PaymentVault` (reservations, on-demand deposits, payment parameters).
+    pub payment_vault: Address,
 }
 
 /// The real [`Chain`]: JSON-RPC through an alloy provider.
@@ -76,6 +79,11 @@ pub const DEFAULT_RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
 /// [`revert`] for `ThresholdRegistry`'s calls.
 fn threshold_registry_revert(e: alloy::contract::Error) -> ChainError {
     revert::<ThresholdRegistry::ThresholdRegistryErrors>("ThresholdRegistry")(e)
+}
+
+/// [`revert`] for `PaymentVault`'s calls and transactions.
+pub(super) fn payment_vault_revert(e: alloy::contract::Error) -> ChainError {
+    revert::<PaymentVault::PaymentVaultErrors>("PaymentVault")(e)
 }
 
 /// The registry's thresholds struct as ours.
@@ -230,6 +238,19 @@ impl EthChain {
 
     fn threshold_registry(&self) -> ThresholdRegistry::ThresholdRegistryInstance<&DynProvider> {
         ThresholdRegistry::new(self.addresses.threshold_registry, &self.provider)
+    }
+
+    /// The `PaymentVault`; [`ChainError::MissingAddress`] when the deployment has none.
+    pub(super) fn payment_vault(
+        &self,
+    ) -> Result<PaymentVault::PaymentVaultInstance<&DynProvider>, ChainError> {
+        if self.addresses.payment_vault.is_zero() {
+            return Err(ChainError::MissingAddress("payment_vault"));
+        }
+        Ok(PaymentVault::new(
+            self.addresses.payment_vault,
+            &self.provider,
+        ))
     }
 
     async fn bls_apk_registry(

@@ -11,6 +11,7 @@ mod convert;
 mod error;
 mod eth;
 mod onboard;
+mod payments;
 pub mod sockets;
 mod tx;
 

@@ -62,6 +62,28 @@ mod tests {
         assert_eq!(h.hash(), keccak256(&preimage));
     }
 
+    /// Known answers, computed independently of this code with Foundry's `cast`:
+    /// `cast keccak $(cast abi-encode "f((string,int64,uint256))" "(<EIP-55 account>,<ts>,<payment>)")`.
+    /// The reservation form (payment 0) and an on-demand one; the account string is the
+    /// EIP-55 checksum `0x1f1f1F1f1F1f1f1F1F1F1f1F1f1F1f1F1F1F1F1F`.
+    #[test]
+    fn known_answer_vectors() {
+        let mut h = header();
+        assert_eq!(
+            h.account_id.to_checksum(None),
+            "0x1f1f1F1f1F1f1f1F1F1F1f1F1f1F1f1F1F1F1F1F"
+        );
+        assert_eq!(
+            h.hash().to_string(),
+            "0xea4b9fd1d741152afb16e5cb9c2fd92a7ca7fb2152813e0860f08a5b78a11434"
+        );
+        h.cumulative_payment = U256::ZERO;
+        assert_eq!(
+            h.hash().to_string(),
+            "0x9a567bb9b25e149c323d0fb9c1538ebbfad474a1c80e2c599f466a4ccb68511a"
+        );
+    }
+
     #[test]
     fn every_field_changes_the_hash() {
         let base = header().hash();
