@@ -98,6 +98,29 @@ pub fn check_timestamp(
     Ok(())
 }
 
+/// Charges `symbols` of `blob` to its account's reservation bucket in `buckets` (the
+/// disperser's and a node's metering differ in window only).
+fn charge_reservation(
+    buckets: &mut ReservationMeter,
+    blob: &BlobPayment<'_>,
+    account: &AccountPayments,
+    symbols: u64,
+    now_ns: u64,
+) -> Result<Metered, PaymentError> {
+    buckets.charge(
+        blob.account,
+        &account.reservation,
+        blob.quorums,
+        symbols,
+        blob.timestamp_ns,
+        now_ns,
+    )?;
+    Ok(Metered::Reservation {
+        account: blob.account,
+        symbols,
+    })
+}
+
 /// The disperser's metering: the authority on usage and on-demand payments. One instance
 /// per disperser, behind one lock (every method that charges takes `&mut self`).
 #[derive(Clone, Debug)]
@@ -133,18 +156,7 @@ impl DisperserMeter {
         let symbols = symbols_charged(blob.blob_symbols, params.min_num_symbols)?;
         match PaymentKind::of(blob.cumulative_payment) {
             PaymentKind::Reservation => {
-                self.reservations.charge(
-                    blob.account,
-                    &account.reservation,
-                    blob.quorums,
-                    symbols,
-                    blob.timestamp_ns,
-                    now_ns,
-                )?;
-                Ok(Metered::Reservation {
-                    account: blob.account,
-                    symbols,
-                })
+                charge_reservation(&mut self.reservations, blob, account, symbols, now_ns)
             }
             PaymentKind::OnDemand => self
                 .on_demand
@@ -225,18 +237,7 @@ impl NodeMeter {
         let symbols = symbols_charged(blob.blob_symbols, params.min_num_symbols)?;
         match PaymentKind::of(blob.cumulative_payment) {
             PaymentKind::Reservation => {
-                self.reservations.charge(
-                    blob.account,
-                    &account.reservation,
-                    blob.quorums,
-                    symbols,
-                    blob.timestamp_ns,
-                    now_ns,
-                )?;
-                Ok(Metered::Reservation {
-                    account: blob.account,
-                    symbols,
-                })
+                charge_reservation(&mut self.reservations, blob, account, symbols, now_ns)
             }
             PaymentKind::OnDemand => {
                 check_quorums(blob.quorums, &params.on_demand_quorums, "on-demand")?;
