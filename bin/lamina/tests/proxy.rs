@@ -416,6 +416,15 @@ async fn metrics(addr: SocketAddr) -> String {
     String::from_utf8(http(addr, "GET", "/metrics", b"").await.body).expect("text")
 }
 
+/// The proxy's metrics, which must contain every one of `lines`.
+async fn assert_metrics(addr: SocketAddr, lines: &[&str]) -> String {
+    let text = metrics(addr).await;
+    for line in lines {
+        assert!(text.contains(line), "no {line} in\n{text}");
+    }
+    text
+}
+
 /// Waits until the proxy's metrics contain `line`.
 async fn wait_for_metric(addr: SocketAddr, line: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
@@ -502,15 +511,14 @@ async fn s3_secondary_storage_and_the_disperser_fast_path() {
     let response = http(addr, "GET", &get_path(&commitment), b"").await;
     assert_eq!(response.status, 200);
     assert!(response.body == batch, "read through the fast path");
-    let text = metrics(addr).await;
-    assert!(
-        text.contains(r#"lamina_proxy_reads_total{source="disperser"} 1"#),
-        "{text}"
-    );
-    assert!(
-        text.contains(r#"lamina_proxy_disperser_reads_total{outcome="ok"} 1"#),
-        "{text}"
-    );
+    assert_metrics(
+        addr,
+        &[
+            r#"lamina_proxy_reads_total{source="disperser"} 1"#,
+            r#"lamina_proxy_disperser_reads_total{outcome="ok"} 1"#,
+        ],
+    )
+    .await;
 
     // The S3 server down: a write still succeeds, and the failed copy is counted.
     s3.stop(Duration::from_secs(10))
@@ -596,15 +604,14 @@ async fn s3_secondary_storage_and_the_disperser_fast_path() {
         response.body == batch,
         "served by the operators, not the liar"
     );
-    let text = metrics(fooled_addr).await;
-    assert!(
-        text.contains(r#"lamina_proxy_disperser_reads_total{outcome="mismatch"} 1"#),
-        "{text}"
-    );
-    assert!(
-        text.contains(r#"lamina_proxy_reads_total{source="retrieval"} 1"#),
-        "{text}"
-    );
+    let text = assert_metrics(
+        fooled_addr,
+        &[
+            r#"lamina_proxy_disperser_reads_total{outcome="mismatch"} 1"#,
+            r#"lamina_proxy_reads_total{source="retrieval"} 1"#,
+        ],
+    )
+    .await;
     assert!(!text.contains(r#"source="disperser""#), "{text}");
     fooled.stop(Duration::from_secs(10)).await.expect("stops");
     let _ = stop_liar.send(());
@@ -622,15 +629,14 @@ async fn s3_secondary_storage_and_the_disperser_fast_path() {
     let response = http(addr, "GET", &get_path(&commitment), b"").await;
     assert_eq!(response.status, 200);
     assert!(response.body == batch, "read with the disperser down");
-    let text = metrics(addr).await;
-    assert!(
-        text.contains(r#"lamina_proxy_disperser_reads_total{outcome="unavailable"} 1"#),
-        "{text}"
-    );
-    assert!(
-        text.contains(r#"lamina_proxy_reads_total{source="retrieval"} 1"#),
-        "{text}"
-    );
+    assert_metrics(
+        addr,
+        &[
+            r#"lamina_proxy_disperser_reads_total{outcome="unavailable"} 1"#,
+            r#"lamina_proxy_reads_total{source="retrieval"} 1"#,
+        ],
+    )
+    .await;
 
     // The retriever and every operator down too: the batch comes from the bucket,
     // checked against the commitment, byte for byte.
@@ -655,13 +661,12 @@ async fn s3_secondary_storage_and_the_disperser_fast_path() {
         String::from_utf8_lossy(&response.body)
     );
     assert!(response.body == batch, "served from S3");
-    let text = metrics(addr).await;
-    assert!(
-        text.contains(r#"lamina_proxy_reads_total{source="secondary"} 1"#),
-        "{text}"
-    );
-    assert!(
-        text.contains(r#"lamina_proxy_secondary_total{op="read",outcome="hit"} 1"#),
-        "{text}"
-    );
+    assert_metrics(
+        addr,
+        &[
+            r#"lamina_proxy_reads_total{source="secondary"} 1"#,
+            r#"lamina_proxy_secondary_total{op="read",outcome="hit"} 1"#,
+        ],
+    )
+    .await;
 }
