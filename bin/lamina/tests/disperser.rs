@@ -7,17 +7,18 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use alloy_primitives::{Address, U256};
+use alloy_primitives::Address;
 use lamina_core::bls::SecretKey;
 use lamina_core::chain::Chain;
+
+mod common;
+use common::{Prepared, RawRollup as Rollup};
 use lamina_core::keystore::EcdsaKey;
-use lamina_core::{BlobCommitments, BlobHeader, BlobKey, DaCertV3, OperatorId, PaymentHeader};
+use lamina_core::{BlobCommitments, BlobKey, DaCertV3, OperatorId};
 use lamina_devnet::{Devnet, DevnetOptions};
-use lamina_encoding::{Blob, Srs, commit_blob, g1_to_bytes};
-use lamina_proto::convert::blob_header_to_proto;
-use lamina_proto::disperser::v1::disperser_client::DisperserClient;
+use lamina_encoding::g1_to_bytes;
 use lamina_proto::disperser::v1::{
     BlobStatus, DisperseBlobRequest, GetBlobCommitmentRequest, GetBlobStatusReply,
     GetBlobStatusRequest,
@@ -64,83 +65,8 @@ async fn devnet(configure: impl FnOnce(&mut DevnetOptions)) -> Net {
     Net { devnet, _dir: dir }
 }
 
-fn now_ns() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("after 1970")
-        .as_nanos() as i64
-}
-
-/// A rollup: an account key, the development SRS, the devnet's version and quorums.
-struct Rollup {
-    key: EcdsaKey,
-    srs: Srs,
-    version: u16,
-    quorums: Vec<u8>,
-    client: DisperserClient<Channel>,
-}
-
-/// A request and what the test expects of it.
-struct Prepared {
-    request: DisperseBlobRequest,
-    key: BlobKey,
-    commitments: BlobCommitments,
-}
-
+/// The disperser tests' requests on top of the shared raw rollup.
 impl Rollup {
-    async fn new(net: &Net, key: EcdsaKey) -> Self {
-        let info = net.devnet.info();
-        let endpoint = format!("http://{}", info.disperser.as_deref().expect("a disperser"));
-        let channel = tonic::transport::Endpoint::from_shared(endpoint)
-            .expect("endpoint")
-            .connect()
-            .await
-            .expect("disperser reachable");
-        Self {
-            key,
-            srs: Srs::development_cached(SRS_POINTS).expect("development SRS"),
-            version: info.blob_version,
-            quorums: info.quorums.clone(),
-            client: DisperserClient::new(channel)
-                .max_decoding_message_size(lamina_proto::MAX_MESSAGE_SIZE)
-                .max_encoding_message_size(lamina_proto::MAX_MESSAGE_SIZE),
-        }
-    }
-
-    /// A correct request for `payload` (quorums and version as given), signed by `signer`.
-    fn prepare_with(
-        &self,
-        payload: &[u8],
-        quorums: Vec<u8>,
-        version: u16,
-        signer: &EcdsaKey,
-    ) -> Prepared {
-        let blob = Blob::from_payload(payload).expect("payload encodes");
-        let commitments = commit_blob(&self.srs, &blob).expect("commits");
-        let payment = PaymentHeader {
-            account_id: self.key.address(),
-            timestamp_ns: now_ns(),
-            cumulative_payment: U256::ZERO,
-        };
-        let header = BlobHeader {
-            version,
-            quorum_numbers: quorums,
-            commitment: commitments,
-            payment_header_hash: payment.hash(),
-        };
-        let key = header.blob_key();
-        let signature = lamina_core::ecdsa::sign_digest(signer, key.as_b256()).expect("signs");
-        Prepared {
-            request: DisperseBlobRequest {
-                blob: blob.to_bytes(),
-                blob_header: Some(blob_header_to_proto(&header, &payment)),
-                signature: signature.to_vec(),
-            },
-            key,
-            commitments,
-        }
-    }
-
     fn prepare(&self, payload: &[u8]) -> Prepared {
         self.prepare_with(payload, self.quorums.clone(), self.version, &self.key)
     }
@@ -148,16 +74,6 @@ impl Rollup {
     async fn disperse(&mut self, request: DisperseBlobRequest) -> Result<BlobKey, tonic::Status> {
         let reply = self.client.disperse_blob(request).await?.into_inner();
         Ok(BlobKey(reply.blob_key.try_into().expect("32-byte key")))
-    }
-
-    async fn status(&mut self, key: BlobKey) -> GetBlobStatusReply {
-        self.client
-            .get_blob_status(GetBlobStatusRequest {
-                blob_key: key.0.to_vec(),
-            })
-            .await
-            .expect("status")
-            .into_inner()
     }
 
     /// Polls until `done` holds for the status, or fails after [`BLOB_TIMEOUT`].
@@ -248,7 +164,8 @@ async fn a_blob_completes_with_a_certificate_checkdacert_accepts_and_bad_input_g
             .insert("rate_limit_bytes_per_sec".into(), (64 * 1024).into());
     })
     .await;
-    let mut rollup = Rollup::new(&net, net.devnet.client().key.clone()).await;
+    let mut rollup =
+        Rollup::with_key(&net.devnet, net.devnet.client().key.clone(), SRS_POINTS).await;
 
     // The happy path: complete, verified on-chain, anchored with confirmBatch.
     let payload: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
@@ -398,7 +315,12 @@ async fn a_blob_completes_with_a_certificate_checkdacert_accepts_and_bad_input_g
 
     // Rate limit: a fresh account's first 512 KiB blob passes, the next is refused with
     // a retry-after.
-    let mut busy = Rollup::new(&net, EcdsaKey::random(&mut ChaCha20Rng::seed_from_u64(2))).await;
+    let mut busy = Rollup::with_key(
+        &net.devnet,
+        EcdsaKey::random(&mut ChaCha20Rng::seed_from_u64(2)),
+        SRS_POINTS,
+    )
+    .await;
     let big: Vec<u8> = vec![3; 400 * 1024];
     // both prepared first: committing takes long enough to repay part of the debt
     let (first, second) = (busy.prepare(&big), busy.prepare(&[4u8; 400 * 1024]));
@@ -527,7 +449,8 @@ async fn a_down_node_and_a_wrong_signature_are_non_signers_and_too_few_signers_i
         .kill()
         .expect("killed");
 
-    let mut rollup = Rollup::new(&net, net.devnet.client().key.clone()).await;
+    let mut rollup =
+        Rollup::with_key(&net.devnet, net.devnet.client().key.clone(), SRS_POINTS).await;
     let blob = rollup.prepare(&[42u8; 20_000]);
     let key = rollup.disperse(blob.request).await.expect("accepted");
     let reply = rollup.wait_terminal(key).await;
@@ -595,7 +518,8 @@ async fn kill_9_at_any_stage_loses_no_accepted_blob() {
         d.insert("batch_timeout_ms".into(), 60_000.into());
     })
     .await;
-    let mut rollup = Rollup::new(&net, net.devnet.client().key.clone()).await;
+    let mut rollup =
+        Rollup::with_key(&net.devnet, net.devnet.client().key.clone(), SRS_POINTS).await;
 
     // Stage 1: three blobs accepted (queued or encoded, not yet batched); a fourth finds
     // the queue full.
@@ -636,7 +560,8 @@ async fn kill_9_at_any_stage_loses_no_accepted_blob() {
         .restart(Duration::from_secs(120))
         .await
         .expect("restarts healthy");
-    let mut rollup = Rollup::new(&net, net.devnet.client().key.clone()).await;
+    let mut rollup =
+        Rollup::with_key(&net.devnet, net.devnet.client().key.clone(), SRS_POINTS).await;
     for &k in &keys {
         let reply = rollup.wait_terminal(k).await;
         verify_on_chain(&net, k, &reply).await;
@@ -665,7 +590,8 @@ async fn kill_9_at_any_stage_loses_no_accepted_blob() {
         .restart(Duration::from_secs(120))
         .await
         .expect("restarts healthy");
-    let mut rollup = Rollup::new(&net, net.devnet.client().key.clone()).await;
+    let mut rollup =
+        Rollup::with_key(&net.devnet, net.devnet.client().key.clone(), SRS_POINTS).await;
     let reply = rollup.wait_terminal(key).await;
     verify_on_chain(&net, key, &reply).await;
     net.devnet.shutdown().await.expect("clean shutdown");

@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use alloy_primitives::U256;
 use lamina_core::keystore::EcdsaKey;
-use lamina_core::{BlobHeader, BlobKey, PaymentHeader, QuorumId};
+use lamina_core::{BlobCommitments, BlobHeader, BlobKey, PaymentHeader, QuorumId};
 use lamina_devnet::Devnet;
 use lamina_encoding::{Blob, Srs, commit_blob};
 use lamina_proto::convert::blob_header_to_proto;
@@ -25,7 +25,14 @@ fn now_ns() -> i64 {
         .as_nanos() as i64
 }
 
-/// The devnet's client account talking to its disperser with raw requests.
+/// A signed DisperseBlob request and what a test expects of it.
+pub(crate) struct Prepared {
+    pub(crate) request: DisperseBlobRequest,
+    pub(crate) key: BlobKey,
+    pub(crate) commitments: BlobCommitments,
+}
+
+/// An account talking to the devnet's disperser with raw requests.
 pub(crate) struct RawRollup {
     pub(crate) key: EcdsaKey,
     pub(crate) srs: Srs,
@@ -37,8 +44,14 @@ pub(crate) struct RawRollup {
 }
 
 impl RawRollup {
-    /// Connects to the devnet's disperser; commitments use `srs_points` development points.
+    /// The devnet's client account, connected to the devnet's disperser; commitments use
+    /// `srs_points` development points.
     pub(crate) async fn new(devnet: &Devnet, srs_points: usize) -> Self {
+        Self::with_key(devnet, devnet.client().key.clone(), srs_points).await
+    }
+
+    /// Account `key`, connected to the devnet's disperser.
+    pub(crate) async fn with_key(devnet: &Devnet, key: EcdsaKey, srs_points: usize) -> Self {
         let info = devnet.info();
         let endpoint = format!("http://{}", info.disperser.as_deref().expect("a disperser"));
         let channel = tonic::transport::Endpoint::from_shared(endpoint)
@@ -47,7 +60,7 @@ impl RawRollup {
             .await
             .expect("disperser reachable");
         Self {
-            key: devnet.client().key.clone(),
+            key,
             srs: Srs::development_cached(srs_points).expect("development SRS"),
             version: info.blob_version,
             quorums: info.quorums.clone(),
@@ -57,14 +70,15 @@ impl RawRollup {
         }
     }
 
-    /// A DisperseBlob of `payload` as a blob of `version` in `quorums`, signed by the
-    /// client; checks the disperser's key is ours.
-    pub(crate) async fn try_disperse(
-        &mut self,
-        version: u16,
-        quorums: Vec<QuorumId>,
+    /// A correct DisperseBlob of `payload` as a blob of `version` in `quorums`, paid by this
+    /// account and signed by `signer`.
+    pub(crate) fn prepare_with(
+        &self,
         payload: &[u8],
-    ) -> Result<BlobKey, tonic::Status> {
+        quorums: Vec<QuorumId>,
+        version: u16,
+        signer: &EcdsaKey,
+    ) -> Prepared {
         let blob = Blob::from_payload(payload).expect("payload encodes");
         let commitments = commit_blob(&self.srs, &blob).expect("commits");
         let payment = PaymentHeader {
@@ -79,18 +93,34 @@ impl RawRollup {
             payment_header_hash: payment.hash(),
         };
         let key = header.blob_key();
-        let signature = lamina_core::ecdsa::sign_digest(&self.key, key.as_b256()).expect("signs");
-        let reply = self
-            .client
-            .disperse_blob(DisperseBlobRequest {
+        let signature = lamina_core::ecdsa::sign_digest(signer, key.as_b256()).expect("signs");
+        Prepared {
+            request: DisperseBlobRequest {
                 blob: blob.to_bytes(),
                 blob_header: Some(blob_header_to_proto(&header, &payment)),
                 signature: signature.to_vec(),
-            })
+            },
+            key,
+            commitments,
+        }
+    }
+
+    /// A DisperseBlob of `payload` as a blob of `version` in `quorums`, signed by the
+    /// client; checks the disperser's key is ours.
+    pub(crate) async fn try_disperse(
+        &mut self,
+        version: u16,
+        quorums: Vec<QuorumId>,
+        payload: &[u8],
+    ) -> Result<BlobKey, tonic::Status> {
+        let prepared = self.prepare_with(payload, quorums, version, &self.key);
+        let reply = self
+            .client
+            .disperse_blob(prepared.request)
             .await?
             .into_inner();
-        assert_eq!(reply.blob_key, key.0.to_vec());
-        Ok(key)
+        assert_eq!(reply.blob_key, prepared.key.0.to_vec());
+        Ok(prepared.key)
     }
 
     /// The blob's status.
