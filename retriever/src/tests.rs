@@ -403,7 +403,11 @@ async fn valid_frames_for_another_operators_chunks_are_not_accepted() {
     let probe = network(&fx, RATE_2, &[1, 1, 1, 1], vec![None; 4]).await;
     let theirs = probe.candidates[1].assigned.clone();
     drop(probe);
-    // Operator 0 serves operator 1's (valid) frames; 1, 2, 3 are honest.
+    // Operator 0 serves operator 1's (valid) frames; 1, 2, 3 are honest, and 3 is
+    // slow. All four are asked at once and the three honest ones are the minimum,
+    // so the thief's answer is always judged before the blob is complete: without
+    // the slow one, the honest answers could complete it first and leave the
+    // thief's request cancelled.
     let net = network(
         &fx,
         RATE_2,
@@ -412,11 +416,16 @@ async fn valid_frames_for_another_operators_chunks_are_not_accepted() {
             Some(Behaviour::Steal(theirs.clone())),
             Some(Behaviour::Honest),
             Some(Behaviour::Honest),
-            Some(Behaviour::Honest),
+            Some(Behaviour::Slow(Duration::from_secs(3))),
         ],
     )
     .await;
-    let rebuilder = Rebuilder::new(Arc::clone(&fx.srs), fast_options());
+    let options = RetrievalOptions {
+        extra_requests: 4,
+        operator_timeout_ms: 10_000,
+        ..fast_options()
+    };
+    let rebuilder = Rebuilder::new(Arc::clone(&fx.srs), options);
     let got = rebuilder
         .rebuild(&fx.header, RATE_2, 0, net.candidates.clone())
         .await
