@@ -58,7 +58,7 @@ use lamina_payments::{BlobPayment, DisperserMeter, LeakyBucket, Metered, Meterin
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ConfigError, DisperserError};
-use crate::store::now_ns;
+use crate::store::{PaymentRecord, now_ns};
 
 /// The `[payments]` table of the disperser's configuration.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -204,7 +204,7 @@ pub struct Charge {
     pub metered: Metered,
     /// `(key, value)` pairs for the store's `payments` family, merged keeping the highest
     /// sequence.
-    pub records: Vec<(Vec<u8>, Vec<u8>)>,
+    pub records: Vec<PaymentRecord>,
 }
 
 impl Charge {
@@ -218,7 +218,7 @@ const RESERVATION_PREFIX: u8 = b'r';
 const CUMULATIVE_PREFIX: u8 = b'o';
 const GLOBAL_KEY: &[u8] = b"g";
 
-fn record(key: Vec<u8>, seq: u64, payload: &[u8]) -> (Vec<u8>, Vec<u8>) {
+fn record(key: Vec<u8>, seq: u64, payload: &[u8]) -> PaymentRecord {
     let mut value = Vec::with_capacity(8 + payload.len());
     value.extend_from_slice(&seq.to_be_bytes());
     value.extend_from_slice(payload);
@@ -460,7 +460,7 @@ impl Payments {
 
     /// Loads persisted records (from [`crate::store::Store::payment_records`]); the
     /// sequence continues after the highest one.
-    pub fn restore(&self, records: &[(Vec<u8>, Vec<u8>)]) -> Result<usize, DisperserError> {
+    pub fn restore(&self, records: &[PaymentRecord]) -> Result<usize, DisperserError> {
         let corrupt = |reason: String| {
             DisperserError::Store(crate::error::StoreError::Corrupt {
                 what: "payment record",

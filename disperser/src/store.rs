@@ -64,6 +64,9 @@ fn keep_highest_seq(
 }
 const NEXT_BATCH_ID: &[u8] = b"next_batch_id";
 
+/// One record of the `payments` family: its key and its value (sequence ‖ state).
+pub type PaymentRecord = (Vec<u8>, Vec<u8>);
+
 /// Where a blob stands; mirrors `lamina.disperser.v1.BlobStatus`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum BlobState {
@@ -259,7 +262,7 @@ impl Store {
 
     /// Every persisted payment record (restored at start by
     /// [`crate::payments::Payments::restore`]).
-    pub fn payment_records(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    pub fn payment_records(&self) -> Result<Vec<PaymentRecord>, StoreError> {
         self.db
             .iterator_cf(self.cf(CF_PAYMENTS)?, IteratorMode::Start)
             .map(|entry| {
@@ -287,7 +290,7 @@ impl Store {
         key: &BlobKey,
         blob: &[u8],
         header: &[u8],
-        payments: &[(Vec<u8>, Vec<u8>)],
+        payments: &[PaymentRecord],
     ) -> Result<(), StoreError> {
         let mut batch = WriteBatch::default();
         if !payments.is_empty() {
