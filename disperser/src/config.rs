@@ -12,6 +12,7 @@ use lamina_core::keystore::PasswordSource;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ConfigError;
+use crate::payments::PaymentsConfig;
 
 /// Largest blob the protocol allows: 16 MiB (2^19 symbols of 32 bytes).
 pub const MAX_BLOB_SIZE_LIMIT: usize = 16 * 1024 * 1024;
@@ -93,9 +94,10 @@ pub struct DisperserConfig {
     /// `RESOURCE_EXHAUSTED` and a `retry-after-ms`. Default: 8.
     pub commitment_queue: usize,
     /// Commitment slots kept for accounts with a paid reservation: other requests use at
-    /// most `commitment_slots - reserved_commitment_slots`. TODO(payments): nothing marks
-    /// a request as reserved until the payments work lands (`service::admission_class`),
-    /// so until then a non-zero value only withholds slots. Default: 0.
+    /// most `commitment_slots - reserved_commitment_slots`. A request is reserved when
+    /// its blob was charged to the account's reservation (`[payments]` enabled); with
+    /// payments disabled nothing is reserved and a non-zero value only withholds slots.
+    /// Default: 0.
     pub reserved_commitment_slots: usize,
     /// Slots of the separate pool `GetBlobCommitment` runs on. It is unauthenticated (a
     /// convenience for clients without an SRS), so it never shares the slots or the queue
@@ -125,6 +127,9 @@ pub struct DisperserConfig {
     /// retrievers' fast path); 0 drops them once the blob is certified. Default: 14 days,
     /// as long as the nodes keep chunks.
     pub blob_retention_secs: u64,
+    /// Payments (`[payments]`): every blob is metered against the `PaymentVault`'s
+    /// reservations and on-demand deposits ([`crate::payments`]). Default: enabled.
+    pub payments: PaymentsConfig,
 }
 
 impl Default for DisperserConfig {
@@ -165,6 +170,7 @@ impl Default for DisperserConfig {
             encoding_concurrency: 2,
             max_attempts: 3,
             blob_retention_secs: 14 * 24 * 3600,
+            payments: PaymentsConfig::default(),
         }
     }
 }
@@ -281,6 +287,7 @@ impl DisperserConfig {
         if let Some((field, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(invalid(field, "must be at least 1"));
         }
+        self.payments.validate()?;
         if self.batch_timeout_ms < self.node_timeout_ms {
             return Err(invalid(
                 "batch_timeout_ms",

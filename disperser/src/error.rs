@@ -279,6 +279,29 @@ pub enum DisperserError {
     /// The disperser is stopping.
     #[error("the disperser is shutting down")]
     ShuttingDown,
+    /// The account can pay neither way: refused before any costly check.
+    #[error(
+        "account {account} has no reservation or on-demand deposit in the PaymentVault: deposit \
+         ether for it with `PaymentVault.depositOnDemand(account)` (`lamina payments deposit`) \
+         and pay on demand, or ask governance for a reservation (`PaymentVault.setReservation`)"
+    )]
+    NoPayment {
+        /// The account.
+        account: Address,
+    },
+    /// Metering refused the blob (reservation full, insufficient payment, ...).
+    #[error("payment: {0}")]
+    Payment(#[from] lamina_payments::PaymentError),
+    /// The account's payments are not cached and the chain-read budget for such accounts
+    /// is spent for now.
+    #[error(
+        "payment look-ups for new accounts are at capacity; retry in {} ms",
+        retry_after.as_millis()
+    )]
+    PaymentLookupBusy {
+        /// When a read is likely available.
+        retry_after: Duration,
+    },
 }
 
 impl From<DisperserError> for Status {
@@ -304,11 +327,31 @@ impl From<DisperserError> for Status {
             | DisperserError::BadSignature(_)
             | DisperserError::SignerMismatch { .. } => Code::InvalidArgument,
             DisperserError::RateLimited { retry_after, .. }
+            | DisperserError::PaymentLookupBusy { retry_after }
             | DisperserError::AddressRateLimited { retry_after, .. }
             | DisperserError::Busy { retry_after, .. }
             | DisperserError::QueueFull { retry_after, .. } => {
                 return lamina_proto::resource_exhausted(message, *retry_after);
             }
+            DisperserError::Payment(p) => {
+                use lamina_payments::PaymentError as P;
+                match p {
+                    P::Exhausted { retry_after, .. } => {
+                        return lamina_proto::resource_exhausted(message, *retry_after);
+                    }
+                    P::NoPayment { .. }
+                    | P::ReservationInactive { .. }
+                    | P::QuorumNotAllowed { .. }
+                    | P::InsufficientDeposit { .. } => Code::PermissionDenied,
+                    P::NoQuorums
+                    | P::InsufficientIncrement { .. }
+                    | P::TimestampSkew { .. }
+                    | P::Overflow { .. } => Code::InvalidArgument,
+                    P::ExceedsBucket { .. } => Code::FailedPrecondition,
+                    P::RefundMismatch { .. } => Code::Internal,
+                }
+            }
+            DisperserError::NoPayment { .. } => Code::PermissionDenied,
             DisperserError::Duplicate(_) => Code::AlreadyExists,
             DisperserError::NotFound(_) | DisperserError::BlobNotKept(_) => Code::NotFound,
             DisperserError::NotCertified { .. } | DisperserError::VersionNotAssignable { .. } => {
@@ -354,6 +397,40 @@ mod tests {
             "{}",
             status.message()
         );
+    }
+
+    #[test]
+    fn payment_refusals_are_typed() {
+        let unpaid = Status::from(DisperserError::NoPayment {
+            account: Address::ZERO,
+        });
+        assert_eq!(unpaid.code(), Code::PermissionDenied);
+        assert!(
+            unpaid
+                .message()
+                .contains("no reservation or on-demand deposit"),
+            "{}",
+            unpaid.message()
+        );
+        let full = Status::from(DisperserError::Payment(
+            lamina_payments::PaymentError::Exhausted {
+                bucket: "reservation",
+                symbols: 32,
+                symbols_per_second: 64,
+                retry_after: Duration::from_millis(500),
+            },
+        ));
+        assert_eq!(full.code(), Code::ResourceExhausted);
+        assert_eq!(
+            full.metadata()
+                .get(lamina_proto::RETRY_AFTER_MS_METADATA)
+                .and_then(|v| v.to_str().ok()),
+            Some("500")
+        );
+        let busy = Status::from(DisperserError::PaymentLookupBusy {
+            retry_after: Duration::from_millis(50),
+        });
+        assert_eq!(busy.code(), Code::ResourceExhausted);
     }
 
     #[test]

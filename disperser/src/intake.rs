@@ -6,8 +6,12 @@
 //! 2. [`check_assignable`]: the version can be assigned over today's operators;
 //! 3. per-address rate limit (service);
 //! 4. [`check_signature`]: one ECDSA recovery over the recomputed blob key;
-//! 5. duplicate check and per-account rate limit (service);
-//! 6. [`check_blob`]: the blob parse and the commitment check (one G1 MSM over the blob,
+//! 5. the account's payments, cached: an account with neither a reservation nor an
+//!    on-demand deposit is refused here (service, [`crate::payments`]);
+//! 6. duplicate check, per-account rate limit, queue, then the blob is metered (its
+//!    reservation bucket or on-demand payment charged; refunded if it is not stored)
+//!    (service);
+//! 7. [`check_blob`]: the blob parse and the commitment check (one G1 MSM over the blob,
 //!    then the G2 length commitment and length proof checked against it with one batched
 //!    pairing product, never recomputed), on the bounded commitment pool
 //!    ([`crate::commit_pool`]).
@@ -30,6 +34,8 @@ pub struct CheckedRequest {
     pub header: BlobHeader,
     /// The paying account (the signature's signer).
     pub account: Address,
+    /// The payment header (its account is `account`).
+    pub payment: PaymentHeader,
     /// The certificate as the disperser stores and forwards it.
     pub cert_proto: pb::BlobCertificate,
 }
@@ -179,6 +185,7 @@ pub fn check_signature(
         key,
         header,
         account: signer,
+        payment,
         cert_proto: pb::BlobCertificate {
             blob_header: Some(header_pb.clone()),
             signature: request.signature.clone(),

@@ -57,6 +57,7 @@ mod error;
 pub mod gate;
 pub mod intake;
 pub mod metrics;
+pub mod payments;
 pub mod pipeline;
 pub mod rate_limit;
 pub mod service;
@@ -145,6 +146,27 @@ pub async fn run(
             .await
             .map_err(ChainError::Contract)?;
     config.validate_against_chain(u64::from(block_stale_measure))?;
+    // Payments: refused before anything slow when the deployment has no vault.
+    let payments = if config.payments.enabled {
+        if chain.addresses().payment_vault.is_zero() {
+            return Err(DisperserError::Config(ConfigError::Invalid {
+                field: "payments",
+                reason: format!(
+                    "the deployment {} has no PaymentVault address (payment_vault), so blobs \
+                     cannot be metered; deploy one, or set `enabled = false` in [payments] to \
+                     accept every signed blob for free",
+                    config.deployment.display()
+                ),
+            }));
+        }
+        let source: Arc<dyn payments::PaymentSource> = Arc::new(chain.clone());
+        Some(Arc::new(
+            payments::Payments::new(config.payments.clone(), source).await?,
+        ))
+    } else {
+        tracing::warn!("payments disabled: every signed blob is accepted without payment");
+        None
+    };
     let chain = Arc::new(chain_view::ChainView::new(chain, config.reference_block_delay).await?);
 
     let points = (config.max_blob_size / lamina_encoding::BYTES_PER_SYMBOL).next_power_of_two();
@@ -189,6 +211,10 @@ pub async fn run(
         metrics: metrics.clone(),
         in_flight: AtomicUsize::new(0),
     });
+    if let Some(payments) = &payments {
+        let restored = payments.restore(&p.store.payment_records()?)?;
+        tracing::info!(records = restored, "payment state restored");
+    }
     let resume = pipeline::recover(&p)?;
     if !resume.is_empty() {
         tracing::info!(
@@ -238,6 +264,12 @@ pub async fn run(
         p.chain.clone(),
         cancel.clone(),
     ));
+    if let Some(payments) = &payments {
+        tokio::spawn(payments::refresh_periodically(
+            payments.clone(),
+            cancel.clone(),
+        ));
+    }
 
     let listener = tokio::net::TcpListener::bind(config.grpc_listen)
         .await
@@ -263,8 +295,9 @@ pub async fn run(
         )?
         .with_metrics(metrics.commitment.clone()),
     );
-    let service =
-        service::DisperserService::new(p.clone(), srs, key_tx, pool, lookup_pool).into_server();
+    let service = service::DisperserService::new(p.clone(), srs, key_tx, pool, lookup_pool)
+        .with_payments(payments)
+        .into_server();
     ready.store(true, Ordering::Release);
     tracing::info!(grpc = %local, metrics = %config.metrics_listen, "disperser ready");
 

@@ -22,18 +22,20 @@ use crate::encode::{Lane, QueuedBlob};
 use crate::error::DisperserError;
 use crate::gate::AddressGate;
 use crate::intake::{ParsedRequest, check_assignable, check_blob, check_header, check_signature};
+use crate::payments::{Charge, Payments, RefundOnDrop};
 use crate::pipeline::Pipeline;
 use crate::rate_limit::{RateLimiter, address_key};
 use crate::store::{AnchorState, BlobState};
 
-/// Which share of the commitment pool a request may use.
-///
-/// TODO(payments): an account with a paid reservation gets
-/// [`AdmissionClass::Reserved`] (and with it `reserved_commitment_slots`) once the
-/// payments work lands; until then nothing identifies a reservation and every request
-/// is on-demand.
-fn admission_class(_account: &alloy_primitives::Address) -> AdmissionClass {
-    AdmissionClass::OnDemand
+/// Which share of the commitment pool a request may use: a blob charged to its
+/// account's reservation is [`AdmissionClass::Reserved`] (and may use
+/// `reserved_commitment_slots`); anything else, on-demand payments and requests of a
+/// disperser with payments disabled, is [`AdmissionClass::OnDemand`].
+fn admission_class(charge: Option<&Charge>) -> AdmissionClass {
+    match charge {
+        Some(c) if c.is_reservation() => AdmissionClass::Reserved,
+        _ => AdmissionClass::OnDemand,
+    }
 }
 
 /// The gRPC handlers.
@@ -55,6 +57,8 @@ pub struct DisperserService {
     /// the duplicate check. std `Mutex`: insert/remove only, never held across `.await`.
     accepting: Mutex<HashSet<BlobKey>>,
     encode: mpsc::Sender<QueuedBlob>,
+    /// Payment metering (`None`: payments disabled, every signed blob is free).
+    payments: Option<Arc<Payments>>,
 }
 
 /// Removes a key from `accepting` however the handler exits.
@@ -110,7 +114,15 @@ impl DisperserService {
             lookup_pool,
             accepting: Mutex::new(HashSet::new()),
             encode,
+            payments: None,
         }
+    }
+
+    /// Meters every `DisperseBlob` with `payments` (`None`: payments disabled).
+    #[must_use]
+    pub fn with_payments(mut self, payments: Option<Arc<Payments>>) -> Self {
+        self.payments = payments;
+        self
     }
 
     /// The gRPC server of these handlers, with its message limits, behind the
@@ -179,6 +191,12 @@ impl DisperserService {
         self.charge_address(peer, request.blob.len())?;
         // ... one ECDSA recovery ...
         let checked = check_signature(&request, parsed)?;
+        // ... the account's payments (cached): an account that can pay neither way is
+        // refused here, before any database read, MSM or write ...
+        let account_payments = match &self.payments {
+            Some(p) => Some(p.lookup(checked.account).await?),
+            None => None,
+        };
         let key = checked.key;
         let _guard = {
             let mut accepting = self
@@ -216,23 +234,53 @@ impl DisperserService {
                 retry_after: self.p.config.batch_max_interval(),
             });
         }
+        // ... the blob's charge (reservation bucket or on-demand payment), refunded if the
+        // blob is not stored after all ...
+        let charge = match (&self.payments, &account_payments) {
+            (Some(p), Some(account)) => {
+                let payment = lamina_payments::BlobPayment {
+                    account: checked.account,
+                    timestamp_ns: checked.payment.timestamp_ns,
+                    cumulative_payment: checked.payment.cumulative_payment,
+                    quorums: &checked.header.quorum_numbers,
+                    blob_symbols: u64::from(checked.header.commitment.length),
+                };
+                let charge = p.charge(&payment, account)?;
+                Some(RefundOnDrop::new(Arc::clone(p), charge))
+            }
+            _ => None,
+        };
+        let class = admission_class(charge.as_ref().map(RefundOnDrop::charge));
         // ... and only then the MSM and pairings, on a bounded pool slot.
         let srs = self.srs.clone();
         let commitment = checked.header.commitment;
         let blob_bytes = Arc::new(request.blob);
         let checked_bytes = blob_bytes.clone();
         self.pool
-            .run(admission_class(&checked.account), move || {
+            .run(class, move || {
                 check_blob(&srs, &checked_bytes, &commitment).map(drop)
             })
             .await??;
-        // The durable write, blocking (fsync).
+        // The durable write, blocking (fsync), with the charge in the same batch; from
+        // here the blocking task, not this (cancellable) future, decides the refund.
         let store = self.p.store.clone();
         let header_bytes = checked.cert_proto.encode_to_vec();
         let len = blob_bytes.len();
-        tokio::task::spawn_blocking(move || store.accept(&key, &blob_bytes, &header_bytes))
-            .await
-            .map_err(|e| task_error("intake", e))??;
+        let charge = charge.map(RefundOnDrop::disarm);
+        tokio::task::spawn_blocking(move || {
+            let records = charge
+                .as_ref()
+                .map_or(&[][..], |(_, c)| c.records.as_slice());
+            let written = store.accept_paid(&key, &blob_bytes, &header_bytes, records);
+            if written.is_err()
+                && let Some((payments, c)) = &charge
+            {
+                payments.refund(c);
+            }
+            written
+        })
+        .await
+        .map_err(|e| task_error("intake", e))??;
         self.p.entered();
         self.p.metrics.blob_state(BlobState::Queued);
         self.p.metrics.accepted_bytes.inc_by(len as u64);

@@ -12,9 +12,12 @@
 //! | `batches` | batch id (u64 BE)    | JSON [`BatchRecord`]                               |
 //! | `meta`    | name                 | counters (next batch id)                           |
 //! | `expiry`  | expiry (u64 BE secs) ‖ blob key | empty: when a kept blob's bytes go       |
+//! | `payments`| `r`‖account, `o`‖account, `g` | sequence (u64 BE) ‖ state: the account's |
+//! |           |                      | reservation bucket, its cumulative payment, the   |
+//! |           |                      | global on-demand bucket ([`crate::payments`])     |
 //!
 //! A blob is accepted with one synced write batch of `blobs`, `headers`, `status` and
-//! `pending`, before `DisperseBlob` answers; every later transition is one write batch
+//! `pending` (plus the blob's `payments` records), before `DisperseBlob` answers; every later transition is one write batch
 //! too, so a crash (kill -9) leaves each blob in exactly one recorded state.
 
 use std::path::Path;
@@ -32,10 +35,37 @@ const CF_PENDING: &str = "pending";
 const CF_BATCHES: &str = "batches";
 const CF_META: &str = "meta";
 const CF_EXPIRY: &str = "expiry";
-const ALL_CFS: [&str; 7] = [
-    CF_BLOBS, CF_HEADERS, CF_STATUS, CF_PENDING, CF_BATCHES, CF_META, CF_EXPIRY,
+const CF_PAYMENTS: &str = "payments";
+const ALL_CFS: [&str; 8] = [
+    CF_BLOBS,
+    CF_HEADERS,
+    CF_STATUS,
+    CF_PENDING,
+    CF_BATCHES,
+    CF_META,
+    CF_EXPIRY,
+    CF_PAYMENTS,
 ];
+
+/// The `payments` family's merge: of the stored value and the merged ones, the one with
+/// the highest sequence (its first 8 bytes, big-endian) wins, so a blob's records written
+/// after a later blob's never put older state back.
+fn keep_highest_seq(
+    _key: &[u8],
+    existing: Option<&[u8]>,
+    operands: &rocksdb::MergeOperands,
+) -> Option<Vec<u8>> {
+    let seq = |v: &[u8]| crate::payments::record_seq(v).unwrap_or(0);
+    existing
+        .into_iter()
+        .chain(operands)
+        .max_by_key(|v| seq(v))
+        .map(<[u8]>::to_vec)
+}
 const NEXT_BATCH_ID: &[u8] = b"next_batch_id";
+
+/// One record of the `payments` family: its key and its value (sequence ‖ state).
+pub type PaymentRecord = (Vec<u8>, Vec<u8>);
 
 /// Where a blob stands; mirrors `lamina.disperser.v1.BlobStatus`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -198,9 +228,13 @@ impl Store {
         let mut opts = Options::default();
         opts.create_if_missing(true);
         opts.create_missing_column_families(true);
-        let cfs = ALL_CFS
-            .iter()
-            .map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
+        let cfs = ALL_CFS.iter().map(|name| {
+            let mut cf_opts = Options::default();
+            if *name == CF_PAYMENTS {
+                cf_opts.set_merge_operator_associative("keep_highest_seq", keep_highest_seq);
+            }
+            ColumnFamilyDescriptor::new(*name, cf_opts)
+        });
         let db = DB::open_cf_descriptors(&opts, path, cfs).map_err(|source| StoreError::Open {
             path: path.to_path_buf(),
             source,
@@ -226,6 +260,18 @@ impl Store {
         self.db.write_opt(batch, &self.sync).map_err(StoreError::Db)
     }
 
+    /// Every persisted payment record (restored at start by
+    /// [`crate::payments::Payments::restore`]).
+    pub fn payment_records(&self) -> Result<Vec<PaymentRecord>, StoreError> {
+        self.db
+            .iterator_cf(self.cf(CF_PAYMENTS)?, IteratorMode::Start)
+            .map(|entry| {
+                let (k, v) = entry?;
+                Ok((k.to_vec(), v.to_vec()))
+            })
+            .collect()
+    }
+
     /// Whether a blob with this key was ever accepted.
     pub fn contains(&self, key: &BlobKey) -> Result<bool, StoreError> {
         Ok(self.db.get_pinned_cf(self.cf(CF_STATUS)?, key.0)?.is_some())
@@ -233,7 +279,26 @@ impl Store {
 
     /// Records an accepted blob durably: bytes, header (prost `BlobCertificate`), `Queued`.
     pub fn accept(&self, key: &BlobKey, blob: &[u8], header: &[u8]) -> Result<(), StoreError> {
+        self.accept_paid(key, blob, header, &[])
+    }
+
+    /// [`Self::accept`], with the blob's payment records ([`crate::payments::Charge`])
+    /// merged in the same synced write batch: the blob and its charge are durable
+    /// together or not at all.
+    pub fn accept_paid(
+        &self,
+        key: &BlobKey,
+        blob: &[u8],
+        header: &[u8],
+        payments: &[PaymentRecord],
+    ) -> Result<(), StoreError> {
         let mut batch = WriteBatch::default();
+        if !payments.is_empty() {
+            let cf = self.cf(CF_PAYMENTS)?;
+            for (k, v) in payments {
+                batch.merge_cf(cf, k, v);
+            }
+        }
         batch.put_cf(self.cf(CF_BLOBS)?, key.0, blob);
         batch.put_cf(self.cf(CF_HEADERS)?, key.0, header);
         batch.put_cf(self.cf(CF_STATUS)?, key.0, encode(&StatusRecord::queued())?);
@@ -461,6 +526,53 @@ mod tests {
 
     fn key(i: u8) -> BlobKey {
         BlobKey([i; 32])
+    }
+
+    fn record(seq: u64, payload: &[u8]) -> Vec<u8> {
+        let mut v = seq.to_be_bytes().to_vec();
+        v.extend_from_slice(payload);
+        v
+    }
+
+    #[test]
+    fn payment_records_keep_the_highest_sequence_and_survive_reopen() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        {
+            let store = Store::open(dir.path(), 0).expect("opens");
+            // blob 2 (charged later, sequence 2) is written before blob 1 (sequence 1)
+            store
+                .accept_paid(
+                    &key(2),
+                    b"two",
+                    b"h2",
+                    &[(b"oA".to_vec(), record(2, b"later"))],
+                )
+                .expect("accepts");
+            store
+                .accept_paid(
+                    &key(1),
+                    b"one",
+                    b"h1",
+                    &[
+                        (b"oA".to_vec(), record(1, b"earlier")),
+                        (b"g".to_vec(), record(1, b"global")),
+                    ],
+                )
+                .expect("accepts");
+            store
+                .accept(&key(3), b"three", b"h3")
+                .expect("accepts without payment");
+        }
+        let store = Store::open(dir.path(), 0).expect("reopens");
+        let records = store.payment_records().expect("reads");
+        assert_eq!(
+            records,
+            vec![
+                (b"g".to_vec(), record(1, b"global")),
+                (b"oA".to_vec(), record(2, b"later")),
+            ]
+        );
+        assert!(store.contains(&key(1)).expect("reads"));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //!
 //! - `GetBlobCommitment` (three MSMs per call, unauthenticated) from 24 concurrent tasks;
 //! - `DisperseBlob` from a fresh random account on every request (sidesteps a per-account
-//!   limit; each one would cost the disperser a commitment check);
+//!   limit; such an account has neither a reservation nor a deposit, so the disperser's
+//!   payments refuse it before any commitment check);
 //! - `StoreChunks` to every node, well formed but signed by fresh random keys (each a
 //!   signer lookup if nothing is cached);
 //! - `GetChunks` of the blob of `--cert` from four tasks per node.

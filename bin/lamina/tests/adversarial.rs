@@ -1,7 +1,8 @@
 //! Adversarial load, bounded in time: a devnet of real processes (anvil with the real
 //! contracts, four nodes, disperser, retriever) serves an honest client while an attacker
 //! (`examples/flood.rs`, a process of its own) floods every door an outsider can reach:
-//! `GetBlobCommitment` from 24 tasks, `DisperseBlob` from a fresh account per request,
+//! `GetBlobCommitment` from 24 tasks, `DisperseBlob` from a fresh account per request
+//! (no reservation, no deposit: refused by payments before any MSM),
 //! `StoreChunks` signed by random keys to every node, `GetChunks` of the largest blob.
 //!
 //! The attackers come from their own loopback addresses (127.0.0.2–5), as they would from
@@ -253,9 +254,17 @@ async fn honest_client_is_served_while_every_door_is_flooded() {
         commitment_counts.contains_key("ResourceExhausted"),
         "the GetBlobCommitment flood was never refused: {commitment_counts:?}"
     );
+    // Fresh accounts have no reservation and no deposit: each is refused with the typed
+    // no-payment refusal (PERMISSION_DENIED) before any MSM or write, or, beyond the
+    // address limit or the disperser's read budget for unknown accounts, with
+    // RESOURCE_EXHAUSTED; none is ever accepted.
     assert!(
-        disperse_counts.contains_key("ResourceExhausted"),
-        "the fresh-account flood was never rate limited: {disperse_counts:?}"
+        !disperse_counts.contains_key("ok"),
+        "a fresh account without payment was accepted: {disperse_counts:?}"
+    );
+    assert!(
+        disperse_counts.contains_key("PermissionDenied"),
+        "the fresh-account flood never met the no-payment refusal: {disperse_counts:?}"
     );
     assert!(
         !store_counts.contains_key("ok") && store_counts.contains_key("PermissionDenied"),

@@ -60,6 +60,10 @@ async fn devnet(configure: impl FnOnce(&mut DevnetOptions)) -> Net {
     d.insert("reference_block_delay".into(), 1.into());
     d.insert("batch_max_interval_ms".into(), 200.into());
     d.insert("anchor_on_chain".into(), true.into());
+    // an account that starts paying is served a second after (the default is 10 s)
+    let mut payments = toml::Table::new();
+    payments.insert("unpaid_recheck_secs".into(), 1.into());
+    d.insert("payments".into(), payments.into());
     configure(&mut options);
     let devnet = Devnet::start(options).await.expect("devnet starts");
     Net { devnet, _dir: dir }
@@ -313,14 +317,37 @@ async fn a_blob_completes_with_a_certificate_checkdacert_accepts_and_bad_input_g
         .expect_err("short key");
     assert_eq!(short.code(), Code::InvalidArgument);
 
+    // Payments: a fresh account with neither a reservation nor a deposit is refused with
+    // the typed no-payment refusal; governance gives it a reservation, and (once the
+    // disperser's negative cache entry expires, 1 s here) it is served.
+    let fresh = EcdsaKey::random(&mut ChaCha20Rng::seed_from_u64(2));
+    let mut busy = Rollup::with_key(&net.devnet, fresh.clone(), SRS_POINTS).await;
+    let unpaid = busy.prepare(&[5u8; 1024]).request;
+    expect_code(
+        busy.disperse(unpaid).await,
+        Code::PermissionDenied,
+        "no reservation or on-demand deposit",
+    );
+    net.devnet
+        .chain()
+        .connect(Some(net.devnet.chain().owner()))
+        .expect("owner")
+        .set_reservation(
+            fresh.address(),
+            &lamina_disperser::payments::Reservation {
+                symbols_per_second: 1 << 16,
+                start_timestamp: 0,
+                end_timestamp: u64::MAX,
+                quorums: vec![0, 1],
+                quorum_splits: vec![50, 50],
+            },
+        )
+        .await
+        .expect("governance sets a reservation");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
     // Rate limit: a fresh account's first 512 KiB blob passes, the next is refused with
     // a retry-after.
-    let mut busy = Rollup::with_key(
-        &net.devnet,
-        EcdsaKey::random(&mut ChaCha20Rng::seed_from_u64(2)),
-        SRS_POINTS,
-    )
-    .await;
     let big: Vec<u8> = vec![3; 400 * 1024];
     // both prepared first: committing takes long enough to repay part of the debt
     let (first, second) = (busy.prepare(&big), busy.prepare(&[4u8; 400 * 1024]));

@@ -1,0 +1,602 @@
+//! Payments at intake: who may put a blob in, and what it costs them.
+//!
+//! The rules are [`lamina_payments`]' ([`DisperserMeter`]); this module feeds them what
+//! they need from the chain, keeps the meter's state durable and refunds what was charged
+//! for a blob that is not stored.
+//!
+//! ## Where metering sits in `DisperseBlob`
+//!
+//! 1. Right after the account's signature ([`Payments::lookup`]): the account's
+//!    reservation and on-demand deposit, from a bounded cache. An account with neither is
+//!    refused here ([`DisperserError::NoPayment`], `PERMISSION_DENIED`), before the
+//!    duplicate check, the commitment check and the durable write: a fresh key with no
+//!    payment costs a cache look-up (or, at most every `unpaid_recheck_secs`, one chain
+//!    read) and an ECDSA recovery.
+//! 2. After the per-account rate and the queue check ([`Payments::charge`]): the blob is
+//!    metered ([`DisperserMeter::meter`]: reservation when the header's cumulative
+//!    payment is zero, on-demand otherwise). A reservation charge makes the request
+//!    [`crate::commit_pool::AdmissionClass::Reserved`].
+//! 3. The charge's new state ([`Charge::records`]) is written in the blob's own synced
+//!    write batch ([`crate::store::Store::accept_paid`]); a blob refused after metering
+//!    (the commitment check fails, the pool is busy, the request is cancelled, the write
+//!    fails) is refunded ([`Payments::refund`]).
+//!
+//! ## Chain reads: bounded, and a flood of fresh accounts is not a flood of reads
+//!
+//! - Accounts with a payment are cached (at most `accounts_tracked`, least recently used
+//!   evicted) and re-read every `account_refresh_secs` (a failed re-read keeps the old
+//!   answer).
+//! - Accounts found with neither a reservation nor a deposit go to a separate bounded
+//!   *negative* table and are refused without any read for `unpaid_recheck_secs`; a flood
+//!   of fresh keys therefore evicts only other unpaid accounts, never a paying one.
+//! - Reads for accounts in neither table share one global budget
+//!   (`unknown_account_reads_per_sec`, a token bucket holding one second of it): beyond
+//!   it such a request is refused with `RESOURCE_EXHAUSTED` and a `retry-after-ms`. A flood
+//!   of fresh accounts thus costs the chain at most that many reads per second, whatever
+//!   its size; paying accounts already cached are never affected, and a new paying account
+//!   competing with such a flood is told when to retry. (Following the vault's events
+//!   instead would need no read per account at all; left for later.)
+//!
+//! ## Persistence
+//!
+//! Each charge produces records keyed by what they describe (the account's reservation
+//! bucket, its cumulative payment, the global on-demand bucket), each stamped with a
+//! sequence number taken under the meter's lock. The store merges records keeping the
+//! highest sequence ([`crate::store`]'s `payments` family), so blobs written out of order
+//! never put an older state over a newer one. At start [`Payments::restore`] loads them
+//! and continues the sequence after the highest.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use alloy_primitives::{Address, U256};
+use lamina_core::chain::{ChainError, EthChain};
+/// The payment types of the vault, for callers without `lamina-payments`.
+pub use lamina_payments::{AccountPayments, PaymentParams, Reservation};
+use lamina_payments::{BlobPayment, DisperserMeter, LeakyBucket, Metered, MeteringConfig};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ConfigError, DisperserError};
+use crate::store::{PaymentRecord, now_ns};
+
+/// The `[payments]` table of the disperser's configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PaymentsConfig {
+    /// Meter every blob against the `PaymentVault`. When true and the deployment has no
+    /// `payment_vault` address, the disperser refuses to start. Default: true.
+    pub enabled: bool,
+    /// The reservation bucket holds this many seconds of an account's reserved rate.
+    /// Default: 60.
+    pub reservation_window_secs: u64,
+    /// The global on-demand bucket holds this many seconds of the on-demand rate.
+    /// Default: 30.
+    pub on_demand_window_secs: u64,
+    /// Largest distance between a payment header's timestamp and the disperser's clock,
+    /// seconds. Default: 60.
+    pub max_timestamp_skew_secs: u64,
+    /// A paying account's reservation and deposit are re-read after this long; the
+    /// global payment parameters too. Default: 30.
+    pub account_refresh_secs: u64,
+    /// An account found with neither a reservation nor a deposit is refused without a
+    /// chain read for this long. Default: 10.
+    pub unpaid_recheck_secs: u64,
+    /// Accounts kept in each of the two caches (paying, unpaid). Default: 65536.
+    pub accounts_tracked: usize,
+    /// Chain reads per second, over all accounts, for accounts in neither cache; beyond
+    /// it a request of such an account is refused with `RESOURCE_EXHAUSTED`. Default: 20.
+    pub unknown_account_reads_per_sec: u64,
+}
+
+impl Default for PaymentsConfig {
+    fn default() -> Self {
+        let m = MeteringConfig::default();
+        Self {
+            enabled: true,
+            reservation_window_secs: m.reservation_window_secs,
+            on_demand_window_secs: m.on_demand_window_secs,
+            max_timestamp_skew_secs: m.max_timestamp_skew_secs,
+            account_refresh_secs: 30,
+            unpaid_recheck_secs: 10,
+            accounts_tracked: 65_536,
+            unknown_account_reads_per_sec: 20,
+        }
+    }
+}
+
+impl PaymentsConfig {
+    /// The metering windows (the node window is not the disperser's business: twice its
+    /// own, so the crate's check that it is wider holds).
+    pub fn metering(&self) -> MeteringConfig {
+        MeteringConfig {
+            reservation_window_secs: self.reservation_window_secs,
+            node_reservation_window_secs: self.reservation_window_secs.saturating_mul(2),
+            on_demand_window_secs: self.on_demand_window_secs,
+            max_timestamp_skew_secs: self.max_timestamp_skew_secs,
+        }
+    }
+
+    /// Checks every field, naming the first bad one.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        for (field, value) in [
+            (
+                "payments.reservation_window_secs",
+                self.reservation_window_secs,
+            ),
+            ("payments.on_demand_window_secs", self.on_demand_window_secs),
+            ("payments.account_refresh_secs", self.account_refresh_secs),
+            ("payments.unpaid_recheck_secs", self.unpaid_recheck_secs),
+            ("payments.accounts_tracked", self.accounts_tracked as u64),
+            (
+                "payments.unknown_account_reads_per_sec",
+                self.unknown_account_reads_per_sec,
+            ),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid {
+                    field,
+                    reason: "must be at least 1".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where payment state is read from: the `PaymentVault` (an [`EthChain`]), or a fake in
+/// tests.
+#[tonic::async_trait]
+pub trait PaymentSource: Send + Sync + std::fmt::Debug + 'static {
+    /// The global parameters.
+    async fn params(&self) -> Result<PaymentParams, ChainError>;
+    /// One account's reservation and deposit.
+    async fn account(&self, account: Address) -> Result<AccountPayments, ChainError>;
+}
+
+#[tonic::async_trait]
+impl PaymentSource for EthChain {
+    async fn params(&self) -> Result<PaymentParams, ChainError> {
+        self.payment_params().await
+    }
+
+    async fn account(&self, account: Address) -> Result<AccountPayments, ChainError> {
+        self.account_payments(account).await
+    }
+}
+
+/// Whether an account can pay at all: a reservation (any, active or not: the meter
+/// judges it at the header's timestamp) or a deposit.
+fn has_payment(a: &AccountPayments) -> bool {
+    a.reservation.exists() || !a.on_demand_deposit.is_zero()
+}
+
+#[derive(Clone, Debug)]
+struct Paid {
+    payments: AccountPayments,
+    read_at: Instant,
+    used_at: Instant,
+}
+
+#[derive(Debug)]
+struct Tables {
+    paid: HashMap<Address, Paid>,
+    /// When each unpaid account was read.
+    unpaid: HashMap<Address, Instant>,
+    /// Read budget for accounts in neither table: tokens (at most one second's worth).
+    tokens: f64,
+    tokens_at: Instant,
+}
+
+/// Removes the oldest eighth of `map` by `age` (at least one entry).
+fn evict_oldest<V>(map: &mut HashMap<Address, V>, at: impl Fn(&V) -> Instant) {
+    let mut times: Vec<(Instant, Address)> = map.iter().map(|(k, v)| (at(v), *k)).collect();
+    times.sort_unstable_by_key(|(t, _)| *t);
+    for (_, k) in times.iter().take((map.len() / 8).max(1)) {
+        map.remove(k);
+    }
+}
+
+/// What a blob was charged, and the records that make the charge durable.
+#[derive(Clone, Debug)]
+pub struct Charge {
+    /// The meter's answer.
+    pub metered: Metered,
+    /// `(key, value)` pairs for the store's `payments` family, merged keeping the highest
+    /// sequence.
+    pub records: Vec<PaymentRecord>,
+}
+
+impl Charge {
+    /// Whether the blob was charged to a reservation.
+    pub fn is_reservation(&self) -> bool {
+        matches!(self.metered, Metered::Reservation { .. })
+    }
+}
+
+const RESERVATION_PREFIX: u8 = b'r';
+const CUMULATIVE_PREFIX: u8 = b'o';
+const GLOBAL_KEY: &[u8] = b"g";
+
+fn record(key: Vec<u8>, seq: u64, payload: &[u8]) -> PaymentRecord {
+    let mut value = Vec::with_capacity(8 + payload.len());
+    value.extend_from_slice(&seq.to_be_bytes());
+    value.extend_from_slice(payload);
+    (key, value)
+}
+
+fn account_key(prefix: u8, account: &Address) -> Vec<u8> {
+    let mut k = Vec::with_capacity(21);
+    k.push(prefix);
+    k.extend_from_slice(account.as_slice());
+    k
+}
+
+/// The sequence number a stored payment record starts with (`None`: too short).
+pub fn record_seq(value: &[u8]) -> Option<u64> {
+    value
+        .get(..8)
+        .map(|b| u64::from_be_bytes(b.try_into().unwrap_or([0; 8])))
+}
+
+#[derive(Debug)]
+struct MeterState {
+    meter: DisperserMeter,
+    seq: u64,
+}
+
+/// The disperser's payments: cached chain state, the meter, its durable records.
+#[derive(Debug)]
+pub struct Payments {
+    config: PaymentsConfig,
+    source: Arc<dyn PaymentSource>,
+    /// std locks: held for a few operations, never across `.await`.
+    params: RwLock<(PaymentParams, Instant)>,
+    tables: Mutex<Tables>,
+    meter: Mutex<MeterState>,
+}
+
+impl Payments {
+    /// Reads the global parameters from `source` (a failure stops the start).
+    pub async fn new(
+        config: PaymentsConfig,
+        source: Arc<dyn PaymentSource>,
+    ) -> Result<Self, DisperserError> {
+        let params = source.params().await?;
+        Ok(Self::with_params(config, source, params))
+    }
+
+    /// Payments with `params` as read.
+    pub fn with_params(
+        config: PaymentsConfig,
+        source: Arc<dyn PaymentSource>,
+        params: PaymentParams,
+    ) -> Self {
+        let now = Instant::now();
+        let meter = DisperserMeter::new(&config.metering(), now_ns());
+        Self {
+            tables: Mutex::new(Tables {
+                paid: HashMap::new(),
+                unpaid: HashMap::new(),
+                tokens: config.unknown_account_reads_per_sec as f64,
+                tokens_at: now,
+            }),
+            params: RwLock::new((params, now)),
+            meter: Mutex::new(MeterState { meter, seq: 0 }),
+            config,
+            source,
+        }
+    }
+
+    /// The global parameters in force.
+    pub fn params(&self) -> PaymentParams {
+        self.params
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .0
+            .clone()
+    }
+
+    /// Re-reads the global parameters (a failure keeps the old ones) and forgets drained
+    /// reservation buckets.
+    pub async fn refresh(&self) {
+        match self.source.params().await {
+            Ok(p) => {
+                *self
+                    .params
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = (p, Instant::now());
+            }
+            Err(e) => tracing::warn!(error = %e, "could not refresh payment parameters"),
+        }
+        self.lock_meter().meter.reservations_mut().prune(now_ns());
+    }
+
+    fn lock_meter(&self) -> std::sync::MutexGuard<'_, MeterState> {
+        self.meter
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn lock_tables(&self) -> std::sync::MutexGuard<'_, Tables> {
+        self.tables
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The account's payment state, or a refusal: [`DisperserError::NoPayment`] for an
+    /// account with neither a reservation nor a deposit, [`DisperserError::PaymentLookupBusy`]
+    /// when an account seen nowhere would need a read beyond the budget.
+    pub async fn lookup(&self, account: Address) -> Result<AccountPayments, DisperserError> {
+        let refresh = Duration::from_secs(self.config.account_refresh_secs);
+        let recheck = Duration::from_secs(self.config.unpaid_recheck_secs);
+        let stale = {
+            let mut t = self.lock_tables();
+            let now = Instant::now();
+            if let Some(p) = t.paid.get_mut(&account) {
+                p.used_at = now;
+                if now.saturating_duration_since(p.read_at) < refresh {
+                    return Ok(p.payments.clone());
+                }
+                Some(p.payments.clone())
+            } else {
+                if let Some(read_at) = t.unpaid.get(&account)
+                    && now.saturating_duration_since(*read_at) < recheck
+                {
+                    return Err(DisperserError::NoPayment { account });
+                }
+                // Seen nowhere (or unpaid long enough ago): one read from the budget.
+                let rate = self.config.unknown_account_reads_per_sec as f64;
+                let elapsed = now.saturating_duration_since(t.tokens_at).as_secs_f64();
+                t.tokens = (t.tokens + elapsed * rate).min(rate);
+                t.tokens_at = now;
+                if t.tokens < 1.0 {
+                    return Err(DisperserError::PaymentLookupBusy {
+                        retry_after: Duration::from_secs_f64((1.0 - t.tokens) / rate),
+                    });
+                }
+                t.tokens -= 1.0;
+                None
+            }
+        };
+        let read = match self.source.account(account).await {
+            Ok(read) => read,
+            Err(e) => {
+                return match stale {
+                    Some(old) => {
+                        tracing::warn!(%account, error = %e, "could not refresh an account's payments; using the last read");
+                        Ok(old)
+                    }
+                    None => Err(DisperserError::Chain(e)),
+                };
+            }
+        };
+        let mut t = self.lock_tables();
+        let now = Instant::now();
+        if has_payment(&read) {
+            t.unpaid.remove(&account);
+            if t.paid.len() >= self.config.accounts_tracked && !t.paid.contains_key(&account) {
+                evict_oldest(&mut t.paid, |p| p.used_at);
+            }
+            t.paid.insert(
+                account,
+                Paid {
+                    payments: read.clone(),
+                    read_at: now,
+                    used_at: now,
+                },
+            );
+            Ok(read)
+        } else {
+            t.paid.remove(&account);
+            if t.unpaid.len() >= self.config.accounts_tracked && !t.unpaid.contains_key(&account) {
+                evict_oldest(&mut t.unpaid, |at| *at);
+            }
+            t.unpaid.insert(account, now);
+            Err(DisperserError::NoPayment { account })
+        }
+    }
+
+    /// Accounts in the (paying, unpaid) caches.
+    pub fn cached_accounts(&self) -> (usize, usize) {
+        let t = self.lock_tables();
+        (t.paid.len(), t.unpaid.len())
+    }
+
+    /// Meters one blob at the disperser's clock; on success the charge stands until
+    /// [`Self::refund`].
+    pub fn charge(
+        &self,
+        blob: &BlobPayment<'_>,
+        account: &AccountPayments,
+    ) -> Result<Charge, DisperserError> {
+        let params = self.params();
+        let now = now_ns();
+        let mut st = self.lock_meter();
+        let metered = st.meter.meter(blob, account, &params, now)?;
+        st.seq += 1;
+        let seq = st.seq;
+        let records = match &metered {
+            Metered::Reservation { account, .. } => {
+                let bucket = st
+                    .meter
+                    .reservations()
+                    .bucket(account)
+                    .copied()
+                    .unwrap_or_default();
+                vec![record(
+                    account_key(RESERVATION_PREFIX, account),
+                    seq,
+                    &serde_json::to_vec(&bucket).unwrap_or_default(),
+                )]
+            }
+            Metered::OnDemand(c) => {
+                let global = *st.meter.on_demand().global_bucket();
+                vec![
+                    record(
+                        account_key(CUMULATIVE_PREFIX, &c.account),
+                        seq,
+                        &c.cumulative.to_be_bytes::<32>(),
+                    ),
+                    record(
+                        GLOBAL_KEY.to_vec(),
+                        seq,
+                        &serde_json::to_vec(&global).unwrap_or_default(),
+                    ),
+                ]
+            }
+        };
+        Ok(Charge { metered, records })
+    }
+
+    /// Undoes a charge whose blob was not stored. An on-demand charge can only be undone
+    /// while it is the account's latest; otherwise the later payment already covers it and
+    /// the refusal is logged.
+    pub fn refund(&self, charge: &Charge) {
+        if let Err(e) = self.lock_meter().meter.refund(&charge.metered) {
+            tracing::warn!(error = %e, "payment not refunded");
+        }
+    }
+
+    /// Loads persisted records (from [`crate::store::Store::payment_records`]); the
+    /// sequence continues after the highest one.
+    pub fn restore(&self, records: &[PaymentRecord]) -> Result<usize, DisperserError> {
+        let corrupt = |reason: String| {
+            DisperserError::Store(crate::error::StoreError::Corrupt {
+                what: "payment record",
+                reason,
+            })
+        };
+        let mut st = self.lock_meter();
+        for (key, value) in records {
+            let seq = record_seq(value).ok_or_else(|| corrupt("shorter than 8 bytes".into()))?;
+            st.seq = st.seq.max(seq);
+            let payload = &value[8..];
+            let bucket = || {
+                serde_json::from_slice::<LeakyBucket>(payload).map_err(|e| corrupt(e.to_string()))
+            };
+            match key.split_first() {
+                Some((&RESERVATION_PREFIX, a)) if a.len() == 20 => {
+                    let b = bucket()?;
+                    st.meter
+                        .reservations_mut()
+                        .restore(Address::from_slice(a), b);
+                }
+                Some((&CUMULATIVE_PREFIX, a)) if a.len() == 20 => {
+                    let bytes: [u8; 32] = payload
+                        .try_into()
+                        .map_err(|_| corrupt("cumulative payment is not 32 bytes".into()))?;
+                    st.meter
+                        .on_demand_mut()
+                        .restore(Address::from_slice(a), U256::from_be_bytes(bytes));
+                }
+                _ if key.as_slice() == GLOBAL_KEY => {
+                    let b = bucket()?;
+                    st.meter.on_demand_mut().restore_global_bucket(b);
+                }
+                _ => return Err(corrupt(format!("unknown key {}", hex::encode(key)))),
+            }
+        }
+        Ok(records.len())
+    }
+
+    /// The account's last accepted cumulative payment, as the meter holds it.
+    pub fn cumulative_payment(&self, account: &Address) -> U256 {
+        self.lock_meter()
+            .meter
+            .on_demand()
+            .cumulative_payment(account)
+    }
+
+    /// The account's reservation usage in symbols now.
+    pub fn reservation_usage(&self, account: &Address) -> u64 {
+        self.lock_meter()
+            .meter
+            .reservations()
+            .usage(account, now_ns())
+    }
+}
+
+/// Re-reads the payment parameters every `account_refresh_secs` until `shutdown`.
+pub async fn refresh_periodically(
+    payments: Arc<Payments>,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
+    let every = Duration::from_secs(payments.config.account_refresh_secs);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(every) => {}
+        }
+        payments.refresh().await;
+    }
+}
+
+/// Undoes a charge when dropped, unless [`RefundOnDrop::disarm`]ed: every early return of
+/// `DisperseBlob` after metering, and a cancelled request, give the charge back.
+#[derive(Debug)]
+pub struct RefundOnDrop {
+    payments: Arc<Payments>,
+    charge: Option<Charge>,
+}
+
+impl RefundOnDrop {
+    /// Guards `charge`.
+    pub fn new(payments: Arc<Payments>, charge: Charge) -> Self {
+        Self {
+            payments,
+            charge: Some(charge),
+        }
+    }
+
+    /// The guarded charge.
+    pub fn charge(&self) -> &Charge {
+        self.charge.as_ref().expect("armed until disarmed")
+    }
+
+    /// The charge, no longer refunded on drop.
+    pub fn disarm(mut self) -> (Arc<Payments>, Charge) {
+        let charge = self.charge.take().expect("armed until disarmed");
+        (Arc::clone(&self.payments), charge)
+    }
+}
+
+impl Drop for RefundOnDrop {
+    fn drop(&mut self) {
+        if let Some(charge) = self.charge.take() {
+            self.payments.refund(&charge);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eviction_keeps_the_table_bounded() {
+        let mut map = HashMap::new();
+        let t0 = Instant::now();
+        for i in 0..16u8 {
+            map.insert(
+                Address::repeat_byte(i),
+                t0 + Duration::from_millis(u64::from(i)),
+            );
+        }
+        evict_oldest(&mut map, |t| *t);
+        assert_eq!(map.len(), 14);
+        assert!(!map.contains_key(&Address::repeat_byte(0)));
+        assert!(!map.contains_key(&Address::repeat_byte(1)));
+    }
+
+    #[test]
+    fn config_defaults_validate() {
+        assert!(PaymentsConfig::default().validate().is_ok());
+        assert!(PaymentsConfig::default().metering().validate().is_ok());
+        let bad = PaymentsConfig {
+            unknown_account_reads_per_sec: 0,
+            ..PaymentsConfig::default()
+        };
+        assert!(bad.validate().is_err());
+    }
+}

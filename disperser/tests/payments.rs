@@ -1,0 +1,583 @@
+//! Payments at intake, over real TCP with a real RocksDB queue: an account that cannot
+//! pay is refused before the commitment pool and the store, a flood of fresh accounts
+//! costs at most the read budget, reservation blobs are admitted as reserved and metered,
+//! a blob refused after metering is refunded, and charges survive a restart.
+//!
+//! The chain is a fake [`PaymentSource`] that counts its reads; no anvil is needed.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use alloy_primitives::{Address, U256};
+use lamina_core::chain::{ChainError, ContractAddresses, EthChain};
+use lamina_core::keystore::EcdsaKey;
+use lamina_core::{BlobHeader, PaymentHeader, SecurityThresholds};
+use lamina_disperser::DisperserConfig;
+use lamina_disperser::chain_view::{ChainParams, ChainView};
+use lamina_disperser::commit_pool::{AdmissionClass, CommitmentPool};
+use lamina_disperser::metrics::Metrics;
+use lamina_disperser::payments::{PaymentSource, Payments, PaymentsConfig};
+use lamina_disperser::pipeline::Pipeline;
+use lamina_disperser::service::DisperserService;
+use lamina_disperser::store::Store;
+use lamina_encoding::{Blob, BlobParams, Srs, commit_blob};
+use lamina_payments::{AccountPayments, PaymentParams, Reservation};
+use lamina_proto::convert::blob_header_to_proto;
+use lamina_proto::disperser::v1::DisperseBlobRequest;
+use lamina_proto::disperser::v1::disperser_client::DisperserClient;
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use tokio::sync::{mpsc, oneshot};
+use tonic::Code;
+use tonic::transport::Channel;
+
+const SRS_POINTS: usize = 1024;
+/// Wei per symbol in these tests.
+const PRICE: u64 = 1_000;
+
+fn chain_params() -> ChainParams {
+    ChainParams {
+        blob_params: BTreeMap::from([(0, BlobParams::V0), (1, BlobParams::V1_DEVNET)]),
+        next_blob_version: 2,
+        quorum_count: 2,
+        required_quorums: vec![0, 1],
+        thresholds: SecurityThresholds {
+            confirmation_threshold: 55,
+            adversary_threshold: 33,
+        },
+        operator_counts: BTreeMap::from([(0, 4), (1, 4)]),
+    }
+}
+
+fn payment_params() -> PaymentParams {
+    PaymentParams {
+        price_per_symbol: PRICE,
+        min_num_symbols: 32,
+        on_demand_symbols_per_second: 1 << 20,
+        on_demand_quorums: vec![0, 1],
+    }
+}
+
+/// The vault: accounts set by the test, every read counted.
+#[derive(Debug, Default)]
+struct FakeVault {
+    accounts: Mutex<HashMap<Address, AccountPayments>>,
+    reads: AtomicU64,
+}
+
+impl FakeVault {
+    fn set(&self, account: Address, payments: AccountPayments) {
+        self.accounts
+            .lock()
+            .expect("lock")
+            .insert(account, payments);
+    }
+}
+
+#[tonic::async_trait]
+impl PaymentSource for FakeVault {
+    async fn params(&self) -> Result<PaymentParams, ChainError> {
+        Ok(payment_params())
+    }
+
+    async fn account(&self, account: Address) -> Result<AccountPayments, ChainError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        Ok(self
+            .accounts
+            .lock()
+            .expect("lock")
+            .get(&account)
+            .cloned()
+            .unwrap_or_default())
+    }
+}
+
+fn reservation(symbols_per_second: u64) -> AccountPayments {
+    AccountPayments {
+        reservation: Reservation {
+            symbols_per_second,
+            start_timestamp: 0,
+            end_timestamp: u64::MAX,
+            quorums: vec![0, 1],
+            quorum_splits: vec![50, 50],
+        },
+        on_demand_deposit: U256::ZERO,
+    }
+}
+
+fn deposit(wei: u64) -> AccountPayments {
+    AccountPayments {
+        on_demand_deposit: U256::from(wei),
+        ..AccountPayments::default()
+    }
+}
+
+struct Served {
+    client: DisperserClient<Channel>,
+    pool: Arc<CommitmentPool>,
+    store: Arc<Store>,
+    payments: Arc<Payments>,
+    srs: Arc<Srs>,
+    _encode: mpsc::Receiver<lamina_disperser::encode::QueuedBlob>,
+    _stop: oneshot::Sender<()>,
+}
+
+/// The service with payments over `vault`, its queue at `db`, its commitment pool of
+/// `slots` (`reserved` of them reserved) and `queue`.
+async fn serve(
+    db: &Path,
+    vault: Arc<FakeVault>,
+    payments_config: PaymentsConfig,
+    (slots, reserved, queue): (usize, usize, usize),
+) -> Served {
+    let store = Arc::new(Store::open(db, 0).expect("store opens"));
+    let chain = EthChain::connect_http("http://127.0.0.1:9", ContractAddresses::default(), None)
+        .expect("chain handle");
+    let metrics = Arc::new(Metrics::new());
+    let config = DisperserConfig {
+        rate_limit_address_bytes_per_sec: 0,
+        rate_limit_address_blobs_per_sec: 0,
+        payments: payments_config.clone(),
+        ..DisperserConfig::default()
+    };
+    let p = Arc::new(Pipeline {
+        config,
+        store: store.clone(),
+        chain: Arc::new(ChainView::with_params(chain, chain_params())),
+        metrics: metrics.clone(),
+        in_flight: AtomicUsize::new(0),
+    });
+    let payments = Arc::new(
+        Payments::new(payments_config, vault)
+            .await
+            .expect("payment parameters"),
+    );
+    payments
+        .restore(&store.payment_records().expect("records"))
+        .expect("restores");
+    let srs = Arc::new(Srs::insecure_development(3, SRS_POINTS));
+    let pool = Arc::new(
+        CommitmentPool::new(slots, reserved, queue)
+            .expect("pool")
+            .with_metrics(metrics.commitment.clone()),
+    );
+    let lookup = Arc::new(CommitmentPool::new(1, 0, 1).expect("lookup pool"));
+    let (encode_tx, encode_rx) = mpsc::channel(1024);
+    let service = DisperserService::new(p, srs.clone(), encode_tx, pool.clone(), lookup)
+        .with_payments(Some(payments.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let addr = listener.local_addr().expect("address");
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(service.into_server())
+            .serve_with_incoming_shutdown(
+                tokio_stream::wrappers::TcpListenerStream::new(listener),
+                async move {
+                    let _ = stop_rx.await;
+                },
+            ),
+    );
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+        .expect("endpoint")
+        .connect()
+        .await
+        .expect("connects");
+    Served {
+        client: DisperserClient::new(channel)
+            .max_encoding_message_size(lamina_proto::MAX_MESSAGE_SIZE),
+        pool,
+        store,
+        payments,
+        srs,
+        _encode: encode_rx,
+        _stop: stop_tx,
+    }
+}
+
+/// A blob of `symbols` symbols (every symbol < r).
+fn blob_bytes(symbols: usize, fill: u8) -> Vec<u8> {
+    let payload = vec![fill; symbols * 31 - 64];
+    let blob = Blob::from_payload(&payload).expect("encodes");
+    assert_eq!(blob.len_symbols(), symbols);
+    blob.to_bytes()
+}
+
+fn now_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i64)
+}
+
+/// A DisperseBlob request by `key` for `blob` paying `cumulative` wei (0: reservation),
+/// with the commitments of `committed` (the blob itself unless a mismatch is wanted).
+fn request_paying(
+    srs: &Srs,
+    key: &EcdsaKey,
+    blob: &[u8],
+    committed: &[u8],
+    cumulative: u64,
+) -> DisperseBlobRequest {
+    let commitment =
+        commit_blob(srs, &Blob::from_bytes(committed).expect("blob")).expect("commits");
+    let payment = PaymentHeader {
+        account_id: key.address(),
+        timestamp_ns: now_ns(),
+        cumulative_payment: U256::from(cumulative),
+    };
+    let header = BlobHeader {
+        version: 1,
+        quorum_numbers: vec![0, 1],
+        commitment,
+        payment_header_hash: payment.hash(),
+    };
+    let signature =
+        lamina_core::ecdsa::sign_digest(key, header.blob_key().as_b256()).expect("signs");
+    DisperseBlobRequest {
+        blob: blob.to_vec(),
+        blob_header: Some(blob_header_to_proto(&header, &payment)),
+        signature: signature.to_vec(),
+    }
+}
+
+fn request(srs: &Srs, key: &EcdsaKey, blob: &[u8], cumulative: u64) -> DisperseBlobRequest {
+    request_paying(srs, key, blob, blob, cumulative)
+}
+
+fn key(seed: u64) -> EcdsaKey {
+    EcdsaKey::random(&mut ChaCha20Rng::seed_from_u64(seed))
+}
+
+fn retry_after_ms(status: &tonic::Status) -> u64 {
+    status
+        .metadata()
+        .get(lamina_proto::RETRY_AFTER_MS_METADATA)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no retry-after-ms on {status:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unpaid_account_is_refused_before_the_pool_and_the_store() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let vault = Arc::new(FakeVault::default());
+    let mut s = serve(
+        &dir.path().join("db"),
+        vault.clone(),
+        PaymentsConfig::default(),
+        (2, 0, 8),
+    )
+    .await;
+    let unpaid = key(1);
+    let blob = blob_bytes(64, 1);
+    for (i, fill) in [1u8, 2, 3].into_iter().enumerate() {
+        let req = request(&s.srs, &unpaid, &blob_bytes(64, fill), 0);
+        let status = s
+            .client
+            .disperse_blob(req)
+            .await
+            .expect_err("an unpaid account is refused");
+        assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
+        assert!(
+            status
+                .message()
+                .contains("no reservation or on-demand deposit"),
+            "{status:?}"
+        );
+        assert_eq!(
+            vault.reads.load(Ordering::SeqCst),
+            1,
+            "request {i}: the unpaid account is read once, then refused from the cache"
+        );
+    }
+    // on-demand headers of an unpaid account are refused the same way
+    let status = s
+        .client
+        .disperse_blob(request(&s.srs, &unpaid, &blob, 32 * PRICE))
+        .await
+        .expect_err("refused");
+    assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
+    assert_eq!(s.pool.started(), 0, "no MSM ran for an unpaid account");
+    assert!(
+        s.store.payment_records().expect("records").is_empty(),
+        "nothing was written"
+    );
+    assert_eq!(s.payments.cached_accounts(), (0, 1));
+
+    // once it pays (and the negative entry expires), it is served
+    let paid = key(2);
+    vault.set(paid.address(), reservation(1 << 16));
+    s.client
+        .disperse_blob(request(&s.srs, &paid, &blob, 0))
+        .await
+        .expect("a reserved account is served");
+    assert_eq!(s.pool.started(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_fresh_accounts_costs_at_most_the_read_budget() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let vault = Arc::new(FakeVault::default());
+    let budget = 5;
+    let mut s = serve(
+        &dir.path().join("db"),
+        vault.clone(),
+        PaymentsConfig {
+            unknown_account_reads_per_sec: budget,
+            ..PaymentsConfig::default()
+        },
+        (2, 0, 8),
+    )
+    .await;
+    let blob = blob_bytes(64, 9);
+    let started = std::time::Instant::now();
+    let mut codes = BTreeMap::<String, u64>::new();
+    for seed in 100..160 {
+        let status = s
+            .client
+            .disperse_blob(request(&s.srs, &key(seed), &blob, 0))
+            .await
+            .expect_err("a fresh account is refused");
+        if status.code() == Code::ResourceExhausted {
+            assert!(retry_after_ms(&status) <= 1000, "{status:?}");
+        }
+        *codes.entry(format!("{:?}", status.code())).or_default() += 1;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let reads = vault.reads.load(Ordering::SeqCst);
+    assert!(
+        reads as f64 <= budget as f64 * (1.0 + seconds) + 1.0,
+        "{reads} chain reads in {seconds:.2} s for a budget of {budget}/s"
+    );
+    assert_eq!(
+        codes.get("PermissionDenied").copied(),
+        Some(reads),
+        "{codes:?}"
+    );
+    assert!(codes.contains_key("ResourceExhausted"), "{codes:?}");
+    assert_eq!(codes.values().sum::<u64>(), 60);
+    assert_eq!(s.pool.started(), 0, "no MSM ran for the flood");
+
+    // a paying account already cached is not affected by the spent budget
+    let paid = key(7);
+    vault.set(paid.address(), reservation(1 << 16));
+    let first = loop {
+        match s
+            .client
+            .disperse_blob(request(&s.srs, &paid, &blob_bytes(64, 1), 0))
+            .await
+        {
+            Err(status) if status.code() == Code::ResourceExhausted => {
+                tokio::time::sleep(std::time::Duration::from_millis(retry_after_ms(&status))).await;
+            }
+            other => break other,
+        }
+    };
+    first.expect("served after waiting for a read");
+    for seed in 200..220 {
+        let _ = s
+            .client
+            .disperse_blob(request(&s.srs, &key(seed), &blob, 0))
+            .await;
+    }
+    s.client
+        .disperse_blob(request(&s.srs, &paid, &blob_bytes(64, 2), 0))
+        .await
+        .expect("a cached paying account is served during a flood");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reservation_blobs_use_the_reserved_slots_and_the_bucket_refuses_with_retry_after() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let vault = Arc::new(FakeVault::default());
+    let (reserved, on_demand) = (key(1), key(2));
+    // 64 symbols/s over a 1 s window: one 64-symbol blob fills the bucket.
+    vault.set(reserved.address(), reservation(64));
+    vault.set(on_demand.address(), deposit(1_000_000_000));
+    let mut s = serve(
+        &dir.path().join("db"),
+        vault,
+        PaymentsConfig {
+            reservation_window_secs: 1,
+            ..PaymentsConfig::default()
+        },
+        (2, 1, 0),
+    )
+    .await;
+    // The one unreserved slot is busy and nobody may wait.
+    let (release, wait) = std::sync::mpsc::channel::<()>();
+    let (started_tx, started_rx) = oneshot::channel();
+    let holder = s.pool.clone();
+    tokio::spawn(async move {
+        holder
+            .run(AdmissionClass::OnDemand, move || {
+                let _ = started_tx.send(());
+                let _ = wait.recv();
+            })
+            .await
+    });
+    started_rx.await.expect("holding");
+
+    // On demand: metered, then refused by the pool, and refunded.
+    let cost = 64 * PRICE;
+    let busy = s
+        .client
+        .disperse_blob(request(&s.srs, &on_demand, &blob_bytes(64, 1), cost))
+        .await
+        .expect_err("no unreserved slot");
+    assert_eq!(busy.code(), Code::ResourceExhausted, "{busy:?}");
+    assert_eq!(
+        s.payments.cumulative_payment(&on_demand.address()),
+        U256::ZERO,
+        "the refused blob's payment was refunded"
+    );
+    // Reservation: takes the reserved slot.
+    s.client
+        .disperse_blob(request(&s.srs, &reserved, &blob_bytes(64, 2), 0))
+        .await
+        .expect("a reservation blob uses the reserved slot");
+    assert!(s.payments.reservation_usage(&reserved.address()) > 0);
+    // The bucket is full: refused with the refill time.
+    let full = s
+        .client
+        .disperse_blob(request(&s.srs, &reserved, &blob_bytes(64, 3), 0))
+        .await
+        .expect_err("over the reservation");
+    assert_eq!(full.code(), Code::ResourceExhausted, "{full:?}");
+    assert!(full.message().contains("reservation"), "{full:?}");
+    let wait_ms = retry_after_ms(&full);
+    assert!((1..=1000).contains(&wait_ms), "retry after {wait_ms} ms");
+    drop(release);
+    // After the wait, accepted.
+    tokio::time::sleep(std::time::Duration::from_millis(wait_ms + 50)).await;
+    s.client
+        .disperse_blob(request(&s.srs, &reserved, &blob_bytes(64, 3), 0))
+        .await
+        .expect("accepted after the retry-after");
+    // And the refunded on-demand payment can be made again.
+    s.client
+        .disperse_blob(request(&s.srs, &on_demand, &blob_bytes(64, 4), cost))
+        .await
+        .expect("the same cumulative payment again, now that a slot is free");
+    assert_eq!(
+        s.payments.cumulative_payment(&on_demand.address()),
+        U256::from(cost)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blob_failing_its_commitment_check_is_refunded() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let vault = Arc::new(FakeVault::default());
+    let payer = key(3);
+    vault.set(payer.address(), deposit(1_000_000_000));
+    let mut s = serve(
+        &dir.path().join("db"),
+        vault,
+        PaymentsConfig::default(),
+        (2, 0, 8),
+    )
+    .await;
+    let cost = 64 * PRICE;
+    let (blob, other) = (blob_bytes(64, 5), blob_bytes(64, 6));
+    let bad = s
+        .client
+        .disperse_blob(request_paying(&s.srs, &payer, &blob, &other, cost))
+        .await
+        .expect_err("commitments of another blob");
+    assert_eq!(bad.code(), Code::InvalidArgument, "{bad:?}");
+    assert_eq!(s.pool.started(), 1, "metered, then checked");
+    assert_eq!(
+        s.payments.cumulative_payment(&payer.address()),
+        U256::ZERO,
+        "refunded"
+    );
+    assert!(s.store.payment_records().expect("records").is_empty());
+    s.client
+        .disperse_blob(request(&s.srs, &payer, &blob, cost))
+        .await
+        .expect("the same payment for a good blob");
+    assert_eq!(
+        s.payments.cumulative_payment(&payer.address()),
+        U256::from(cost)
+    );
+    // an underpaying or replayed payment is refused before the pool
+    let replay = s
+        .client
+        .disperse_blob(request(&s.srs, &payer, &other, cost))
+        .await
+        .expect_err("replayed cumulative payment");
+    assert_eq!(replay.code(), Code::InvalidArgument, "{replay:?}");
+    let over = s
+        .client
+        .disperse_blob(request(&s.srs, &payer, &other, 2_000_000_000))
+        .await
+        .expect_err("beyond the deposit");
+    assert_eq!(over.code(), Code::PermissionDenied, "{over:?}");
+    assert_eq!(s.pool.started(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn charges_survive_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("db");
+    let vault = Arc::new(FakeVault::default());
+    let (payer, reserved) = (key(4), key(5));
+    vault.set(payer.address(), deposit(1_000_000_000));
+    // 2 symbols/s (a 120-symbol bucket): a 64-symbol charge takes 32 s to drain
+    vault.set(reserved.address(), reservation(2));
+    let cost = 64 * PRICE;
+    let usage_before = {
+        let mut s = serve(&db, vault.clone(), PaymentsConfig::default(), (2, 0, 8)).await;
+        for (i, fill) in [1u8, 2].into_iter().enumerate() {
+            s.client
+                .disperse_blob(request(
+                    &s.srs,
+                    &payer,
+                    &blob_bytes(64, fill),
+                    cost * (i as u64 + 1),
+                ))
+                .await
+                .expect("on demand");
+        }
+        s.client
+            .disperse_blob(request(&s.srs, &reserved, &blob_bytes(64, 3), 0))
+            .await
+            .expect("reservation");
+        s.payments.reservation_usage(&reserved.address())
+    };
+    assert!(usage_before >= 60, "{usage_before}");
+    // the first service stops (its store is closed with it) before the reopen
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while Store::open(&db, 0).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first store never closed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mut s = serve(&db, vault, PaymentsConfig::default(), (2, 0, 8)).await;
+    assert_eq!(
+        s.payments.cumulative_payment(&payer.address()),
+        U256::from(2 * cost),
+        "the cumulative payment is restored"
+    );
+    assert!(
+        s.payments.reservation_usage(&reserved.address()) > 0,
+        "the reservation usage is restored"
+    );
+    let replay = s
+        .client
+        .disperse_blob(request(&s.srs, &payer, &blob_bytes(64, 7), 2 * cost))
+        .await
+        .expect_err("a payment accepted before the restart cannot be replayed");
+    assert_eq!(replay.code(), Code::InvalidArgument, "{replay:?}");
+    s.client
+        .disperse_blob(request(&s.srs, &payer, &blob_bytes(64, 7), 3 * cost))
+        .await
+        .expect("the next payment");
+}
