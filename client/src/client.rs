@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, U256};
 use lamina_core::chain::{Chain, EthChain};
@@ -11,6 +11,7 @@ use lamina_core::keystore::EcdsaKey;
 use lamina_core::tls::GrpcConnector;
 use lamina_core::{BlobCommitments, BlobHeader, BlobKey, DaCertV3, PaymentHeader, QuorumId};
 use lamina_encoding::{Blob, Srs, commit, commit_blob};
+use lamina_payments::{PaymentState, Stamp};
 use lamina_proto::MAX_MESSAGE_SIZE;
 use lamina_proto::convert::blob_header_to_proto;
 use lamina_proto::disperser::v1::disperser_client::DisperserClient;
@@ -26,6 +27,7 @@ use tonic::transport::Channel;
 use crate::cert::{Certificate, Confirmation};
 use crate::config::ClientConfig;
 use crate::error::{ClientError, ErrorAction};
+use crate::payments::{self, Book};
 use crate::status::BlobStatus;
 use crate::verify::{VerifiedCert, verify_locally};
 
@@ -55,20 +57,28 @@ pub struct Progress {
     pub elapsed: Duration,
 }
 
-/// A blob ready to send: its key, header and signed `DisperseBlob` request
-/// ([`LaminaClient::prepare`]).
+/// A blob ready to send: its bytes, quorums and commitments ([`LaminaClient::prepare`]).
+/// The payment header, and with it the blob key and signature, are made when it is sent.
 #[derive(Clone, Debug)]
 pub struct PreparedBlob {
-    blob_key: BlobKey,
-    header: BlobHeader,
-    request: DisperseBlobRequest,
+    blob: Vec<u8>,
+    version: u16,
+    quorums: Vec<QuorumId>,
+    commitment: BlobCommitments,
 }
 
 impl PreparedBlob {
-    /// The blob key the disperser must answer with.
-    pub fn blob_key(&self) -> BlobKey {
-        self.blob_key
+    /// The blob's length in 32-byte symbols (what its payment is charged on).
+    pub fn blob_symbols(&self) -> u64 {
+        u64::from(self.commitment.length)
     }
+}
+
+/// A prepared blob stamped with a payment and signed: its key, header and request.
+struct SignedBlob {
+    blob_key: BlobKey,
+    header: BlobHeader,
+    request: DisperseBlobRequest,
 }
 
 /// What the client sent for a blob: checked against certificates for it.
@@ -91,6 +101,8 @@ pub struct LaminaClient<C> {
     srs: Option<Arc<Srs>>,
     /// A std mutex: held only to insert or look up, never across an `.await`.
     sent: Mutex<HashMap<BlobKey, Sent>>,
+    /// How blobs are paid for; held across an on-demand send (see [`crate::payments`]).
+    payments: tokio::sync::Mutex<Book>,
 }
 
 impl<C> std::fmt::Debug for LaminaClient<C> {
@@ -120,13 +132,6 @@ fn channel(
         .connect_timeout(Duration::from_secs(5))
         .tcp_nodelay(true)
         .connect_lazy())
-}
-
-fn now_ns() -> i64 {
-    let d = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
 }
 
 async fn blocking<T: Send + 'static>(
@@ -199,6 +204,7 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
             direct,
             srs,
             sent: Mutex::new(HashMap::new()),
+            payments: tokio::sync::Mutex::new(Book::Unknown),
         })
     }
 
@@ -267,56 +273,140 @@ impl<C: Chain + Clone + 'static> LaminaClient<C> {
         quorums.dedup();
         let blob_bytes = blob.to_bytes();
         let commitment = self.commitments(blob, &blob_bytes).await?;
+        Ok(PreparedBlob {
+            blob: blob_bytes,
+            version: self.config.blob_version,
+            quorums,
+            commitment,
+        })
+    }
+
+    /// The account's payment state as the disperser meters it (`GetPaymentState`):
+    /// parameters, reservation and usage, last accepted cumulative payment, deposit.
+    pub async fn payment_state(&self) -> Result<PaymentState, ClientError> {
+        payments::read_state(&self.disperser, &self.key).await
+    }
+
+    /// Stamps `prepared` with `cumulative_payment` at `timestamp_ns` and signs its key.
+    fn sign(
+        &self,
+        prepared: &PreparedBlob,
+        cumulative_payment: U256,
+        timestamp_ns: i64,
+    ) -> Result<SignedBlob, ClientError> {
         let payment = PaymentHeader {
             account_id: self.key.address(),
-            timestamp_ns: now_ns(),
-            cumulative_payment: U256::ZERO,
+            timestamp_ns,
+            cumulative_payment,
         };
         let header = BlobHeader {
-            version: self.config.blob_version,
-            quorum_numbers: quorums,
-            commitment,
+            version: prepared.version,
+            quorum_numbers: prepared.quorums.clone(),
+            commitment: prepared.commitment,
             payment_header_hash: payment.hash(),
         };
         let blob_key = header.blob_key();
         let signature =
             sign_digest(&self.key, blob_key.as_b256()).map_err(|e| ClientError::Signing {
-                blob_key,
+                what: format!("blob key {blob_key}"),
                 reason: e.to_string(),
             })?;
         let request = DisperseBlobRequest {
-            blob: blob_bytes,
+            blob: prepared.blob.clone(),
             blob_header: Some(blob_header_to_proto(&header, &payment)),
             signature: signature.to_vec(),
         };
-        Ok(PreparedBlob {
+        Ok(SignedBlob {
             blob_key,
             header,
             request,
         })
     }
 
-    /// Sends a prepared blob with `DisperseBlob` and checks the disperser's key is ours.
+    /// Pays for and sends a prepared blob with `DisperseBlob`, and checks the
+    /// disperser's key is ours; returns the key.
+    ///
+    /// The payment is chosen now ([`crate::payments`]): the reservation while it has
+    /// room, on-demand otherwise. A payment refusal the disperser's fresh state may cure
+    /// (another client of this account paid in between, the bucket filled) is stamped
+    /// again; a refusal for load is retried after the server's delay; all of it within
+    /// `busy_patience_ms`.
     pub async fn send(&self, prepared: PreparedBlob) -> Result<BlobKey, ClientError> {
-        let PreparedBlob {
+        let deadline = Instant::now() + self.config.busy_patience();
+        let account = self.key.address();
+        loop {
+            let mut book = self.payments.lock().await;
+            book.ensure(&self.disperser, &self.key).await?;
+            let timestamp_ns = payments::now_ns();
+            let stamp = match book.stamp(
+                account,
+                prepared.blob_symbols(),
+                &prepared.quorums,
+                timestamp_ns,
+            ) {
+                Ok(stamp) => stamp,
+                Err(error) => {
+                    drop(book);
+                    match payments::retry_delay(&error, deadline) {
+                        Some(wait) => {
+                            tokio::time::sleep(wait).await;
+                            continue;
+                        }
+                        None => return Err(error),
+                    }
+                }
+            };
+            let signed = self.sign(
+                &prepared,
+                payments::cumulative(stamp.as_ref()),
+                timestamp_ns,
+            )?;
+            // Reservation blobs go out concurrently; an on-demand one holds the book until
+            // the disperser answers.
+            let on_demand = matches!(stamp, Some(Stamp::OnDemand { .. }));
+            let held = if on_demand {
+                Some(book)
+            } else {
+                drop(book);
+                None
+            };
+            let outcome = self.send_signed(signed).await;
+            let Err(error) = outcome else {
+                return outcome;
+            };
+            let mut book = match held {
+                Some(book) => book,
+                None => self.payments.lock().await,
+            };
+            book.undo(stamp.as_ref());
+            if payments::needs_restamp(&error) {
+                *book = Book::Unknown;
+            }
+            drop(book);
+            match payments::retry_delay(&error, deadline) {
+                Some(wait) => {
+                    tracing::debug!(%error, wait_ms = wait.as_millis() as u64, "dispersal refused; paying again");
+                    tokio::time::sleep(wait).await;
+                }
+                None => return Err(error),
+            }
+        }
+    }
+
+    /// One `DisperseBlob` of a signed blob; checks the key and remembers the header.
+    async fn send_signed(&self, signed: SignedBlob) -> Result<BlobKey, ClientError> {
+        let SignedBlob {
             blob_key,
             header,
             request,
-        } = prepared;
+        } = signed;
         let bytes = request.blob.len();
-        // A refusal for load leaves nothing behind: sending the same request again is safe.
         let reply = self
-            .when_not_busy(|| {
-                let mut disperser = self.disperser.clone();
-                let request = request.clone();
-                async move {
-                    disperser
-                        .disperse_blob(request)
-                        .await
-                        .map_err(|s| ClientError::from_status("DisperseBlob", s))
-                }
-            })
-            .await?
+            .disperser
+            .clone()
+            .disperse_blob(request)
+            .await
+            .map_err(|s| ClientError::from_status("DisperseBlob", s))?
             .into_inner();
         let theirs = lamina_proto::convert::blob_key("blob_key", &reply.blob_key).map_err(|e| {
             ClientError::BadReply {

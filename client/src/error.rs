@@ -75,6 +75,9 @@ pub enum ClientError {
         message: String,
         /// How long the server asked to wait (rate limits), if it said.
         retry_after: Option<Duration>,
+        /// The server's `lamina-error-reason`, when it gave one (e.g.
+        /// `PAYMENT_STALE_CUMULATIVE`).
+        reason: Option<String>,
     },
     /// A server's reply is malformed.
     #[error("{call} returned a malformed reply: {reason}")]
@@ -156,13 +159,24 @@ pub enum ClientError {
         /// The blob.
         blob_key: BlobKey,
     },
-    /// Signing the blob key failed.
-    #[error("signing blob key {blob_key} failed: {reason}")]
+    /// Signing failed (a blob key, a payment-state request).
+    #[error("signing {what} failed: {reason}")]
     Signing {
-        /// The blob.
-        blob_key: BlobKey,
+        /// What was signed.
+        what: String,
         /// Why.
         reason: String,
+    },
+    /// The account cannot pay for the blob as the disperser last reported its state: no
+    /// reservation and no deposit, a deposit used up, quorums neither payment covers, or
+    /// (retryable) a full reservation bucket.
+    #[error("account {account} cannot pay for the blob: {source}")]
+    Payment {
+        /// The paying account.
+        account: alloy_primitives::Address,
+        /// Why.
+        #[source]
+        source: Box<lamina_payments::PaymentError>,
     },
     /// A CPU job died before answering.
     #[error("{what} worker stopped without an answer")]
@@ -199,18 +213,34 @@ impl ClientError {
         let retry_after = number(lamina_proto::RETRY_AFTER_MS_METADATA)
             .map(Duration::from_millis)
             .or_else(|| number("retry-after").map(Duration::from_secs));
+        let reason = meta
+            .get(lamina_proto::ERROR_REASON_METADATA)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         Self::Rpc {
             call,
             code: status.code(),
             message: status.message().to_owned(),
             retry_after,
+            reason,
         }
     }
 
     /// What a rollup should do about this error.
     pub fn action(&self) -> ErrorAction {
         match self {
+            // A payment refusal (other than a full bucket) does not make the blob invalid:
+            // this account cannot use this disperser until it pays.
+            Self::Rpc {
+                code,
+                reason: Some(reason),
+                ..
+            } if reason.starts_with("PAYMENT_") && *code != tonic::Code::ResourceExhausted => {
+                ErrorAction::FailOver
+            }
             Self::Rpc { code, .. } => code_action(*code),
+            Self::Payment { source, .. } if source.is_retryable() => ErrorAction::Retry,
+            Self::Payment { .. } => ErrorAction::FailOver,
             Self::Chain(_) | Self::Worker { .. } => ErrorAction::Retry,
             Self::Retrieval(e) => retrieval_action(e),
             Self::BlobKeyMismatch { .. }
@@ -252,10 +282,20 @@ impl ClientError {
         )
     }
 
-    /// How long to wait before retrying, when the server said.
+    /// How long to wait before retrying, when the server (or, for a full reservation
+    /// bucket, the client's accountant) said.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Self::Rpc { retry_after, .. } => *retry_after,
+            Self::Payment { source, .. } => source.retry_after(),
+            _ => None,
+        }
+    }
+
+    /// The server's `lamina-error-reason` for a refused call, when it gave one.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Self::Rpc { reason, .. } => reason.as_deref(),
             _ => None,
         }
     }

@@ -46,6 +46,7 @@ mod cert;
 mod client;
 mod config;
 mod error;
+mod payments;
 mod status;
 pub mod verify;
 
@@ -53,6 +54,7 @@ pub use cert::{Certificate, CertificateFile, Confirmation};
 pub use client::{LaminaClient, PreparedBlob, Progress, StatusReply};
 pub use config::{ClientConfig, DEFAULT_RECENCY_WINDOW_BLOCKS};
 pub use error::{ClientError, ErrorAction};
+pub use lamina_payments::{PaymentState, Stamp};
 pub use status::BlobStatus;
 pub use verify::{CertError, VerifiedCert};
 

@@ -199,8 +199,10 @@ pub enum DisperserError {
     #[error("signature: {0}")]
     BadSignature(#[from] lamina_core::ecdsa::EcdsaError),
     /// The signature is valid but by another key than the payment header's account.
-    #[error("signature is by {signer}, but blob_header.payment_header.account_id is {account}")]
+    #[error("signature is by {signer}, but {field} is {account}")]
     SignerMismatch {
+        /// The field naming the account.
+        field: &'static str,
         /// Recovered signer.
         signer: Address,
         /// Claimed account.
@@ -302,6 +304,18 @@ pub enum DisperserError {
         /// When a read is likely available.
         retry_after: Duration,
     },
+    /// `GetPaymentState` on a disperser that does not meter payments.
+    #[error("this disperser does not meter payments ([payments] enabled = false)")]
+    PaymentsDisabled,
+}
+
+/// `status` with [`lamina_proto::ERROR_REASON_METADATA`] set to `reason`.
+fn with_reason(mut status: Status, reason: &'static str) -> Status {
+    status.metadata_mut().insert(
+        lamina_proto::ERROR_REASON_METADATA,
+        tonic::metadata::MetadataValue::from_static(reason),
+    );
+    status
 }
 
 impl From<DisperserError> for Status {
@@ -335,9 +349,12 @@ impl From<DisperserError> for Status {
             }
             DisperserError::Payment(p) => {
                 use lamina_payments::PaymentError as P;
-                match p {
+                let code = match p {
                     P::Exhausted { retry_after, .. } => {
-                        return lamina_proto::resource_exhausted(message, *retry_after);
+                        return with_reason(
+                            lamina_proto::resource_exhausted(message, *retry_after),
+                            p.reason(),
+                        );
                     }
                     P::NoPayment { .. }
                     | P::ReservationInactive { .. }
@@ -349,9 +366,18 @@ impl From<DisperserError> for Status {
                     | P::Overflow { .. } => Code::InvalidArgument,
                     P::ExceedsBucket { .. } => Code::FailedPrecondition,
                     P::RefundMismatch { .. } => Code::Internal,
-                }
+                };
+                // The client's accountant branches on the reason (a stale cumulative
+                // payment means: re-read the state and stamp again).
+                return with_reason(Status::new(code, message), p.reason());
             }
-            DisperserError::NoPayment { .. } => Code::PermissionDenied,
+            DisperserError::PaymentsDisabled => Code::FailedPrecondition,
+            DisperserError::NoPayment { .. } => {
+                return with_reason(
+                    Status::new(Code::PermissionDenied, message),
+                    lamina_payments::NO_PAYMENT_REASON,
+                );
+            }
             DisperserError::Duplicate(_) => Code::AlreadyExists,
             DisperserError::NotFound(_) | DisperserError::BlobNotKept(_) => Code::NotFound,
             DisperserError::NotCertified { .. } | DisperserError::VersionNotAssignable { .. } => {
@@ -374,6 +400,8 @@ impl From<DisperserError> for Status {
 
 #[cfg(test)]
 mod tests {
+    use alloy_primitives::U256;
+
     use super::*;
 
     #[test]
@@ -405,6 +433,13 @@ mod tests {
             account: Address::ZERO,
         });
         assert_eq!(unpaid.code(), Code::PermissionDenied);
+        let reason = |s: &Status| {
+            s.metadata()
+                .get(lamina_proto::ERROR_REASON_METADATA)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        assert_eq!(reason(&unpaid).as_deref(), Some("PAYMENT_NONE"));
         assert!(
             unpaid
                 .message()
@@ -427,6 +462,16 @@ mod tests {
                 .and_then(|v| v.to_str().ok()),
             Some("500")
         );
+        assert_eq!(reason(&full).as_deref(), Some("PAYMENT_BUCKET_FULL"));
+        let stale = Status::from(DisperserError::Payment(
+            lamina_payments::PaymentError::InsufficientIncrement {
+                new: U256::from(1),
+                last: U256::from(1),
+                cost: U256::from(1),
+            },
+        ));
+        assert_eq!(stale.code(), Code::InvalidArgument);
+        assert_eq!(reason(&stale).as_deref(), Some("PAYMENT_STALE_CUMULATIVE"));
         let busy = Status::from(DisperserError::PaymentLookupBusy {
             retry_after: Duration::from_millis(50),
         });

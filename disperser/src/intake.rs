@@ -177,6 +177,7 @@ pub fn check_signature(
     let signer = lamina_core::ecdsa::recover_signer(key.as_b256(), &request.signature)?;
     if signer != payment.account_id {
         return Err(DisperserError::SignerMismatch {
+            field: "blob_header.payment_header.account_id",
             signer,
             account: payment.account_id,
         });

@@ -53,7 +53,7 @@ use std::time::{Duration, Instant};
 use alloy_primitives::{Address, U256};
 use lamina_core::chain::{ChainError, EthChain};
 /// The payment types of the vault, for callers without `lamina-payments`.
-pub use lamina_payments::{AccountPayments, PaymentParams, Reservation};
+pub use lamina_payments::{AccountPayments, PaymentParams, PaymentState, Reservation};
 use lamina_payments::{BlobPayment, DisperserMeter, LeakyBucket, Metered, MeteringConfig};
 use serde::{Deserialize, Serialize};
 
@@ -514,6 +514,40 @@ impl Payments {
             .meter
             .reservations()
             .usage(account, now_ns())
+    }
+
+    /// Checks a signed request's timestamp against the disperser's clock, with the
+    /// payment headers' skew.
+    pub fn check_request_time(&self, timestamp_ns: i64) -> Result<(), DisperserError> {
+        lamina_payments::check_timestamp(
+            timestamp_ns,
+            now_ns(),
+            self.config.metering().max_timestamp_skew(),
+        )?;
+        Ok(())
+    }
+
+    /// What `GetPaymentState` reports for `account`: its on-chain payments (through the
+    /// same bounded cache as intake; an account that cannot pay reads as zeros), the
+    /// bucket level and the last accepted cumulative payment, at one instant of the
+    /// meter.
+    pub async fn state(&self, account: Address) -> Result<PaymentState, DisperserError> {
+        let payments = match self.lookup(account).await {
+            Ok(p) => p,
+            Err(DisperserError::NoPayment { .. }) => AccountPayments::default(),
+            Err(e) => return Err(e),
+        };
+        let params = self.params();
+        let st = self.lock_meter();
+        let now = now_ns();
+        Ok(PaymentState {
+            params,
+            account: payments,
+            reservation_window_secs: st.meter.reservations().window_secs(),
+            reservation_usage_symbols: st.meter.reservations().usage(&account, now),
+            cumulative_payment: st.meter.on_demand().cumulative_payment(&account),
+            as_of_ns: now,
+        })
     }
 }
 

@@ -448,4 +448,36 @@ impl Disperser for DisperserService {
         .map_err(|e| task_error("blob read", e))??;
         Ok(Response::new(dpb::GetBlobReply { blob }))
     }
+
+    async fn get_payment_state(
+        &self,
+        request: Request<dpb::GetPaymentStateRequest>,
+    ) -> Result<Response<dpb::GetPaymentStateReply>, Status> {
+        let peer = request.remote_addr().map(|a| a.ip());
+        let request = request.into_inner();
+        let payments = self
+            .payments
+            .as_ref()
+            .ok_or(DisperserError::PaymentsDisabled)?;
+        // Unauthenticated until the recovery: the client address pays for the request.
+        self.charge_address(peer, 0)?;
+        let account = lamina_proto::convert::account_id("account_id", &request.account_id)
+            .map_err(DisperserError::from)?;
+        payments.check_request_time(request.timestamp)?;
+        let digest = lamina_proto::payment_state_digest(account, request.timestamp);
+        let signer = lamina_core::ecdsa::recover_signer(digest, &request.signature)
+            .map_err(DisperserError::from)?;
+        if signer != account {
+            return Err(DisperserError::SignerMismatch {
+                field: "account_id",
+                signer,
+                account,
+            }
+            .into());
+        }
+        let state = payments.state(account).await?;
+        Ok(Response::new(
+            lamina_proto::convert::payment_state_to_proto(&state),
+        ))
+    }
 }

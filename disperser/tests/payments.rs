@@ -581,3 +581,88 @@ async fn charges_survive_a_restart() {
         .await
         .expect("the next payment");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payment_state_is_reported_only_to_the_account_and_matches_what_was_charged() {
+    use lamina_proto::disperser::v1::GetPaymentStateRequest;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let vault = Arc::new(FakeVault::default());
+    let (payer, other) = (key(7), key(8));
+    vault.set(payer.address(), deposit(1_000_000_000));
+    let mut s = serve(
+        &dir.path().join("db"),
+        vault,
+        PaymentsConfig::default(),
+        (2, 0, 4),
+    )
+    .await;
+    let signed = |by: &EcdsaKey, account: Address, timestamp: i64| GetPaymentStateRequest {
+        account_id: account.to_checksum(None),
+        timestamp,
+        signature: lamina_core::ecdsa::sign_digest(
+            by,
+            lamina_proto::payment_state_digest(account, timestamp),
+        )
+        .expect("signs")
+        .to_vec(),
+    };
+    // One on-demand blob of 64 symbols: 64 × PRICE wei.
+    let blob = blob_bytes(64, 3);
+    s.client
+        .disperse_blob(request(&s.srs, &payer, &blob, 64 * PRICE))
+        .await
+        .expect("paid blob accepted");
+    let reply = s
+        .client
+        .get_payment_state(signed(&payer, payer.address(), now_ns()))
+        .await
+        .expect("the account reads its own state")
+        .into_inner();
+    let state = lamina_payments::PaymentState::try_from(&reply).expect("well-formed");
+    assert_eq!(state.cumulative_payment, U256::from(64 * PRICE));
+    assert_eq!(
+        state.account.on_demand_deposit,
+        U256::from(1_000_000_000u64)
+    );
+    assert_eq!(state.params, payment_params());
+
+    // Someone else's key, or the right key an hour ago, is refused.
+    let foreign = s
+        .client
+        .get_payment_state(signed(&other, payer.address(), now_ns()))
+        .await
+        .expect_err("signed by another key");
+    assert_eq!(foreign.code(), Code::InvalidArgument);
+    assert!(
+        foreign.message().contains("account_id"),
+        "{}",
+        foreign.message()
+    );
+    let stale = s
+        .client
+        .get_payment_state(signed(
+            &payer,
+            payer.address(),
+            now_ns() - 3_600_000_000_000,
+        ))
+        .await
+        .expect_err("an old request");
+    assert_eq!(stale.code(), Code::InvalidArgument);
+    assert_eq!(
+        stale
+            .metadata()
+            .get(lamina_proto::ERROR_REASON_METADATA)
+            .and_then(|v| v.to_str().ok()),
+        Some("PAYMENT_TIMESTAMP_SKEW")
+    );
+    // An account that cannot pay reads as zeros (no error: the answer says what to do).
+    let nobody = s
+        .client
+        .get_payment_state(signed(&other, other.address(), now_ns()))
+        .await
+        .expect("an unpaid account reads its state")
+        .into_inner();
+    let nobody = lamina_payments::PaymentState::try_from(&nobody).expect("well-formed");
+    assert!(!nobody.account.reservation.exists());
+    assert!(nobody.account.on_demand_deposit.is_zero());
+}

@@ -40,6 +40,16 @@ impl LeakyBucket {
         }
     }
 
+    /// A bucket holding `level_symbols` at `now_ns`, draining at `symbols_per_second`: a
+    /// mirror of a level someone else reported.
+    pub fn with_level(symbols_per_second: u64, level_symbols: u64, now_ns: u64) -> Self {
+        Self {
+            level_nano: u128::from(level_symbols) * NANOS_PER_SEC,
+            updated_ns: now_ns,
+            symbols_per_second,
+        }
+    }
+
     /// Drains the bucket up to `now_ns` at its current rate. A clock that goes back drains
     /// nothing (and never refills).
     fn drain(&mut self, now_ns: u64) {

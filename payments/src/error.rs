@@ -141,10 +141,32 @@ pub enum PaymentError {
     },
 }
 
+/// [`PaymentError::reason`] of an account that cannot pay at all; services that refuse
+/// such an account before metering report the same reason.
+pub const NO_PAYMENT_REASON: &str = "PAYMENT_NONE";
+
 impl PaymentError {
     /// Whether the same blob and header may be accepted later (only a full bucket).
     pub fn is_retryable(&self) -> bool {
         matches!(self, Self::Exhausted { .. })
+    }
+
+    /// The refusal's reason, for the `lamina-error-reason` metadata a caller branches on
+    /// (SCREAMING_SNAKE_CASE, one per variant, stable).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::NoPayment { .. } => NO_PAYMENT_REASON,
+            Self::ReservationInactive { .. } => "PAYMENT_RESERVATION_INACTIVE",
+            Self::QuorumNotAllowed { .. } => "PAYMENT_QUORUM_NOT_ALLOWED",
+            Self::NoQuorums => "PAYMENT_NO_QUORUMS",
+            Self::Exhausted { .. } => "PAYMENT_BUCKET_FULL",
+            Self::ExceedsBucket { .. } => "PAYMENT_EXCEEDS_BUCKET",
+            Self::InsufficientIncrement { .. } => "PAYMENT_STALE_CUMULATIVE",
+            Self::InsufficientDeposit { .. } => "PAYMENT_INSUFFICIENT_DEPOSIT",
+            Self::TimestampSkew { .. } => "PAYMENT_TIMESTAMP_SKEW",
+            Self::Overflow { .. } => "PAYMENT_OVERFLOW",
+            Self::RefundMismatch { .. } => "PAYMENT_REFUND_MISMATCH",
+        }
     }
 
     /// How long to wait before retrying, for a full bucket.

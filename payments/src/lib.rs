@@ -30,7 +30,9 @@
 //!    network-wide on-demand bucket must have room. Check and update are one `&mut` step.
 //! 5. **Entry points**: [`DisperserMeter::meter`] at intake; [`NodeMeter::check`] before a
 //!    node signs, with reservation buckets wider than the disperser's
-//!    ([`MeteringConfig::node_reservation_window_secs`]) and static on-demand checks.
+//!    ([`MeteringConfig::node_reservation_window_secs`]) and static on-demand checks;
+//!    [`Accountant::stamp`] in the client, which mirrors the disperser's view
+//!    ([`PaymentState`], from `GetPaymentState`) to choose each header's payment.
 //!
 //! Every accepted charge can be undone ([`DisperserMeter::refund`]) if its blob is not
 //! stored, and every piece of state ([`LeakyBucket`], cumulative payments) is plain data
@@ -86,6 +88,7 @@
 
 #![forbid(unsafe_code)]
 
+mod accountant;
 mod bucket;
 mod config;
 mod error;
@@ -94,12 +97,13 @@ mod on_demand;
 mod params;
 mod reservation;
 
+pub use accountant::{Accountant, PaymentState, Stamp};
 pub use bucket::LeakyBucket;
 pub use config::{
     ConfigError, DEFAULT_MAX_TIMESTAMP_SKEW_SECS, DEFAULT_NODE_RESERVATION_WINDOW_SECS,
     DEFAULT_ON_DEMAND_WINDOW_SECS, DEFAULT_RESERVATION_WINDOW_SECS, MeteringConfig,
 };
-pub use error::PaymentError;
+pub use error::{NO_PAYMENT_REASON, PaymentError};
 pub use meter::{
     AccountPayments, BlobPayment, DisperserMeter, Metered, NodeMeter, PaymentKind, check_timestamp,
 };

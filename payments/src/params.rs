@@ -6,7 +6,7 @@ use alloy_primitives::U256;
 use crate::PaymentError;
 
 /// `PaymentVault.getPaymentParams()`.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PaymentParams {
     /// Wei per charged symbol.
     pub price_per_symbol: u64,

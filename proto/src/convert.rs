@@ -20,6 +20,7 @@ use lamina_encoding::{
     G1_COMPRESSED_BYTES, G2_COMPRESSED_BYTES, PointError, g1_from_bytes, g1_to_bytes,
     g2_from_bytes, g2_to_bytes,
 };
+use lamina_payments::{AccountPayments, PaymentParams, PaymentState, Reservation};
 
 use crate::common::v1 as pb;
 use crate::disperser::v1 as disperser_pb;
@@ -61,9 +62,11 @@ pub enum ProtoError {
         /// Largest allowed value.
         max: u64,
     },
-    /// The payment header's account is not an Ethereum address.
-    #[error("payment_header.account_id {value:?} is not a 0x-prefixed 20-byte hex address")]
+    /// An account field is not an Ethereum address.
+    #[error("{field} {value:?} is not a 0x-prefixed 20-byte hex address")]
     AccountId {
+        /// Dotted path of the field.
+        field: &'static str,
         /// Received text.
         value: String,
     },
@@ -87,6 +90,28 @@ fn fixed<const N: usize>(field: &'static str, bytes: &[u8]) -> Result<[u8; N], P
         expected: N,
         got: bytes.len(),
     })
+}
+
+/// An account address from its 0x-prefixed hex text (any letter case).
+pub fn account_id(field: &'static str, text: &str) -> Result<Address, ProtoError> {
+    let account_error = || ProtoError::AccountId {
+        field,
+        value: text.to_owned(),
+    };
+    let hex = text.strip_prefix("0x").ok_or_else(account_error)?;
+    hex.parse::<Address>().map_err(|_| account_error())
+}
+
+/// A 32-byte-at-most big-endian wei amount.
+fn wei(field: &'static str, bytes: &[u8]) -> Result<U256, ProtoError> {
+    if bytes.len() > 32 {
+        return Err(ProtoError::Length {
+            field,
+            expected: 32,
+            got: bytes.len(),
+        });
+    }
+    Ok(U256::from_be_slice(bytes))
 }
 
 /// A G1 point from its 32-byte compressed encoding.
@@ -152,23 +177,10 @@ impl TryFrom<&pb::PaymentHeader> for PaymentHeader {
     type Error = ProtoError;
 
     fn try_from(p: &pb::PaymentHeader) -> Result<Self, ProtoError> {
-        let account_error = || ProtoError::AccountId {
-            value: p.account_id.clone(),
-        };
-        let hex = p.account_id.strip_prefix("0x").ok_or_else(account_error)?;
-        let account_id = hex.parse::<Address>().map_err(|_| account_error())?;
-        let max = 32;
-        if p.cumulative_payment.len() > max {
-            return Err(ProtoError::Length {
-                field: "payment_header.cumulative_payment",
-                expected: max,
-                got: p.cumulative_payment.len(),
-            });
-        }
         Ok(Self {
-            account_id,
+            account_id: account_id("payment_header.account_id", &p.account_id)?,
             timestamp_ns: p.timestamp,
-            cumulative_payment: U256::from_be_slice(&p.cumulative_payment),
+            cumulative_payment: wei("payment_header.cumulative_payment", &p.cumulative_payment)?,
         })
     }
 }
@@ -398,6 +410,83 @@ pub fn inclusion_info_to_proto(
             .iter()
             .flat_map(|s| s.0)
             .collect(),
+    }
+}
+
+/// Quorum numbers of a payment message (each must fit a byte).
+fn quorum_bytes(field: &'static str, values: &[u32]) -> Result<Vec<u8>, ProtoError> {
+    values
+        .iter()
+        .map(|&v| {
+            u8::try_from(v).map_err(|_| ProtoError::OutOfRange {
+                field,
+                value: v.into(),
+                max: u8::MAX.into(),
+            })
+        })
+        .collect()
+}
+
+/// The `GetPaymentState` answer for `state`.
+pub fn payment_state_to_proto(state: &PaymentState) -> disperser_pb::GetPaymentStateReply {
+    let p = &state.params;
+    let r = &state.account.reservation;
+    disperser_pb::GetPaymentStateReply {
+        params: Some(disperser_pb::PaymentParams {
+            price_per_symbol: p.price_per_symbol,
+            min_num_symbols: p.min_num_symbols,
+            on_demand_symbols_per_second: p.on_demand_symbols_per_second,
+            on_demand_quorum_numbers: p.on_demand_quorums.iter().map(|&q| q.into()).collect(),
+            reservation_window_secs: state.reservation_window_secs,
+        }),
+        reservation: Some(disperser_pb::Reservation {
+            symbols_per_second: r.symbols_per_second,
+            start_timestamp: r.start_timestamp,
+            end_timestamp: r.end_timestamp,
+            quorum_numbers: r.quorums.iter().map(|&q| q.into()).collect(),
+            quorum_splits: r.quorum_splits.iter().map(|&q| q.into()).collect(),
+        }),
+        reservation_usage_symbols: state.reservation_usage_symbols,
+        cumulative_payment: state.cumulative_payment.to_be_bytes::<32>().to_vec(),
+        onchain_deposit: state.account.on_demand_deposit.to_be_bytes::<32>().to_vec(),
+        as_of: i64::try_from(state.as_of_ns).unwrap_or(i64::MAX),
+    }
+}
+
+impl TryFrom<&disperser_pb::GetPaymentStateReply> for PaymentState {
+    type Error = ProtoError;
+
+    fn try_from(m: &disperser_pb::GetPaymentStateReply) -> Result<Self, ProtoError> {
+        let p = m
+            .params
+            .as_ref()
+            .ok_or(ProtoError::MissingField { field: "params" })?;
+        let r = m.reservation.clone().unwrap_or_default();
+        Ok(Self {
+            params: PaymentParams {
+                price_per_symbol: p.price_per_symbol,
+                min_num_symbols: p.min_num_symbols,
+                on_demand_symbols_per_second: p.on_demand_symbols_per_second,
+                on_demand_quorums: quorum_bytes(
+                    "params.on_demand_quorum_numbers",
+                    &p.on_demand_quorum_numbers,
+                )?,
+            },
+            account: AccountPayments {
+                reservation: Reservation {
+                    symbols_per_second: r.symbols_per_second,
+                    start_timestamp: r.start_timestamp,
+                    end_timestamp: r.end_timestamp,
+                    quorums: quorum_bytes("reservation.quorum_numbers", &r.quorum_numbers)?,
+                    quorum_splits: quorum_bytes("reservation.quorum_splits", &r.quorum_splits)?,
+                },
+                on_demand_deposit: wei("onchain_deposit", &m.onchain_deposit)?,
+            },
+            reservation_window_secs: p.reservation_window_secs,
+            reservation_usage_symbols: m.reservation_usage_symbols,
+            cumulative_payment: wei("cumulative_payment", &m.cumulative_payment)?,
+            as_of_ns: u64::try_from(m.as_of).unwrap_or(0),
+        })
     }
 }
 

@@ -1,4 +1,5 @@
-//! The digest a disperser signs over a `StoreChunks` request, and a node checks.
+//! The digests signed over requests: a disperser's over `StoreChunks` (a node checks it),
+//! an account's over `GetPaymentState`.
 
 use alloy_primitives::{B256, Keccak256, keccak256};
 use prost::Message;
@@ -42,6 +43,20 @@ pub fn store_chunks_digest(request: &StoreChunksRequest) -> B256 {
             }
         }
     }
+    hasher.finalize()
+}
+
+/// Domain of [`payment_state_digest`].
+const PAYMENT_STATE_DOMAIN: &[u8] = b"lamina.GetPaymentState.v1";
+
+/// What an account signs to read its payment state (`GetPaymentStateRequest.signature`):
+/// `keccak256("lamina.GetPaymentState.v1" ‖ account (20 bytes) ‖ timestamp_ns (8 bytes
+/// big-endian, two's complement))`.
+pub fn payment_state_digest(account: alloy_primitives::Address, timestamp_ns: i64) -> B256 {
+    let mut hasher = Keccak256::new();
+    hasher.update(PAYMENT_STATE_DOMAIN);
+    hasher.update(account.as_slice());
+    hasher.update(timestamp_ns.to_be_bytes());
     hasher.finalize()
 }
 
@@ -124,5 +139,19 @@ mod tests {
             frames: vec![moved],
         });
         assert_ne!(store_chunks_digest(&a), store_chunks_digest(&b));
+    }
+
+    /// Known answer, computed independently with Foundry's `cast`:
+    /// `cast keccak 0x$(printf lamina.GetPaymentState.v1 | xxd -p)1f…1f$(printf %016x 1700000000000000000)`.
+    #[test]
+    fn payment_state_digest_known_answer() {
+        assert_eq!(
+            payment_state_digest(
+                alloy_primitives::Address::repeat_byte(0x1f),
+                1_700_000_000_000_000_000
+            )
+            .to_string(),
+            "0x3c8f1b5a51237c8440c2d6cad95703b85bcaa72bd3b3d6a0a0cd03fbf8785c5c"
+        );
     }
 }

@@ -15,7 +15,7 @@ pub mod convert;
 mod digest;
 
 pub use convert::ProtoError;
-pub use digest::store_chunks_digest;
+pub use digest::{payment_state_digest, store_chunks_digest};
 
 /// `lamina.common.v1`: blob headers, certificates, batches.
 pub mod common {

@@ -275,6 +275,7 @@ mod tests {
             code: tonic::Code::ResourceExhausted,
             message: "over the account's rate".into(),
             retry_after: Some(Duration::from_millis(1500)),
+            reason: None,
         }
     }
 }

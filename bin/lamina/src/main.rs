@@ -41,6 +41,9 @@ enum Command {
     Verify(commands::verify::VerifyArgs),
     /// Retrieve a certificate's payload.
     Retrieve(commands::retrieve::RetrieveArgs),
+    /// Payments: an account's state at the disperser, on-demand deposits, reservations.
+    #[command(subcommand)]
+    Payments(commands::payments::PaymentsCommand),
     /// The operator's DA node: run it, manage its keys, register it.
     #[command(subcommand)]
     Node(commands::node::NodeCommand),
@@ -88,6 +91,7 @@ fn main() -> anyhow::Result<()> {
         Command::Status(args) => commands::status::run(args)?,
         Command::Verify(args) => commands::verify::run(args)?,
         Command::Retrieve(args) => commands::retrieve::run(args)?,
+        Command::Payments(command) => commands::payments::run(command)?,
         Command::Node(command) => commands::node::run(command)?,
         Command::Disperser(command) => commands::disperser::run(command)?,
         Command::Devnet(command) => commands::devnet::run(command)?,

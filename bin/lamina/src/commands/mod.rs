@@ -11,6 +11,7 @@ pub(crate) mod frames_dir;
 pub(crate) mod layered_config;
 pub(crate) mod network;
 pub(crate) mod node;
+pub(crate) mod payments;
 pub(crate) mod proxy;
 pub(crate) mod retrieve;
 pub(crate) mod retriever;

@@ -222,7 +222,7 @@ impl NetworkArgs {
 
     /// The account key: `--keystore` + `--password-file`, else `--key-file`, else
     /// the devnet's client key; a fresh random key when none (reading only).
-    fn key(&self, key_file: Option<PathBuf>) -> anyhow::Result<EcdsaKey> {
+    pub(crate) fn key(&self, key_file: Option<PathBuf>) -> anyhow::Result<EcdsaKey> {
         if let Some(keystore) = &self.keystore {
             let Some(password_file) = &self.password_file else {
                 bail!("--keystore needs --password-file");

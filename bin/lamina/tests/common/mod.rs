@@ -79,12 +79,25 @@ impl RawRollup {
         version: u16,
         signer: &EcdsaKey,
     ) -> Prepared {
+        self.prepare_paying(payload, quorums, version, signer, U256::ZERO)
+    }
+
+    /// [`Self::prepare_with`] with the payment header's `cumulative_payment` (zero: the
+    /// reservation).
+    pub(crate) fn prepare_paying(
+        &self,
+        payload: &[u8],
+        quorums: Vec<QuorumId>,
+        version: u16,
+        signer: &EcdsaKey,
+        cumulative_payment: U256,
+    ) -> Prepared {
         let blob = Blob::from_payload(payload).expect("payload encodes");
         let commitments = commit_blob(&self.srs, &blob).expect("commits");
         let payment = PaymentHeader {
             account_id: self.key.address(),
             timestamp_ns: now_ns(),
-            cumulative_payment: U256::ZERO,
+            cumulative_payment,
         };
         let header = BlobHeader {
             version,
@@ -168,5 +181,11 @@ impl dpb::disperser_server::Disperser for LyingDisperser {
         Ok(tonic::Response::new(dpb::GetBlobReply {
             blob: self.blob.clone(),
         }))
+    }
+    async fn get_payment_state(
+        &self,
+        _: tonic::Request<dpb::GetPaymentStateRequest>,
+    ) -> Result<tonic::Response<dpb::GetPaymentStateReply>, tonic::Status> {
+        Err(tonic::Status::unimplemented("lying test disperser"))
     }
 }
