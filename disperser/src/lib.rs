@@ -62,6 +62,7 @@ pub mod pipeline;
 pub mod rate_limit;
 pub mod service;
 pub mod store;
+pub mod testing;
 
 use std::future::Future;
 use std::sync::Arc;

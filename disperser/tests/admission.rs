@@ -5,119 +5,57 @@
 //! The service is served in-process; the chain is never reached by these requests (the
 //! parameters are given), so no anvil is needed.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
 
 use alloy_primitives::U256;
-use lamina_core::chain::{ContractAddresses, EthChain};
 use lamina_core::keystore::EcdsaKey;
-use lamina_core::{BlobHeader, PaymentHeader, SecurityThresholds};
+use lamina_core::{BlobHeader, PaymentHeader};
 use lamina_disperser::DisperserConfig;
-use lamina_disperser::chain_view::{ChainParams, ChainView};
 use lamina_disperser::commit_pool::{AdmissionClass, CommitmentPool};
-use lamina_disperser::metrics::Metrics;
-use lamina_disperser::pipeline::Pipeline;
-use lamina_disperser::service::DisperserService;
-use lamina_disperser::store::Store;
-use lamina_encoding::{Blob, BlobParams, Srs, commit_blob};
+use lamina_disperser::testing::{IntakeOptions, IntakeServer};
+use lamina_encoding::{Blob, Srs, commit_blob};
 use lamina_proto::convert::blob_header_to_proto;
-use lamina_proto::disperser::v1::disperser_client::DisperserClient;
 use lamina_proto::disperser::v1::{DisperseBlobRequest, GetBlobCommitmentRequest};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tonic::Code;
-use tonic::transport::Channel;
 
 const SRS_POINTS: usize = 1024;
 
-fn params() -> ChainParams {
-    ChainParams {
-        blob_params: BTreeMap::from([(0, BlobParams::V0), (1, BlobParams::V1_DEVNET)]),
-        next_blob_version: 2,
-        quorum_count: 2,
-        required_quorums: vec![0, 1],
-        thresholds: SecurityThresholds {
-            confirmation_threshold: 55,
-            adversary_threshold: 33,
+/// The service over `config`, on 127.0.0.1 port 0, with pools of `slots` and `queue`.
+async fn serve(config: DisperserConfig, slots: usize, queue: usize) -> Served {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = IntakeServer::start(
+        &dir.path().join("db"),
+        IntakeOptions {
+            config,
+            commitment_pool: (slots, 0, queue),
+            lookup_pool: (slots, queue),
+            payments: None,
+            srs_points: SRS_POINTS,
         },
-        operator_counts: BTreeMap::from([(0, 4), (1, 4)]),
+    )
+    .await;
+    Served { server, _dir: dir }
+}
+
+/// A server and the directory of its queue.
+struct Served {
+    server: IntakeServer,
+    _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for Served {
+    type Target = IntakeServer;
+    fn deref(&self) -> &IntakeServer {
+        &self.server
     }
 }
 
-struct Served {
-    client: DisperserClient<Channel>,
-    /// Where DisperseBlob's commitment checks run.
-    pool: Arc<CommitmentPool>,
-    /// Where GetBlobCommitment runs.
-    lookup: Arc<CommitmentPool>,
-    metrics: Arc<Metrics>,
-    srs: Arc<Srs>,
-    /// Accepted keys (kept open so intake never waits on the encoder).
-    _encode: mpsc::Receiver<lamina_disperser::encode::QueuedBlob>,
-    _dir: tempfile::TempDir,
-    _stop: oneshot::Sender<()>,
-}
-
-/// The service over `config`, on 127.0.0.1 port 0, with a pool of `slots` and `queue`.
-async fn serve(config: DisperserConfig, slots: usize, queue: usize) -> Served {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Arc::new(Store::open(&dir.path().join("db"), 0).expect("store opens"));
-    // Never contacted: every request here is answered from the given parameters.
-    let chain = EthChain::connect_http("http://127.0.0.1:9", ContractAddresses::default(), None)
-        .expect("chain handle");
-    let metrics = Arc::new(Metrics::new());
-    let p = Arc::new(Pipeline {
-        config,
-        store,
-        chain: Arc::new(ChainView::with_params(chain, params())),
-        metrics: metrics.clone(),
-        in_flight: AtomicUsize::new(0),
-    });
-    let srs = Arc::new(Srs::insecure_development(3, SRS_POINTS));
-    let pool = Arc::new(
-        CommitmentPool::new(slots, 0, queue)
-            .expect("pool")
-            .with_metrics(metrics.commitment.clone()),
-    );
-    let (encode_tx, encode_rx) = mpsc::channel(1024);
-    let lookup = Arc::new(
-        CommitmentPool::new(slots, 0, queue)
-            .expect("lookup pool")
-            .with_metrics(metrics.commitment.clone()),
-    );
-    let service = DisperserService::new(p, srs.clone(), encode_tx, pool.clone(), lookup.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds");
-    let addr = listener.local_addr().expect("address");
-    let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    tokio::spawn(
-        tonic::transport::Server::builder()
-            .add_service(service.into_server())
-            .serve_with_incoming_shutdown(
-                tokio_stream::wrappers::TcpListenerStream::new(listener),
-                async move {
-                    let _ = stop_rx.await;
-                },
-            ),
-    );
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
-        .expect("endpoint")
-        .connect()
-        .await
-        .expect("connects");
-    Served {
-        client: DisperserClient::new(channel)
-            .max_encoding_message_size(lamina_proto::MAX_MESSAGE_SIZE),
-        pool,
-        lookup,
-        metrics,
-        srs,
-        _encode: encode_rx,
-        _dir: dir,
-        _stop: stop_tx,
+impl std::ops::DerefMut for Served {
+    fn deref_mut(&mut self) -> &mut IntakeServer {
+        &mut self.server
     }
 }
 
@@ -266,7 +204,8 @@ async fn fresh_accounts_from_one_address_hit_the_address_limit() {
     for _ in 0..300 {
         // a fresh account each time: the per-account limit never triggers
         let key = EcdsaKey::random(&mut rng);
-        match s.client.disperse_blob(request(&s.srs, &key, &blob)).await {
+        let request = request(&s.srs, &key, &blob);
+        match s.client.disperse_blob(request).await {
             Ok(_) => accepted += 1,
             Err(status) => {
                 assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
@@ -355,8 +294,9 @@ async fn a_lookup_flood_never_takes_the_place_of_a_dispersal() {
 
     // ...and a signed dispersal still gets its commitment check at once.
     let key = EcdsaKey::random(&mut ChaCha20Rng::seed_from_u64(3));
+    let signed = request(&s.srs, &key, &blob);
     s.client
-        .disperse_blob(request(&s.srs, &key, &blob))
+        .disperse_blob(signed)
         .await
         .expect("a dispersal is never refused for lookups' sake");
     assert_eq!(s.pool.started(), 1);

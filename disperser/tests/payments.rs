@@ -7,49 +7,30 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use alloy_primitives::{Address, U256};
-use lamina_core::chain::{ChainError, ContractAddresses, EthChain};
+use lamina_core::chain::ChainError;
 use lamina_core::keystore::EcdsaKey;
-use lamina_core::{BlobHeader, PaymentHeader, SecurityThresholds};
+use lamina_core::{BlobHeader, PaymentHeader};
 use lamina_disperser::DisperserConfig;
-use lamina_disperser::chain_view::{ChainParams, ChainView};
-use lamina_disperser::commit_pool::{AdmissionClass, CommitmentPool};
-use lamina_disperser::metrics::Metrics;
+use lamina_disperser::commit_pool::AdmissionClass;
 use lamina_disperser::payments::{PaymentSource, Payments, PaymentsConfig};
-use lamina_disperser::pipeline::Pipeline;
-use lamina_disperser::service::DisperserService;
 use lamina_disperser::store::Store;
-use lamina_encoding::{Blob, BlobParams, Srs, commit_blob};
+use lamina_disperser::testing::{IntakeOptions, IntakeServer};
+use lamina_encoding::{Blob, Srs, commit_blob};
 use lamina_payments::{AccountPayments, PaymentParams, Reservation};
 use lamina_proto::convert::blob_header_to_proto;
 use lamina_proto::disperser::v1::DisperseBlobRequest;
-use lamina_proto::disperser::v1::disperser_client::DisperserClient;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tonic::Code;
-use tonic::transport::Channel;
 
 const SRS_POINTS: usize = 1024;
 /// Wei per symbol in these tests.
 const PRICE: u64 = 1_000;
-
-fn chain_params() -> ChainParams {
-    ChainParams {
-        blob_params: BTreeMap::from([(0, BlobParams::V0), (1, BlobParams::V1_DEVNET)]),
-        next_blob_version: 2,
-        quorum_count: 2,
-        required_quorums: vec![0, 1],
-        thresholds: SecurityThresholds {
-            confirmation_threshold: 55,
-            adversary_threshold: 33,
-        },
-        operator_counts: BTreeMap::from([(0, 4), (1, 4)]),
-    }
-}
 
 fn payment_params() -> PaymentParams {
     PaymentParams {
@@ -114,89 +95,36 @@ fn deposit(wei: u64) -> AccountPayments {
     }
 }
 
-struct Served {
-    client: DisperserClient<Channel>,
-    pool: Arc<CommitmentPool>,
-    store: Arc<Store>,
-    payments: Arc<Payments>,
-    srs: Arc<Srs>,
-    _encode: mpsc::Receiver<lamina_disperser::encode::QueuedBlob>,
-    _stop: oneshot::Sender<()>,
-}
-
 /// The service with payments over `vault`, its queue at `db`, its commitment pool of
 /// `slots` (`reserved` of them reserved) and `queue`.
 async fn serve(
     db: &Path,
     vault: Arc<FakeVault>,
     payments_config: PaymentsConfig,
-    (slots, reserved, queue): (usize, usize, usize),
-) -> Served {
-    let store = Arc::new(Store::open(db, 0).expect("store opens"));
-    let chain = EthChain::connect_http("http://127.0.0.1:9", ContractAddresses::default(), None)
-        .expect("chain handle");
-    let metrics = Arc::new(Metrics::new());
+    commitment_pool: (usize, usize, usize),
+) -> IntakeServer {
     let config = DisperserConfig {
         rate_limit_address_bytes_per_sec: 0,
         rate_limit_address_blobs_per_sec: 0,
         payments: payments_config.clone(),
         ..DisperserConfig::default()
     };
-    let p = Arc::new(Pipeline {
-        config,
-        store: store.clone(),
-        chain: Arc::new(ChainView::with_params(chain, chain_params())),
-        metrics: metrics.clone(),
-        in_flight: AtomicUsize::new(0),
-    });
-    let payments = Arc::new(
-        Payments::new(payments_config, vault)
-            .await
-            .expect("payment parameters"),
-    );
-    payments
-        .restore(&store.payment_records().expect("records"))
-        .expect("restores");
-    let srs = Arc::new(Srs::insecure_development(3, SRS_POINTS));
-    let pool = Arc::new(
-        CommitmentPool::new(slots, reserved, queue)
-            .expect("pool")
-            .with_metrics(metrics.commitment.clone()),
-    );
-    let lookup = Arc::new(CommitmentPool::new(1, 0, 1).expect("lookup pool"));
-    let (encode_tx, encode_rx) = mpsc::channel(1024);
-    let service = DisperserService::new(p, srs.clone(), encode_tx, pool.clone(), lookup)
-        .with_payments(Some(payments.clone()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds");
-    let addr = listener.local_addr().expect("address");
-    let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    tokio::spawn(
-        tonic::transport::Server::builder()
-            .add_service(service.into_server())
-            .serve_with_incoming_shutdown(
-                tokio_stream::wrappers::TcpListenerStream::new(listener),
-                async move {
-                    let _ = stop_rx.await;
-                },
-            ),
-    );
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
-        .expect("endpoint")
-        .connect()
-        .await
-        .expect("connects");
-    Served {
-        client: DisperserClient::new(channel)
-            .max_encoding_message_size(lamina_proto::MAX_MESSAGE_SIZE),
-        pool,
-        store,
-        payments,
-        srs,
-        _encode: encode_rx,
-        _stop: stop_tx,
-    }
+    IntakeServer::start(
+        db,
+        IntakeOptions {
+            config,
+            commitment_pool,
+            lookup_pool: (1, 1),
+            payments: Some((payments_config, vault)),
+            srs_points: SRS_POINTS,
+        },
+    )
+    .await
+}
+
+/// The payments of a server started by [`serve`].
+fn payments(s: &IntakeServer) -> &Payments {
+    s.payments.as_deref().expect("payments enabled")
 }
 
 /// A blob of `symbols` symbols (every symbol < r).
@@ -306,7 +234,7 @@ async fn an_unpaid_account_is_refused_before_the_pool_and_the_store() {
         s.store.payment_records().expect("records").is_empty(),
         "nothing was written"
     );
-    assert_eq!(s.payments.cached_accounts(), (0, 1));
+    assert_eq!(payments(&s).cached_accounts(), (0, 1));
 
     // once it pays (and the negative entry expires), it is served
     let paid = key(2);
@@ -431,7 +359,7 @@ async fn reservation_blobs_use_the_reserved_slots_and_the_bucket_refuses_with_re
         .expect_err("no unreserved slot");
     assert_eq!(busy.code(), Code::ResourceExhausted, "{busy:?}");
     assert_eq!(
-        s.payments.cumulative_payment(&on_demand.address()),
+        payments(&s).cumulative_payment(&on_demand.address()),
         U256::ZERO,
         "the refused blob's payment was refunded"
     );
@@ -440,7 +368,7 @@ async fn reservation_blobs_use_the_reserved_slots_and_the_bucket_refuses_with_re
         .disperse_blob(request(&s.srs, &reserved, &blob_bytes(64, 2), 0))
         .await
         .expect("a reservation blob uses the reserved slot");
-    assert!(s.payments.reservation_usage(&reserved.address()) > 0);
+    assert!(payments(&s).reservation_usage(&reserved.address()) > 0);
     // The bucket is full: refused with the refill time.
     let full = s
         .client
@@ -464,7 +392,7 @@ async fn reservation_blobs_use_the_reserved_slots_and_the_bucket_refuses_with_re
         .await
         .expect("the same cumulative payment again, now that a slot is free");
     assert_eq!(
-        s.payments.cumulative_payment(&on_demand.address()),
+        payments(&s).cumulative_payment(&on_demand.address()),
         U256::from(cost)
     );
 }
@@ -492,7 +420,7 @@ async fn a_blob_failing_its_commitment_check_is_refunded() {
     assert_eq!(bad.code(), Code::InvalidArgument, "{bad:?}");
     assert_eq!(s.pool.started(), 1, "metered, then checked");
     assert_eq!(
-        s.payments.cumulative_payment(&payer.address()),
+        payments(&s).cumulative_payment(&payer.address()),
         U256::ZERO,
         "refunded"
     );
@@ -502,7 +430,7 @@ async fn a_blob_failing_its_commitment_check_is_refunded() {
         .await
         .expect("the same payment for a good blob");
     assert_eq!(
-        s.payments.cumulative_payment(&payer.address()),
+        payments(&s).cumulative_payment(&payer.address()),
         U256::from(cost)
     );
     // an underpaying or replayed payment is refused before the pool
@@ -548,7 +476,7 @@ async fn charges_survive_a_restart() {
             .disperse_blob(request(&s.srs, &reserved, &blob_bytes(64, 3), 0))
             .await
             .expect("reservation");
-        s.payments.reservation_usage(&reserved.address())
+        payments(&s).reservation_usage(&reserved.address())
     };
     assert!(usage_before >= 60, "{usage_before}");
     // the first service stops (its store is closed with it) before the reopen
@@ -562,12 +490,12 @@ async fn charges_survive_a_restart() {
     }
     let mut s = serve(&db, vault, PaymentsConfig::default(), (2, 0, 8)).await;
     assert_eq!(
-        s.payments.cumulative_payment(&payer.address()),
+        payments(&s).cumulative_payment(&payer.address()),
         U256::from(2 * cost),
         "the cumulative payment is restored"
     );
     assert!(
-        s.payments.reservation_usage(&reserved.address()) > 0,
+        payments(&s).reservation_usage(&reserved.address()) > 0,
         "the reservation usage is restored"
     );
     let replay = s
