@@ -126,11 +126,7 @@ contract RewardsCoordinator is IRewardsCoordinator, Ownable, ReentrancyGuard {
     // ------------------------------------------------------------------ submissions
 
     /// @inheritdoc IRewardsCoordinator
-    function createAVSRewardsSubmission(RewardsSubmission[] calldata rewardsSubmissions)
-        external
-        payable
-        nonReentrant
-    {
+    function createAVSRewardsSubmission(RewardsSubmission[] calldata rewardsSubmissions) external payable nonReentrant {
         uint256 nativeTotal = 0;
         uint256 nonce = submissionNonce[msg.sender];
         for (uint256 i = 0; i < rewardsSubmissions.length; ++i) {
@@ -138,6 +134,7 @@ contract RewardsCoordinator is IRewardsCoordinator, Ownable, ReentrancyGuard {
             _checkAmount(submission.amount);
             _checkStrategies(submission.strategiesAndMultipliers);
             _checkPeriod(submission.startTimestamp, submission.duration);
+            // forge-lint: disable-next-line(block-timestamp) -- intervals and delays are minutes to days; seconds of skew do not matter
             if (submission.startTimestamp > block.timestamp + MAX_FUTURE_LENGTH) {
                 revert StartTooLate(submission.startTimestamp, block.timestamp + MAX_FUTURE_LENGTH);
             }
@@ -152,9 +149,11 @@ contract RewardsCoordinator is IRewardsCoordinator, Ownable, ReentrancyGuard {
     }
 
     /// @inheritdoc IRewardsCoordinator
-    function createOperatorDirectedAVSRewardsSubmission(
-        OperatorDirectedRewardsSubmission[] calldata operatorDirectedRewardsSubmissions
-    ) external payable nonReentrant {
+    function createOperatorDirectedAVSRewardsSubmission(OperatorDirectedRewardsSubmission[] calldata operatorDirectedRewardsSubmissions)
+        external
+        payable
+        nonReentrant
+    {
         uint256 nativeTotal = 0;
         uint256 nonce = submissionNonce[msg.sender];
         for (uint256 i = 0; i < operatorDirectedRewardsSubmissions.length; ++i) {
@@ -163,6 +162,7 @@ contract RewardsCoordinator is IRewardsCoordinator, Ownable, ReentrancyGuard {
             _checkStrategies(submission.strategiesAndMultipliers);
             _checkPeriod(submission.startTimestamp, submission.duration);
             uint256 end = uint256(submission.startTimestamp) + submission.duration;
+            // forge-lint: disable-next-line(block-timestamp) -- intervals and delays are minutes to days; seconds of skew do not matter
             if (end >= block.timestamp) revert PeriodNotElapsed(end, block.timestamp);
             bytes32 hash = keccak256(abi.encode(msg.sender, nonce, submission));
             isOperatorDirectedAVSRewardsSubmissionHash[msg.sender][hash] = true;
@@ -184,6 +184,7 @@ contract RewardsCoordinator is IRewardsCoordinator, Ownable, ReentrancyGuard {
         OperatorSplit storage current = _operatorAVSSplitBips[operator][avs];
         // One pending change at a time: a second change could otherwise rewrite the split of a period whose
         // rewards stakers already expect under the first.
+        // forge-lint: disable-next-line(block-timestamp) -- intervals and delays are minutes to days; seconds of skew do not matter
         if (block.timestamp < current.activatedAt) revert PreviousSplitPending(current.activatedAt);
         uint16 oldSplit = _splitNow(current);
         uint32 activatedAt = uint32(block.timestamp) + activationDelay;
@@ -203,7 +204,10 @@ contract RewardsCoordinator is IRewardsCoordinator, Ownable, ReentrancyGuard {
     /// @inheritdoc IRewardsCoordinator
     function submitRoot(bytes32 root, uint32 rewardsCalculationEndTimestamp) external onlyRewardsUpdater {
         uint32 current = currRewardsCalculationEndTimestamp;
-        if (rewardsCalculationEndTimestamp <= current) revert RootNotForNewPeriod(rewardsCalculationEndTimestamp, current);
+        if (rewardsCalculationEndTimestamp <= current) {
+            revert RootNotForNewPeriod(rewardsCalculationEndTimestamp, current);
+        }
+        // forge-lint: disable-next-line(block-timestamp) -- intervals and delays are minutes to days; seconds of skew do not matter
         if (rewardsCalculationEndTimestamp >= block.timestamp) {
             revert RootPeriodNotElapsed(rewardsCalculationEndTimestamp, block.timestamp);
         }
@@ -226,6 +230,7 @@ contract RewardsCoordinator is IRewardsCoordinator, Ownable, ReentrancyGuard {
     function disableRoot(uint32 rootIndex) external onlyOwner {
         DistributionRoot storage root = _rootAt(rootIndex);
         if (root.disabled) revert RootDisabled(rootIndex);
+        // forge-lint: disable-next-line(block-timestamp) -- intervals and delays are minutes to days; seconds of skew do not matter
         if (block.timestamp >= root.activatedAt) revert RootAlreadyActivated(rootIndex, root.activatedAt);
         root.disabled = true;
         emit DistributionRootDisabled(rootIndex);
@@ -345,8 +350,9 @@ contract RewardsCoordinator is IRewardsCoordinator, Ownable, ReentrancyGuard {
         for (uint256 i = 0; i < tokenCount; ++i) {
             _checkLeafIndex(claim.tokenIndices[i], claim.tokenTreeProofs[i].length);
             bytes32 tokenLeafHash = calculateTokenLeafHash(claim.tokenLeaves[i]);
-            if (!Merkle.verifyInclusionKeccak(claim.tokenTreeProofs[i], tokenRoot, tokenLeafHash, claim.tokenIndices[i]))
-            {
+            if (!Merkle.verifyInclusionKeccak(
+                    claim.tokenTreeProofs[i], tokenRoot, tokenLeafHash, claim.tokenIndices[i]
+                )) {
                 revert InvalidTokenClaimProof(earner, claim.tokenLeaves[i].token);
             }
         }
@@ -362,6 +368,7 @@ contract RewardsCoordinator is IRewardsCoordinator, Ownable, ReentrancyGuard {
     function _claimableRoot(uint32 rootIndex) internal view returns (DistributionRoot memory root) {
         root = _rootAt(rootIndex);
         if (root.disabled) revert RootDisabled(rootIndex);
+        // forge-lint: disable-next-line(block-timestamp) -- intervals and delays are minutes to days; seconds of skew do not matter
         if (block.timestamp < root.activatedAt) revert RootNotActivated(rootIndex, root.activatedAt);
     }
 
@@ -415,6 +422,7 @@ contract RewardsCoordinator is IRewardsCoordinator, Ownable, ReentrancyGuard {
         if (duration > MAX_REWARDS_DURATION) revert DurationTooLong(duration, MAX_REWARDS_DURATION);
         if (duration % interval != 0) revert NotIntervalAligned(duration, interval);
         if (startTimestamp % interval != 0) revert NotIntervalAligned(startTimestamp, interval);
+        // forge-lint: disable-next-line(block-timestamp) -- intervals and delays are minutes to days; seconds of skew do not matter
         uint256 earliest = block.timestamp > MAX_RETROACTIVE_LENGTH ? block.timestamp - MAX_RETROACTIVE_LENGTH : 0;
         if (earliest < GENESIS_REWARDS_TIMESTAMP) earliest = GENESIS_REWARDS_TIMESTAMP;
         if (startTimestamp < earliest) revert StartTooEarly(startTimestamp, earliest);
@@ -422,6 +430,7 @@ contract RewardsCoordinator is IRewardsCoordinator, Ownable, ReentrancyGuard {
 
     function _splitNow(OperatorSplit memory split) internal view returns (uint16) {
         if (split.activatedAt == 0) return defaultOperatorSplitBips;
+        // forge-lint: disable-next-line(block-timestamp) -- intervals and delays are minutes to days; seconds of skew do not matter
         return block.timestamp < split.activatedAt ? split.oldSplitBips : split.newSplitBips;
     }
 

@@ -199,9 +199,8 @@ contract LaminaServiceManager is BLSSignatureChecker, IServiceManager, ILaminaSe
     }
 
     /// @inheritdoc ILaminaServiceManager
-    function createOperatorDirectedAVSRewardsSubmission(
-        IRewardsCoordinatorTypes.OperatorDirectedRewardsSubmission[] calldata submissions
-    ) external onlyOwner {
+    function createOperatorDirectedAVSRewardsSubmission(IRewardsCoordinatorTypes
+                .OperatorDirectedRewardsSubmission[] calldata submissions) external onlyOwner {
         IRewardsCoordinator coordinator = _rewardsCoordinator();
         uint256 native = 0;
         for (uint256 i = 0; i < submissions.length; ++i) {

@@ -179,7 +179,10 @@ interface IRewardsCoordinatorEvents is IRewardsCoordinatorTypes {
     event ActivationDelaySet(uint32 oldActivationDelay, uint32 newActivationDelay);
     /// @notice Root `rootIndex` was posted, covering rewards up to `rewardsCalculationEndTimestamp`.
     event DistributionRootSubmitted(
-        uint32 indexed rootIndex, bytes32 indexed root, uint32 indexed rewardsCalculationEndTimestamp, uint32 activatedAt
+        uint32 indexed rootIndex,
+        bytes32 indexed root,
+        uint32 indexed rewardsCalculationEndTimestamp,
+        uint32 activatedAt
     );
     /// @notice Root `rootIndex` was disabled before it activated.
     event DistributionRootDisabled(uint32 indexed rootIndex);
@@ -209,9 +212,9 @@ interface IRewardsCoordinator is IRewardsCoordinatorErrors, IRewardsCoordinatorE
 
     /// @notice Locks the sum of each submission's operator rewards; `msg.sender` is the AVS. The period must have
     ///         ended. Native-token submissions are paid by `msg.value`, which must equal their sum.
-    function createOperatorDirectedAVSRewardsSubmission(
-        OperatorDirectedRewardsSubmission[] calldata operatorDirectedRewardsSubmissions
-    ) external payable;
+    function createOperatorDirectedAVSRewardsSubmission(OperatorDirectedRewardsSubmission[] calldata operatorDirectedRewardsSubmissions)
+        external
+        payable;
 
     /// @notice Sets `operator`'s commission for `avs` to `split` basis points from now + activation delay.
     ///         Only the operator; not while a previous change is pending.

@@ -108,7 +108,9 @@ abstract contract RewardsCoordinatorFixture is CoreFixture {
     function _tokenLeaves(Earnings memory e) internal view returns (bytes32[] memory leaves) {
         leaves = new bytes32[](e.tokens.length);
         for (uint256 j = 0; j < leaves.length; ++j) {
-            leaves[j] = rewards.calculateTokenLeafHash(IRewardsCoordinatorTypes.TokenTreeMerkleLeaf(e.tokens[j], e.cumulative[j]));
+            leaves[j] = rewards.calculateTokenLeafHash(
+                IRewardsCoordinatorTypes.TokenTreeMerkleLeaf(e.tokens[j], e.cumulative[j])
+            );
         }
     }
 
@@ -116,7 +118,9 @@ abstract contract RewardsCoordinatorFixture is CoreFixture {
         leaves = new bytes32[](all.length);
         for (uint256 i = 0; i < all.length; ++i) {
             bytes32 tokenRoot = Merkle.merkleizeKeccak(_tokenLeaves(all[i]));
-            leaves[i] = rewards.calculateEarnerLeafHash(IRewardsCoordinatorTypes.EarnerTreeMerkleLeaf(all[i].earner, tokenRoot));
+            leaves[i] = rewards.calculateEarnerLeafHash(
+                IRewardsCoordinatorTypes.EarnerTreeMerkleLeaf(all[i].earner, tokenRoot)
+            );
         }
     }
 
@@ -134,13 +138,16 @@ abstract contract RewardsCoordinatorFixture is CoreFixture {
         bytes32[] memory tokenLeaves = _tokenLeaves(all[k]);
         uint256 n = tokenLeaves.length;
         claim.rootIndex = rootIndex;
+        // forge-lint: disable-next-line(unsafe-typecast) -- k < 1000 earners in tests
         claim.earnerIndex = uint32(k);
         claim.earnerTreeProof = Merkle.getProofKeccak(_earnerLeaves(all), k);
-        claim.earnerLeaf = IRewardsCoordinatorTypes.EarnerTreeMerkleLeaf(all[k].earner, Merkle.merkleizeKeccak(tokenLeaves));
+        claim.earnerLeaf =
+            IRewardsCoordinatorTypes.EarnerTreeMerkleLeaf(all[k].earner, Merkle.merkleizeKeccak(tokenLeaves));
         claim.tokenIndices = new uint32[](n);
         claim.tokenTreeProofs = new bytes[](n);
         claim.tokenLeaves = new IRewardsCoordinatorTypes.TokenTreeMerkleLeaf[](n);
         for (uint256 j = 0; j < n; ++j) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- j < 4 tokens
             claim.tokenIndices[j] = uint32(j);
             claim.tokenTreeProofs[j] = Merkle.getProofKeccak(tokenLeaves, j);
             claim.tokenLeaves[j] = IRewardsCoordinatorTypes.TokenTreeMerkleLeaf(all[k].tokens[j], all[k].cumulative[j]);

@@ -73,9 +73,13 @@ contract LaminaRewardsTest is LaminaSystemFixture {
         assertEq(address(d.rewardsCoordinator).balance, 2 ether, "ether locked");
         assertEq(d.tokens[3].balanceOf(address(d.rewardsCoordinator)), 500 * E, "token locked");
         assertEq(address(d.serviceManager).balance, 0, "nothing left at the AVS");
-        assertEq(d.tokens[3].allowance(address(d.serviceManager), address(d.rewardsCoordinator)), 0, "no allowance left");
+        assertEq(
+            d.tokens[3].allowance(address(d.serviceManager), address(d.rewardsCoordinator)), 0, "no allowance left"
+        );
         bytes32 hash = keccak256(abi.encode(address(d.serviceManager), uint256(0), list[0]));
-        assertTrue(d.rewardsCoordinator.isAVSRewardsSubmissionHash(address(d.serviceManager), hash), "AVS is the submitter");
+        assertTrue(
+            d.rewardsCoordinator.isAVSRewardsSubmissionHash(address(d.serviceManager), hash), "AVS is the submitter"
+        );
 
         // 3. the updater posts operator 1's cumulative earnings; after the delay operator 1 claims both
         IERC20[] memory tokens = new IERC20[](2);
@@ -86,17 +90,17 @@ contract LaminaRewardsTest is LaminaSystemFixture {
         amounts[1] = 80 * E;
         bytes32[] memory tokenLeaves = new bytes32[](2);
         for (uint256 j = 0; j < 2; ++j) {
-            tokenLeaves[j] = d.rewardsCoordinator.calculateTokenLeafHash(
-                IRewardsCoordinatorTypes.TokenTreeMerkleLeaf(tokens[j], amounts[j])
-            );
+            tokenLeaves[j] = d.rewardsCoordinator
+                .calculateTokenLeafHash(IRewardsCoordinatorTypes.TokenTreeMerkleLeaf(tokens[j], amounts[j]));
         }
         bytes32 tokenRoot = Merkle.merkleizeKeccak(tokenLeaves);
         bytes32[] memory earnerLeaves = new bytes32[](3);
         for (uint256 i = 0; i < 3; ++i) {
             // operators 0 and 2 earn other amounts; only their leaves matter here
-            earnerLeaves[i] = d.rewardsCoordinator.calculateEarnerLeafHash(
-                IRewardsCoordinatorTypes.EarnerTreeMerkleLeaf(ops[i], i == 1 ? tokenRoot : keccak256(abi.encode(i)))
-            );
+            earnerLeaves[i] = d.rewardsCoordinator
+                .calculateEarnerLeafHash(
+                    IRewardsCoordinatorTypes.EarnerTreeMerkleLeaf(ops[i], i == 1 ? tokenRoot : keccak256(abi.encode(i)))
+                );
         }
         vm.warp(block.timestamp + 60 * 60 + 1);
         d.rewardsCoordinator.submitRoot(Merkle.merkleizeKeccak(earnerLeaves), uint32(block.timestamp - 1));
@@ -110,6 +114,7 @@ contract LaminaRewardsTest is LaminaSystemFixture {
         claim.tokenTreeProofs = new bytes[](2);
         claim.tokenLeaves = new IRewardsCoordinatorTypes.TokenTreeMerkleLeaf[](2);
         for (uint256 j = 0; j < 2; ++j) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- j < 2
             claim.tokenIndices[j] = uint32(j);
             claim.tokenTreeProofs[j] = Merkle.getProofKeccak(tokenLeaves, j);
             claim.tokenLeaves[j] = IRewardsCoordinatorTypes.TokenTreeMerkleLeaf(tokens[j], amounts[j]);

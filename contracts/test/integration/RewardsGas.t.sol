@@ -31,6 +31,7 @@ contract RewardsGasTest is RewardsCoordinatorFixture {
     function _earners(uint256 tokenCount) internal view returns (Earnings[] memory all) {
         all = new Earnings[](EARNERS);
         for (uint256 i = 0; i < EARNERS; ++i) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- 0x10000 + i fits 160 bits
             all[i].earner = address(uint160(0x10000 + i));
             all[i].tokens = new IERC20[](tokenCount);
             all[i].cumulative = new uint256[](tokenCount);

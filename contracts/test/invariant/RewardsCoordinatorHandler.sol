@@ -133,6 +133,7 @@ contract RewardsCoordinatorHandler is LaminaTest {
         IRewardsCoordinatorTypes.DistributionRoot memory root = COORDINATOR.getDistributionRootAtIndex(c.rootIndex);
         vm.prank(recipient);
         try COORDINATOR.processClaim(c, recipient) {
+            // forge-lint: disable-next-line(block-timestamp) -- the handler warps time itself
             if (root.disabled || block.timestamp < root.activatedAt) ++ghostInactiveRootClaimsPaid;
             ++ghostClaimsPaid;
             for (uint256 t = 0; t < TOKENS; ++t) {
@@ -159,7 +160,9 @@ contract RewardsCoordinatorHandler is LaminaTest {
         leaves = new bytes32[](TOKENS);
         for (uint256 t = 0; t < TOKENS; ++t) {
             leaves[t] = COORDINATOR.calculateTokenLeafHash(
-                IRewardsCoordinatorTypes.TokenTreeMerkleLeaf(IERC20(address(tokens[t])), postedEarnings[rootIndex][e][t])
+                IRewardsCoordinatorTypes.TokenTreeMerkleLeaf(
+                    IERC20(address(tokens[t])), postedEarnings[rootIndex][e][t]
+                )
             );
         }
     }
@@ -168,7 +171,9 @@ contract RewardsCoordinatorHandler is LaminaTest {
         leaves = new bytes32[](EARNERS);
         for (uint256 e = 0; e < EARNERS; ++e) {
             leaves[e] = COORDINATOR.calculateEarnerLeafHash(
-                IRewardsCoordinatorTypes.EarnerTreeMerkleLeaf(earners[e], Merkle.merkleizeKeccak(_tokenLeaves(rootIndex, e)))
+                IRewardsCoordinatorTypes.EarnerTreeMerkleLeaf(
+                    earners[e], Merkle.merkleizeKeccak(_tokenLeaves(rootIndex, e))
+                )
             );
         }
     }
@@ -200,8 +205,9 @@ contract RewardsCoordinatorHandler is LaminaTest {
             // forge-lint: disable-next-line(unsafe-typecast) -- t < 2
             c.tokenIndices[j] = uint32(t);
             c.tokenTreeProofs[j] = Merkle.getProofKeccak(tokenLeaves, t);
-            c.tokenLeaves[j] =
-                IRewardsCoordinatorTypes.TokenTreeMerkleLeaf(IERC20(address(tokens[t])), postedEarnings[rootIndex][e][t]);
+            c.tokenLeaves[j] = IRewardsCoordinatorTypes.TokenTreeMerkleLeaf(
+                IERC20(address(tokens[t])), postedEarnings[rootIndex][e][t]
+            );
         }
         usable = true;
     }

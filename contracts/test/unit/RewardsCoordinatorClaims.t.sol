@@ -232,7 +232,9 @@ contract RewardsCoordinatorClaimsTest is RewardsCoordinatorFixture, IRewardsCoor
         IRewardsCoordinatorTypes.RewardsMerkleClaim memory claim = _claim(all, 1, index);
         claim.tokenLeaves[0].cumulativeEarnings = 31;
         vm.prank(bob);
-        vm.expectRevert(abi.encodeWithSelector(IRewardsCoordinatorErrors.InvalidTokenClaimProof.selector, bob, _token(0)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IRewardsCoordinatorErrors.InvalidTokenClaimProof.selector, bob, _token(0))
+        );
         rewards.processClaim(claim, bob);
 
         // a stranger presenting bob's token root as its own
@@ -273,7 +275,8 @@ contract RewardsCoordinatorClaimsTest is RewardsCoordinatorFixture, IRewardsCoor
         uint32 index = _postAndActivate(_root(all));
         vm.prank(bob);
         rewards.setClaimerFor(alice);
-        IRewardsCoordinatorTypes.RewardsMerkleClaim[] memory claims = new IRewardsCoordinatorTypes.RewardsMerkleClaim[](2);
+        IRewardsCoordinatorTypes.RewardsMerkleClaim[] memory claims =
+            new IRewardsCoordinatorTypes.RewardsMerkleClaim[](2);
         claims[0] = _claim(all, 0, index);
         claims[1] = _claim(all, 1, index);
         vm.prank(alice);

@@ -60,7 +60,9 @@ contract RewardsCoordinatorSubmissionsTest is RewardsCoordinatorFixture, IReward
         IRewardsCoordinatorTypes.RewardsSubmission[] memory list = _submission(rewards.NATIVE_TOKEN(), 3 ether);
         vm.deal(avs, 5 ether);
         vm.prank(avs);
-        vm.expectRevert(abi.encodeWithSelector(IRewardsCoordinatorErrors.NativeValueMismatch.selector, 3 ether, 2 ether));
+        vm.expectRevert(
+            abi.encodeWithSelector(IRewardsCoordinatorErrors.NativeValueMismatch.selector, 3 ether, 2 ether)
+        );
         rewards.createAVSRewardsSubmission{value: 2 ether}(list);
         // ether alongside an ERC-20 submission would be stuck: refused as well
         IRewardsCoordinatorTypes.RewardsSubmission[] memory erc20 = _submission(_token(0), 1);
@@ -91,7 +93,7 @@ contract RewardsCoordinatorSubmissionsTest is RewardsCoordinatorFixture, IReward
 
         list = _submission(_token(0), 1);
         (list[0].strategiesAndMultipliers[0], list[0].strategiesAndMultipliers[1]) =
-            (list[0].strategiesAndMultipliers[1], list[0].strategiesAndMultipliers[0]);
+        (list[0].strategiesAndMultipliers[1], list[0].strategiesAndMultipliers[0]);
         vm.prank(avs);
         vm.expectRevert(abi.encodeWithSelector(IRewardsCoordinatorErrors.StrategiesNotAscending.selector, strategyA));
         rewards.createAVSRewardsSubmission(list);
@@ -127,26 +129,34 @@ contract RewardsCoordinatorSubmissionsTest is RewardsCoordinatorFixture, IReward
         list[0].duration = MAX_DURATION + INTERVAL;
         vm.prank(avs);
         vm.expectRevert(
-            abi.encodeWithSelector(IRewardsCoordinatorErrors.DurationTooLong.selector, MAX_DURATION + INTERVAL, MAX_DURATION)
+            abi.encodeWithSelector(
+                IRewardsCoordinatorErrors.DurationTooLong.selector, MAX_DURATION + INTERVAL, MAX_DURATION
+            )
         );
         rewards.createAVSRewardsSubmission(list);
 
         list[0].duration = INTERVAL + 1;
         vm.prank(avs);
-        vm.expectRevert(abi.encodeWithSelector(IRewardsCoordinatorErrors.NotIntervalAligned.selector, INTERVAL + 1, INTERVAL));
+        vm.expectRevert(
+            abi.encodeWithSelector(IRewardsCoordinatorErrors.NotIntervalAligned.selector, INTERVAL + 1, INTERVAL)
+        );
         rewards.createAVSRewardsSubmission(list);
 
         list[0].duration = INTERVAL;
         list[0].startTimestamp = START + 1;
         vm.prank(avs);
-        vm.expectRevert(abi.encodeWithSelector(IRewardsCoordinatorErrors.NotIntervalAligned.selector, START + 1, INTERVAL));
+        vm.expectRevert(
+            abi.encodeWithSelector(IRewardsCoordinatorErrors.NotIntervalAligned.selector, START + 1, INTERVAL)
+        );
         rewards.createAVSRewardsSubmission(list);
 
         list[0].startTimestamp = START - MAX_RETROACTIVE - INTERVAL;
         vm.prank(avs);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IRewardsCoordinatorErrors.StartTooEarly.selector, START - MAX_RETROACTIVE - INTERVAL, START - MAX_RETROACTIVE
+                IRewardsCoordinatorErrors.StartTooEarly.selector,
+                START - MAX_RETROACTIVE - INTERVAL,
+                START - MAX_RETROACTIVE
             )
         );
         rewards.createAVSRewardsSubmission(list);
@@ -166,7 +176,9 @@ contract RewardsCoordinatorSubmissionsTest is RewardsCoordinatorFixture, IReward
         IRewardsCoordinatorTypes.RewardsSubmission[] memory list = _submission(_token(0), 1);
         list[0].startTimestamp = GENESIS - INTERVAL;
         vm.prank(avs);
-        vm.expectRevert(abi.encodeWithSelector(IRewardsCoordinatorErrors.StartTooEarly.selector, GENESIS - INTERVAL, GENESIS));
+        vm.expectRevert(
+            abi.encodeWithSelector(IRewardsCoordinatorErrors.StartTooEarly.selector, GENESIS - INTERVAL, GENESIS)
+        );
         rewards.createAVSRewardsSubmission(list);
     }
 
@@ -231,7 +243,9 @@ contract RewardsCoordinatorSubmissionsTest is RewardsCoordinatorFixture, IReward
         address[] memory ops = _twoOperators();
         (ops[0], ops[1]) = (ops[1], ops[0]);
         vm.prank(avs);
-        vm.expectRevert(abi.encodeWithSelector(IRewardsCoordinatorErrors.OperatorsNotAscending.selector, address(0x1000)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IRewardsCoordinatorErrors.OperatorsNotAscending.selector, address(0x1000))
+        );
         rewards.createOperatorDirectedAVSRewardsSubmission(_directed(ops, _amounts(1, 1)));
 
         vm.prank(avs);
@@ -282,7 +296,9 @@ contract RewardsCoordinatorSubmissionsTest is RewardsCoordinatorFixture, IReward
         rewards.setOperatorAVSSplit(operator, avs, 100);
 
         _registerOperator(operator);
-        vm.expectRevert(abi.encodeWithSelector(IRewardsCoordinatorErrors.OnlyOperator.selector, address(this), operator));
+        vm.expectRevert(
+            abi.encodeWithSelector(IRewardsCoordinatorErrors.OnlyOperator.selector, address(this), operator)
+        );
         rewards.setOperatorAVSSplit(operator, avs, 100);
 
         vm.prank(operator);

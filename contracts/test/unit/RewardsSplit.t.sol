@@ -65,10 +65,12 @@ contract RewardsSplitTest is LaminaTest {
         assertEq(sum, amount, "intervals add up to the amount");
     }
 
-    function testFuzz_proRata_conservesAndIsFair(uint256 amount, uint256[8] memory rawWeights, uint256 count, uint256 remainderTo)
-        public
-        view
-    {
+    function testFuzz_proRata_conservesAndIsFair(
+        uint256 amount,
+        uint256[8] memory rawWeights,
+        uint256 count,
+        uint256 remainderTo
+    ) public view {
         amount = bound(amount, 0, MAX_AMOUNT);
         count = bound(count, 1, 8);
         remainderTo = bound(remainderTo, 0, count - 1);

@@ -75,7 +75,6 @@ interface ILaminaServiceManager is IAVSRegistrar, ILaminaServiceManagerErrors, I
 
     /// @notice Submits operator-directed rewards for an elapsed period, funded as `createAVSRewardsSubmission`.
     ///         Owner only.
-    function createOperatorDirectedAVSRewardsSubmission(
-        IRewardsCoordinatorTypes.OperatorDirectedRewardsSubmission[] calldata submissions
-    ) external;
+    function createOperatorDirectedAVSRewardsSubmission(IRewardsCoordinatorTypes
+                .OperatorDirectedRewardsSubmission[] calldata submissions) external;
 }
