@@ -127,6 +127,32 @@ contract LaminaRewardsTest is LaminaSystemFixture {
         assertEq(address(d.rewardsCoordinator).balance, 1.7 ether, "the rest stays for the others");
     }
 
+    /// @notice Operator-directed rewards from the AVS's token balance: the coordinator pulls exactly the sum.
+    function test_operatorDirectedSubmission_fundedFromTheAVSBalance() public {
+        d.tokens[2].mint(address(d.serviceManager), 100 * E);
+        (address low, address high) = ops[0] < ops[2] ? (ops[0], ops[2]) : (ops[2], ops[0]);
+        IRewardsCoordinatorTypes.OperatorDirectedRewardsSubmission[] memory list =
+            new IRewardsCoordinatorTypes.OperatorDirectedRewardsSubmission[](1);
+        list[0].strategiesAndMultipliers = _strategies();
+        list[0].token = IERC20(address(d.tokens[2]));
+        list[0].operatorRewards = new IRewardsCoordinatorTypes.OperatorReward[](2);
+        list[0].operatorRewards[0] = IRewardsCoordinatorTypes.OperatorReward(low, 25 * E);
+        list[0].operatorRewards[1] = IRewardsCoordinatorTypes.OperatorReward(high, 35 * E);
+        list[0].startTimestamp = uint32(block.timestamp - 2 hours);
+        list[0].duration = 1 hours;
+        list[0].description = "signed batches";
+        d.serviceManager.createOperatorDirectedAVSRewardsSubmission(list);
+        assertEq(d.tokens[2].balanceOf(address(d.rewardsCoordinator)), 60 * E, "the sum is locked");
+        assertEq(d.tokens[2].balanceOf(address(d.serviceManager)), 40 * E, "the rest stays with the AVS");
+        assertEq(
+            d.tokens[2].allowance(address(d.serviceManager), address(d.rewardsCoordinator)), 0, "no allowance left"
+        );
+        bytes32 hash = keccak256(abi.encode(address(d.serviceManager), uint256(0), list[0]));
+        assertTrue(
+            d.rewardsCoordinator.isOperatorDirectedAVSRewardsSubmissionHash(address(d.serviceManager), hash), "recorded"
+        );
+    }
+
     function test_RevertIf_submittingWithoutCoordinator() public {
         LaminaServiceManager bare = new LaminaServiceManager(
             d.core.avsDirectory, d.registryCoordinator, d.thresholdRegistry, d.core.allocationManager, 50, address(this)

@@ -306,6 +306,26 @@ contract RewardsCoordinatorSubmissionsTest is RewardsCoordinatorFixture, IReward
         rewards.setOperatorAVSSplit(operator, avs, 10_001);
     }
 
+    function test_ownerSetters_updateAndEmit() public {
+        address next = makeAddr("next-updater");
+        vm.expectEmit(true, true, false, true, address(rewards));
+        emit RewardsUpdaterSet(updater, next);
+        rewards.setRewardsUpdater(next);
+        assertEq(rewards.rewardsUpdater(), next, "updater");
+
+        vm.expectEmit(false, false, false, true, address(rewards));
+        emit ActivationDelaySet(ACTIVATION_DELAY, 7 days);
+        rewards.setActivationDelay(7 days);
+        assertEq(rewards.activationDelay(), 7 days, "delay");
+
+        vm.expectEmit(false, false, false, true, address(rewards));
+        emit DefaultOperatorSplitBipsSet(DEFAULT_SPLIT_BIPS, 500);
+        rewards.setDefaultOperatorSplit(500);
+        assertEq(rewards.defaultOperatorSplitBips(), 500, "default split");
+        vm.expectRevert(abi.encodeWithSelector(IRewardsCoordinatorErrors.SplitTooLarge.selector, 10_001));
+        rewards.setDefaultOperatorSplit(10_001);
+    }
+
     function test_RevertIf_ownerSettersCalledByOthers() public {
         address stranger = makeAddr("stranger");
         vm.startPrank(stranger);
