@@ -19,6 +19,7 @@ contracts=(
   ThresholdRegistry:ThresholdRegistry.sol/ThresholdRegistry.json
   CertVerifier:CertVerifier.sol/CertVerifier.json
   PaymentVault:PaymentVault.sol/PaymentVault.json
+  RewardsCoordinator:RewardsCoordinator.sol/RewardsCoordinator.json
   LaminaServiceManager:LaminaServiceManager.sol/LaminaServiceManager.json
   StrategyManager:StrategyManager.sol/StrategyManager.json
   DelegationManager:DelegationManager.sol/DelegationManager.json

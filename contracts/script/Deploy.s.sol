@@ -44,6 +44,7 @@ contract Deploy is DeployLamina {
         vm.serializeAddress(o, "threshold_registry", address(d.thresholdRegistry));
         vm.serializeAddress(o, "vetoable_slasher", address(d.vetoableSlasher));
         vm.serializeAddress(o, "payment_vault", address(d.paymentVault));
+        vm.serializeAddress(o, "rewards_coordinator", address(d.rewardsCoordinator));
         string memory json = vm.serializeAddress(o, "cert_verifier", address(d.certVerifier));
         string memory path = string.concat(vm.projectRoot(), "/deployments/", vm.toString(block.chainid), ".json");
         vm.writeJson(json, path);

@@ -21,6 +21,8 @@ import {LaminaServiceManager} from "../src/da/LaminaServiceManager.sol";
 import {ThresholdRegistry} from "../src/da/ThresholdRegistry.sol";
 import {CertVerifier} from "../src/da/CertVerifier.sol";
 import {PaymentVault} from "../src/da/PaymentVault.sol";
+import {RewardsCoordinator} from "../src/core/RewardsCoordinator.sol";
+import {IStrategyManager} from "../src/interfaces/IStrategyManager.sol";
 import {IPaymentVaultTypes} from "../src/da/interfaces/IPaymentVault.sol";
 import {DATypes} from "../src/da/DATypes.sol";
 
@@ -39,8 +41,13 @@ import {DATypes} from "../src/da/DATypes.sol";
 ///         - a VetoableSlasher (veto window 25, stake-use window 50) is the AVS's slasher; the owner is both its
 ///           slasher role and its veto committee (a devnet has one trusted key; production splits them);
 ///         - a PaymentVault: 1 gwei per symbol, blobs charged at least 4096 symbols (EigenDA's minimum), on-demand
-///           traffic capped at 2^20 symbols/s (32 MiB/s) network-wide on quorums 0 and 1; collected funds go to the
-///           owner as rewards recipient until the rewards contracts exist (only the owner can move them);
+///           traffic capped at 2^20 symbols/s (32 MiB/s) network-wide on quorums 0 and 1; its rewards recipient is
+///           the service manager, so the fees the owner moves out (`withdrawToRewards`, owner only) can only become
+///           rewards submissions (the service manager's `createAVSRewardsSubmission`, owner only);
+///         - a RewardsCoordinator with the service manager as its AVS and the owner as owner and rewards updater;
+///           devnet time rules (DEVNET_REWARDS_*): 60-second calculation intervals so a demo fits in minutes
+///           (EigenLayer mainnet: 1 day), periods up to 7 days, starts up to 7 days back or ahead, roots and split
+///           changes active 60 s after posting, default commission 10 %;
 ///         - reference-block windows follow one constant, DEVNET_STAKE_USE_WINDOW_BLOCKS: confirmBatch's
 ///           BLOCK_STALE_MEASURE = 50 and the checker's stale-stakes window = 100 - 25 - 50 = 25 (see DeployCore).
 abstract contract DeployLamina is DeployCore {
@@ -58,6 +65,14 @@ abstract contract DeployLamina is DeployCore {
     uint64 internal constant MIN_NUM_SYMBOLS = 4096;
     /// @notice Network-wide on-demand ceiling, symbols per second (2^20 symbols = 32 MiB).
     uint64 internal constant ON_DEMAND_SYMBOLS_PER_SECOND = 1 << 20;
+    /// @notice Rewards calculation interval on devnets (EigenLayer: 1 day).
+    uint32 internal constant DEVNET_REWARDS_INTERVAL = 60;
+    /// @notice Longest rewards period, and how far back or ahead one may start, on devnets.
+    uint32 internal constant DEVNET_REWARDS_MAX_PERIOD = 7 days;
+    /// @notice Seconds before a root (or an operator's split change) takes effect on devnets (EigenLayer: 1 week).
+    uint32 internal constant DEVNET_REWARDS_ACTIVATION_DELAY = 60;
+    /// @notice Commission of operators that set none (EigenLayer's 10 %).
+    uint16 internal constant DEFAULT_OPERATOR_SPLIT_BIPS = 1000;
 
     /// @notice Every address the deployment produced.
     struct LaminaDeployment {
@@ -74,6 +89,7 @@ abstract contract DeployLamina is DeployCore {
         CertVerifier certVerifier;
         VetoableSlasher vetoableSlasher;
         PaymentVault paymentVault;
+        RewardsCoordinator rewardsCoordinator;
     }
 
     /// @notice The quorums every blob must be dispersed to.
@@ -140,7 +156,7 @@ abstract contract DeployLamina is DeployCore {
         d.certVerifier = new CertVerifier(d.thresholdRegistry, d.serviceManager);
         d.paymentVault = new PaymentVault(
             owner,
-            owner,
+            address(d.serviceManager),
             IPaymentVaultTypes.PaymentParams({
                 pricePerSymbol: PRICE_PER_SYMBOL,
                 minNumSymbols: MIN_NUM_SYMBOLS,
@@ -148,6 +164,22 @@ abstract contract DeployLamina is DeployCore {
                 onDemandQuorumNumbers: _requiredQuorums()
             })
         );
+        d.rewardsCoordinator = new RewardsCoordinator(
+            IDelegationManager(address(d.core.delegationManager)),
+            IStrategyManager(address(d.core.strategyManager)),
+            owner,
+            owner,
+            DEVNET_REWARDS_ACTIVATION_DELAY,
+            DEFAULT_OPERATOR_SPLIT_BIPS,
+            RewardsCoordinator.TimeParams({
+                calculationIntervalSeconds: DEVNET_REWARDS_INTERVAL,
+                maxRewardsDuration: DEVNET_REWARDS_MAX_PERIOD,
+                maxRetroactiveLength: DEVNET_REWARDS_MAX_PERIOD,
+                maxFutureLength: DEVNET_REWARDS_MAX_PERIOD,
+                genesisRewardsTimestamp: 0
+            })
+        );
+        d.serviceManager.setRewardsCoordinator(d.rewardsCoordinator);
     }
 
     /// @notice Creates operator set q over quorum q's strategies and appoints a VetoableSlasher with `owner` as

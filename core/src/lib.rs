@@ -10,6 +10,7 @@
 //!   [`abi`] mirrors their Solidity structs and converts points.
 //! - [`hashing`]: blob key, certificate hash, batch header hash, Merkle leaf.
 //! - [`merkle`]: the batch's certificate tree and inclusion proofs.
+//! - [`rewards`]: the rewards distribution tree's leaf format (what claims prove).
 //! - [`assignment`] and [`security`]: which chunks each operator stores, and the
 //!   thresholds that make that safe.
 //! - [`bls`]: BN254 BLS keys, `hashToG1`, signatures, aggregation, proof of possession.
@@ -48,6 +49,7 @@ mod error;
 pub mod hashing;
 pub mod keystore;
 pub mod merkle;
+pub mod rewards;
 #[cfg(feature = "ops-http")]
 pub mod ops_http;
 pub mod security;

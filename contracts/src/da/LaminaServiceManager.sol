@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+
 import {IAVSDirectory} from "../interfaces/IAVSDirectory.sol";
+import {IRewardsCoordinator, IRewardsCoordinatorTypes} from "../interfaces/IRewardsCoordinator.sol";
 import {IAllocationManager, IAllocationManagerTypes} from "../interfaces/IAllocationManager.sol";
 import {IStrategy} from "../interfaces/IStrategy.sol";
 import {ISignatureUtils} from "../interfaces/ISignatureUtils.sol";
@@ -16,10 +20,14 @@ import {ILaminaServiceManager} from "./interfaces/ILaminaServiceManager.sol";
 ///        RegistryCoordinator), checks signatures (it is the BLSSignatureChecker), anchors confirmed batches,
 ///        and, as the AVS of the AllocationManager, owns Lamina's operator sets and appoints their slasher.
 contract LaminaServiceManager is BLSSignatureChecker, IServiceManager, ILaminaServiceManager {
+    using SafeERC20 for IERC20;
+
     /// @inheritdoc ILaminaServiceManager
     uint32 public immutable BLOCK_STALE_MEASURE;
     /// @notice Percent denominator.
     uint256 internal constant THRESHOLD_DENOMINATOR = 100;
+    /// @notice The RewardsCoordinator's stand-in address for ether.
+    address internal constant NATIVE_TOKEN = 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE;
 
     /// @notice Only the owner may call this function; `caller` is not it.
     error OnlyOwner(address caller);
@@ -38,8 +46,14 @@ contract LaminaServiceManager is BLSSignatureChecker, IServiceManager, ILaminaSe
     /// @notice Signed stake `signed` of `total` in the quorum is below `threshold` percent.
     error InsufficientSignedStake(uint8 quorumNumber, uint96 signed, uint96 total, uint8 threshold);
 
-    /// @notice A batch was confirmed; `batchHeaderHash` is keccak256(abi.encode(ReducedBatchHeader)).
-    event BatchConfirmed(bytes32 indexed batchHeaderHash, uint32 batchId);
+    /// @notice A batch was confirmed; `batchHeaderHash` is keccak256(abi.encode(ReducedBatchHeader)), the message
+    ///         the operators signed. `signatoryRecordHash` is keccak256(abi.encodePacked(referenceBlockNumber,
+    ///         nonSignerPubkeyHashes)) over the non-signers' G1 pubkey hashes (operator ids) in the order of
+    ///         `confirmBatch`'s `params.nonSignerPubkeys`: a rewards calculator reads those keys from the call's
+    ///         calldata, hashes them, and checks them against this hash (docs/architecture.md, "Rewards").
+    event BatchConfirmed(
+        bytes32 indexed batchHeaderHash, uint32 batchId, uint32 referenceBlockNumber, bytes32 signatoryRecordHash
+    );
     /// @notice `confirmer` was granted (`status`) or denied the batch confirmer role.
     event BatchConfirmerStatusChanged(address confirmer, bool status);
 
@@ -58,6 +72,8 @@ contract LaminaServiceManager is BLSSignatureChecker, IServiceManager, ILaminaSe
     mapping(uint32 batchId => bytes32 metadataHash) public batchIdToBatchMetadataHash;
     /// @notice Who may call `confirmBatch`.
     mapping(address confirmer => bool allowed) public isBatchConfirmer;
+    /// @inheritdoc ILaminaServiceManager
+    IRewardsCoordinator public rewardsCoordinator;
 
     modifier onlyRegistryCoordinator() {
         if (msg.sender != address(registryCoordinator)) revert OnlyRegistryCoordinator(msg.sender);
@@ -157,6 +173,60 @@ contract LaminaServiceManager is BLSSignatureChecker, IServiceManager, ILaminaSe
         if (avs != address(this)) revert NotThisAVS(avs);
     }
 
+    // ---------------------------------------------------------------- rewards
+
+    /// @notice Accepts ether (the PaymentVault's `withdrawToRewards`, with this contract as its rewards
+    ///         recipient): it leaves only through the owner's native-token rewards submissions.
+    receive() external payable {}
+
+    /// @inheritdoc ILaminaServiceManager
+    function setRewardsCoordinator(IRewardsCoordinator coordinator) external onlyOwner {
+        rewardsCoordinator = coordinator;
+        emit RewardsCoordinatorSet(address(coordinator));
+    }
+
+    /// @inheritdoc ILaminaServiceManager
+    function createAVSRewardsSubmission(IRewardsCoordinatorTypes.RewardsSubmission[] calldata submissions)
+        external
+        onlyOwner
+    {
+        IRewardsCoordinator coordinator = _rewardsCoordinator();
+        uint256 native = 0;
+        for (uint256 i = 0; i < submissions.length; ++i) {
+            native += _fund(coordinator, submissions[i].token, submissions[i].amount);
+        }
+        coordinator.createAVSRewardsSubmission{value: native}(submissions);
+    }
+
+    /// @inheritdoc ILaminaServiceManager
+    function createOperatorDirectedAVSRewardsSubmission(IRewardsCoordinatorTypes
+                .OperatorDirectedRewardsSubmission[] calldata submissions) external onlyOwner {
+        IRewardsCoordinator coordinator = _rewardsCoordinator();
+        uint256 native = 0;
+        for (uint256 i = 0; i < submissions.length; ++i) {
+            uint256 total = 0;
+            for (uint256 j = 0; j < submissions[i].operatorRewards.length; ++j) {
+                total += submissions[i].operatorRewards[j].amount;
+            }
+            native += _fund(coordinator, submissions[i].token, total);
+        }
+        coordinator.createOperatorDirectedAVSRewardsSubmission{value: native}(submissions);
+    }
+
+    function _rewardsCoordinator() internal view returns (IRewardsCoordinator coordinator) {
+        coordinator = rewardsCoordinator;
+        if (address(coordinator) == address(0)) revert RewardsCoordinatorNotSet();
+    }
+
+    /// @dev Lets the coordinator pull `amount` of `token`, or returns `amount` as ether to send for the native
+    ///      token. Increases (not sets) the allowance: two submissions may share a token, and the coordinator
+    ///      pulls each in full, so no allowance is left behind.
+    function _fund(IRewardsCoordinator coordinator, IERC20 token, uint256 amount) internal returns (uint256 native) {
+        if (address(token) == address(NATIVE_TOKEN)) return amount;
+        token.safeIncreaseAllowance(address(coordinator), amount);
+        return 0;
+    }
+
     // ---------------------------------------------------------------- batches
 
     /// @notice Anchors a batch signed by enough stake of every quorum in `batchHeader.quorumNumbers`.
@@ -207,7 +277,7 @@ contract LaminaServiceManager is BLSSignatureChecker, IServiceManager, ILaminaSe
         uint32 id = batchId;
         batchIdToBatchMetadataHash[id] =
             keccak256(abi.encodePacked(keccak256(abi.encode(batchHeader)), signatoryRecordHash, uint32(block.number)));
-        emit BatchConfirmed(reducedHash, id);
+        emit BatchConfirmed(reducedHash, id, referenceBlockNumber, signatoryRecordHash);
         batchId = id + 1;
     }
 }

@@ -42,7 +42,7 @@ contract LaminaSystemTest is LaminaSystemFixture {
         assertEq(p.onDemandSymbolsPerSecond, ON_DEMAND_SYMBOLS_PER_SECOND);
         assertEq(p.onDemandQuorumNumbers, _requiredQuorums());
         assertEq(d.paymentVault.owner(), address(this));
-        assertEq(d.paymentVault.rewardsRecipient(), address(this));
+        assertEq(d.paymentVault.rewardsRecipient(), address(d.serviceManager), "fees go to the AVS, for rewards");
 
         address account = makeAddr("payer");
         vm.deal(account, 1 ether);

@@ -8,7 +8,9 @@ import {IBLSSignatureChecker} from "../../src/middleware/interfaces/IBLSSignatur
 import {IServiceManager} from "../../src/middleware/interfaces/IServiceManager.sol";
 
 contract LaminaServiceManagerTest is FourOperatorFixture {
-    event BatchConfirmed(bytes32 indexed batchHeaderHash, uint32 batchId);
+    event BatchConfirmed(
+        bytes32 indexed batchHeaderHash, uint32 batchId, uint32 referenceBlockNumber, bytes32 signatoryRecordHash
+    );
 
     function _header(uint32 referenceBlock, bytes memory thresholds)
         internal
@@ -38,19 +40,48 @@ contract LaminaServiceManagerTest is FourOperatorFixture {
     function test_confirmBatch_storesMetadataAndEmits() public {
         DATypes.BatchHeader memory h = _header(rbn, hex"3737");
         IBLSSignatureChecker.NonSignerStakesAndSignature memory p = _signed(h, _list(3));
-        vm.expectEmit(true, false, false, true, address(serviceManager));
-        emit BatchConfirmed(_reducedHash(h), 0);
-        vm.prank(confirmer);
-        serviceManager.confirmBatch(h, p);
-
         bytes32[] memory ids = new bytes32[](1);
         ids[0] = operators[3].id;
         bytes32 record = keccak256(abi.encodePacked(rbn, ids));
+        vm.expectEmit(true, false, false, true, address(serviceManager));
+        emit BatchConfirmed(_reducedHash(h), 0, rbn, record);
+        vm.prank(confirmer);
+        serviceManager.confirmBatch(h, p);
         assertEq(
             serviceManager.batchIdToBatchMetadataHash(0),
             keccak256(abi.encodePacked(keccak256(abi.encode(h)), record, uint32(block.number)))
         );
         assertEq(serviceManager.batchId(), 1);
+    }
+
+    /// @notice What a rewards calculator does with a confirmed batch: decode the non-signers' keys from the call's
+    ///         calldata, hash them into operator ids, and check them against the event's signatory record hash.
+    function test_confirmBatch_signatoryRecordRecoverableFromCalldata() public {
+        DATypes.BatchHeader memory h = _header(rbn, hex"3737");
+        IBLSSignatureChecker.NonSignerStakesAndSignature memory p = _signed(h, _list(3));
+        bytes memory callData = abi.encodeCall(serviceManager.confirmBatch, (h, p));
+        vm.prank(confirmer);
+        (bool ok,) = address(serviceManager).call(callData);
+        assertTrue(ok, "confirmBatch");
+
+        bytes memory args = new bytes(callData.length - 4);
+        for (uint256 i = 0; i < args.length; ++i) {
+            args[i] = callData[i + 4];
+        }
+        (DATypes.BatchHeader memory decodedHeader, IBLSSignatureChecker.NonSignerStakesAndSignature memory decoded) =
+            abi.decode(args, (DATypes.BatchHeader, IBLSSignatureChecker.NonSignerStakesAndSignature));
+        bytes32[] memory ids = new bytes32[](decoded.nonSignerPubkeys.length);
+        for (uint256 i = 0; i < ids.length; ++i) {
+            ids[i] = keccak256(abi.encodePacked(decoded.nonSignerPubkeys[i].X, decoded.nonSignerPubkeys[i].Y));
+        }
+        assertEq(ids.length, 1, "one non-signer");
+        assertEq(ids[0], operators[3].id, "the non-signer's operator id");
+        bytes32 record = keccak256(abi.encodePacked(decodedHeader.referenceBlockNumber, ids));
+        assertEq(
+            serviceManager.batchIdToBatchMetadataHash(0),
+            keccak256(abi.encodePacked(keccak256(abi.encode(decodedHeader)), record, uint32(block.number))),
+            "calldata reproduces the stored metadata hash"
+        );
     }
 
     function test_RevertIf_notConfirmer() public {

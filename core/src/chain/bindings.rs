@@ -50,6 +50,11 @@ binding!(
 binding!(cert_verifier, CertVerifier, "bindings/CertVerifier.json");
 binding!(payment_vault, PaymentVault, "bindings/PaymentVault.json");
 binding!(
+    rewards_coordinator,
+    RewardsCoordinator,
+    "bindings/RewardsCoordinator.json"
+);
+binding!(
     service_manager,
     LaminaServiceManager,
     "bindings/LaminaServiceManager.json"

@@ -49,6 +49,8 @@ pub struct ContractAddresses {
     pub delegation_manager: Address,
     /// `PaymentVault` (reservations, on-demand deposits, payment parameters).
     pub payment_vault: Address,
+    /// `RewardsCoordinator` (rewards submissions, distribution roots, claims).
+    pub rewards_coordinator: Address,
 }
 
 /// The real [`Chain`]: JSON-RPC through an alloy provider.

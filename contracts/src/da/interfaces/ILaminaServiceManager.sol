@@ -4,6 +4,7 @@ pragma solidity ^0.8.27;
 import {IAllocationManager, IAllocationManagerTypes} from "../../interfaces/IAllocationManager.sol";
 import {IAVSRegistrar} from "../../interfaces/IAVSRegistrar.sol";
 import {IStrategy} from "../../interfaces/IStrategy.sol";
+import {IRewardsCoordinator, IRewardsCoordinatorTypes} from "../../interfaces/IRewardsCoordinator.sol";
 
 /// @title Errors of Lamina's service manager in its role as the AVS of the AllocationManager.
 interface ILaminaServiceManagerErrors {
@@ -13,12 +14,16 @@ interface ILaminaServiceManagerErrors {
     error NotThisAVS(address avs);
     /// @notice `operator` joins Lamina's operator sets without being registered with the RegistryCoordinator.
     error OperatorNotRegistered(address operator);
+    /// @notice No RewardsCoordinator is set: rewards cannot be submitted yet.
+    error RewardsCoordinatorNotSet();
 }
 
 /// @title Events of Lamina's service manager in its role as the AVS of the AllocationManager.
 interface ILaminaServiceManagerEvents {
     /// @notice `slasher` may now slash Lamina's operator sets (the AllocationManager emits `AVSSlasherSet` too).
     event SlasherAppointed(address slasher);
+    /// @notice Rewards are now submitted to `rewardsCoordinator`.
+    event RewardsCoordinatorSet(address rewardsCoordinator);
 }
 
 /// @title Lamina's service manager as an EigenLayer AVS of the AllocationManager: operator sets and slashing.
@@ -56,4 +61,20 @@ interface ILaminaServiceManager is IAVSRegistrar, ILaminaServiceManagerErrors, I
     /// @param operatorSetId An existing set.
     /// @param strategies Strategies in the set.
     function removeStrategiesFromOperatorSet(uint32 operatorSetId, IStrategy[] calldata strategies) external;
+
+    /// @notice The RewardsCoordinator this AVS submits rewards to (zero until the owner sets it).
+    function rewardsCoordinator() external view returns (IRewardsCoordinator);
+
+    /// @notice Sets the RewardsCoordinator. Owner only.
+    function setRewardsCoordinator(IRewardsCoordinator coordinator) external;
+
+    /// @notice Submits rewards for Lamina's operators and stakers, funded from this contract's balance of each
+    ///         token (and its ether for `NATIVE_TOKEN` submissions: the fees the PaymentVault's owner moved here with
+    ///         `withdrawToRewards`). Owner only.
+    function createAVSRewardsSubmission(IRewardsCoordinatorTypes.RewardsSubmission[] calldata submissions) external;
+
+    /// @notice Submits operator-directed rewards for an elapsed period, funded as `createAVSRewardsSubmission`.
+    ///         Owner only.
+    function createOperatorDirectedAVSRewardsSubmission(IRewardsCoordinatorTypes
+                .OperatorDirectedRewardsSubmission[] calldata submissions) external;
 }
