@@ -441,9 +441,7 @@ fn payment_reason_label(reason: &lamina_payments::PaymentError) -> &'static str 
         P::Exhausted { .. } | P::ExceedsBucket { .. } => "payment_over_reservation",
         P::ReservationInactive { .. } => "payment_reservation_inactive",
         P::QuorumNotAllowed { .. } | P::NoQuorums => "payment_quorum",
-        P::InsufficientIncrement { .. } | P::InsufficientDeposit { .. } => {
-            "payment_insufficient"
-        }
+        P::InsufficientIncrement { .. } | P::InsufficientDeposit { .. } => "payment_insufficient",
         P::TimestampSkew { .. } | P::Overflow { .. } | P::RefundMismatch { .. } => {
             "payment_invalid"
         }

@@ -336,7 +336,7 @@ impl Drop for BatchCharge {
 }
 
 /// Re-reads the payment parameters every `account_refresh_secs` until `shutdown`.
-pub async fn refresh_periodically(
+pub(crate) async fn refresh_periodically(
     payments: Arc<NodePayments>,
     shutdown: tokio_util::sync::CancellationToken,
 ) {

@@ -41,9 +41,8 @@ pub(crate) fn parse_request(request: StoreChunksRequest) -> Result<ParsedRequest
                         "blob_certificates[{b}]: payment_header missing"
                     ))
                 })?;
-            PaymentHeader::try_from(header).map_err(|e| {
-                ValidationError::Malformed(format!("blob_certificates[{b}]: {e}"))
-            })
+            PaymentHeader::try_from(header)
+                .map_err(|e| ValidationError::Malformed(format!("blob_certificates[{b}]: {e}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let certificate_bytes = batch

@@ -229,8 +229,12 @@ impl NodeState {
         })
         .await?;
         let mut blobs = Vec::with_capacity(keys.len());
-        for (index, ((cert, payment), key)) in
-            batch.certificates.iter().zip(payments).zip(keys).enumerate()
+        for (index, ((cert, payment), key)) in batch
+            .certificates
+            .iter()
+            .zip(payments)
+            .zip(keys)
+            .enumerate()
         {
             let client_signature = |reason: String| ValidationError::ClientSignature {
                 index,
@@ -254,10 +258,7 @@ impl NodeState {
                 symbols: u64::from(cert.blob_header.commitment.length),
             });
         }
-        node_payments
-            .charge_batch(&blobs, now_ns())
-            .await
-            .map(Some)
+        node_payments.charge_batch(&blobs, now_ns()).await.map(Some)
     }
 
     fn check_fresh(&self, timestamp_ns: i64) -> Result<(), ValidationError> {

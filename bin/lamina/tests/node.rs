@@ -899,7 +899,11 @@ async fn unpaid_or_unsigned_blobs_are_refused_with_nothing_stored() {
     );
     h.assert_not_stored(&mixed, "unpaid").await;
     assert_eq!(
-        metric(&h, "lamina_node_batches_rejected_total{reason=\"payment_unpaid\"}").await,
+        metric(
+            &h,
+            "lamina_node_batches_rejected_total{reason=\"payment_unpaid\"}"
+        )
+        .await,
         1
     );
 
@@ -907,10 +911,12 @@ async fn unpaid_or_unsigned_blobs_are_refused_with_nothing_stored() {
     h.client_key = paying_client;
     let mut forged = h.blobs(1);
     let key = forged[0].certificate.blob_header.blob_key();
-    forged[0].certificate.signature =
-        lamina_core::ecdsa::sign_digest(&account_key(SEED, "unpaid", 0).expect("key"), key.as_b256())
-            .expect("signs")
-            .to_vec();
+    forged[0].certificate.signature = lamina_core::ecdsa::sign_digest(
+        &account_key(SEED, "unpaid", 0).expect("key"),
+        key.as_b256(),
+    )
+    .expect("signs")
+    .to_vec();
     let status = dispersal
         .store_chunks(h.good_request(&forged).await)
         .await
@@ -918,7 +924,11 @@ async fn unpaid_or_unsigned_blobs_are_refused_with_nothing_stored() {
     assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
     h.assert_not_stored(&forged, "forged").await;
     assert_eq!(
-        metric(&h, "lamina_node_batches_rejected_total{reason=\"client_signature\"}").await,
+        metric(
+            &h,
+            "lamina_node_batches_rejected_total{reason=\"client_signature\"}"
+        )
+        .await,
         1
     );
 

@@ -106,7 +106,11 @@ async fn a_paid_batch_is_charged_with_one_read_per_account() {
     assert_eq!(charge.symbols(), 4 * 32);
     charge.keep();
     assert_eq!(payments.reservation_usage(&RESERVED, NOW), 3 * 32);
-    assert_eq!(vault.reads.load(Ordering::Relaxed), 2, "one read per account");
+    assert_eq!(
+        vault.reads.load(Ordering::Relaxed),
+        2,
+        "one read per account"
+    );
 }
 
 #[tokio::test]
@@ -119,7 +123,9 @@ async fn an_account_with_no_payment_is_refused_permission_denied() {
     assert_eq!(label, "payment_unpaid");
     assert_eq!(status.code(), tonic::Code::PermissionDenied);
     assert!(
-        status.message().contains(&BlobKey(B256::repeat_byte(1)).to_string()),
+        status
+            .message()
+            .contains(&BlobKey(B256::repeat_byte(1)).to_string()),
         "the status names the blob: {}",
         status.message()
     );
@@ -127,8 +133,11 @@ async fn an_account_with_no_payment_is_refused_permission_denied() {
     let _ = payments.charge_batch(&batch[1..], NOW).await;
     assert_eq!(vault.reads.load(Ordering::Relaxed), 2);
     // An on-demand payment beyond the deposit is refused as well.
-    let (_, reason, label, _) =
-        refusal(payments.charge_batch(&[blob(0, DEPOSITED, 2_000_000)], NOW).await);
+    let (_, reason, label, _) = refusal(
+        payments
+            .charge_batch(&[blob(0, DEPOSITED, 2_000_000)], NOW)
+            .await,
+    );
     assert!(matches!(reason, PaymentError::InsufficientDeposit { .. }));
     assert_eq!(label, "payment_insufficient");
 }
@@ -140,7 +149,10 @@ async fn a_batch_over_the_reservation_is_refused_and_nothing_stays_charged() {
     let batch: Vec<BlobToMeter> = (0..5).map(|i| blob(i, RESERVED, 0)).collect();
     let (index, reason, label, status) = refusal(payments.charge_batch(&batch, NOW).await);
     assert_eq!(index, 4);
-    assert!(matches!(reason, PaymentError::Exhausted { .. }), "{reason:?}");
+    assert!(
+        matches!(reason, PaymentError::Exhausted { .. }),
+        "{reason:?}"
+    );
     assert_eq!(label, "payment_over_reservation");
     assert_eq!(status.code(), tonic::Code::PermissionDenied);
     assert_eq!(
