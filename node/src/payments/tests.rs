@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use alloy_primitives::{B256, U256};
+use alloy_primitives::U256;
 use lamina_payments::Reservation;
 
 use super::*;
@@ -67,7 +67,7 @@ async fn payments() -> (Arc<NodePayments>, Arc<Vault>) {
 fn blob(index: usize, account: Address, cumulative_payment: u64) -> BlobToMeter {
     BlobToMeter {
         index,
-        key: BlobKey(B256::repeat_byte(index as u8)),
+        key: BlobKey([index as u8; 32]),
         payment: PaymentHeader {
             account_id: account,
             timestamp_ns: NOW as i64,
@@ -123,9 +123,7 @@ async fn an_account_with_no_payment_is_refused_permission_denied() {
     assert_eq!(label, "payment_unpaid");
     assert_eq!(status.code(), tonic::Code::PermissionDenied);
     assert!(
-        status
-            .message()
-            .contains(&BlobKey(B256::repeat_byte(1)).to_string()),
+        status.message().contains(&BlobKey([1; 32]).to_string()),
         "the status names the blob: {}",
         status.message()
     );
