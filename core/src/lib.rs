@@ -49,9 +49,9 @@ mod error;
 pub mod hashing;
 pub mod keystore;
 pub mod merkle;
-pub mod rewards;
 #[cfg(feature = "ops-http")]
 pub mod ops_http;
+pub mod rewards;
 pub mod security;
 mod srs_config;
 #[cfg(feature = "tls")]

@@ -23,19 +23,14 @@
 //!
 //! ## Chain reads: bounded, and a flood of fresh accounts is not a flood of reads
 //!
-//! - Accounts with a payment are cached (at most `accounts_tracked`, least recently used
-//!   evicted) and re-read every `account_refresh_secs` (a failed re-read keeps the old
-//!   answer).
-//! - Accounts found with neither a reservation nor a deposit go to a separate bounded
-//!   *negative* table and are refused without any read for `unpaid_recheck_secs`; a flood
-//!   of fresh keys therefore evicts only other unpaid accounts, never a paying one.
-//! - Reads for accounts in neither table share one global budget
-//!   (`unknown_account_reads_per_sec`, a token bucket holding one second of it): beyond
-//!   it such a request is refused with `RESOURCE_EXHAUSTED` and a `retry-after-ms`. A flood
-//!   of fresh accounts thus costs the chain at most that many reads per second, whatever
-//!   its size; paying accounts already cached are never affected, and a new paying account
-//!   competing with such a flood is told when to retry. (Following the vault's events
-//!   instead would need no read per account at all; left for later.)
+//! Account state comes from [`lamina_core::chain::AccountCache`], the cache the nodes use
+//! too: paying accounts cached (at most `accounts_tracked`, least recently used evicted)
+//! and re-read every `account_refresh_secs` (a failed re-read keeps the old answer);
+//! unpaid accounts refused without a read for `unpaid_recheck_secs` from a separate
+//! bounded table; reads for accounts in neither share one global budget
+//! (`unknown_account_reads_per_sec`), beyond which such a request is refused with
+//! `RESOURCE_EXHAUSTED` and a `retry-after-ms`. (Following the vault's events instead
+//! would need no read per account at all; left for later.)
 //!
 //! ## Persistence
 //!
@@ -46,12 +41,13 @@
 //! never put an older state over a newer one. At start [`Payments::restore`] loads them
 //! and continues the sequence after the highest.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, U256};
-use lamina_core::chain::{ChainError, EthChain};
+/// Where payment state is read from (moved to `lamina-core`, shared with the nodes).
+pub use lamina_core::chain::PaymentSource;
+use lamina_core::chain::{AccountCache, AccountCacheLimits, AccountLookupError};
 /// The payment types of the vault, for callers without `lamina-payments`.
 pub use lamina_payments::{AccountPayments, PaymentParams, PaymentState, Reservation};
 use lamina_payments::{BlobPayment, DisperserMeter, LeakyBucket, Metered, MeteringConfig};
@@ -144,59 +140,6 @@ impl PaymentsConfig {
     }
 }
 
-/// Where payment state is read from: the `PaymentVault` (an [`EthChain`]), or a fake in
-/// tests.
-#[tonic::async_trait]
-pub trait PaymentSource: Send + Sync + std::fmt::Debug + 'static {
-    /// The global parameters.
-    async fn params(&self) -> Result<PaymentParams, ChainError>;
-    /// One account's reservation and deposit.
-    async fn account(&self, account: Address) -> Result<AccountPayments, ChainError>;
-}
-
-#[tonic::async_trait]
-impl PaymentSource for EthChain {
-    async fn params(&self) -> Result<PaymentParams, ChainError> {
-        self.payment_params().await
-    }
-
-    async fn account(&self, account: Address) -> Result<AccountPayments, ChainError> {
-        self.account_payments(account).await
-    }
-}
-
-/// Whether an account can pay at all: a reservation (any, active or not: the meter
-/// judges it at the header's timestamp) or a deposit.
-fn has_payment(a: &AccountPayments) -> bool {
-    a.reservation.exists() || !a.on_demand_deposit.is_zero()
-}
-
-#[derive(Clone, Debug)]
-struct Paid {
-    payments: AccountPayments,
-    read_at: Instant,
-    used_at: Instant,
-}
-
-#[derive(Debug)]
-struct Tables {
-    paid: HashMap<Address, Paid>,
-    /// When each unpaid account was read.
-    unpaid: HashMap<Address, Instant>,
-    /// Read budget for accounts in neither table: tokens (at most one second's worth).
-    tokens: f64,
-    tokens_at: Instant,
-}
-
-/// Removes the oldest eighth of `map` by `age` (at least one entry).
-fn evict_oldest<V>(map: &mut HashMap<Address, V>, at: impl Fn(&V) -> Instant) {
-    let mut times: Vec<(Instant, Address)> = map.iter().map(|(k, v)| (at(v), *k)).collect();
-    times.sort_unstable_by_key(|(t, _)| *t);
-    for (_, k) in times.iter().take((map.len() / 8).max(1)) {
-        map.remove(k);
-    }
-}
-
 /// What a blob was charged, and the records that make the charge durable.
 #[derive(Clone, Debug)]
 pub struct Charge {
@@ -252,7 +195,7 @@ pub struct Payments {
     source: Arc<dyn PaymentSource>,
     /// std locks: held for a few operations, never across `.await`.
     params: RwLock<(PaymentParams, Instant)>,
-    tables: Mutex<Tables>,
+    accounts: AccountCache,
     meter: Mutex<MeterState>,
 }
 
@@ -275,11 +218,11 @@ impl Payments {
         let now = Instant::now();
         let meter = DisperserMeter::new(&config.metering(), now_ns());
         Self {
-            tables: Mutex::new(Tables {
-                paid: HashMap::new(),
-                unpaid: HashMap::new(),
-                tokens: config.unknown_account_reads_per_sec as f64,
-                tokens_at: now,
+            accounts: AccountCache::new(AccountCacheLimits {
+                refresh: Duration::from_secs(config.account_refresh_secs),
+                unpaid_recheck: Duration::from_secs(config.unpaid_recheck_secs),
+                accounts_tracked: config.accounts_tracked,
+                unknown_account_reads_per_sec: config.unknown_account_reads_per_sec,
             }),
             params: RwLock::new((params, now)),
             meter: Mutex::new(MeterState { meter, seq: 0 }),
@@ -318,89 +261,25 @@ impl Payments {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn lock_tables(&self) -> std::sync::MutexGuard<'_, Tables> {
-        self.tables
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     /// The account's payment state, or a refusal: [`DisperserError::NoPayment`] for an
     /// account with neither a reservation nor a deposit, [`DisperserError::PaymentLookupBusy`]
     /// when an account seen nowhere would need a read beyond the budget.
     pub async fn lookup(&self, account: Address) -> Result<AccountPayments, DisperserError> {
-        let refresh = Duration::from_secs(self.config.account_refresh_secs);
-        let recheck = Duration::from_secs(self.config.unpaid_recheck_secs);
-        let stale = {
-            let mut t = self.lock_tables();
-            let now = Instant::now();
-            if let Some(p) = t.paid.get_mut(&account) {
-                p.used_at = now;
-                if now.saturating_duration_since(p.read_at) < refresh {
-                    return Ok(p.payments.clone());
+        self.accounts
+            .lookup(self.source.as_ref(), account)
+            .await
+            .map_err(|e| match e {
+                AccountLookupError::NoPayment { account } => DisperserError::NoPayment { account },
+                AccountLookupError::Busy { retry_after } => {
+                    DisperserError::PaymentLookupBusy { retry_after }
                 }
-                Some(p.payments.clone())
-            } else {
-                if let Some(read_at) = t.unpaid.get(&account)
-                    && now.saturating_duration_since(*read_at) < recheck
-                {
-                    return Err(DisperserError::NoPayment { account });
-                }
-                // Seen nowhere (or unpaid long enough ago): one read from the budget.
-                let rate = self.config.unknown_account_reads_per_sec as f64;
-                let elapsed = now.saturating_duration_since(t.tokens_at).as_secs_f64();
-                t.tokens = (t.tokens + elapsed * rate).min(rate);
-                t.tokens_at = now;
-                if t.tokens < 1.0 {
-                    return Err(DisperserError::PaymentLookupBusy {
-                        retry_after: Duration::from_secs_f64((1.0 - t.tokens) / rate),
-                    });
-                }
-                t.tokens -= 1.0;
-                None
-            }
-        };
-        let read = match self.source.account(account).await {
-            Ok(read) => read,
-            Err(e) => {
-                return match stale {
-                    Some(old) => {
-                        tracing::warn!(%account, error = %e, "could not refresh an account's payments; using the last read");
-                        Ok(old)
-                    }
-                    None => Err(DisperserError::Chain(e)),
-                };
-            }
-        };
-        let mut t = self.lock_tables();
-        let now = Instant::now();
-        if has_payment(&read) {
-            t.unpaid.remove(&account);
-            if t.paid.len() >= self.config.accounts_tracked && !t.paid.contains_key(&account) {
-                evict_oldest(&mut t.paid, |p| p.used_at);
-            }
-            t.paid.insert(
-                account,
-                Paid {
-                    payments: read.clone(),
-                    read_at: now,
-                    used_at: now,
-                },
-            );
-            Ok(read)
-        } else {
-            t.paid.remove(&account);
-            if t.unpaid.len() >= self.config.accounts_tracked && !t.unpaid.contains_key(&account) {
-                evict_oldest(&mut t.unpaid, |at| *at);
-            }
-            t.unpaid.insert(account, now);
-            Err(DisperserError::NoPayment { account })
-        }
+                AccountLookupError::Chain(e) => DisperserError::Chain(e),
+            })
     }
 
     /// Accounts in the (paying, unpaid) caches.
     pub fn cached_accounts(&self) -> (usize, usize) {
-        let t = self.lock_tables();
-        (t.paid.len(), t.unpaid.len())
+        self.accounts.cached_accounts()
     }
 
     /// Meters one blob at the disperser's clock; on success the charge stands until
@@ -606,22 +485,6 @@ impl Drop for RefundOnDrop {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn eviction_keeps_the_table_bounded() {
-        let mut map = HashMap::new();
-        let t0 = Instant::now();
-        for i in 0..16u8 {
-            map.insert(
-                Address::repeat_byte(i),
-                t0 + Duration::from_millis(u64::from(i)),
-            );
-        }
-        evict_oldest(&mut map, |t| *t);
-        assert_eq!(map.len(), 14);
-        assert!(!map.contains_key(&Address::repeat_byte(0)));
-        assert!(!map.contains_key(&Address::repeat_byte(1)));
-    }
 
     #[test]
     fn config_defaults_validate() {

@@ -59,9 +59,16 @@ impl Default for PasswordConfig {
 ///     bls_keystore = "keys/bls.json"
 ///     bls_password = { file = "keys/password" }
 ///     authorized_dispersers = ["0x70997970C51812dc3A010C7d50b0d1f3E4f4d44e"]
+///
+///     # Refuse to sign for unpaid blobs (the default); the deployment must name a
+///     # PaymentVault. `enabled = false` signs for anything the disperser sends.
+///     [payments]
+///     enabled = true
+///     reservation_window_secs = 120
 /// "#).unwrap();
 /// config.validate().unwrap();
 /// assert_eq!(config.expiry_secs, 14 * 24 * 3600);
+/// assert!(config.payments.enabled);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -153,6 +160,10 @@ pub struct NodeConfig {
     /// GetChunks reads one client may have in flight; more are refused with
     /// RESOURCE_EXHAUSTED and a retry-after. Default 4.
     pub retrieval_reads_per_client: u32,
+    /// Payment enforcement: the node refuses to sign a batch holding a blob whose account
+    /// has not paid for it (see [`crate::PaymentsConfig`]). Enabled by default; then the
+    /// deployment must name a `PaymentVault`.
+    pub payments: crate::payments::PaymentsConfig,
 }
 
 /// Request limits of a gRPC server (see the `grpc_*` fields of [`NodeConfig`]).
@@ -202,6 +213,7 @@ impl Default for NodeConfig {
             grpc_concurrency_per_connection: 32,
             retrieval_max_clients: 10_000,
             retrieval_reads_per_client: 4,
+            payments: crate::payments::PaymentsConfig::default(),
         }
     }
 }
@@ -249,6 +261,7 @@ impl NodeConfig {
             "retrieval_reads_per_client",
             u64::from(self.retrieval_reads_per_client),
         )?;
+        self.payments.validate()?;
         if self.max_request_bytes == 0 || self.max_request_bytes > lamina_proto::MAX_MESSAGE_SIZE {
             return Err(ConfigError::Invalid {
                 field: "max_request_bytes",

@@ -39,6 +39,18 @@ pub enum ConfigError {
     /// The config cannot be written as TOML.
     #[error("cannot serialize node config: {0}")]
     Serialize(String),
+    /// Payments are enforced but the deployment names no `PaymentVault`.
+    #[error(
+        "the deployment {} has no PaymentVault address (payment_vault), so this node \
+         cannot check that blobs are paid for; deploy one (the devnet does), or set \
+         `enabled = false` under [payments] in the node config \
+         (LAMINA_NODE_PAYMENTS__ENABLED=false) to sign for unpaid blobs",
+        .deployment.display()
+    )]
+    NoPaymentVault {
+        /// The deployment file.
+        deployment: PathBuf,
+    },
 }
 
 /// The RocksDB store failed.
@@ -272,6 +284,48 @@ pub enum ValidationError {
     /// Batched verification could not run (SRS too small, shape invalid).
     #[error("frame verification failed: {0}")]
     Verification(String),
+    /// A blob's client signature does not recover to its payment header's account: the
+    /// account never asked for this blob, so it cannot be charged for it.
+    #[error(
+        "blob {index} ({key}): the client signature does not prove account {account} signed the \
+         blob key: {reason}; refusing to sign"
+    )]
+    ClientSignature {
+        /// Blob position.
+        index: usize,
+        /// Blob key.
+        key: BlobKey,
+        /// The payment header's account.
+        account: Address,
+        /// What recovery gave.
+        reason: String,
+    },
+    /// A blob's account has not paid for it (no payment, over its reservation, a
+    /// deposit that does not cover the payment...): the whole batch is refused.
+    #[error("blob {index} ({key}) of account {account}: {reason}; refusing to sign the batch")]
+    Payment {
+        /// Blob position.
+        index: usize,
+        /// Blob key.
+        key: BlobKey,
+        /// The payment header's account.
+        account: Address,
+        /// The metering's refusal.
+        reason: lamina_payments::PaymentError,
+    },
+    /// A blob's account is in neither payment cache and this node's budget of chain reads
+    /// for unknown accounts is spent.
+    #[error(
+        "blob {index} ({key}): too many payment look-ups of unknown accounts; retry after {retry_after_ms} ms"
+    )]
+    PaymentLookupBusy {
+        /// Blob position.
+        index: usize,
+        /// Blob key.
+        key: BlobKey,
+        /// When the budget has a read again.
+        retry_after_ms: u64,
+    },
 }
 
 /// Why the node failed.
@@ -372,6 +426,24 @@ impl ValidationError {
             Self::LengthProof { .. } => "length_proof",
             Self::InvalidFrames { .. } => "invalid_frames",
             Self::Verification(_) => "verification",
+            Self::ClientSignature { .. } => "client_signature",
+            Self::Payment { reason, .. } => payment_reason_label(reason),
+            Self::PaymentLookupBusy { .. } => "payment_lookup_busy",
+        }
+    }
+}
+
+/// The `reason` label of a batch refused for a blob's payment.
+fn payment_reason_label(reason: &lamina_payments::PaymentError) -> &'static str {
+    use lamina_payments::PaymentError as P;
+    match reason {
+        P::NoPayment { .. } => "payment_unpaid",
+        P::Exhausted { .. } | P::ExceedsBucket { .. } => "payment_over_reservation",
+        P::ReservationInactive { .. } => "payment_reservation_inactive",
+        P::QuorumNotAllowed { .. } | P::NoQuorums => "payment_quorum",
+        P::InsufficientIncrement { .. } | P::InsufficientDeposit { .. } => "payment_insufficient",
+        P::TimestampSkew { .. } | P::Overflow { .. } | P::RefundMismatch { .. } => {
+            "payment_invalid"
         }
     }
 }
@@ -407,6 +479,20 @@ impl From<NodeError> for tonic::Status {
                 | ValidationError::UnknownDisperser(_)
                 | ValidationError::Stale { .. }
                 | ValidationError::Replayed { .. } => tonic::Status::permission_denied(message),
+                // Payments: the account did not sign the blob, or has not paid for it
+                // (no payment, over its reservation in this node's wider bucket, an
+                // on-demand payment its deposit does not cover). Final for this batch: the
+                // node is the authority, and a disperser must not dispatch such a blob.
+                ValidationError::ClientSignature { .. } | ValidationError::Payment { .. } => {
+                    tonic::Status::permission_denied(message)
+                }
+                // Too many unknown accounts at once: the same batch may pass later.
+                ValidationError::PaymentLookupBusy { retry_after_ms, .. } => {
+                    lamina_proto::resource_exhausted(
+                        message,
+                        std::time::Duration::from_millis(retry_after_ms),
+                    )
+                }
                 // The chain may catch up (future) or the disperser must pick a newer block.
                 ValidationError::FutureReferenceBlock { .. }
                 | ValidationError::StaleReferenceBlock { .. } => {

@@ -20,6 +20,10 @@
 //!   stake-based chunk indices, frame shape, length proofs, then all frames of the batch
 //!   in one batched pairing check; CPU work runs on rayon in a blocking task, bounded by
 //!   a semaphore (`max_concurrent_store`).
+//! - payments ([`NodePayments`]): before verifying a batch, every blob's client signature
+//!   must recover to its payment header's account and every blob is metered against the
+//!   account's `PaymentVault` reservation (in this node's wider bucket) or on-demand
+//!   deposit; one unpaid blob refuses the whole batch, and nothing stays charged.
 //! - [`Store`]: one synced RocksDB write batch per StoreChunks.
 //!
 //! ```no_run
@@ -36,6 +40,7 @@ mod config;
 mod error;
 mod metrics;
 mod node;
+mod payments;
 mod ratelimit;
 mod replay;
 mod request;
@@ -52,6 +57,7 @@ pub use config::{
 pub use error::{ConfigError, NodeError, StoreError, ValidationError};
 pub use metrics::NodeMetrics;
 pub use node::{Node, run};
+pub use payments::{BatchCharge, BlobToMeter, NodePayments, PaymentsConfig};
 /// The store's record codecs (byte layouts), for the fuzz targets.
 pub use store::codec as store_codec;
 pub use store::{BatchWrite, BlobWrite, Store, StoreOutcome, StoredFrames};

@@ -19,8 +19,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::chain::ChainReader;
 use crate::config::{GrpcLimits, NodeConfig};
-use crate::error::{NodeError, StoreError};
+use crate::error::{ConfigError, NodeError, StoreError};
 use crate::metrics::NodeMetrics;
+use crate::payments::NodePayments;
 use crate::ratelimit::{RateLimiter, ReadsInFlight};
 use crate::replay::ReplayGuard;
 use crate::service::{DispersalService, NodeState, RetrievalService};
@@ -69,6 +70,13 @@ impl Node {
     pub async fn spawn(config: NodeConfig) -> Result<Self, NodeError> {
         config.validate()?;
         let addresses = ContractAddresses::load(&config.deployment)?;
+        // Before anything slow: a node that must enforce payments needs the vault.
+        if config.payments.enabled && addresses.payment_vault.is_zero() {
+            return Err(ConfigError::NoPaymentVault {
+                deployment: config.deployment.clone(),
+            }
+            .into());
+        }
         let chain = EthChain::connect_http_with_tls(&config.rpc_url, addresses, None, &config.tls)?;
         let server_tls = config.tls.server_tls()?;
         // Before anything slow: the development SRS only on a development chain.
@@ -104,6 +112,13 @@ impl Node {
             reason: e.to_string(),
         })??;
         let operator = key.operator_id();
+        let payments = if config.payments.enabled {
+            let source: Arc<dyn lamina_core::chain::PaymentSource> = Arc::new(chain.clone());
+            Some(Arc::new(NodePayments::new(&config.payments, source).await?))
+        } else {
+            tracing::warn!("payments disabled: this node signs for blobs nobody paid for");
+            None
+        };
 
         let mut registry = Registry::default();
         let metrics = NodeMetrics::new(&mut registry);
@@ -132,6 +147,7 @@ impl Node {
             node_info: std::sync::Mutex::new(None),
             store_permits: Arc::new(Semaphore::new(config.max_concurrent_store)),
             metrics: metrics.clone(),
+            payments: payments.clone(),
             store: store.clone(),
             config: config.clone(),
         });
@@ -214,6 +230,17 @@ impl Node {
                     })
             }),
         ));
+
+        if let Some(payments) = payments {
+            let refresh_cancel = cancel.clone();
+            tasks.push((
+                "payments",
+                tokio::spawn(async move {
+                    crate::payments::refresh_periodically(payments, refresh_cancel).await;
+                    Ok(())
+                }),
+            ));
+        }
 
         let expiry_cancel = cancel.clone();
         let interval = config.expiry_interval();
@@ -358,6 +385,31 @@ mod tests {
                 .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
         );
         (format!("http://{addr}"), started_rx, release)
+    }
+
+    #[tokio::test]
+    async fn payments_without_a_payment_vault_refuse_to_start_naming_the_way_out() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let deployment = dir.path().join("31337.json");
+        // Every contract but the vault.
+        std::fs::write(
+            &deployment,
+            r#"{"registry_coordinator": "0x0000000000000000000000000000000000000001"}"#,
+        )
+        .expect("written");
+        let config = NodeConfig {
+            deployment,
+            data_dir: dir.path().join("node"),
+            ..NodeConfig::default()
+        };
+        let error = Node::spawn(config).await.expect_err("refused");
+        assert!(
+            matches!(error, NodeError::Config(ConfigError::NoPaymentVault { .. })),
+            "{error}"
+        );
+        let message = error.to_string();
+        assert!(message.contains("enabled = false"), "{message}");
+        assert!(message.contains("[payments]"), "{message}");
     }
 
     #[tokio::test]

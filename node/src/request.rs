@@ -1,5 +1,6 @@
 //! Decoding a StoreChunks request into core types, at the edge.
 
+use lamina_core::PaymentHeader;
 use lamina_proto::node::v1::StoreChunksRequest;
 use prost::Message;
 
@@ -13,6 +14,9 @@ use crate::validate::{ParsedBatch, QuorumFramesIn};
 pub(crate) struct ParsedRequest {
     pub(crate) batch: ParsedBatch,
     pub(crate) certificate_bytes: Vec<Vec<u8>>,
+    /// Each certificate's full payment header (the core header has only its hash, which
+    /// decoding computed from this very header, so the two agree by construction).
+    pub(crate) payments: Vec<PaymentHeader>,
 }
 
 /// Decodes the batch and frames, naming the first bad field. Frames are moved, not
@@ -23,6 +27,24 @@ pub(crate) fn parse_request(request: StoreChunksRequest) -> Result<ParsedRequest
         .ok_or_else(|| ValidationError::Malformed("batch missing".into()))?;
     let (header, certificates) = lamina_proto::convert::batch(&batch)
         .map_err(|e| ValidationError::Malformed(e.to_string()))?;
+    let payments = batch
+        .blob_certificates
+        .iter()
+        .enumerate()
+        .map(|(b, c)| {
+            let header = c
+                .blob_header
+                .as_ref()
+                .and_then(|h| h.payment_header.as_ref())
+                .ok_or_else(|| {
+                    ValidationError::Malformed(format!(
+                        "blob_certificates[{b}]: payment_header missing"
+                    ))
+                })?;
+            PaymentHeader::try_from(header)
+                .map_err(|e| ValidationError::Malformed(format!("blob_certificates[{b}]: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let certificate_bytes = batch
         .blob_certificates
         .iter()
@@ -58,5 +80,6 @@ pub(crate) fn parse_request(request: StoreChunksRequest) -> Result<ParsedRequest
             blobs,
         },
         certificate_bytes,
+        payments,
     })
 }

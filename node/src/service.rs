@@ -22,6 +22,7 @@ use crate::chain::ChainReader;
 use crate::config::NodeConfig;
 use crate::error::{NodeError, StoreError, ValidationError};
 use crate::metrics::NodeMetrics;
+use crate::payments::{BlobToMeter, NodePayments};
 use crate::ratelimit::{READS_IN_FLIGHT_RETRY_AFTER, RateLimiter, ReadsInFlight, client_key};
 use crate::replay::ReplayGuard;
 use crate::request::{ParsedRequest, parse_request};
@@ -51,6 +52,8 @@ pub(crate) struct NodeState {
     /// and uses every core for verification).
     pub(crate) store_permits: Arc<Semaphore>,
     pub(crate) metrics: NodeMetrics,
+    /// Payment enforcement (`None`: `[payments] enabled = false`).
+    pub(crate) payments: Option<Arc<NodePayments>>,
 }
 
 /// The client a request is accounted to: its IP (IPv6: its /64); unspecified when the
@@ -68,6 +71,11 @@ fn now_unix() -> Duration {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or(Duration::ZERO)
+}
+
+/// The node's clock in Unix nanoseconds, the metering clock.
+pub(crate) fn now_ns() -> u64 {
+    u64::try_from(now_unix().as_nanos()).unwrap_or(u64::MAX)
 }
 
 impl NodeState {
@@ -95,6 +103,7 @@ impl NodeState {
         let ParsedRequest {
             batch,
             certificate_bytes,
+            payments,
         } = parse_request(request)?;
         check_structure(&batch)?;
         let reference_block = u64::from(batch.header.reference_block_number);
@@ -117,6 +126,8 @@ impl NodeState {
             .into());
         }
         let ctx = self.context(&batch).await?;
+        // Before any frame is verified or stored: every blob paid for, or no signature.
+        let charge = self.charge_payments(&batch, &payments).await?;
 
         let permit = self
             .store_permits
@@ -166,7 +177,15 @@ impl NodeState {
                 blobs,
                 expiry,
             };
-            Ok(store.store_batch(&write)?)
+            let outcome = store.store_batch(&write)?;
+            // The charges stand only for a batch this request stored; one stored already
+            // (by a concurrent copy of the request) was charged by that copy. Dropped
+            // unkept (any `?` above), the charge is refunded. Here, not in the handler,
+            // so a cancelled request cannot refund a batch that still got stored.
+            if let (StoreOutcome::Stored { .. }, Some(charge)) = (&outcome, charge) {
+                charge.keep();
+            }
+            Ok(outcome)
         })
         .await
         .map_err(|e| StoreError::Task(e.to_string()))??;
@@ -180,6 +199,66 @@ impl NodeState {
         }
         let signature = self.key.sign(header.hash());
         Ok(lamina_encoding::g1_to_bytes(&signature.point()).to_vec())
+    }
+
+    /// The payment checks of [`crate::payments`]: each blob's client signature recovers to
+    /// its payment header's account, then the batch's blobs are metered as one unit.
+    /// Blobs already in the store (a dispatch retry, or a batch re-cut after a disperser
+    /// restart) were charged when first stored and are not metered again. `None` when
+    /// payments are disabled.
+    async fn charge_payments(
+        &self,
+        batch: &crate::validate::ParsedBatch,
+        payments: &[lamina_core::PaymentHeader],
+    ) -> Result<Option<crate::payments::BatchCharge>, NodeError> {
+        let Some(node_payments) = &self.payments else {
+            return Ok(None);
+        };
+        let keys: Vec<BlobKey> = batch
+            .certificates
+            .iter()
+            .map(|c| c.blob_header.blob_key())
+            .collect();
+        let store = self.store.clone();
+        let lookup = keys.clone();
+        let stored = blocking(move || {
+            lookup
+                .iter()
+                .map(|key| Ok(store.certificate(key)?.is_some()))
+                .collect::<Result<Vec<bool>, StoreError>>()
+        })
+        .await?;
+        let mut blobs = Vec::with_capacity(keys.len());
+        for (index, ((cert, payment), key)) in batch
+            .certificates
+            .iter()
+            .zip(payments)
+            .zip(keys)
+            .enumerate()
+        {
+            let client_signature = |reason: String| ValidationError::ClientSignature {
+                index,
+                key,
+                account: payment.account_id,
+                reason,
+            };
+            let signer = lamina_core::ecdsa::recover_signer(key.as_b256(), &cert.signature)
+                .map_err(|e| client_signature(e.to_string()))?;
+            if signer != payment.account_id {
+                return Err(client_signature(format!("it recovers to {signer}")).into());
+            }
+            if stored[index] {
+                continue;
+            }
+            blobs.push(BlobToMeter {
+                index,
+                key,
+                payment: payment.clone(),
+                quorums: cert.blob_header.quorum_numbers.clone(),
+                symbols: u64::from(cert.blob_header.commitment.length),
+            });
+        }
+        node_payments.charge_batch(&blobs, now_ns()).await.map(Some)
     }
 
     fn check_fresh(&self, timestamp_ns: i64) -> Result<(), ValidationError> {

@@ -84,6 +84,24 @@ impl Harness {
         .await
         .expect("operators registered");
         let disperser = account_key(SEED, "disperser", 0).expect("key");
+        let client_key = account_key(SEED, "client", 0).expect("key");
+        // Nodes refuse to sign for unpaid blobs: the client pays with a reservation, as the
+        // devnet's client does.
+        chain
+            .connect(Some(chain.owner()))
+            .expect("owner")
+            .set_reservation(
+                client_key.address(),
+                &lamina_disperser::payments::Reservation {
+                    symbols_per_second: 1 << 16,
+                    start_timestamp: 0,
+                    end_timestamp: u64::MAX,
+                    quorums: vec![0, 1],
+                    quorum_splits: vec![50, 50],
+                },
+            )
+            .await
+            .expect("governance sets the client's reservation");
         let op = &operators[0];
         let mut config = NodeConfig {
             grpc_listen: op.spec.grpc_addr,
@@ -114,7 +132,7 @@ impl Harness {
             reader,
             operators,
             disperser,
-            client_key: account_key(SEED, "client", 0).expect("key"),
+            client_key,
             node,
             config,
             encoder: Encoder::new(std::sync::Arc::new(srs)),
@@ -852,4 +870,70 @@ async fn cli_creates_keys_and_registers_an_operator_with_devnet_stake() {
             quorum.quorum()
         );
     }
+}
+
+/// Payments (issue 15): the node refuses a batch holding one blob of an account with
+/// neither a reservation nor a deposit, and one whose client signature is not the
+/// account's, PERMISSION_DENIED naming the blob, with nothing stored, nothing left
+/// charged (the paid blobs of the refused batch are then signed for in a batch of their
+/// own), and the refusals counted by reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unpaid_or_unsigned_blobs_are_refused_with_nothing_stored() {
+    let mut h = Harness::start(|_| {}, &[]).await;
+    let mut dispersal = h.dispersal().await;
+    let paid = h.blobs(2);
+    let paying_client = h.client_key.clone();
+    h.client_key = account_key(SEED, "unpaid", 0).expect("key");
+    let unpaid = h.blobs(1);
+    let unpaid_key = unpaid[0].certificate.blob_header.blob_key();
+    let mixed: Vec<EncodedBlob> = paid.iter().chain(&unpaid).cloned().collect();
+    let status = dispersal
+        .store_chunks(h.good_request(&mixed).await)
+        .await
+        .expect_err("an unpaid blob refuses the batch");
+    assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
+    assert!(
+        status.message().contains(&unpaid_key.to_string()),
+        "names the blob: {}",
+        status.message()
+    );
+    h.assert_not_stored(&mixed, "unpaid").await;
+    assert_eq!(
+        metric(
+            &h,
+            "lamina_node_batches_rejected_total{reason=\"payment_unpaid\"}"
+        )
+        .await,
+        1
+    );
+
+    // A paid account's blob signed by another key: the account never asked for it.
+    h.client_key = paying_client;
+    let mut forged = h.blobs(1);
+    let key = forged[0].certificate.blob_header.blob_key();
+    forged[0].certificate.signature = lamina_core::ecdsa::sign_digest(
+        &account_key(SEED, "unpaid", 0).expect("key"),
+        key.as_b256(),
+    )
+    .expect("signs")
+    .to_vec();
+    let status = dispersal
+        .store_chunks(h.good_request(&forged).await)
+        .await
+        .expect_err("a forged client signature refuses the batch");
+    assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
+    h.assert_not_stored(&forged, "forged").await;
+    assert_eq!(
+        metric(
+            &h,
+            "lamina_node_batches_rejected_total{reason=\"client_signature\"}"
+        )
+        .await,
+        1
+    );
+
+    // The paid blobs alone are signed for.
+    let request = h.good_request(&paid).await;
+    dispersal.store_chunks(request.clone()).await.expect("paid");
+    h.assert_stored(&request).await;
 }

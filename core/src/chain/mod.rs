@@ -11,6 +11,7 @@ mod convert;
 mod error;
 mod eth;
 mod onboard;
+mod payment_cache;
 mod payments;
 pub mod sockets;
 mod tx;
@@ -24,6 +25,9 @@ use lamina_encoding::BlobParams;
 pub use error::ChainError;
 pub use eth::{ContractAddresses, DEFAULT_POLL_INTERVAL, DEFAULT_RECEIPT_TIMEOUT, EthChain};
 pub use onboard::{OperatorOnboarding, OperatorStatus};
+pub use payment_cache::{
+    AccountCache, AccountCacheLimits, AccountLookupError, PaymentSource, has_payment,
+};
 
 use crate::assignment::QuorumOperators;
 use crate::security::SecurityThresholds;
