@@ -122,14 +122,14 @@ mod tests {
             b256!("432cf5dd28cf2cf9e780c8ecee9187eacade1b2058a980622784eb2fe4ce9cca")
         );
         assert_eq!(
-            earners[0].token_tree().unwrap().root(),
+            earners[0].token_tree().expect("one token").root(),
             b256!("14a21716105051ba1cd0cf0df5bb5bc00183d7935ae1ffa13c328c6ed8a552eb")
         );
         assert_eq!(
-            earners[2].earner_leaf().unwrap(),
+            earners[2].earner_leaf().expect("earner leaf"),
             b256!("5bd000e5682cb26fb81cf88526d2334d4ac3a388625e602b4c95f9b0a9f3af9d")
         );
-        let tree = distribution_tree(&earners).unwrap();
+        let tree = distribution_tree(&earners).expect("tree");
         let root = b256!("ea308d676507bc1b79d884e6aadea9b3a6430c1d662a46aa69e0cd3a94e0d5c8");
         assert_eq!(tree.root(), root);
         let proof = tree.proof(2).unwrap();
@@ -140,7 +140,7 @@ mod tests {
                 b256!("e13615f29038f61f2ad80e47ebbae96cfa3af772eeaec920f5175eb8cbbf5180")
             ]
         );
-        assert!(proof.verify(root, earners[2].earner_leaf().unwrap(), 2));
+        assert!(proof.verify(root, earners[2].earner_leaf().expect("earner leaf"), 2));
     }
 
     #[test]
