@@ -132,7 +132,7 @@ mod tests {
         let tree = distribution_tree(&earners).expect("tree");
         let root = b256!("ea308d676507bc1b79d884e6aadea9b3a6430c1d662a46aa69e0cd3a94e0d5c8");
         assert_eq!(tree.root(), root);
-        let proof = tree.proof(2).unwrap();
+        let proof = tree.proof(2).expect("leaf 2 exists");
         assert_eq!(
             proof.siblings,
             vec![

@@ -310,8 +310,8 @@ pub enum ValidationError {
         key: BlobKey,
         /// The payment header's account.
         account: Address,
-        /// The metering's refusal.
-        reason: lamina_payments::PaymentError,
+        /// The metering's refusal (boxed: it is large and this path is rare).
+        reason: Box<lamina_payments::PaymentError>,
     },
     /// A blob's account is in neither payment cache and this node's budget of chain reads
     /// for unknown accounts is spent.

@@ -298,7 +298,7 @@ fn refused(blob: &BlobToMeter, reason: PaymentError) -> NodeError {
         index: blob.index,
         key: blob.key,
         account: blob.payment.account_id,
-        reason,
+        reason: Box::new(reason),
     }
     .into()
 }

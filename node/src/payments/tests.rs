@@ -90,7 +90,7 @@ fn refusal(
         }
         other => panic!("not a payment refusal: {other}"),
     };
-    (index, reason, label, tonic::Status::from(error))
+    (index, *reason, label, tonic::Status::from(error))
 }
 
 #[tokio::test]
