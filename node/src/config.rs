@@ -60,8 +60,8 @@ impl Default for PasswordConfig {
 ///     bls_password = { file = "keys/password" }
 ///     authorized_dispersers = ["0x70997970C51812dc3A010C7d50b0d1f3E4f4d44e"]
 ///
-///     # Refuse to sign for unpaid blobs (the default); the deployment must name a
-///     # PaymentVault. `enabled = false` signs for anything the disperser sends.
+///     ## Refuse to sign for unpaid blobs (the default); the deployment must name a
+///     ## PaymentVault. `enabled = false` signs for anything the disperser sends.
 ///     [payments]
 ///     enabled = true
 ///     reservation_window_secs = 120
