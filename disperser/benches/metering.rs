@@ -18,13 +18,11 @@ use alloy_primitives::{Address, U256};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use lamina_core::chain::ChainError;
 use lamina_core::keystore::EcdsaKey;
-use lamina_core::{BlobHeader, PaymentHeader};
 use lamina_disperser::DisperserConfig;
 use lamina_disperser::payments::{PaymentSource, PaymentsConfig};
-use lamina_disperser::testing::{IntakeOptions, IntakeServer};
+use lamina_disperser::testing::{IntakeOptions, IntakeServer, signed_request};
 use lamina_encoding::{Blob, Srs, commit_blob};
 use lamina_payments::{AccountPayments, PaymentParams, Reservation};
-use lamina_proto::convert::blob_header_to_proto;
 use lamina_proto::disperser::v1::DisperseBlobRequest;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -91,24 +89,7 @@ fn requests(srs: &Srs, key: &EcdsaKey, mode: Mode, paid: &mut U256) -> Vec<Dispe
                 }
                 Mode::Off | Mode::Reservation => U256::ZERO,
             };
-            let payment = PaymentHeader {
-                account_id: key.address(),
-                timestamp_ns: now_ns(),
-                cumulative_payment: cumulative,
-            };
-            let header = BlobHeader {
-                version: 1,
-                quorum_numbers: vec![0, 1],
-                commitment,
-                payment_header_hash: payment.hash(),
-            };
-            let signature =
-                lamina_core::ecdsa::sign_digest(key, header.blob_key().as_b256()).expect("signs");
-            DisperseBlobRequest {
-                blob: blob.to_bytes(),
-                blob_header: Some(blob_header_to_proto(&header, &payment)),
-                signature: signature.to_vec(),
-            }
+            signed_request(key, &blob.to_bytes(), commitment, cumulative, now_ns())
         })
         .collect()
 }

@@ -7,9 +7,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
-use lamina_core::SecurityThresholds;
+use alloy_primitives::U256;
 use lamina_core::chain::{ContractAddresses, EthChain};
+use lamina_core::keystore::EcdsaKey;
+use lamina_core::{BlobCommitments, BlobHeader, PaymentHeader, SecurityThresholds};
 use lamina_encoding::{BlobParams, Srs};
+use lamina_proto::convert::blob_header_to_proto;
+use lamina_proto::disperser::v1::DisperseBlobRequest;
 use lamina_proto::disperser::v1::disperser_client::DisperserClient;
 use tokio::sync::{mpsc, oneshot};
 use tonic::transport::Channel;
@@ -37,6 +41,35 @@ pub fn chain_params() -> ChainParams {
             adversary_threshold: 33,
         },
         operator_counts: BTreeMap::from([(0, 4), (1, 4)]),
+    }
+}
+
+/// A `DisperseBlob` request for `blob` (version 1, quorums 0 and 1) claiming `commitment`,
+/// paying `cumulative_payment` (zero: the reservation) at `timestamp_ns`, signed by `key`.
+pub fn signed_request(
+    key: &EcdsaKey,
+    blob: &[u8],
+    commitment: BlobCommitments,
+    cumulative_payment: U256,
+    timestamp_ns: i64,
+) -> DisperseBlobRequest {
+    let payment = PaymentHeader {
+        account_id: key.address(),
+        timestamp_ns,
+        cumulative_payment,
+    };
+    let header = BlobHeader {
+        version: 1,
+        quorum_numbers: vec![0, 1],
+        commitment,
+        payment_header_hash: payment.hash(),
+    };
+    let signature =
+        lamina_core::ecdsa::sign_digest(key, header.blob_key().as_b256()).expect("signs");
+    DisperseBlobRequest {
+        blob: blob.to_vec(),
+        blob_header: Some(blob_header_to_proto(&header, &payment)),
+        signature: signature.to_vec(),
     }
 }
 

@@ -9,12 +9,10 @@ use std::sync::Arc;
 
 use alloy_primitives::U256;
 use lamina_core::keystore::EcdsaKey;
-use lamina_core::{BlobHeader, PaymentHeader};
 use lamina_disperser::DisperserConfig;
 use lamina_disperser::commit_pool::{AdmissionClass, CommitmentPool};
-use lamina_disperser::testing::{IntakeOptions, IntakeServer};
+use lamina_disperser::testing::{IntakeOptions, IntakeServer, signed_request};
 use lamina_encoding::{Blob, Srs, commit_blob};
-use lamina_proto::convert::blob_header_to_proto;
 use lamina_proto::disperser::v1::{DisperseBlobRequest, GetBlobCommitmentRequest};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -78,25 +76,8 @@ fn blob_bytes(symbols: usize, fill: u8) -> Vec<u8> {
 
 /// A valid DisperseBlob request by `key` for `blob` (quorums 0 and 1, version 1).
 fn request(srs: &Srs, key: &EcdsaKey, blob: &[u8]) -> DisperseBlobRequest {
-    let commitments = commit_blob(srs, &Blob::from_bytes(blob).expect("blob")).expect("commits");
-    let payment = PaymentHeader {
-        account_id: key.address(),
-        timestamp_ns: 1_700_000_000_000_000_000,
-        cumulative_payment: U256::ZERO,
-    };
-    let header = BlobHeader {
-        version: 1,
-        quorum_numbers: vec![0, 1],
-        commitment: commitments,
-        payment_header_hash: payment.hash(),
-    };
-    let signature =
-        lamina_core::ecdsa::sign_digest(key, header.blob_key().as_b256()).expect("signs");
-    DisperseBlobRequest {
-        blob: blob.to_vec(),
-        blob_header: Some(blob_header_to_proto(&header, &payment)),
-        signature: signature.to_vec(),
-    }
+    let commitment = commit_blob(srs, &Blob::from_bytes(blob).expect("blob")).expect("commits");
+    signed_request(key, blob, commitment, U256::ZERO, 1_700_000_000_000_000_000)
 }
 
 /// Occupies one pool slot until the returned sender is dropped.

@@ -13,15 +13,13 @@ use std::sync::{Arc, Mutex};
 use alloy_primitives::{Address, U256};
 use lamina_core::chain::ChainError;
 use lamina_core::keystore::EcdsaKey;
-use lamina_core::{BlobHeader, PaymentHeader};
 use lamina_disperser::DisperserConfig;
 use lamina_disperser::commit_pool::AdmissionClass;
 use lamina_disperser::payments::{PaymentSource, Payments, PaymentsConfig};
 use lamina_disperser::store::Store;
-use lamina_disperser::testing::{IntakeOptions, IntakeServer};
+use lamina_disperser::testing::{IntakeOptions, IntakeServer, signed_request};
 use lamina_encoding::{Blob, Srs, commit_blob};
 use lamina_payments::{AccountPayments, PaymentParams, Reservation};
-use lamina_proto::convert::blob_header_to_proto;
 use lamina_proto::disperser::v1::DisperseBlobRequest;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -152,24 +150,7 @@ fn request_paying(
 ) -> DisperseBlobRequest {
     let commitment =
         commit_blob(srs, &Blob::from_bytes(committed).expect("blob")).expect("commits");
-    let payment = PaymentHeader {
-        account_id: key.address(),
-        timestamp_ns: now_ns(),
-        cumulative_payment: U256::from(cumulative),
-    };
-    let header = BlobHeader {
-        version: 1,
-        quorum_numbers: vec![0, 1],
-        commitment,
-        payment_header_hash: payment.hash(),
-    };
-    let signature =
-        lamina_core::ecdsa::sign_digest(key, header.blob_key().as_b256()).expect("signs");
-    DisperseBlobRequest {
-        blob: blob.to_vec(),
-        blob_header: Some(blob_header_to_proto(&header, &payment)),
-        signature: signature.to_vec(),
-    }
+    signed_request(key, blob, commitment, U256::from(cumulative), now_ns())
 }
 
 fn request(srs: &Srs, key: &EcdsaKey, blob: &[u8], cumulative: u64) -> DisperseBlobRequest {
