@@ -547,7 +547,22 @@ async fn a_slow_operator_is_hedged_then_ranked_last() {
     assert_eq!(got.payload, fx.payload);
     assert_eq!(got.report.operators[0].operator_id, op(0));
     assert_eq!(got.report.operators[0].state, OperatorState::Cancelled);
-    assert_eq!(got.report.operators[1].state, OperatorState::Answered);
+    // Which honest operators answered before the blob was complete depends on the
+    // machine's load (a busy one can be hedged past too); what the hedge guarantees
+    // is that the slow one was never waited for and that the rest rebuilt the blob.
+    assert!(
+        got.report.operators[1..].iter().all(|o| matches!(
+            o.state,
+            OperatorState::Answered | OperatorState::Cancelled | OperatorState::NotAsked
+        ) && o.faults.is_empty()),
+        "{}",
+        got.report
+    );
+    assert!(
+        got.report.operators[1..]
+            .iter()
+            .any(|o| o.state == OperatorState::Answered)
+    );
 
     // Measured operators are ranked by answer time; the never-answering one is
     // unmeasured and still first, so time it out once to push it down.
@@ -555,7 +570,8 @@ async fn a_slow_operator_is_hedged_then_ranked_last() {
         Arc::clone(&fx.srs),
         RetrievalOptions {
             extra_requests: 0,
-            operator_timeout_ms: 200,
+            // Long enough that a loaded machine's honest operators are not timed out.
+            operator_timeout_ms: 1_000,
             hedge_after_ms: 10_000,
             ..RetrievalOptions::default()
         },
@@ -566,7 +582,7 @@ async fn a_slow_operator_is_hedged_then_ranked_last() {
         .expect("retrieves after the timeout");
     assert_eq!(
         first.report.operators[0].faults,
-        vec![OperatorFault::Timeout { after_ms: 200 }]
+        vec![OperatorFault::Timeout { after_ms: 1_000 }]
     );
     let second = strict
         .rebuild(&fx.header, BlobParams::V1_DEVNET, 0, net.candidates.clone())
