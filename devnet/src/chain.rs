@@ -179,6 +179,27 @@ impl LocalChain {
         )
     }
 
+    /// Governance (the owner) gives `account` a reservation of `symbols_per_second` on
+    /// quorums 0 and 1, split evenly, from the epoch to the end of time (a devnet never
+    /// outlives it): how devnets and tests let an account disperse without a deposit.
+    pub async fn reserve_bandwidth(
+        &self,
+        account: Address,
+        symbols_per_second: u64,
+    ) -> Result<(), DevnetError> {
+        let reservation = lamina_payments::Reservation {
+            symbols_per_second,
+            start_timestamp: 0,
+            end_timestamp: u64::MAX,
+            quorums: vec![0, 1],
+            quorum_splits: vec![50, 50],
+        };
+        self.connect(Some(self.owner()))?
+            .set_reservation(account, &reservation)
+            .await?;
+        Ok(())
+    }
+
     /// Sets `account`'s ETH balance (`anvil_setBalance`).
     pub async fn set_balance(&self, account: Address, wei: U256) -> Result<(), DevnetError> {
         let provider = ProviderBuilder::new().connect_http(self.url()?);

@@ -941,16 +941,11 @@ impl Devnet {
 /// Gives the devnet's client account a reservation (set by the owner, as governance) and
 /// an on-demand deposit (paid from its own funds), so it can disperse either way.
 async fn pay_for_client(chain: &LocalChain, client: &FundedAccount) -> Result<(), DevnetError> {
-    let reservation = lamina_payments::Reservation {
-        symbols_per_second: DEVNET_CLIENT_RESERVATION_SYMBOLS_PER_SECOND,
-        start_timestamp: 0,
-        end_timestamp: u64::MAX,
-        quorums: vec![0, 1],
-        quorum_splits: vec![50, 50],
-    };
     chain
-        .connect(Some(chain.owner()))?
-        .set_reservation(client.address(), &reservation)
+        .reserve_bandwidth(
+            client.address(),
+            DEVNET_CLIENT_RESERVATION_SYMBOLS_PER_SECOND,
+        )
         .await?;
     chain
         .connect(Some(client.signer()?))?

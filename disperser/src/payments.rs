@@ -10,7 +10,7 @@
 //!    reservation and on-demand deposit, from a bounded cache. An account with neither is
 //!    refused here ([`DisperserError::NoPayment`], `PERMISSION_DENIED`), before the
 //!    duplicate check, the commitment check and the durable write: a fresh key with no
-//!    payment costs a cache look-up (or, at most every `unpaid_recheck_secs`, one chain
+//!    payment costs a cache look-up (or, at most every `accounts.unpaid_recheck_secs`, one chain
 //!    read) and an ECDSA recovery.
 //! 2. After the per-account rate and the queue check ([`Payments::charge`]): the blob is
 //!    metered ([`DisperserMeter::meter`]: reservation when the header's cumulative
@@ -24,11 +24,11 @@
 //! ## Chain reads: bounded, and a flood of fresh accounts is not a flood of reads
 //!
 //! Account state comes from [`lamina_core::chain::AccountCache`], the cache the nodes use
-//! too: paying accounts cached (at most `accounts_tracked`, least recently used evicted)
-//! and re-read every `account_refresh_secs` (a failed re-read keeps the old answer);
-//! unpaid accounts refused without a read for `unpaid_recheck_secs` from a separate
-//! bounded table; reads for accounts in neither share one global budget
-//! (`unknown_account_reads_per_sec`), beyond which such a request is refused with
+//! too, configured by the same `[payments.accounts]` table: paying accounts cached (at
+//! most `tracked`, least recently used evicted) and re-read every `refresh_secs` (a failed
+//! re-read keeps the old answer); unpaid accounts refused without a read for
+//! `unpaid_recheck_secs` from a separate bounded table; reads for accounts in neither
+//! share one global budget (`unknown_reads_per_sec`), beyond which such a request is refused with
 //! `RESOURCE_EXHAUSTED` and a `retry-after-ms`. (Following the vault's events instead
 //! would need no read per account at all; left for later.)
 //!
@@ -42,12 +42,12 @@
 //! and continues the sequence after the highest.
 
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use alloy_primitives::{Address, U256};
 /// Where payment state is read from (moved to `lamina-core`, shared with the nodes).
 pub use lamina_core::chain::PaymentSource;
-use lamina_core::chain::{AccountCache, AccountCacheLimits, AccountLookupError};
+use lamina_core::chain::{AccountCache, AccountCacheConfig, AccountLookupError};
 /// The payment types of the vault, for callers without `lamina-payments`.
 pub use lamina_payments::{AccountPayments, PaymentParams, PaymentState, Reservation};
 use lamina_payments::{BlobPayment, DisperserMeter, LeakyBucket, Metered, MeteringConfig};
@@ -72,17 +72,8 @@ pub struct PaymentsConfig {
     /// Largest distance between a payment header's timestamp and the disperser's clock,
     /// seconds. Default: 60.
     pub max_timestamp_skew_secs: u64,
-    /// A paying account's reservation and deposit are re-read after this long; the
-    /// global payment parameters too. Default: 30.
-    pub account_refresh_secs: u64,
-    /// An account found with neither a reservation nor a deposit is refused without a
-    /// chain read for this long. Default: 10.
-    pub unpaid_recheck_secs: u64,
-    /// Accounts kept in each of the two caches (paying, unpaid). Default: 65536.
-    pub accounts_tracked: usize,
-    /// Chain reads per second, over all accounts, for accounts in neither cache; beyond
-    /// it a request of such an account is refused with `RESOURCE_EXHAUSTED`. Default: 20.
-    pub unknown_account_reads_per_sec: u64,
+    /// `[payments.accounts]`: the account cache, shared in form with the nodes.
+    pub accounts: AccountCacheConfig,
 }
 
 impl Default for PaymentsConfig {
@@ -93,10 +84,7 @@ impl Default for PaymentsConfig {
             reservation_window_secs: m.reservation_window_secs,
             on_demand_window_secs: m.on_demand_window_secs,
             max_timestamp_skew_secs: m.max_timestamp_skew_secs,
-            account_refresh_secs: 30,
-            unpaid_recheck_secs: 10,
-            accounts_tracked: 65_536,
-            unknown_account_reads_per_sec: 20,
+            accounts: AccountCacheConfig::default(),
         }
     }
 }
@@ -115,28 +103,23 @@ impl PaymentsConfig {
 
     /// Checks every field, naming the first bad one.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        for (field, value) in [
+        let zero = [
             (
                 "payments.reservation_window_secs",
                 self.reservation_window_secs,
             ),
             ("payments.on_demand_window_secs", self.on_demand_window_secs),
-            ("payments.account_refresh_secs", self.account_refresh_secs),
-            ("payments.unpaid_recheck_secs", self.unpaid_recheck_secs),
-            ("payments.accounts_tracked", self.accounts_tracked as u64),
-            (
-                "payments.unknown_account_reads_per_sec",
-                self.unknown_account_reads_per_sec,
-            ),
-        ] {
-            if value == 0 {
-                return Err(ConfigError::Invalid {
-                    field,
-                    reason: "must be at least 1".into(),
-                });
-            }
+        ]
+        .into_iter()
+        .find_map(|(field, value)| (value == 0).then_some(field))
+        .or_else(|| self.accounts.zero_field());
+        match zero {
+            Some(field) => Err(ConfigError::Invalid {
+                field,
+                reason: "must be at least 1".into(),
+            }),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -218,12 +201,7 @@ impl Payments {
         let now = Instant::now();
         let meter = DisperserMeter::new(&config.metering(), now_ns());
         Self {
-            accounts: AccountCache::new(AccountCacheLimits {
-                refresh: Duration::from_secs(config.account_refresh_secs),
-                unpaid_recheck: Duration::from_secs(config.unpaid_recheck_secs),
-                accounts_tracked: config.accounts_tracked,
-                unknown_account_reads_per_sec: config.unknown_account_reads_per_sec,
-            }),
+            accounts: AccountCache::new(config.accounts),
             params: RwLock::new((params, now)),
             meter: Mutex::new(MeterState { meter, seq: 0 }),
             config,
@@ -430,12 +408,12 @@ impl Payments {
     }
 }
 
-/// Re-reads the payment parameters every `account_refresh_secs` until `shutdown`.
+/// Re-reads the payment parameters every `accounts.refresh_secs` until `shutdown`.
 pub async fn refresh_periodically(
     payments: Arc<Payments>,
     shutdown: tokio_util::sync::CancellationToken,
 ) {
-    let every = Duration::from_secs(payments.config.account_refresh_secs);
+    let every = payments.config.accounts.refresh();
     loop {
         tokio::select! {
             () = shutdown.cancelled() => return,
@@ -491,7 +469,10 @@ mod tests {
         assert!(PaymentsConfig::default().validate().is_ok());
         assert!(PaymentsConfig::default().metering().validate().is_ok());
         let bad = PaymentsConfig {
-            unknown_account_reads_per_sec: 0,
+            accounts: AccountCacheConfig {
+                unknown_reads_per_sec: 0,
+                ..AccountCacheConfig::default()
+            },
             ..PaymentsConfig::default()
         };
         assert!(bad.validate().is_err());

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use alloy_primitives::{Address, U256};
-use lamina_core::chain::ChainError;
+use lamina_core::chain::{AccountCacheConfig, ChainError};
 use lamina_core::keystore::EcdsaKey;
 use lamina_disperser::DisperserConfig;
 use lamina_disperser::commit_pool::AdmissionClass;
@@ -236,7 +236,10 @@ async fn a_flood_of_fresh_accounts_costs_at_most_the_read_budget() {
         &dir.path().join("db"),
         vault.clone(),
         PaymentsConfig {
-            unknown_account_reads_per_sec: budget,
+            accounts: AccountCacheConfig {
+                unknown_reads_per_sec: budget,
+                ..AccountCacheConfig::default()
+            },
             ..PaymentsConfig::default()
         },
         (2, 0, 8),

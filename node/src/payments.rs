@@ -25,11 +25,11 @@
 //! ## Chain reads
 //!
 //! Accounts come from [`lamina_core::chain::AccountCache`], the disperser's cache: bounded
-//! (paying and unpaid accounts in separate tables), refreshed every
-//! `account_refresh_secs` (a failed refresh keeps the old answer), and reads of accounts
-//! never seen share one budget (`unknown_account_reads_per_sec`). A batch of N blobs of
-//! one account costs at most one read. The global parameters are read at start and
-//! re-read every `account_refresh_secs`. Only an authorised disperser can reach this code
+//! (paying and unpaid accounts in separate tables), configured by the same
+//! `[payments.accounts]` table, refreshed every `refresh_secs` (a failed refresh keeps the
+//! old answer), and reads of accounts never seen share one budget
+//! (`unknown_reads_per_sec`). A batch of N blobs of one account costs at most one read.
+//! The global parameters are read at start and re-read every `refresh_secs`. Only an authorised disperser can reach this code
 //! (its signature is checked first), but the bounds hold whatever it sends.
 
 use std::collections::HashMap;
@@ -38,7 +38,7 @@ use std::time::Duration;
 
 use alloy_primitives::Address;
 use lamina_core::chain::{
-    AccountCache, AccountCacheLimits, AccountLookupError, ChainError, PaymentSource,
+    AccountCache, AccountCacheConfig, AccountLookupError, ChainError, PaymentSource,
 };
 use lamina_core::{BlobKey, PaymentHeader, QuorumId};
 use lamina_payments::{
@@ -59,18 +59,8 @@ pub struct PaymentsConfig {
     /// rate. Must exceed the disperser's `[payments] reservation_window_secs` (60 by
     /// default) by the longest batching and dispatch delay. Default: 120.
     pub reservation_window_secs: u64,
-    /// A paying account's reservation and deposit, and the global payment parameters, are
-    /// re-read after this long. Default: 30.
-    pub account_refresh_secs: u64,
-    /// An account found with neither a reservation nor a deposit is refused without a
-    /// chain read for this long. Default: 10.
-    pub unpaid_recheck_secs: u64,
-    /// Accounts kept in each of the two caches (paying, unpaid). Default: 65536.
-    pub accounts_tracked: usize,
-    /// Chain reads per second, over all accounts, for accounts in neither cache; beyond
-    /// it a batch naming such an account is refused with `RESOURCE_EXHAUSTED`.
-    /// Default: 20.
-    pub unknown_account_reads_per_sec: u64,
+    /// `[payments.accounts]`: the account cache, in the same form as the disperser's.
+    pub accounts: AccountCacheConfig,
 }
 
 impl Default for PaymentsConfig {
@@ -78,10 +68,7 @@ impl Default for PaymentsConfig {
         Self {
             enabled: true,
             reservation_window_secs: MeteringConfig::default().node_reservation_window_secs,
-            account_refresh_secs: 30,
-            unpaid_recheck_secs: 10,
-            accounts_tracked: 65_536,
-            unknown_account_reads_per_sec: 20,
+            accounts: AccountCacheConfig::default(),
         }
     }
 }
@@ -89,43 +76,23 @@ impl Default for PaymentsConfig {
 impl PaymentsConfig {
     /// Checks every field, naming the first bad one.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        for (field, value) in [
-            (
-                "payments.reservation_window_secs",
-                self.reservation_window_secs,
-            ),
-            ("payments.account_refresh_secs", self.account_refresh_secs),
-            ("payments.unpaid_recheck_secs", self.unpaid_recheck_secs),
-            ("payments.accounts_tracked", self.accounts_tracked as u64),
-            (
-                "payments.unknown_account_reads_per_sec",
-                self.unknown_account_reads_per_sec,
-            ),
-        ] {
-            if value == 0 {
-                return Err(ConfigError::Invalid {
-                    field,
-                    value: value.to_string(),
-                    reason: "must be positive",
-                });
-            }
+        let zero = (self.reservation_window_secs == 0)
+            .then_some("payments.reservation_window_secs")
+            .or_else(|| self.accounts.zero_field());
+        match zero {
+            Some(field) => Err(ConfigError::Invalid {
+                field,
+                value: "0".into(),
+                reason: "must be positive",
+            }),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     fn metering(&self) -> MeteringConfig {
         MeteringConfig {
             node_reservation_window_secs: self.reservation_window_secs,
             ..MeteringConfig::default()
-        }
-    }
-
-    fn cache_limits(&self) -> AccountCacheLimits {
-        AccountCacheLimits {
-            refresh: Duration::from_secs(self.account_refresh_secs),
-            unpaid_recheck: Duration::from_secs(self.unpaid_recheck_secs),
-            accounts_tracked: self.accounts_tracked,
-            unknown_account_reads_per_sec: self.unknown_account_reads_per_sec,
         }
     }
 }
@@ -174,10 +141,10 @@ impl NodePayments {
     ) -> Self {
         Self {
             source,
-            accounts: AccountCache::new(config.cache_limits()),
+            accounts: AccountCache::new(config.accounts),
             params: RwLock::new(params),
             meter: Mutex::new(NodeMeter::new(&config.metering())),
-            refresh_every: Duration::from_secs(config.account_refresh_secs),
+            refresh_every: config.accounts.refresh(),
         }
     }
 
@@ -335,7 +302,7 @@ impl Drop for BatchCharge {
     }
 }
 
-/// Re-reads the payment parameters every `account_refresh_secs` until `shutdown`.
+/// Re-reads the payment parameters every `accounts.refresh_secs` until `shutdown`.
 pub(crate) async fn refresh_periodically(
     payments: Arc<NodePayments>,
     shutdown: tokio_util::sync::CancellationToken,

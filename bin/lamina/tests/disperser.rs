@@ -61,8 +61,10 @@ async fn devnet(configure: impl FnOnce(&mut DevnetOptions)) -> Net {
     d.insert("batch_max_interval_ms".into(), 200.into());
     d.insert("anchor_on_chain".into(), true.into());
     // an account that starts paying is served a second after (the default is 10 s)
+    let mut accounts = toml::Table::new();
+    accounts.insert("unpaid_recheck_secs".into(), 1.into());
     let mut payments = toml::Table::new();
-    payments.insert("unpaid_recheck_secs".into(), 1.into());
+    payments.insert("accounts".into(), accounts.into());
     d.insert("payments".into(), payments.into());
     configure(&mut options);
     let devnet = Devnet::start(options).await.expect("devnet starts");
@@ -330,18 +332,7 @@ async fn a_blob_completes_with_a_certificate_checkdacert_accepts_and_bad_input_g
     );
     net.devnet
         .chain()
-        .connect(Some(net.devnet.chain().owner()))
-        .expect("owner")
-        .set_reservation(
-            fresh.address(),
-            &lamina_disperser::payments::Reservation {
-                symbols_per_second: 1 << 16,
-                start_timestamp: 0,
-                end_timestamp: u64::MAX,
-                quorums: vec![0, 1],
-                quorum_splits: vec![50, 50],
-            },
-        )
+        .reserve_bandwidth(fresh.address(), 1 << 16)
         .await
         .expect("governance sets a reservation");
     tokio::time::sleep(Duration::from_millis(1500)).await;

@@ -342,21 +342,12 @@ async fn load_64_blobs_of_1kib_to_4mib_from_8_concurrent_clients() {
     let total: usize = sizes.iter().sum();
     // The load accounts pay with reservations, as the devnet client does (a fresh key with
     // neither a reservation nor a deposit is refused at intake).
-    let governance = devnet
-        .chain()
-        .connect(Some(devnet.chain().owner()))
-        .expect("owner");
     for c in 0..8 {
-        governance
-            .set_reservation(
+        devnet
+            .chain()
+            .reserve_bandwidth(
                 account_key(0x10ad, "load", c).expect("key").address(),
-                &lamina_disperser::payments::Reservation {
-                    symbols_per_second: 1 << 16,
-                    start_timestamp: 0,
-                    end_timestamp: u64::MAX,
-                    quorums: vec![0, 1],
-                    quorum_splits: vec![50, 50],
-                },
+                1 << 16,
             )
             .await
             .expect("governance sets a reservation");

@@ -88,18 +88,7 @@ impl Harness {
         // Nodes refuse to sign for unpaid blobs: the client pays with a reservation, as the
         // devnet's client does.
         chain
-            .connect(Some(chain.owner()))
-            .expect("owner")
-            .set_reservation(
-                client_key.address(),
-                &lamina_disperser::payments::Reservation {
-                    symbols_per_second: 1 << 16,
-                    start_timestamp: 0,
-                    end_timestamp: u64::MAX,
-                    quorums: vec![0, 1],
-                    quorum_splits: vec![50, 50],
-                },
-            )
+            .reserve_bandwidth(client_key.address(), 1 << 16)
             .await
             .expect("governance sets the client's reservation");
         let op = &operators[0];

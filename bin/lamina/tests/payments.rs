@@ -14,7 +14,7 @@ use lamina_client::{ClientConfig, ClientError, LaminaClient};
 use lamina_core::chain::{ContractAddresses, EthChain};
 use lamina_core::keystore::EcdsaKey;
 use lamina_devnet::{Devnet, DevnetOptions, LocalChain};
-use lamina_payments::{PaymentError, Reservation};
+use lamina_payments::PaymentError;
 use lamina_proto::disperser::v1::BlobStatus;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -49,8 +49,10 @@ async fn devnet(dir: &tempfile::TempDir) -> Devnet {
         (WINDOW_SECS as i64).into(),
     );
     // New reservations and deposits are seen within a second.
-    payments.insert("account_refresh_secs".into(), 1.into());
-    payments.insert("unpaid_recheck_secs".into(), 1.into());
+    let mut accounts = toml::Table::new();
+    accounts.insert("refresh_secs".into(), 1.into());
+    accounts.insert("unpaid_recheck_secs".into(), 1.into());
+    payments.insert("accounts".into(), accounts.into());
     d.insert("payments".into(), payments.into());
     Devnet::start(options).await.expect("devnet starts")
 }
@@ -62,22 +64,6 @@ fn key(seed: u64) -> EcdsaKey {
 fn governance(devnet: &Devnet) -> EthChain {
     let chain: &LocalChain = devnet.chain();
     chain.connect(Some(chain.owner())).expect("owner")
-}
-
-async fn reserve(devnet: &Devnet, account: Address, symbols_per_second: u64) {
-    governance(devnet)
-        .set_reservation(
-            account,
-            &Reservation {
-                symbols_per_second,
-                start_timestamp: 0,
-                end_timestamp: u64::MAX,
-                quorums: vec![0, 1],
-                quorum_splits: vec![50, 50],
-            },
-        )
-        .await
-        .expect("governance sets a reservation");
 }
 
 async fn deposit(devnet: &Devnet, account: Address, wei: U256) {
@@ -164,7 +150,11 @@ async fn reservations_and_on_demand_payments_are_metered_exactly() {
     // --- A reservation within its rate completes; over it, a refusal with the wait.
     // 1024 symbols/s over an 8 s window hold two 4096-symbol blobs.
     let reserved = key(1);
-    reserve(&devnet, reserved.address(), 1024).await;
+    devnet
+        .chain()
+        .reserve_bandwidth(reserved.address(), 1024)
+        .await
+        .expect("governance sets a reservation");
     let mut raw = RawRollup::with_key(&devnet, reserved.clone(), SRS_POINTS).await;
     let prepared: Vec<_> = (0..3)
         .map(|i| raw.prepare_with(&payload(i), raw.quorums.clone(), raw.version, &reserved))

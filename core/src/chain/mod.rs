@@ -26,7 +26,7 @@ pub use error::ChainError;
 pub use eth::{ContractAddresses, DEFAULT_POLL_INTERVAL, DEFAULT_RECEIPT_TIMEOUT, EthChain};
 pub use onboard::{OperatorOnboarding, OperatorStatus};
 pub use payment_cache::{
-    AccountCache, AccountCacheLimits, AccountLookupError, PaymentSource, has_payment,
+    AccountCache, AccountCacheConfig, AccountLookupError, PaymentSource, has_payment,
 };
 
 use crate::assignment::QuorumOperators;

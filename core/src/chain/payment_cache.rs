@@ -3,13 +3,13 @@
 //! sign), so both bound memory and chain reads the same way.
 //!
 //! - Accounts with a payment (a reservation or a deposit) are cached (at most
-//!   `accounts_tracked`, least recently used evicted) and re-read every `refresh`; a
+//!   `tracked`, least recently used evicted) and re-read every `refresh`; a
 //!   failed re-read keeps the old answer.
 //! - Accounts found with neither go to a separate bounded *negative* table and are refused
 //!   without a read for `unpaid_recheck`: a flood of fresh keys evicts only other unpaid
 //!   accounts, never a paying one.
 //! - Reads for accounts in neither table share one global budget
-//!   (`unknown_account_reads_per_sec`, a token bucket holding one second of it); beyond it
+//!   (`unknown_reads_per_sec`, a token bucket holding one second of it); beyond it
 //!   the look-up is refused with the wait until a token is back. A flood of fresh accounts
 //!   thus costs the chain at most that many reads per second, whatever its size.
 
@@ -43,17 +43,63 @@ impl PaymentSource for EthChain {
     }
 }
 
-/// How an [`AccountCache`] bounds memory and reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AccountCacheLimits {
-    /// A paying account is re-read after this long.
-    pub refresh: Duration,
-    /// An unpaid account is refused without a read for this long.
-    pub unpaid_recheck: Duration,
-    /// Accounts kept in each of the two tables (paying, unpaid); at least 1.
-    pub accounts_tracked: usize,
-    /// Reads per second, over all accounts, for accounts in neither table; at least 1.
-    pub unknown_account_reads_per_sec: u64,
+/// How an [`AccountCache`] bounds memory and reads: the `[payments.accounts]` table of
+/// the disperser's and the nodes' configuration (one table, so both read it alike).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountCacheConfig {
+    /// A paying account's reservation and deposit, and the global payment parameters,
+    /// are re-read after this many seconds. Default: 30.
+    pub refresh_secs: u64,
+    /// An account found with neither a reservation nor a deposit is refused without a
+    /// chain read for this many seconds. Default: 10.
+    pub unpaid_recheck_secs: u64,
+    /// Accounts kept in each of the two tables (paying, unpaid). Default: 65536.
+    pub tracked: usize,
+    /// Chain reads per second, over all accounts, for accounts in neither table; beyond
+    /// it a request naming such an account is refused with `RESOURCE_EXHAUSTED`.
+    /// Default: 20.
+    pub unknown_reads_per_sec: u64,
+}
+
+impl Default for AccountCacheConfig {
+    fn default() -> Self {
+        Self {
+            refresh_secs: 30,
+            unpaid_recheck_secs: 10,
+            tracked: 65_536,
+            unknown_reads_per_sec: 20,
+        }
+    }
+}
+
+impl AccountCacheConfig {
+    /// The first field that is zero, by its configuration path (each must be positive).
+    pub fn zero_field(&self) -> Option<&'static str> {
+        [
+            ("payments.accounts.refresh_secs", self.refresh_secs),
+            (
+                "payments.accounts.unpaid_recheck_secs",
+                self.unpaid_recheck_secs,
+            ),
+            ("payments.accounts.tracked", self.tracked as u64),
+            (
+                "payments.accounts.unknown_reads_per_sec",
+                self.unknown_reads_per_sec,
+            ),
+        ]
+        .into_iter()
+        .find_map(|(field, value)| (value == 0).then_some(field))
+    }
+
+    /// How long a paying account's state (and the global parameters) are trusted.
+    pub fn refresh(&self) -> Duration {
+        Duration::from_secs(self.refresh_secs)
+    }
+
+    fn unpaid_recheck(&self) -> Duration {
+        Duration::from_secs(self.unpaid_recheck_secs)
+    }
 }
 
 /// Why [`AccountCache::lookup`] gives no payment state.
@@ -111,24 +157,24 @@ fn evict_oldest<V>(map: &mut HashMap<Address, V>, at: impl Fn(&V) -> Instant) {
 /// The bounded account cache (see the module docs).
 #[derive(Debug)]
 pub struct AccountCache {
-    limits: AccountCacheLimits,
+    limits: AccountCacheConfig,
     // std lock: held for a few map operations, never across `.await`.
     tables: Mutex<Tables>,
 }
 
 impl AccountCache {
     /// An empty cache with a full read budget.
-    pub fn new(limits: AccountCacheLimits) -> Self {
-        let limits = AccountCacheLimits {
-            accounts_tracked: limits.accounts_tracked.max(1),
-            unknown_account_reads_per_sec: limits.unknown_account_reads_per_sec.max(1),
+    pub fn new(limits: AccountCacheConfig) -> Self {
+        let limits = AccountCacheConfig {
+            tracked: limits.tracked.max(1),
+            unknown_reads_per_sec: limits.unknown_reads_per_sec.max(1),
             ..limits
         };
         Self {
             tables: Mutex::new(Tables {
                 paid: HashMap::new(),
                 unpaid: HashMap::new(),
-                tokens: limits.unknown_account_reads_per_sec as f64,
+                tokens: limits.unknown_reads_per_sec as f64,
                 tokens_at: Instant::now(),
             }),
             limits,
@@ -153,18 +199,18 @@ impl AccountCache {
             let now = Instant::now();
             if let Some(p) = t.paid.get_mut(&account) {
                 p.used_at = now;
-                if now.saturating_duration_since(p.read_at) < self.limits.refresh {
+                if now.saturating_duration_since(p.read_at) < self.limits.refresh() {
                     return Ok(p.payments.clone());
                 }
                 Some(p.payments.clone())
             } else {
                 if let Some(read_at) = t.unpaid.get(&account)
-                    && now.saturating_duration_since(*read_at) < self.limits.unpaid_recheck
+                    && now.saturating_duration_since(*read_at) < self.limits.unpaid_recheck()
                 {
                     return Err(AccountLookupError::NoPayment { account });
                 }
                 // Seen nowhere (or unpaid long enough ago): one read from the budget.
-                let rate = self.limits.unknown_account_reads_per_sec as f64;
+                let rate = self.limits.unknown_reads_per_sec as f64;
                 let elapsed = now.saturating_duration_since(t.tokens_at).as_secs_f64();
                 t.tokens = (t.tokens + elapsed * rate).min(rate);
                 t.tokens_at = now;
@@ -193,7 +239,7 @@ impl AccountCache {
         let now = Instant::now();
         if has_payment(&read) {
             t.unpaid.remove(&account);
-            if t.paid.len() >= self.limits.accounts_tracked && !t.paid.contains_key(&account) {
+            if t.paid.len() >= self.limits.tracked && !t.paid.contains_key(&account) {
                 evict_oldest(&mut t.paid, |p| p.used_at);
             }
             t.paid.insert(
@@ -207,7 +253,7 @@ impl AccountCache {
             Ok(read)
         } else {
             t.paid.remove(&account);
-            if t.unpaid.len() >= self.limits.accounts_tracked && !t.unpaid.contains_key(&account) {
+            if t.unpaid.len() >= self.limits.tracked && !t.unpaid.contains_key(&account) {
                 evict_oldest(&mut t.unpaid, |at| *at);
             }
             t.unpaid.insert(account, now);
@@ -272,12 +318,12 @@ mod tests {
         }
     }
 
-    fn limits() -> AccountCacheLimits {
-        AccountCacheLimits {
-            refresh: Duration::from_secs(60),
-            unpaid_recheck: Duration::from_secs(60),
-            accounts_tracked: 4,
-            unknown_account_reads_per_sec: 2,
+    fn limits() -> AccountCacheConfig {
+        AccountCacheConfig {
+            refresh_secs: 60,
+            unpaid_recheck_secs: 60,
+            tracked: 4,
+            unknown_reads_per_sec: 2,
         }
     }
 
