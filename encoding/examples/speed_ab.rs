@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! cargo run --release -p lamina-encoding --example speed_ab -- 32768    # G1 + 2 G2 MSMs of n: arkworks vs msm::msm
-//! cargo run --release -p lamina-encoding --example speed_ab -- fk20     # FK20 proofs: arkworks tail vs prepared twiddles
+//! cargo run --release -p lamina-encoding --example speed_ab -- fk20 [128KiB|1MiB|peerdas]  # FK20 proofs: arkworks tail vs prepared twiddles
 //! cargo run --release -p lamina-encoding --example speed_ab -- g2check  # G2 subgroup check: arkworks vs g2_in_subgroup
 //! cargo run --release -p lamina-encoding --example speed_ab -- srs DIR N  # load N points of an SRS directory, all checks
 //! ```
@@ -36,6 +36,10 @@ fn main() {
             ("1MiB", 32768, 32, 8192),
             ("peerdas", 4096, 64, 128),
         ] {
+            let only = std::env::args().nth(2);
+            if only.as_deref().is_some_and(|o| o != name) {
+                continue;
+            }
             let table =
                 Fk20Table::<G1Projective>::from_insecure_trapdoor(tau, n, l).expect("valid shape");
             let c: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
