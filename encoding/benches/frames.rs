@@ -23,9 +23,10 @@ fn frames(c: &mut criterion::Criterion) {
         let (coeffs, shape) = (&blob.coeffs, blob.shape);
         // Build the FK20 table once, outside the timings (it is cached per shape).
         let start = std::time::Instant::now();
-        encoder
+        let table = encoder
             .table(case.symbols, shape.chunk_length as usize)
             .expect("table");
+        let num_chunks = shape.num_chunks as usize;
         eprintln!(
             "{}: FK20 table {:?} ({:?})",
             case.name,
@@ -59,6 +60,17 @@ fn frames(c: &mut criterion::Criterion) {
             };
             let fk20 = time(&|| drop(encoder.proofs(coeffs, shape).expect("proofs")));
             eprintln!("frames/{}/fk20_proofs: single runs {fk20:.3?} s", case.name);
+            let old = time(&|| {
+                drop(
+                    table
+                        .proofs_with_arkworks_ffts(coeffs, num_chunks)
+                        .expect("proofs"),
+                )
+            });
+            eprintln!(
+                "frames/{}/fk20_proofs_arkworks_ffts: single runs {old:.3?} s",
+                case.name
+            );
             let total = time(&|| drop(encoder.encode_coeffs(coeffs, case.params).expect("frames")));
             eprintln!(
                 "frames/{}/frames_total: single runs {total:.3?} s",
@@ -68,6 +80,15 @@ fn frames(c: &mut criterion::Criterion) {
         }
         g.bench_function("fk20_proofs", |b| {
             b.iter(|| encoder.proofs(coeffs, shape).expect("proofs"))
+        });
+        // The same proofs with arkworks' group FFTs for the tail (the code
+        // before), in the same run.
+        g.bench_function("fk20_proofs_arkworks_ffts", |b| {
+            b.iter(|| {
+                table
+                    .proofs_with_arkworks_ffts(coeffs, num_chunks)
+                    .expect("proofs")
+            })
         });
         g.bench_function("frames_total", |b| {
             b.iter(|| encoder.encode_coeffs(coeffs, case.params).expect("frames"))

@@ -16,13 +16,17 @@
 //! `2m` multi-scalar multiplications of size `L`. Finally the proofs for all
 //! `N = num_chunks` cosets, `z = w_N^j`, are one G1 FFT of `H` over `N` points.
 
+use ark_bn254::Fr;
 use ark_ec::CurveGroup;
-use ark_ff::{FftField, Field, PrimeField};
+use ark_ec::short_weierstrass::{Affine, Projective};
+use ark_ff::{FftField, Field, One, PrimeField};
 use ark_poly::EvaluationDomain;
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
 
 use crate::fft::domain;
+use crate::group_fft;
+use crate::msm::GlvSplit;
 
 /// Why FK20 cannot run for a shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -208,16 +212,14 @@ where
     pub fn chunk_length(&self) -> usize {
         self.chunk_length
     }
+}
 
+impl<P: GlvSplit> Fk20Table<Projective<P>> {
     /// The proofs for all `num_chunks` cosets, in natural order: entry `j` is
     /// the proof for the coset with `z = h^L = w_N^j` (EigenDA's
     /// `ComputeMultiFrameProofV2` output; chunk `i` takes entry
     /// `reverse_bits(i)`).
-    pub fn proofs(
-        &self,
-        coeffs: &[G::ScalarField],
-        num_chunks: usize,
-    ) -> Result<Vec<G::Affine>, Fk20Error> {
+    pub fn proofs(&self, coeffs: &[Fr], num_chunks: usize) -> Result<Vec<Affine<P>>, Fk20Error> {
         let (n, l) = (self.blob_len, self.chunk_length);
         if coeffs.len() != n {
             return Err(Fk20Error::WrongBlobLength {
@@ -226,49 +228,110 @@ where
             });
         }
         let m = n / l;
-        if num_chunks < m || !num_chunks.is_power_of_two() {
-            return Err(Fk20Error::TooFewChunks {
-                num_chunks,
-                blob_len: n,
-                chunk_length: l,
-            });
-        }
-        let h = self.toeplitz_sums(coeffs);
-        let big = domain::<G::ScalarField>(num_chunks as u64).ok_or(Fk20Error::TooFewChunks {
+        let too_few = Fk20Error::TooFewChunks {
             num_chunks,
             blob_len: n,
             chunk_length: l,
-        })?;
-        let proofs = big.fft(&h);
-        Ok(G::normalize_batch(&proofs))
+        };
+        if num_chunks < m || !num_chunks.is_power_of_two() {
+            return Err(too_few);
+        }
+        let proofs = match self.toeplitz_sums(coeffs) {
+            Some(h) => group_fft::fft_sparse(&h, num_chunks),
+            None => None,
+        };
+        // The prepared-twiddle FFTs need every root of unity to GLV-split,
+        // which BN254's always do; arkworks' FFTs are the fallback.
+        match proofs {
+            Some(proofs) => Ok(Projective::normalize_batch(&proofs)),
+            None => self.proofs_with_arkworks_ffts(coeffs, num_chunks),
+        }
     }
 
-    /// `H_0..H_{m-1}` (projective).
-    fn toeplitz_sums(&self, coeffs: &[G::ScalarField]) -> Vec<G> {
+    /// [`Self::proofs`] with arkworks' group FFTs for the tail (the code
+    /// before the prepared-twiddle FFTs): the fallback, and the benches'
+    /// same-run baseline.
+    pub fn proofs_with_arkworks_ffts(
+        &self,
+        coeffs: &[Fr],
+        num_chunks: usize,
+    ) -> Result<Vec<Affine<P>>, Fk20Error> {
+        let (n, l) = (self.blob_len, self.chunk_length);
+        if coeffs.len() != n {
+            return Err(Fk20Error::WrongBlobLength {
+                expected: n,
+                got: coeffs.len(),
+            });
+        }
+        let too_few = Fk20Error::TooFewChunks {
+            num_chunks,
+            blob_len: n,
+            chunk_length: l,
+        };
+        if num_chunks < n / l || !num_chunks.is_power_of_two() {
+            return Err(too_few);
+        }
+        let big = domain::<Fr>(num_chunks as u64).ok_or(too_few)?;
+        Ok(Projective::normalize_batch(
+            &big.fft(&self.toeplitz_sums_arkworks(coeffs)),
+        ))
+    }
+
+    /// The blob side of the Toeplitz products: `FFT_2m(v_t)` for each `t`,
+    /// times `scale`, transposed so row `k` holds the `L` scalars of position `k`.
+    fn toeplitz_scalars(&self, coeffs: &[Fr], scale: Fr) -> Vec<Vec<Fr>> {
         let (n, l) = (self.blob_len, self.chunk_length);
         let m = n / l;
-        let d = domain::<G::ScalarField>(2 * m as u64).expect("2m divides the table's domain");
-        let column = |t: usize| -> Vec<G::ScalarField> {
-            let mut v = vec![G::ScalarField::zero(); 2 * m];
+        let d = domain::<Fr>(2 * m as u64).expect("2m divides the table's domain");
+        let column = |t: usize| -> Vec<Fr> {
+            let mut v = vec![Fr::zero(); 2 * m];
             for u in 1..m {
-                v[m + u] = coeffs[u * l + t];
+                v[m + u] = coeffs[u * l + t] * scale;
             }
             d.fft_in_place(&mut v);
             v
         };
         #[cfg(feature = "parallel")]
-        let columns: Vec<Vec<G::ScalarField>> = (0..l).into_par_iter().map(column).collect();
+        let columns: Vec<Vec<Fr>> = (0..l).into_par_iter().map(column).collect();
         #[cfg(not(feature = "parallel"))]
-        let columns: Vec<Vec<G::ScalarField>> = (0..l).map(column).collect();
-        let row = |k: usize| -> G {
-            let scalars: Vec<<G::ScalarField as PrimeField>::BigInt> =
+        let columns: Vec<Vec<Fr>> = (0..l).map(column).collect();
+        columns
+    }
+
+    /// `FFT_2m(x_t) .* FFT_2m(v_t)` summed over `t`: the `2m` MSMs of `L` points.
+    fn toeplitz_products(&self, columns: &[Vec<Fr>]) -> Vec<Projective<P>> {
+        let l = self.chunk_length;
+        let rows = 2 * (self.blob_len / l);
+        let row = |k: usize| -> Projective<P> {
+            let scalars: Vec<<Fr as PrimeField>::BigInt> =
                 columns.iter().map(|col| col[k].into_bigint()).collect();
-            crate::msm::msm_serial::<G>(&self.bases[k * l..(k + 1) * l], &scalars)
+            crate::msm::msm_serial::<Projective<P>>(&self.bases[k * l..(k + 1) * l], &scalars)
         };
         #[cfg(feature = "parallel")]
-        let mut hat: Vec<G> = (0..2 * m).into_par_iter().map(row).collect();
+        let hat: Vec<Projective<P>> = (0..rows).into_par_iter().map(row).collect();
         #[cfg(not(feature = "parallel"))]
-        let mut hat: Vec<G> = (0..2 * m).map(row).collect();
+        let hat: Vec<Projective<P>> = (0..rows).map(row).collect();
+        hat
+    }
+
+    /// `H_0..H_{m-1}` (projective): the `1/2m` of the inverse FFT is folded
+    /// into the blob-side scalars, and the inverse FFT runs with prepared
+    /// twiddles. `None` if a twiddle does not GLV-split.
+    fn toeplitz_sums(&self, coeffs: &[Fr]) -> Option<Vec<Projective<P>>> {
+        let m = self.blob_len / self.chunk_length;
+        let scale = Fr::from((2 * m) as u64).inverse()?;
+        let mut hat = self.toeplitz_products(&self.toeplitz_scalars(coeffs, scale));
+        group_fft::ifft_unscaled(&mut hat)?;
+        hat.truncate(m);
+        Some(hat)
+    }
+
+    /// [`Self::toeplitz_sums`] with arkworks' inverse FFT (the fallback and
+    /// the tests' twin).
+    fn toeplitz_sums_arkworks(&self, coeffs: &[Fr]) -> Vec<Projective<P>> {
+        let m = self.blob_len / self.chunk_length;
+        let d = domain::<Fr>(2 * m as u64).expect("2m divides the table's domain");
+        let mut hat = self.toeplitz_products(&self.toeplitz_scalars(coeffs, Fr::one()));
         d.ifft_in_place(&mut hat);
         hat.truncate(m);
         hat
@@ -331,6 +394,29 @@ mod tests {
                     "n {n} L {l} N {num_chunks} coset {j}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn prepared_twiddle_tail_equals_arkworks_ffts() {
+        // The fast tail (scaled scalars, unscaled prepared-twiddle iFFT,
+        // coset-split sparse FFT) against arkworks' iFFT and FFT, random blobs.
+        let mut rng = ChaCha20Rng::seed_from_u64(6);
+        let tau = Fr::rand(&mut rng);
+        for (n, l, num_chunks) in [
+            (64usize, 4usize, 64usize),
+            (64, 8, 16),
+            (32, 1, 64),
+            (16, 16, 4),
+        ] {
+            let table =
+                Fk20Table::<G1Projective>::from_insecure_trapdoor(tau, n, l).expect("shape");
+            let coeffs: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+            let fast = table.toeplitz_sums(&coeffs).expect("twiddles split");
+            assert_eq!(fast, table.toeplitz_sums_arkworks(&coeffs), "n {n} L {l}");
+            let d = domain::<Fr>(num_chunks as u64).expect("domain");
+            let want = G1Projective::normalize_batch(&d.fft(&fast));
+            assert_eq!(table.proofs(&coeffs, num_chunks).expect("proofs"), want);
         }
     }
 

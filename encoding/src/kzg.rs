@@ -13,8 +13,8 @@
 //! `e(C, G2) = e(G1, LC)` (both commitments bind the same polynomial); the
 //! first alone proves nothing about `C`.
 
-use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM, pairing::Pairing};
+use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine};
+use ark_ec::{AffineRepr, CurveGroup, pairing::Pairing};
 use ark_ff::Zero;
 
 use crate::codec::Blob;
@@ -110,7 +110,7 @@ pub fn commit(srs: &Srs, blob: &Blob) -> Result<G1Affine, KzgError> {
         });
     }
     let coeffs = trim_zeros(coeffs);
-    Ok(G1Projective::msm_unchecked(&bases[..coeffs.len()], coeffs).into_affine())
+    Ok(crate::msm::msm(&bases[..coeffs.len()], coeffs).into_affine())
 }
 
 /// `[p(tau)]G2`: the MSM of the blob's symbols with `[tau^i]G2`.
@@ -127,7 +127,7 @@ pub fn commit_length(srs: &Srs, blob: &Blob) -> Result<G2Affine, KzgError> {
         });
     }
     let coeffs = trim_zeros(coeffs);
-    Ok(G2Projective::msm_unchecked(&bases[..coeffs.len()], coeffs).into_affine())
+    Ok(crate::msm::msm(&bases[..coeffs.len()], coeffs).into_affine())
 }
 
 /// `[tau^(D-L) · p(tau)]G2`, `L` the blob length: the MSM of the blob's
@@ -150,7 +150,7 @@ pub fn length_proof(srs: &Srs, blob: &Blob) -> Result<G2Affine, KzgError> {
     // trailing[j] = [tau^(D - t + j)], so [tau^(D - L + i)] = trailing[t - L + i]
     let shifted = &trailing[trailing.len() - len..];
     let coeffs = trim_zeros(coeffs);
-    Ok(G2Projective::msm_unchecked(&shifted[..coeffs.len()], coeffs).into_affine())
+    Ok(crate::msm::msm(&shifted[..coeffs.len()], coeffs).into_affine())
 }
 
 /// All three commitments of a blob and its length, as a disperser publishes them.

@@ -54,6 +54,7 @@ pub mod fft;
 pub mod fk20;
 mod fk20_cache;
 mod frame;
+mod group_fft;
 mod kzg;
 pub mod msm;
 mod params;
@@ -80,7 +81,7 @@ pub use kzg::{
 pub use params::{BlobParams, EncodingParams, MAX_EVALUATIONS, ParamsError};
 pub use point::{
     FR_BYTES, G1_COMPRESSED_BYTES, G2_COMPRESSED_BYTES, PointError, fr_from_bytes, fr_to_bytes,
-    g1_from_bytes, g1_to_bytes, g2_from_bytes, g2_to_bytes,
+    g1_from_bytes, g1_to_bytes, g2_from_bytes, g2_in_subgroup, g2_to_bytes,
 };
 pub use srs::{
     DEVELOPMENT_SEED, EIGENDA_SRS_ORDER, MAX_BLOB_SYMBOLS, MAX_DEVELOPMENT_POINTS, SRS_CACHE_ENV,

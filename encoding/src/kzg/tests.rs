@@ -47,7 +47,7 @@ fn naive_g2(bases: &[G2Affine], coeffs: &[Fr]) -> G2Affine {
         .iter()
         .zip(coeffs)
         .map(|(b, c)| *b * c)
-        .sum::<G2Projective>()
+        .sum::<ark_bn254::G2Projective>()
         .into_affine()
 }
 

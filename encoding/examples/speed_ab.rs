@@ -1,0 +1,126 @@
+//! Old-vs-new timings in alternating rounds (A, B, A, B, ...), for a shared
+//! machine whose load changes during a run: each line is one back-to-back
+//! pair and its ratio (new / old). Release build:
+//!
+//! ```sh
+//! cargo run --release -p lamina-encoding --example speed_ab -- 32768    # G1 + 2 G2 MSMs of n: arkworks vs msm::msm
+//! cargo run --release -p lamina-encoding --example speed_ab -- fk20 [128KiB|1MiB|peerdas]  # FK20 proofs: arkworks tail vs prepared twiddles
+//! cargo run --release -p lamina-encoding --example speed_ab -- g2check  # G2 subgroup check: arkworks vs g2_in_subgroup
+//! cargo run --release -p lamina-encoding --example speed_ab -- srs DIR N  # load N points of an SRS directory, all checks
+//! ```
+//!
+//! Bases are random multiples of the generators (the G2 bases repeat every
+//! 2^16 points, which does not change the MSM's work).
+use ark_bn254::{Fr, G1Projective, G2Affine, G2Projective};
+use ark_ec::{CurveGroup, PrimeGroup, ScalarMul, VariableBaseMSM};
+use ark_ff::UniformRand;
+use lamina_encoding::fk20::Fk20Table;
+use rand::SeedableRng;
+use std::time::{Duration, Instant};
+fn t<T>(f: impl FnOnce() -> T) -> Duration {
+    let s = Instant::now();
+    std::hint::black_box(f());
+    s.elapsed()
+}
+fn main() {
+    let what = std::env::args().nth(1).unwrap_or_default();
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    let rounds = std::env::var("ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3);
+    if what == "fk20" {
+        let tau = Fr::rand(&mut rng);
+        for (name, n, l, nc) in [
+            ("128KiB", 4096usize, 4usize, 8192usize),
+            ("1MiB", 32768, 32, 8192),
+            ("peerdas", 4096, 64, 128),
+        ] {
+            let only = std::env::args().nth(2);
+            if only.as_deref().is_some_and(|o| o != name) {
+                continue;
+            }
+            let table =
+                Fk20Table::<G1Projective>::from_insecure_trapdoor(tau, n, l).expect("valid shape");
+            let c: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+            assert_eq!(
+                table.proofs(&c, nc).expect("valid shape"),
+                table
+                    .proofs_with_arkworks_ffts(&c, nc)
+                    .expect("valid shape")
+            );
+            for _ in 0..rounds {
+                let a = t(|| {
+                    table
+                        .proofs_with_arkworks_ffts(&c, nc)
+                        .expect("valid shape")
+                });
+                let b = t(|| table.proofs(&c, nc).expect("valid shape"));
+                println!(
+                    "fk20 {name}: old {a:.3?} new {b:.3?} ratio {:.2}",
+                    b.as_secs_f64() / a.as_secs_f64()
+                );
+            }
+        }
+    } else if what == "g2check" {
+        let pts: Vec<G2Affine> = G2Projective::generator()
+            .batch_mul(&(0..4000).map(|_| Fr::rand(&mut rng)).collect::<Vec<_>>());
+        for _ in 0..rounds {
+            let a = t(|| {
+                pts.iter()
+                    .filter(|p| p.is_in_correct_subgroup_assuming_on_curve())
+                    .count()
+            });
+            let b = t(|| {
+                pts.iter()
+                    .filter(|p| lamina_encoding::g2_in_subgroup(p))
+                    .count()
+            });
+            println!(
+                "g2 subgroup check x4000: old {a:.3?} new {b:.3?} ratio {:.2}",
+                b.as_secs_f64() / a.as_secs_f64()
+            );
+        }
+    } else if what == "srs" {
+        let dir = std::env::args().nth(2).expect("srs DIR N");
+        let n: u64 = std::env::args()
+            .nth(3)
+            .and_then(|a| a.parse().ok())
+            .expect("srs DIR N");
+        let s = Instant::now();
+        let srs = lamina_encoding::Srs::load(&dir, n).expect("valid shape");
+        println!(
+            "srs load {n} points (g1 {} g2 {} trailing {}): {:.2?}",
+            srs.g1().len(),
+            srs.g2().len(),
+            srs.g2_trailing().len(),
+            s.elapsed()
+        );
+    } else {
+        let n: usize = what.parse().unwrap_or(1 << 15);
+        let s: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+        let b1 = G1Projective::generator().batch_mul(&s);
+        let b2 = G2Projective::generator().batch_mul(&s[..n.min(1 << 16)]);
+        let b2: Vec<_> = b2.iter().cycle().take(n).copied().collect();
+        for _ in 0..rounds {
+            let old = t(|| {
+                (
+                    G1Projective::msm_unchecked(&b1, &s).into_affine(),
+                    G2Projective::msm_unchecked(&b2, &s).into_affine(),
+                    G2Projective::msm_unchecked(&b2, &s).into_affine(),
+                )
+            });
+            let new = t(|| {
+                (
+                    lamina_encoding::msm::msm(&b1, &s).into_affine(),
+                    lamina_encoding::msm::msm(&b2, &s).into_affine(),
+                    lamina_encoding::msm::msm(&b2, &s).into_affine(),
+                )
+            });
+            println!(
+                "commitments-equivalent (G1 + 2 G2 MSM) n={n}: old {old:.3?} new {new:.3?} ratio {:.2}",
+                new.as_secs_f64() / old.as_secs_f64()
+            );
+        }
+    }
+}
