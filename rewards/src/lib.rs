@@ -56,7 +56,7 @@
 //! let earned = |who| distribution.earner(who).map(|e| e.tokens[0].cumulative_earnings);
 //! assert_eq!(earned(operator), Some(U256::from(50 + 50)));
 //! assert_eq!(earned(staker), Some(U256::from(450 + 451)));
-//! assert_ne!(distribution.root, Default::default());
+//! assert_ne!(distribution.root, alloy_primitives::B256::ZERO);
 //! # Ok::<(), lamina_rewards::RewardsError>(())
 //! ```
 

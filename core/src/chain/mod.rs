@@ -13,6 +13,7 @@ mod eth;
 mod onboard;
 mod payment_cache;
 mod payments;
+mod rewards;
 pub mod sockets;
 mod tx;
 
@@ -25,6 +26,7 @@ use lamina_encoding::BlobParams;
 pub use error::ChainError;
 pub use eth::{ContractAddresses, DEFAULT_POLL_INTERVAL, DEFAULT_RECEIPT_TIMEOUT, EthChain};
 pub use onboard::{OperatorOnboarding, OperatorStatus};
+pub use rewards::{PostedRoot, RewardsClaim, RewardsStrategy};
 pub use payment_cache::{
     AccountCache, AccountCacheLimits, AccountLookupError, PaymentSource, has_payment,
 };
