@@ -12,6 +12,7 @@ pub(crate) mod layered_config;
 pub(crate) mod network;
 pub(crate) mod node;
 pub(crate) mod payments;
+pub(crate) mod rewards;
 pub(crate) mod proxy;
 pub(crate) mod retrieve;
 pub(crate) mod retriever;
