@@ -34,10 +34,10 @@ fn month() -> ChainSnapshot {
         .collect();
     let operators: Vec<Address> = (0..OPERATORS).map(|i| address(1, i)).collect();
     let keys: Vec<G1Key> = (0..OPERATORS).map(|i| G1Key { x: U256::from(i + 1), y: U256::from(i + 7) }).collect();
-    let mut block = 0u64;
-    let mut at = |timestamp: u64| {
-        block += 1;
-        EventTime { block, log_index: 0, timestamp }
+    let block = std::cell::Cell::new(0u64);
+    let at = |timestamp: u64| {
+        block.set(block.get() + 1);
+        EventTime { block: block.get(), log_index: 0, timestamp }
     };
     let mut snapshot = ChainSnapshot { calculation_interval: DAY, covered_to: (DAYS + 1) * DAY, ..ChainSnapshot::default() };
     for (operator, key) in operators.iter().zip(&keys) {
@@ -82,7 +82,7 @@ fn month() -> ChainSnapshot {
         }
         // operator 0 is offline for the second half of the month
         let non_signer_keys = if timestamp >= DAYS * DAY / 2 { vec![keys[0]] } else { vec![] };
-        let reference_block = u32::try_from(block).expect("small");
+        let reference_block = u32::try_from(block.get()).expect("small");
         let mut batch = ConfirmedBatch {
             at: at(timestamp),
             batch_id: u32::try_from(minute).expect("small"),

@@ -5,6 +5,7 @@ pub(crate) mod blob_decode;
 pub(crate) mod blob_encode;
 pub(crate) mod devnet;
 pub(crate) mod devnet_demo;
+pub(crate) mod devnet_rewards_demo;
 pub(crate) mod disperse;
 pub(crate) mod disperser;
 pub(crate) mod frames_dir;
