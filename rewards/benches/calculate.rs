@@ -8,9 +8,9 @@
 use alloy_primitives::{Address, U256};
 use criterion::{Criterion, criterion_group, criterion_main};
 use lamina_rewards::{
-    CalculatorConfig, ChainSnapshot, ConfirmedBatch, DelegatedSharesChange, EventTime, G1Key, Membership,
-    OperatorDirectedSubmission, OperatorReward, QuorumMembershipChange, StakeWeightedSubmission,
-    StrategyMultiplier, calculate,
+    CalculatorConfig, ChainSnapshot, ConfirmedBatch, DelegatedSharesChange, EventTime, G1Key,
+    Membership, OperatorDirectedSubmission, OperatorReward, QuorumMembershipChange,
+    StakeWeightedSubmission, StrategyMultiplier, calculate,
 };
 
 const DAY: u64 = 86_400;
@@ -30,16 +30,32 @@ fn month() -> ChainSnapshot {
     let strategies = [Address::repeat_byte(0xa1), Address::repeat_byte(0xa2)];
     let multipliers: Vec<StrategyMultiplier> = strategies
         .iter()
-        .map(|strategy| StrategyMultiplier { strategy: *strategy, multiplier: U256::from(E18) })
+        .map(|strategy| StrategyMultiplier {
+            strategy: *strategy,
+            multiplier: U256::from(E18),
+        })
         .collect();
     let operators: Vec<Address> = (0..OPERATORS).map(|i| address(1, i)).collect();
-    let keys: Vec<G1Key> = (0..OPERATORS).map(|i| G1Key { x: U256::from(i + 1), y: U256::from(i + 7) }).collect();
+    let keys: Vec<G1Key> = (0..OPERATORS)
+        .map(|i| G1Key {
+            x: U256::from(i + 1),
+            y: U256::from(i + 7),
+        })
+        .collect();
     let block = std::cell::Cell::new(0u64);
     let at = |timestamp: u64| {
         block.set(block.get() + 1);
-        EventTime { block: block.get(), log_index: 0, timestamp }
+        EventTime {
+            block: block.get(),
+            log_index: 0,
+            timestamp,
+        }
     };
-    let mut snapshot = ChainSnapshot { calculation_interval: DAY, covered_to: (DAYS + 1) * DAY, ..ChainSnapshot::default() };
+    let mut snapshot = ChainSnapshot {
+        calculation_interval: DAY,
+        covered_to: (DAYS + 1) * DAY,
+        ..ChainSnapshot::default()
+    };
     for (operator, key) in operators.iter().zip(&keys) {
         snapshot.memberships.push(QuorumMembershipChange {
             at: at(0),
@@ -67,7 +83,10 @@ fn month() -> ChainSnapshot {
         let timestamp = minute * 60;
         if minute % 216 == 0 && moves < 200 {
             let staker = (moves * 37) % STAKERS;
-            let (from, to) = (operators[staker % OPERATORS], operators[(staker + 1) % OPERATORS]);
+            let (from, to) = (
+                operators[staker % OPERATORS],
+                operators[(staker + 1) % OPERATORS],
+            );
             for (operator, increase) in [(from, false), (to, true)] {
                 snapshot.shares.push(DelegatedSharesChange {
                     at: at(timestamp),
@@ -81,7 +100,11 @@ fn month() -> ChainSnapshot {
             moves += 1;
         }
         // operator 0 is offline for the second half of the month
-        let non_signer_keys = if timestamp >= DAYS * DAY / 2 { vec![keys[0]] } else { vec![] };
+        let non_signer_keys = if timestamp >= DAYS * DAY / 2 {
+            vec![keys[0]]
+        } else {
+            vec![]
+        };
         let reference_block = u32::try_from(block.get()).expect("small");
         let mut batch = ConfirmedBatch {
             at: at(timestamp),
@@ -103,18 +126,23 @@ fn month() -> ChainSnapshot {
         duration: end,
         strategies: multipliers.clone(),
     });
-    snapshot.directed_submissions.push(OperatorDirectedSubmission {
-        at: at(end + 1),
-        token: Address::repeat_byte(0xd2),
-        operator_rewards: operators
-            .iter()
-            .enumerate()
-            .map(|(i, operator)| OperatorReward { operator: *operator, amount: U256::from(E18) * U256::from(1000 + i) })
-            .collect(),
-        start: 0,
-        duration: end,
-        strategies: multipliers,
-    });
+    snapshot
+        .directed_submissions
+        .push(OperatorDirectedSubmission {
+            at: at(end + 1),
+            token: Address::repeat_byte(0xd2),
+            operator_rewards: operators
+                .iter()
+                .enumerate()
+                .map(|(i, operator)| OperatorReward {
+                    operator: *operator,
+                    amount: U256::from(E18) * U256::from(1000 + i),
+                })
+                .collect(),
+            start: 0,
+            duration: end,
+            strategies: multipliers,
+        });
     snapshot
 }
 

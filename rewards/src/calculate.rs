@@ -47,13 +47,20 @@ pub fn calculate(
     let mut submissions: Vec<_> = snapshot.submissions.iter().collect();
     submissions.sort_by_key(|submission| submission.at);
     for submission in submissions {
-        let intervals = intervals_of(snapshot, config, submission.at, submission.start, submission.duration)?;
+        let intervals = intervals_of(
+            snapshot,
+            config,
+            submission.at,
+            submission.start,
+            submission.duration,
+        )?;
         check_strategies(submission.at, &submission.strategies)?;
         for (number, (start, end)) in intervals.iter().enumerate() {
             if *end > to {
                 break;
             }
-            let amount = amount_for_interval(submission.amount, intervals.len() as u64, number as u64);
+            let amount =
+                amount_for_interval(submission.amount, intervals.len() as u64, number as u64);
             ledger.submitted(submission.token, amount)?;
             let mut operators = Vec::new();
             for operator in index.operators() {
@@ -79,19 +86,38 @@ pub fn calculate(
     let mut directed: Vec<_> = snapshot.directed_submissions.iter().collect();
     directed.sort_by_key(|submission| submission.at);
     for submission in directed {
-        let intervals = intervals_of(snapshot, config, submission.at, submission.start, submission.duration)?;
+        let intervals = intervals_of(
+            snapshot,
+            config,
+            submission.at,
+            submission.start,
+            submission.duration,
+        )?;
         check_strategies(submission.at, &submission.strategies)?;
         for reward in &submission.operator_rewards {
             for (number, (start, end)) in intervals.iter().enumerate() {
                 if *end > to {
                     break;
                 }
-                let amount = amount_for_interval(reward.amount, intervals.len() as u64, number as u64);
+                let amount =
+                    amount_for_interval(reward.amount, intervals.len() as u64, number as u64);
                 ledger.submitted(submission.token, amount)?;
-                let (_, stakers) =
-                    index.interval_weights(reward.operator, *start, *end, &submission.strategies, false)?;
+                let (_, stakers) = index.interval_weights(
+                    reward.operator,
+                    *start,
+                    *end,
+                    &submission.strategies,
+                    false,
+                )?;
                 let split = index.split_at(reward.operator, *start);
-                ledger.pay_operator(submission.token, reward.operator, amount, split, &stakers, *end)?;
+                ledger.pay_operator(
+                    submission.token,
+                    reward.operator,
+                    amount,
+                    split,
+                    &stakers,
+                    *end,
+                )?;
             }
         }
     }
@@ -176,7 +202,13 @@ impl Ledger {
         add(&mut self.unallocated, token, amount)
     }
 
-    fn credit(&mut self, earner: Address, token: Address, amount: U256, interval_end: u64) -> Result<(), RewardsError> {
+    fn credit(
+        &mut self,
+        earner: Address,
+        token: Address,
+        amount: U256,
+        interval_end: u64,
+    ) -> Result<(), RewardsError> {
         if amount.is_zero() {
             return Ok(());
         }
@@ -211,7 +243,13 @@ impl Ledger {
         Ok(())
     }
 
-    fn finish(self, avs: Address, from: u64, to: u64, work: Vec<WorkRecord>) -> Result<Distribution, RewardsError> {
+    fn finish(
+        self,
+        avs: Address,
+        from: u64,
+        to: u64,
+        work: Vec<WorkRecord>,
+    ) -> Result<Distribution, RewardsError> {
         Distribution::new(
             avs,
             from,

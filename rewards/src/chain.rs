@@ -25,13 +25,13 @@ use lamina_core::chain::bindings::{
     registry_coordinator::RegistryCoordinator, rewards_coordinator::RewardsCoordinator,
     service_manager::LaminaServiceManager,
 };
-use lamina_core::chain::{ChainError, EthChain};
 use lamina_core::chain::sockets::MAX_LOG_RANGE;
+use lamina_core::chain::{ChainError, EthChain};
 
 use crate::snapshot::{
-    ChainSnapshot, ConfirmedBatch, DefaultSplitChange, DelegatedSharesChange, EventTime, G1Key, Membership,
-    OperatorDirectedSubmission, OperatorReward, OperatorSplitChange, QuorumMembershipChange,
-    StakeWeightedSubmission, StrategyMultiplier,
+    ChainSnapshot, ConfirmedBatch, DefaultSplitChange, DelegatedSharesChange, EventTime, G1Key,
+    Membership, OperatorDirectedSubmission, OperatorReward, OperatorSplitChange,
+    QuorumMembershipChange, StakeWeightedSubmission, StrategyMultiplier,
 };
 
 /// Reading the snapshot failed.
@@ -99,11 +99,17 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    async fn logs<E: SolEvent>(&mut self, address: Address) -> Result<Vec<(EventTime, E, Log)>, SnapshotError> {
+    async fn logs<E: SolEvent>(
+        &mut self,
+        address: Address,
+    ) -> Result<Vec<(EventTime, E, Log)>, SnapshotError> {
         let mut out = Vec::new();
         let mut from = self.range.from_block;
         while from <= self.range.to_block {
-            let to = self.range.to_block.min(from.saturating_add(MAX_LOG_RANGE - 1));
+            let to = self
+                .range
+                .to_block
+                .min(from.saturating_add(MAX_LOG_RANGE - 1));
             let filter = Filter::new()
                 .address(address)
                 .event_signature(E::SIGNATURE_HASH)
@@ -111,7 +117,9 @@ impl Reader<'_> {
                 .to_block(BlockNumberOrTag::Number(to));
             for log in self.provider.get_logs(&filter).await? {
                 let (Some(block), Some(log_index)) = (log.block_number, log.log_index) else {
-                    return Err(SnapshotError::UnplacedLog { event: E::SIGNATURE });
+                    return Err(SnapshotError::UnplacedLog {
+                        event: E::SIGNATURE,
+                    });
                 };
                 let timestamp = match log.block_timestamp {
                     Some(timestamp) => timestamp,
@@ -122,7 +130,15 @@ impl Reader<'_> {
                     block,
                     reason: e.to_string(),
                 })?;
-                out.push((EventTime { block, log_index, timestamp }, event, log));
+                out.push((
+                    EventTime {
+                        block,
+                        log_index,
+                        timestamp,
+                    },
+                    event,
+                    log,
+                ));
             }
             from = to + 1;
         }
@@ -137,7 +153,9 @@ impl Reader<'_> {
             .provider
             .get_block_by_number(BlockNumberOrTag::Number(block))
             .await?
-            .ok_or_else(|| SnapshotError::Missing { what: format!("block {block}") })?;
+            .ok_or_else(|| SnapshotError::Missing {
+                what: format!("block {block}"),
+            })?;
         let timestamp = header.header.timestamp;
         self.timestamps.insert(block, timestamp);
         Ok(timestamp)
@@ -145,27 +163,49 @@ impl Reader<'_> {
 }
 
 fn required(name: &'static str, address: Address) -> Result<Address, SnapshotError> {
-    if address.is_zero() { Err(SnapshotError::MissingAddress(name)) } else { Ok(address) }
+    if address.is_zero() {
+        Err(SnapshotError::MissingAddress(name))
+    } else {
+        Ok(address)
+    }
 }
 
 /// Reads everything [`crate::calculate`] needs for the service manager's rewards, from
 /// `range.from_block` to `range.to_block`.
-pub async fn read_snapshot(chain: &EthChain, range: SnapshotRange) -> Result<ChainSnapshot, SnapshotError> {
+pub async fn read_snapshot(
+    chain: &EthChain,
+    range: SnapshotRange,
+) -> Result<ChainSnapshot, SnapshotError> {
     let addresses = *chain.addresses();
     let provider = chain.provider();
     let avs = required("service_manager", addresses.service_manager)?;
     let coordinator_address = required("rewards_coordinator", addresses.rewards_coordinator)?;
     let delegation = required("delegation_manager", addresses.delegation_manager)?;
-    let registry = RegistryCoordinator::new(required("registry_coordinator", addresses.registry_coordinator)?, provider);
+    let registry = RegistryCoordinator::new(
+        required("registry_coordinator", addresses.registry_coordinator)?,
+        provider,
+    );
     let bls_apk_registry = registry.blsApkRegistry().call().await?;
     let coordinator = RewardsCoordinator::new(coordinator_address, provider);
     let calculation_interval = u64::from(coordinator.CALCULATION_INTERVAL_SECONDS().call().await?);
 
-    let mut reader = Reader { provider, range, timestamps: BTreeMap::new() };
+    let mut reader = Reader {
+        provider,
+        range,
+        timestamps: BTreeMap::new(),
+    };
     let covered_to = reader.timestamp(range.to_block).await?;
-    let mut snapshot = ChainSnapshot { avs, calculation_interval, covered_to, ..ChainSnapshot::default() };
+    let mut snapshot = ChainSnapshot {
+        avs,
+        calculation_interval,
+        covered_to,
+        ..ChainSnapshot::default()
+    };
 
-    for (at, event, _) in reader.logs::<BLSApkRegistry::OperatorAddedToQuorums>(bls_apk_registry).await? {
+    for (at, event, _) in reader
+        .logs::<BLSApkRegistry::OperatorAddedToQuorums>(bls_apk_registry)
+        .await?
+    {
         snapshot.memberships.push(QuorumMembershipChange {
             at,
             operator: event.operator,
@@ -174,7 +214,10 @@ pub async fn read_snapshot(chain: &EthChain, range: SnapshotRange) -> Result<Cha
             change: Membership::Added,
         });
     }
-    for (at, event, _) in reader.logs::<BLSApkRegistry::OperatorRemovedFromQuorums>(bls_apk_registry).await? {
+    for (at, event, _) in reader
+        .logs::<BLSApkRegistry::OperatorRemovedFromQuorums>(bls_apk_registry)
+        .await?
+    {
         snapshot.memberships.push(QuorumMembershipChange {
             at,
             operator: event.operator,
@@ -183,7 +226,10 @@ pub async fn read_snapshot(chain: &EthChain, range: SnapshotRange) -> Result<Cha
             change: Membership::Removed,
         });
     }
-    for (at, event, _) in reader.logs::<DelegationManager::OperatorSharesIncreased>(delegation).await? {
+    for (at, event, _) in reader
+        .logs::<DelegationManager::OperatorSharesIncreased>(delegation)
+        .await?
+    {
         snapshot.shares.push(DelegatedSharesChange {
             at,
             operator: event.operator,
@@ -193,7 +239,10 @@ pub async fn read_snapshot(chain: &EthChain, range: SnapshotRange) -> Result<Cha
             shares: event.shares,
         });
     }
-    for (at, event, _) in reader.logs::<DelegationManager::OperatorSharesDecreased>(delegation).await? {
+    for (at, event, _) in reader
+        .logs::<DelegationManager::OperatorSharesDecreased>(delegation)
+        .await?
+    {
         snapshot.shares.push(DelegatedSharesChange {
             at,
             operator: event.operator,
@@ -203,7 +252,10 @@ pub async fn read_snapshot(chain: &EthChain, range: SnapshotRange) -> Result<Cha
             shares: event.shares,
         });
     }
-    for (at, event, _) in reader.logs::<RewardsCoordinator::OperatorAVSSplitBipsSet>(coordinator_address).await? {
+    for (at, event, _) in reader
+        .logs::<RewardsCoordinator::OperatorAVSSplitBipsSet>(coordinator_address)
+        .await?
+    {
         if event.avs == avs {
             snapshot.splits.push(OperatorSplitChange {
                 at,
@@ -214,15 +266,24 @@ pub async fn read_snapshot(chain: &EthChain, range: SnapshotRange) -> Result<Cha
             });
         }
     }
-    for (at, event, _) in reader.logs::<RewardsCoordinator::DefaultOperatorSplitBipsSet>(coordinator_address).await? {
-        snapshot.default_splits.push(DefaultSplitChange { at, bips: event.newSplitBips });
+    for (at, event, _) in reader
+        .logs::<RewardsCoordinator::DefaultOperatorSplitBipsSet>(coordinator_address)
+        .await?
+    {
+        snapshot.default_splits.push(DefaultSplitChange {
+            at,
+            bips: event.newSplitBips,
+        });
     }
     let strategies = |list: &[lamina_core::chain::bindings::rewards_coordinator::IRewardsCoordinatorTypes::StrategyAndMultiplier]| -> Vec<StrategyMultiplier> {
         list.iter()
             .map(|s| StrategyMultiplier { strategy: s.strategy, multiplier: U256::from(s.multiplier) })
             .collect()
     };
-    for (at, event, _) in reader.logs::<RewardsCoordinator::AVSRewardsSubmissionCreated>(coordinator_address).await? {
+    for (at, event, _) in reader
+        .logs::<RewardsCoordinator::AVSRewardsSubmissionCreated>(coordinator_address)
+        .await?
+    {
         if event.avs != avs {
             continue;
         }
@@ -237,35 +298,52 @@ pub async fn read_snapshot(chain: &EthChain, range: SnapshotRange) -> Result<Cha
         });
     }
     for (at, event, _) in reader
-        .logs::<RewardsCoordinator::OperatorDirectedAVSRewardsSubmissionCreated>(coordinator_address)
+        .logs::<RewardsCoordinator::OperatorDirectedAVSRewardsSubmissionCreated>(
+            coordinator_address,
+        )
         .await?
     {
         if event.avs != avs {
             continue;
         }
         let submission = &event.operatorDirectedRewardsSubmission;
-        snapshot.directed_submissions.push(OperatorDirectedSubmission {
-            at,
-            token: submission.token,
-            operator_rewards: submission
-                .operatorRewards
-                .iter()
-                .map(|reward| OperatorReward { operator: reward.operator, amount: reward.amount })
-                .collect(),
-            start: u64::from(submission.startTimestamp),
-            duration: u64::from(submission.duration),
-            strategies: strategies(&submission.strategiesAndMultipliers),
-        });
+        snapshot
+            .directed_submissions
+            .push(OperatorDirectedSubmission {
+                at,
+                token: submission.token,
+                operator_rewards: submission
+                    .operatorRewards
+                    .iter()
+                    .map(|reward| OperatorReward {
+                        operator: reward.operator,
+                        amount: reward.amount,
+                    })
+                    .collect(),
+                start: u64::from(submission.startTimestamp),
+                duration: u64::from(submission.duration),
+                strategies: strategies(&submission.strategiesAndMultipliers),
+            });
     }
-    for (at, event, log) in reader.logs::<LaminaServiceManager::BatchConfirmed>(avs).await? {
-        let tx_hash = log.transaction_hash.ok_or(SnapshotError::UnplacedLog { event: "BatchConfirmed" })?;
+    for (at, event, log) in reader
+        .logs::<LaminaServiceManager::BatchConfirmed>(avs)
+        .await?
+    {
+        let tx_hash = log.transaction_hash.ok_or(SnapshotError::UnplacedLog {
+            event: "BatchConfirmed",
+        })?;
         let tx = provider
             .get_transaction_by_hash(tx_hash)
             .await?
-            .ok_or_else(|| SnapshotError::Missing { what: format!("transaction {tx_hash}") })?;
+            .ok_or_else(|| SnapshotError::Missing {
+                what: format!("transaction {tx_hash}"),
+            })?;
         let input = alloy::consensus::Transaction::input(tx.inner.inner());
         let call = LaminaServiceManager::confirmBatchCall::abi_decode(input).map_err(|_| {
-            SnapshotError::ConfirmBatchNotDirect { batch_id: event.batchId, tx: tx_hash }
+            SnapshotError::ConfirmBatchNotDirect {
+                batch_id: event.batchId,
+                tx: tx_hash,
+            }
         })?;
         snapshot.batches.push(ConfirmedBatch {
             at,

@@ -56,7 +56,10 @@ mod tests {
         };
         assert!(matches!(
             config.validate(),
-            Err(RewardsError::InvalidConfig { field: "fallback_split_bips", .. })
+            Err(RewardsError::InvalidConfig {
+                field: "fallback_split_bips",
+                ..
+            })
         ));
     }
 }

@@ -182,8 +182,10 @@ impl Distribution {
             .enumerate()
             .map(|(index, (token, cumulative_earnings))| {
                 Ok(TokenClaim {
-                    index: u32::try_from(index).map_err(|_| lamina_core::MerkleError::TooManyLeaves {
-                        leaves: leaves[position].tokens.len(),
+                    index: u32::try_from(index).map_err(|_| {
+                        lamina_core::MerkleError::TooManyLeaves {
+                            leaves: leaves[position].tokens.len(),
+                        }
                     })?,
                     proof: token_tree.proof(index)?.to_bytes(),
                     token: *token,
@@ -193,8 +195,11 @@ impl Distribution {
             .collect::<Result<Vec<_>, RewardsError>>()?;
         Ok(ClaimProof {
             earner,
-            earner_index: u32::try_from(position)
-                .map_err(|_| lamina_core::MerkleError::TooManyLeaves { leaves: leaves.len() })?,
+            earner_index: u32::try_from(position).map_err(|_| {
+                lamina_core::MerkleError::TooManyLeaves {
+                    leaves: leaves.len(),
+                }
+            })?,
             earner_tree_proof: earner_proof.to_bytes(),
             earner_token_root: token_tree.root(),
             tokens,

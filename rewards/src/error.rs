@@ -90,7 +90,9 @@ pub enum RewardsError {
         bips: u16,
     },
     /// The calculation end lies beyond what the snapshot covers.
-    #[error("cannot calculate up to {to}: the snapshot covers the chain only up to timestamp {covered}")]
+    #[error(
+        "cannot calculate up to {to}: the snapshot covers the chain only up to timestamp {covered}"
+    )]
     BeyondSnapshot {
         /// The requested end.
         to: u64,
@@ -118,7 +120,9 @@ pub enum RewardsError {
         emitted: B256,
     },
     /// A non-signer was not registered in the batch's quorums at its reference block.
-    #[error("batch {batch_id}: non-signer {operator_id} was not registered in its quorums at block {reference_block}")]
+    #[error(
+        "batch {batch_id}: non-signer {operator_id} was not registered in its quorums at block {reference_block}"
+    )]
     UnknownNonSigner {
         /// The batch.
         batch_id: u32,
@@ -128,7 +132,9 @@ pub enum RewardsError {
         reference_block: u32,
     },
     /// Work-weighting found no signed batch with stake behind it in the period.
-    #[error("no operator signed a batch with stake between {start} and {end}: nothing to weight the budget by")]
+    #[error(
+        "no operator signed a batch with stake between {start} and {end}: nothing to weight the budget by"
+    )]
     NoWork {
         /// Period start.
         start: u64,

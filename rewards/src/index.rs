@@ -7,7 +7,9 @@ use alloy_primitives::{Address, B256, U256};
 
 use crate::config::CalculatorConfig;
 use crate::error::RewardsError;
-use crate::snapshot::{ChainSnapshot, EventTime, Membership, OperatorSplitChange, StrategyMultiplier};
+use crate::snapshot::{
+    ChainSnapshot, EventTime, Membership, OperatorSplitChange, StrategyMultiplier,
+};
 use crate::split::BIPS;
 
 /// Multipliers are scaled by 1e18 (one share at multiplier 1e18 weighs 1).
@@ -30,7 +32,9 @@ impl<T> Timeline<T> {
 
     /// The value after every event with timestamp `≤ second`.
     pub(crate) fn at_second(&self, second: u64) -> Option<&T> {
-        let index = self.points.partition_point(|(at, _)| at.timestamp <= second);
+        let index = self
+            .points
+            .partition_point(|(at, _)| at.timestamp <= second);
         index.checked_sub(1).map(|i| &self.points[i].1)
     }
 
@@ -71,13 +75,16 @@ pub(crate) struct Index {
 
 /// Bit `q` for each quorum `q`.
 pub(crate) fn quorum_bitmap(quorums: &[u8]) -> U256 {
-    quorums
-        .iter()
-        .fold(U256::ZERO, |bitmap, quorum| bitmap | (U256::from(1) << usize::from(*quorum)))
+    quorums.iter().fold(U256::ZERO, |bitmap, quorum| {
+        bitmap | (U256::from(1) << usize::from(*quorum))
+    })
 }
 
 impl Index {
-    pub(crate) fn new(snapshot: &ChainSnapshot, config: &CalculatorConfig) -> Result<Self, RewardsError> {
+    pub(crate) fn new(
+        snapshot: &ChainSnapshot,
+        config: &CalculatorConfig,
+    ) -> Result<Self, RewardsError> {
         config.validate()?;
         if snapshot.calculation_interval == 0 {
             return Err(RewardsError::ZeroInterval);
@@ -113,18 +120,20 @@ impl Index {
                 .or_default();
             let held = timeline.last().copied().unwrap_or(U256::ZERO);
             let next = if change.increase {
-                held.checked_add(change.shares).ok_or(RewardsError::Overflow {
-                    what: "delegated shares",
-                })?
+                held.checked_add(change.shares)
+                    .ok_or(RewardsError::Overflow {
+                        what: "delegated shares",
+                    })?
             } else {
-                held.checked_sub(change.shares).ok_or(RewardsError::NegativeShares {
-                    operator: change.operator,
-                    staker: change.staker,
-                    strategy: change.strategy,
-                    block: change.at.block,
-                    held,
-                    decrease: change.shares,
-                })?
+                held.checked_sub(change.shares)
+                    .ok_or(RewardsError::NegativeShares {
+                        operator: change.operator,
+                        staker: change.staker,
+                        strategy: change.strategy,
+                        block: change.at.block,
+                        held,
+                        decrease: change.shares,
+                    })?
             };
             timeline.push(change.at, next);
         }
@@ -139,7 +148,10 @@ impl Index {
                     });
                 }
             }
-            splits.entry(change.operator).or_default().push(change.clone());
+            splits
+                .entry(change.operator)
+                .or_default()
+                .push(change.clone());
         }
         for changes in splits.values_mut() {
             changes.sort_by_key(|change| change.at);
@@ -258,9 +270,12 @@ impl Index {
             let seconds = U256::from(to - from);
             let mut total = U256::ZERO;
             for ((_, shares), (_, weight)) in stakers.iter().zip(staker_weights.iter_mut()) {
-                let weighted =
-                    Self::weighted_shares(shares, strategies, |timeline| timeline.at_second(from).copied())?;
-                total = total.checked_add(weighted).ok_or(overflow("operator stake"))?;
+                let weighted = Self::weighted_shares(shares, strategies, |timeline| {
+                    timeline.at_second(from).copied()
+                })?;
+                total = total
+                    .checked_add(weighted)
+                    .ok_or(overflow("operator stake"))?;
                 *weight = weighted
                     .checked_mul(seconds)
                     .and_then(|product| weight.checked_add(product))
@@ -284,11 +299,12 @@ impl Index {
         let mut total = U256::ZERO;
         if let Some(stakers) = self.shares.get(&operator) {
             for shares in stakers.values() {
-                let weighted =
-                    Self::weighted_shares(shares, strategies, |timeline| timeline.at_block(block).copied())?;
-                total = total
-                    .checked_add(weighted)
-                    .ok_or(RewardsError::Overflow { what: "operator stake" })?;
+                let weighted = Self::weighted_shares(shares, strategies, |timeline| {
+                    timeline.at_block(block).copied()
+                })?;
+                total = total.checked_add(weighted).ok_or(RewardsError::Overflow {
+                    what: "operator stake",
+                })?;
             }
         }
         Ok(total / U256::from(MULTIPLIER_UNIT))

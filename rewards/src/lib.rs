@@ -73,11 +73,13 @@ mod work;
 
 pub use calculate::calculate;
 pub use config::CalculatorConfig;
-pub use distribution::{ClaimProof, Distribution, EarnerEntry, Earnings, TokenClaim, TokenEarnings};
+pub use distribution::{
+    ClaimProof, Distribution, EarnerEntry, Earnings, TokenClaim, TokenEarnings,
+};
 pub use error::RewardsError;
 pub use snapshot::{
-    ChainSnapshot, ConfirmedBatch, DefaultSplitChange, DelegatedSharesChange, EventTime, G1Key, Membership,
-    OperatorDirectedSubmission, OperatorReward, OperatorSplitChange, QuorumMembershipChange,
-    StakeWeightedSubmission, StrategyMultiplier,
+    ChainSnapshot, ConfirmedBatch, DefaultSplitChange, DelegatedSharesChange, EventTime, G1Key,
+    Membership, OperatorDirectedSubmission, OperatorReward, OperatorSplitChange,
+    QuorumMembershipChange, StakeWeightedSubmission, StrategyMultiplier,
 };
 pub use work::{WorkRecord, WorkWeightedRequest, WorkWeighting, work_weighted_rewards};

@@ -80,12 +80,18 @@ mod tests {
 
     #[test]
     fn remainder_goes_to_the_largest_weight_lowest_index() {
-        let shares = pro_rata(U256::from(10), &[U256::from(1), U256::from(2), U256::from(2)])
-            .expect("non-zero weights");
+        let shares = pro_rata(
+            U256::from(10),
+            &[U256::from(1), U256::from(2), U256::from(2)],
+        )
+        .expect("non-zero weights");
         // floors: 2, 4, 4 = 10 exactly; with 11: 2, 4, 4 and 1 left to index 1
         assert_eq!(shares, vec![U256::from(2), U256::from(4), U256::from(4)]);
-        let shares = pro_rata(U256::from(11), &[U256::from(1), U256::from(2), U256::from(2)])
-            .expect("non-zero weights");
+        let shares = pro_rata(
+            U256::from(11),
+            &[U256::from(1), U256::from(2), U256::from(2)],
+        )
+        .expect("non-zero weights");
         assert_eq!(shares, vec![U256::from(2), U256::from(5), U256::from(4)]);
         assert_eq!(pro_rata(U256::from(5), &[U256::ZERO]), None);
     }

@@ -152,15 +152,22 @@ pub fn work_weighted_rewards(
     }
     let index = Index::new(snapshot, config)?;
     let end = request.start + request.duration;
-    let mut weights: BTreeMap<Address, U256> = index.operators().map(|operator| (operator, U256::ZERO)).collect();
+    let mut weights: BTreeMap<Address, U256> = index
+        .operators()
+        .map(|operator| (operator, U256::ZERO))
+        .collect();
     for batch in batches_in(snapshot, request.start, end) {
         let signing = signing(&index, batch)?;
         for operator in signing.expected.difference(&signing.non_signers) {
-            let stake = index.stake_at_block(*operator, u64::from(batch.reference_block), &request.strategies)?;
+            let stake = index.stake_at_block(
+                *operator,
+                u64::from(batch.reference_block),
+                &request.strategies,
+            )?;
             let weight = weights.entry(*operator).or_default();
-            *weight = weight
-                .checked_add(stake)
-                .ok_or(RewardsError::Overflow { what: "work weight" })?;
+            *weight = weight.checked_add(stake).ok_or(RewardsError::Overflow {
+                what: "work weight",
+            })?;
         }
     }
     let operators: Vec<Address> = weights.keys().copied().collect();

@@ -12,10 +12,10 @@ use alloy_primitives::{Address, B256, U256, keccak256};
 use lamina_core::rewards::{EarnerEarnings, distribution_tree};
 use lamina_rewards::split::{amount_for_interval, operator_split, pro_rata};
 use lamina_rewards::{
-    CalculatorConfig, ChainSnapshot, ConfirmedBatch, DefaultSplitChange, DelegatedSharesChange, EventTime, G1Key,
-    Membership, OperatorDirectedSubmission, OperatorReward, OperatorSplitChange, QuorumMembershipChange,
-    RewardsError, StakeWeightedSubmission, StrategyMultiplier, WorkWeightedRequest, calculate,
-    work_weighted_rewards,
+    CalculatorConfig, ChainSnapshot, ConfirmedBatch, DefaultSplitChange, DelegatedSharesChange,
+    EventTime, G1Key, Membership, OperatorDirectedSubmission, OperatorReward, OperatorSplitChange,
+    QuorumMembershipChange, RewardsError, StakeWeightedSubmission, StrategyMultiplier,
+    WorkWeightedRequest, calculate, work_weighted_rewards,
 };
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -69,10 +69,17 @@ fn scenario(seed: u64) -> Scenario {
     let interval: u64 = [5, 6, 10][rng.gen_range(0..3)];
     let intervals: u64 = rng.gen_range(3..7);
     let end = interval * intervals;
-    let operators: Vec<Address> = (0..rng.gen_range(2..5)).map(|i| Address::repeat_byte(0x10 + i)).collect();
-    let stakers: Vec<Address> = (0..rng.gen_range(2..7)).map(|i| Address::repeat_byte(0x40 + i)).collect();
+    let operators: Vec<Address> = (0..rng.gen_range(2..5))
+        .map(|i| Address::repeat_byte(0x10 + i))
+        .collect();
+    let stakers: Vec<Address> = (0..rng.gen_range(2..7))
+        .map(|i| Address::repeat_byte(0x40 + i))
+        .collect();
     let strategies = [Address::repeat_byte(0xa1), Address::repeat_byte(0xa2)];
-    let tokens = [Address::repeat_byte(0xd1), lamina_core::rewards::NATIVE_TOKEN];
+    let tokens = [
+        Address::repeat_byte(0xd1),
+        lamina_core::rewards::NATIVE_TOKEN,
+    ];
     let keys: BTreeMap<Address, G1Key> = operators
         .iter()
         .map(|operator| {
@@ -106,7 +113,11 @@ fn scenario(seed: u64) -> Scenario {
     // Operators join at the start (most) or later.
     for operator in &operators {
         if rng.gen_bool(0.8) {
-            let quorums = if rng.gen_bool(0.5) { vec![0] } else { vec![0, 1] };
+            let quorums = if rng.gen_bool(0.5) {
+                vec![0]
+            } else {
+                vec![0, 1]
+            };
             registered.insert(*operator, quorums.iter().copied().collect());
             snapshot.memberships.push(QuorumMembershipChange {
                 at: chain.next(),
@@ -154,11 +165,23 @@ fn scenario(seed: u64) -> Scenario {
             match rng.gen_range(0..6) {
                 // a staker moves its delegation of one strategy to another operator
                 0 => {
-                    let held: Vec<_> = delegated.iter().filter(|(_, s)| !s.is_zero()).map(|(k, s)| (*k, *s)).collect();
-                    if let Some(((from_operator, staker, strategy), shares)) = held.choose(&mut rng).copied() {
+                    let held: Vec<_> = delegated
+                        .iter()
+                        .filter(|(_, s)| !s.is_zero())
+                        .map(|(k, s)| (*k, *s))
+                        .collect();
+                    if let Some(((from_operator, staker, strategy), shares)) =
+                        held.choose(&mut rng).copied()
+                    {
                         let to_operator = *operators.choose(&mut rng).expect("operators");
-                        let moved = if rng.gen_bool(0.5) { shares } else { shares / U256::from(2) };
-                        *delegated.entry((from_operator, staker, strategy)).or_default() -= moved;
+                        let moved = if rng.gen_bool(0.5) {
+                            shares
+                        } else {
+                            shares / U256::from(2)
+                        };
+                        *delegated
+                            .entry((from_operator, staker, strategy))
+                            .or_default() -= moved;
                         snapshot.shares.push(DelegatedSharesChange {
                             at: chain.next(),
                             operator: from_operator,
@@ -167,7 +190,9 @@ fn scenario(seed: u64) -> Scenario {
                             increase: false,
                             shares: moved,
                         });
-                        *delegated.entry((to_operator, staker, strategy)).or_default() += moved;
+                        *delegated
+                            .entry((to_operator, staker, strategy))
+                            .or_default() += moved;
                         snapshot.shares.push(DelegatedSharesChange {
                             at: chain.next(),
                             operator: to_operator,
@@ -236,7 +261,11 @@ fn scenario(seed: u64) -> Scenario {
                 // a batch, signed by everyone registered except the offline operators
                 _ => {
                     let reference_block = rng.gen_range(chain.block.saturating_sub(5)..chain.block);
-                    let quorums = if rng.gen_bool(0.5) { vec![0] } else { vec![1, 0] };
+                    let quorums = if rng.gen_bool(0.5) {
+                        vec![0]
+                    } else {
+                        vec![1, 0]
+                    };
                     let expected = expected_signers(&snapshot, reference_block, &quorums);
                     let mut non_signer_keys: Vec<G1Key> = expected
                         .iter()
@@ -296,28 +325,38 @@ fn scenario(seed: u64) -> Scenario {
                 strategies: chosen,
             });
         } else {
-            let mut named: Vec<Address> = operators.iter().copied().filter(|_| rng.gen_bool(0.7)).collect();
+            let mut named: Vec<Address> = operators
+                .iter()
+                .copied()
+                .filter(|_| rng.gen_bool(0.7))
+                .collect();
             if named.is_empty() {
                 named.push(operators[0]);
             }
-            snapshot.directed_submissions.push(OperatorDirectedSubmission {
-                at: chain.next(),
-                token,
-                operator_rewards: named
-                    .into_iter()
-                    .map(|operator| OperatorReward {
-                        operator,
-                        amount: random_amount(&mut rng),
-                    })
-                    .collect(),
-                start,
-                duration,
-                strategies: chosen,
-            });
+            snapshot
+                .directed_submissions
+                .push(OperatorDirectedSubmission {
+                    at: chain.next(),
+                    token,
+                    operator_rewards: named
+                        .into_iter()
+                        .map(|operator| OperatorReward {
+                            operator,
+                            amount: random_amount(&mut rng),
+                        })
+                        .collect(),
+                    start,
+                    duration,
+                    strategies: chosen,
+                });
         }
     }
     snapshot.covered_to = chain.timestamp;
-    Scenario { snapshot, keys, end }
+    Scenario {
+        snapshot,
+        keys,
+        end,
+    }
 }
 
 // ---------------------------------------------------------------- the naive twin
@@ -333,7 +372,10 @@ fn in_order<T: Clone>(items: &[T], at: impl Fn(&T) -> EventTime) -> Vec<T> {
 }
 
 /// Quorums per operator after every membership event that `include`s.
-fn naive_quorums(snapshot: &ChainSnapshot, include: impl Fn(&EventTime) -> bool) -> BTreeMap<Address, BTreeSet<u8>> {
+fn naive_quorums(
+    snapshot: &ChainSnapshot,
+    include: impl Fn(&EventTime) -> bool,
+) -> BTreeMap<Address, BTreeSet<u8>> {
     let mut quorums: BTreeMap<Address, BTreeSet<u8>> = BTreeMap::new();
     for change in in_order(&snapshot.memberships, |c| c.at) {
         if !include(&change.at) {
@@ -360,7 +402,9 @@ fn naive_shares(
         if !include(&change.at) {
             continue;
         }
-        let held = shares.entry((change.operator, change.staker, change.strategy)).or_default();
+        let held = shares
+            .entry((change.operator, change.staker, change.strategy))
+            .or_default();
         if change.increase {
             *held += change.shares;
         } else {
@@ -398,14 +442,24 @@ fn weighted(
 ) -> U256 {
     strategies
         .iter()
-        .map(|s| shares.get(&(operator, staker, s.strategy)).copied().unwrap_or_default() * s.multiplier)
+        .map(|s| {
+            shares
+                .get(&(operator, staker, s.strategy))
+                .copied()
+                .unwrap_or_default()
+                * s.multiplier
+        })
         .sum()
 }
 
 type NaiveEarnings = BTreeMap<Address, BTreeMap<Address, U256>>;
 
 fn credit(earnings: &mut NaiveEarnings, earner: Address, token: Address, amount: U256) {
-    *earnings.entry(earner).or_default().entry(token).or_default() += amount;
+    *earnings
+        .entry(earner)
+        .or_default()
+        .entry(token)
+        .or_default() += amount;
 }
 
 /// Operator and staker stake-seconds over `[start, end)`, one second at a time.
@@ -460,8 +514,13 @@ fn naive_pay(
 }
 
 fn naive_calculate(snapshot: &ChainSnapshot, to: u64) -> NaiveEarnings {
-    let operators: Vec<Address> =
-        snapshot.memberships.iter().map(|c| c.operator).collect::<BTreeSet<_>>().into_iter().collect();
+    let operators: Vec<Address> = snapshot
+        .memberships
+        .iter()
+        .map(|c| c.operator)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let stakers_of = |operator: Address| -> Vec<Address> {
         snapshot
             .shares
@@ -498,10 +557,21 @@ fn naive_calculate(snapshot: &ChainSnapshot, to: u64) -> NaiveEarnings {
                 weights.push(w);
                 per_operator.push((*operator, stakers, sw));
             }
-            let Some(parts) = pro_rata(amount, &weights) else { continue };
+            let Some(parts) = pro_rata(amount, &weights) else {
+                continue;
+            };
             for ((operator, stakers, sw), part) in per_operator.into_iter().zip(parts) {
                 if !part.is_zero() {
-                    naive_pay(&mut earnings, snapshot, submission.token, operator, part, start, &stakers, &sw);
+                    naive_pay(
+                        &mut earnings,
+                        snapshot,
+                        submission.token,
+                        operator,
+                        part,
+                        start,
+                        &stakers,
+                        &sw,
+                    );
                 }
             }
         }
@@ -525,7 +595,16 @@ fn naive_calculate(snapshot: &ChainSnapshot, to: u64) -> NaiveEarnings {
                     false,
                 );
                 let amount = amount_for_interval(reward.amount, n, i);
-                naive_pay(&mut earnings, snapshot, submission.token, reward.operator, amount, start, &stakers, &sw);
+                naive_pay(
+                    &mut earnings,
+                    snapshot,
+                    submission.token,
+                    reward.operator,
+                    amount,
+                    start,
+                    &stakers,
+                    &sw,
+                );
             }
         }
     }
@@ -546,7 +625,11 @@ fn naive_record_hash(batch: &ConfirmedBatch) -> B256 {
     keccak256(preimage)
 }
 
-fn expected_signers(snapshot: &ChainSnapshot, reference_block: u64, quorums: &[u8]) -> Vec<Address> {
+fn expected_signers(
+    snapshot: &ChainSnapshot,
+    reference_block: u64,
+    quorums: &[u8],
+) -> Vec<Address> {
     naive_quorums(snapshot, |at| at.block <= reference_block)
         .into_iter()
         .filter(|(_, joined)| quorums.iter().any(|q| joined.contains(q)))
@@ -559,8 +642,13 @@ fn naive_work_weighted(
     keys: &BTreeMap<Address, G1Key>,
     request: &WorkWeightedRequest,
 ) -> Vec<OperatorReward> {
-    let operators: Vec<Address> =
-        snapshot.memberships.iter().map(|c| c.operator).collect::<BTreeSet<_>>().into_iter().collect();
+    let operators: Vec<Address> = snapshot
+        .memberships
+        .iter()
+        .map(|c| c.operator)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let mut weights = vec![U256::ZERO; operators.len()];
     for batch in &snapshot.batches {
         if !(request.start..request.start + request.duration).contains(&batch.at.timestamp) {
@@ -625,14 +713,30 @@ fn calculator_matches_the_per_second_recomputation() {
             let fast: NaiveEarnings = distribution
                 .earners
                 .iter()
-                .map(|e| (e.earner, e.tokens.iter().map(|t| (t.token, t.cumulative_earnings)).collect()))
+                .map(|e| {
+                    (
+                        e.earner,
+                        e.tokens
+                            .iter()
+                            .map(|t| (t.token, t.cumulative_earnings))
+                            .collect(),
+                    )
+                })
                 .collect();
             assert_eq!(fast, naive, "seed {seed}, to {to}: earnings differ");
-            assert_eq!(distribution.root, naive_root(&naive), "seed {seed}, to {to}: roots differ");
+            assert_eq!(
+                distribution.root,
+                naive_root(&naive),
+                "seed {seed}, to {to}: roots differ"
+            );
             // conservation: every counted wei is either earned or reported unallocated
             let earned = distribution.total_earned();
             for (token, submitted) in &distribution.submitted {
-                let unallocated = distribution.unallocated.get(token).copied().unwrap_or_default();
+                let unallocated = distribution
+                    .unallocated
+                    .get(token)
+                    .copied()
+                    .unwrap_or_default();
                 assert_eq!(
                     earned.get(token).copied().unwrap_or_default() + unallocated,
                     *submitted,
@@ -642,7 +746,10 @@ fn calculator_matches_the_per_second_recomputation() {
             nonzero += usize::from(!naive.is_empty());
         }
     }
-    assert!(nonzero > 60, "the scenarios must pay someone ({nonzero} of 120 did)");
+    assert!(
+        nonzero > 60,
+        "the scenarios must pay someone ({nonzero} of 120 did)"
+    );
 }
 
 #[test]
@@ -671,24 +778,47 @@ fn work_weighting_matches_the_naive_replay() {
             Ok(weighting) => {
                 assert_eq!(weighting.operator_rewards, naive, "seed {seed}");
                 let paid: U256 = weighting.operator_rewards.iter().map(|r| r.amount).sum();
-                assert_eq!(paid, request.budget, "seed {seed}: the budget is paid exactly");
+                assert_eq!(
+                    paid, request.budget,
+                    "seed {seed}: the budget is paid exactly"
+                );
                 compared += 1;
             }
             Err(RewardsError::NoWork { .. }) => assert!(naive.is_empty(), "seed {seed}"),
             Err(other) => panic!("seed {seed}: {other}"),
         }
     }
-    assert!(compared > 40, "only {compared} scenarios had work to weight");
+    assert!(
+        compared > 40,
+        "only {compared} scenarios had work to weight"
+    );
 }
 
 #[test]
 fn an_offline_operator_earns_less_for_the_same_stake() {
     // Two operators with the same stake; B misses the second half of the batches.
     let (a, b) = (Address::repeat_byte(0x10), Address::repeat_byte(0x11));
-    let keys = [G1Key { x: U256::from(1), y: U256::from(2) }, G1Key { x: U256::from(3), y: U256::from(4) }];
+    let keys = [
+        G1Key {
+            x: U256::from(1),
+            y: U256::from(2),
+        },
+        G1Key {
+            x: U256::from(3),
+            y: U256::from(4),
+        },
+    ];
     let strategy = Address::repeat_byte(0xa1);
-    let at = |block: u64, log_index: u64| EventTime { block, log_index, timestamp: block };
-    let mut snapshot = ChainSnapshot { calculation_interval: 10, covered_to: 100, ..ChainSnapshot::default() };
+    let at = |block: u64, log_index: u64| EventTime {
+        block,
+        log_index,
+        timestamp: block,
+    };
+    let mut snapshot = ChainSnapshot {
+        calculation_interval: 10,
+        covered_to: 100,
+        ..ChainSnapshot::default()
+    };
     for (i, (operator, key)) in [(a, keys[0]), (b, keys[1])].into_iter().enumerate() {
         let i = i as u64;
         snapshot.memberships.push(QuorumMembershipChange {
@@ -724,15 +854,25 @@ fn an_offline_operator_earns_less_for_the_same_stake() {
         budget: U256::from(3_000),
         start: 10,
         duration: 20,
-        strategies: vec![StrategyMultiplier { strategy, multiplier: U256::from(E18) }],
+        strategies: vec![StrategyMultiplier {
+            strategy,
+            multiplier: U256::from(E18),
+        }],
     };
-    let weighting = work_weighted_rewards(&snapshot, &CalculatorConfig::default(), &request).expect("work");
+    let weighting =
+        work_weighted_rewards(&snapshot, &CalculatorConfig::default(), &request).expect("work");
     // A signed 20 batches, B 10: 2/3 and 1/3 of the budget
     assert_eq!(
         weighting.operator_rewards,
         vec![
-            OperatorReward { operator: a, amount: U256::from(2_000) },
-            OperatorReward { operator: b, amount: U256::from(1_000) }
+            OperatorReward {
+                operator: a,
+                amount: U256::from(2_000)
+            },
+            OperatorReward {
+                operator: b,
+                amount: U256::from(1_000)
+            }
         ]
     );
     assert_eq!(weighting.record[1].batches_expected, 20);
@@ -754,14 +894,18 @@ fn same_snapshot_same_bytes_whatever_the_event_order() {
     for seed in 200..210 {
         let scenario = scenario(seed);
         let to = scenario.end;
-        let reference = calculate(&scenario.snapshot, &config, to / 2, to).expect("valid").to_json();
+        let reference = calculate(&scenario.snapshot, &config, to / 2, to)
+            .expect("valid")
+            .to_json();
         let mut shuffled = scenario.snapshot.clone();
         shuffled.memberships.shuffle(&mut rng);
         shuffled.shares.shuffle(&mut rng);
         shuffled.splits.shuffle(&mut rng);
         shuffled.batches.shuffle(&mut rng);
         shuffled.submissions.reverse();
-        let again = calculate(&shuffled, &config, to / 2, to).expect("valid").to_json();
+        let again = calculate(&shuffled, &config, to / 2, to)
+            .expect("valid")
+            .to_json();
         assert_eq!(reference, again, "seed {seed}");
     }
 }
@@ -769,17 +913,25 @@ fn same_snapshot_same_bytes_whatever_the_event_order() {
 #[test]
 fn claim_proofs_verify_against_the_root() {
     let scenario = scenario(3);
-    let distribution =
-        calculate(&scenario.snapshot, &CalculatorConfig::default(), 0, scenario.end).expect("valid scenario");
+    let distribution = calculate(
+        &scenario.snapshot,
+        &CalculatorConfig::default(),
+        0,
+        scenario.end,
+    )
+    .expect("valid scenario");
     assert!(!distribution.earners.is_empty(), "seed 3 pays someone");
     for entry in &distribution.earners {
         let claim = distribution.claim_proof(entry.earner).expect("an earner");
-        let proof = lamina_core::MerkleProof::from_bytes(&claim.earner_tree_proof).expect("32-byte siblings");
+        let proof = lamina_core::MerkleProof::from_bytes(&claim.earner_tree_proof)
+            .expect("32-byte siblings");
         let leaf = lamina_core::rewards::earner_leaf_hash(entry.earner, claim.earner_token_root);
         assert!(proof.verify(distribution.root, leaf, claim.earner_index));
         for token in &claim.tokens {
-            let proof = lamina_core::MerkleProof::from_bytes(&token.proof).expect("32-byte siblings");
-            let leaf = lamina_core::rewards::token_leaf_hash(token.token, token.cumulative_earnings);
+            let proof =
+                lamina_core::MerkleProof::from_bytes(&token.proof).expect("32-byte siblings");
+            let leaf =
+                lamina_core::rewards::token_leaf_hash(token.token, token.cumulative_earnings);
             assert!(proof.verify(claim.earner_token_root, leaf, token.index));
         }
     }

@@ -13,8 +13,8 @@ use lamina_client::{ClientConfig, LaminaClient};
 use lamina_core::chain::bindings::test_token::TestToken;
 use lamina_core::chain::{ChainError, ContractAddresses, EthChain, RewardsClaim};
 use lamina_devnet::{Devnet, DevnetOptions};
-use lamina_rewards::chain::{SnapshotRange, read_snapshot};
 use lamina_rewards::Distribution;
+use lamina_rewards::chain::{SnapshotRange, read_snapshot};
 
 const SRS_POINTS: usize = 1 << 12;
 const INTERVAL: u64 = 60;
@@ -42,7 +42,10 @@ fn lamina(args: &[&str]) -> serde_json::Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("lamina {args:?} printed no JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
+        panic!(
+            "lamina {args:?} printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
     })
 }
 
@@ -79,7 +82,11 @@ async fn calculate_post_root_claim_show_and_claiming_twice_pays_nothing() {
     let info = devnet.info().clone();
     let devnet_dir = info.data_dir.to_str().expect("utf-8 path").to_owned();
     let chain = devnet.chain().connect(None).expect("reader");
-    let owner_key = write_key(dir.path(), "owner.hex", &devnet.chain().owner().to_bytes().0);
+    let owner_key = write_key(
+        dir.path(),
+        "owner.hex",
+        &devnet.chain().owner().to_bytes().0,
+    );
 
     // Dispersals until a batch is anchored (every batch is, off the critical path).
     let client = LaminaClient::connect(
@@ -106,13 +113,22 @@ async fn calculate_post_root_claim_show_and_claiming_twice_pays_nothing() {
             use alloy::providers::Provider;
             chain.provider().get_block_number().await.expect("head")
         };
-        let snapshot = read_snapshot(&chain, SnapshotRange { from_block: 0, to_block: head })
-            .await
-            .expect("snapshot");
+        let snapshot = read_snapshot(
+            &chain,
+            SnapshotRange {
+                from_block: 0,
+                to_block: head,
+            },
+        )
+        .await
+        .expect("snapshot");
         if let Some(batch) = snapshot.batches.first() {
             break batch.at.timestamp;
         }
-        assert!(Instant::now() < deadline, "no batch anchored within two minutes");
+        assert!(
+            Instant::now() < deadline,
+            "no batch anchored within two minutes"
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
 
@@ -126,7 +142,9 @@ async fn calculate_post_root_claim_show_and_claiming_twice_pays_nothing() {
         .expect("time moves");
 
     let token = info.contracts["token_0"];
-    let mut strategies: Vec<Address> = (0..4).map(|i| info.contracts[&format!("strategy_{i}")]).collect();
+    let mut strategies: Vec<Address> = (0..4)
+        .map(|i| info.contracts[&format!("strategy_{i}")])
+        .collect();
     strategies.sort();
     let (start_text, duration_text, token_text) =
         (start.to_string(), INTERVAL.to_string(), token.to_string());
@@ -134,8 +152,19 @@ async fn calculate_post_root_claim_show_and_claiming_twice_pays_nothing() {
     let owner_key_text = owner_key.to_str().expect("utf-8 path").to_owned();
     let submit = |extra: &[&str]| {
         let mut args = vec![
-            "rewards", "submit", "--mint", "--token", &token_text, "--start", &start_text, "--duration",
-            &duration_text, "--devnet", &devnet_dir, "--key-file", &owner_key_text,
+            "rewards",
+            "submit",
+            "--mint",
+            "--token",
+            &token_text,
+            "--start",
+            &start_text,
+            "--duration",
+            &duration_text,
+            "--devnet",
+            &devnet_dir,
+            "--key-file",
+            &owner_key_text,
         ];
         for strategy in &strategy_texts {
             args.extend(["--strategy", strategy.as_str()]);
@@ -147,46 +176,104 @@ async fn calculate_post_root_claim_show_and_claiming_twice_pays_nothing() {
     assert_eq!(stake_weighted["kind"], "stake-weighted");
     let work_weighted = submit(&["--work-weighted", "--amount", "3000000000000000007"]);
     assert_eq!(work_weighted["kind"], "operator-directed");
-    let directed = work_weighted["operator_rewards"].as_array().expect("operator rewards");
-    assert_eq!(directed.len(), info.nodes.len(), "every operator signed, every operator is paid");
+    let directed = work_weighted["operator_rewards"]
+        .as_array()
+        .expect("operator rewards");
+    assert_eq!(
+        directed.len(),
+        info.nodes.len(),
+        "every operator signed, every operator is paid"
+    );
     let directed_total: U256 = directed
         .iter()
-        .map(|r| r["amount"].as_str().expect("amount").parse::<U256>().expect("decimal"))
+        .map(|r| {
+            r["amount"]
+                .as_str()
+                .expect("amount")
+                .parse::<U256>()
+                .expect("decimal")
+        })
         .sum();
-    assert_eq!(directed_total, U256::from(3_000_000_000_000_000_007u64), "the budget, to the wei");
+    assert_eq!(
+        directed_total,
+        U256::from(3_000_000_000_000_000_007u64),
+        "the budget, to the wei"
+    );
 
     // calculate, twice: the same bytes.
     let end = (start + INTERVAL).to_string();
     let out = dir.path().join("distribution.json");
     let again = dir.path().join("again.json");
     let summary = lamina(&[
-        "rewards", "calculate", "--to", &end, "--out", out.to_str().expect("utf-8"), "--devnet", &devnet_dir,
+        "rewards",
+        "calculate",
+        "--to",
+        &end,
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--devnet",
+        &devnet_dir,
     ]);
-    lamina(&["rewards", "calculate", "--to", &end, "--out", again.to_str().expect("utf-8"), "--devnet", &devnet_dir]);
+    lamina(&[
+        "rewards",
+        "calculate",
+        "--to",
+        &end,
+        "--out",
+        again.to_str().expect("utf-8"),
+        "--devnet",
+        &devnet_dir,
+    ]);
     let bytes = std::fs::read(&out).expect("distribution written");
-    assert_eq!(bytes, std::fs::read(&again).expect("second distribution"), "calculate is deterministic");
-    let distribution = Distribution::from_json(std::str::from_utf8(&bytes).expect("utf-8")).expect("parses");
+    assert_eq!(
+        bytes,
+        std::fs::read(&again).expect("second distribution"),
+        "calculate is deterministic"
+    );
+    let distribution =
+        Distribution::from_json(std::str::from_utf8(&bytes).expect("utf-8")).expect("parses");
     assert_eq!(summary["root"], distribution.root.to_string());
     let earned = distribution.total_earned();
     assert_eq!(
-        earned[&token] + distribution.unallocated.get(&token).copied().unwrap_or_default(),
+        earned[&token]
+            + distribution
+                .unallocated
+                .get(&token)
+                .copied()
+                .unwrap_or_default(),
         U256::from(4_000_000_000_000_000_007u64),
         "both submissions, no wei created or lost"
     );
 
     // post-root, then the activation delay passes.
     let posted = lamina(&[
-        "rewards", "post-root", "--distribution", out.to_str().expect("utf-8"), "--devnet", &devnet_dir,
-        "--key-file", &owner_key_text,
+        "rewards",
+        "post-root",
+        "--distribution",
+        out.to_str().expect("utf-8"),
+        "--devnet",
+        &devnet_dir,
+        "--key-file",
+        &owner_key_text,
     ]);
     assert_eq!(posted["root"], distribution.root.to_string());
     let operator = info.nodes[0].address;
     let operator_text = operator.to_string();
     let pending = lamina(&[
-        "rewards", "show", &operator_text, "--distribution", out.to_str().expect("utf-8"), "--devnet", &devnet_dir,
+        "rewards",
+        "show",
+        &operator_text,
+        "--distribution",
+        out.to_str().expect("utf-8"),
+        "--devnet",
+        &devnet_dir,
     ]);
     assert_eq!(pending["root_active"], false);
-    devnet.chain().increase_time(2 * INTERVAL).await.expect("time moves");
+    devnet
+        .chain()
+        .increase_time(2 * INTERVAL)
+        .await
+        .expect("time moves");
 
     // show (recalculated from the chain, checked against the posted root).
     let shown = lamina(&["rewards", "show", &operator_text, "--devnet", &devnet_dir]);
@@ -195,15 +282,29 @@ async fn calculate_post_root_claim_show_and_claiming_twice_pays_nothing() {
     let earned_by_operator = entry.tokens[0].cumulative_earnings;
     assert!(!earned_by_operator.is_zero());
     assert_eq!(shown["tokens"][0]["earned"], earned_by_operator.to_string());
-    assert_eq!(shown["tokens"][0]["claimable"], earned_by_operator.to_string());
+    assert_eq!(
+        shown["tokens"][0]["claimable"],
+        earned_by_operator.to_string()
+    );
     assert_eq!(shown["tokens"][0]["claimed"], "0");
 
     // claim with the operator's key: paid exactly what it earned.
-    let (_, operator_ecdsa) = lamina_devnet::operators::operator_keys(info_seed(), 0).expect("operator 0 key");
+    let (_, operator_ecdsa) =
+        lamina_devnet::operators::operator_keys(info_seed(), 0).expect("operator 0 key");
     assert_eq!(operator_ecdsa.address(), operator);
-    let operator_key = write_key(dir.path(), "operator0.hex", operator_ecdsa.secret_bytes().as_slice());
+    let operator_key = write_key(
+        dir.path(),
+        "operator0.hex",
+        operator_ecdsa.secret_bytes().as_slice(),
+    );
     let claim_args = [
-        "rewards", "claim", "--distribution", out.to_str().expect("utf-8"), "--devnet", &devnet_dir, "--key-file",
+        "rewards",
+        "claim",
+        "--distribution",
+        out.to_str().expect("utf-8"),
+        "--devnet",
+        &devnet_dir,
+        "--key-file",
         operator_key.to_str().expect("utf-8"),
     ];
     let before = balance(&chain, token, operator).await;
@@ -218,25 +319,40 @@ async fn calculate_post_root_claim_show_and_claiming_twice_pays_nothing() {
     assert_eq!(balance(&chain, token, operator).await, after);
     let proof = distribution.claim_proof(operator).expect("proof");
     let signer = lamina_devnet::operators::signer_of(&operator_ecdsa).expect("signer");
-    let operator_chain = devnet.chain().connect(Some(signer)).expect("operator chain");
+    let operator_chain = devnet
+        .chain()
+        .connect(Some(signer))
+        .expect("operator chain");
     let replay = RewardsClaim {
         root_index: posted["root_index"].as_u64().expect("index") as u32,
         earner_index: proof.earner_index,
         earner_tree_proof: proof.earner_tree_proof.clone(),
         earner: operator,
         earner_token_root: proof.earner_token_root,
-        tokens: proof.tokens.iter().map(|t| (t.index, t.proof.clone(), t.token, t.cumulative_earnings)).collect(),
+        tokens: proof
+            .tokens
+            .iter()
+            .map(|t| (t.index, t.proof.clone(), t.token, t.cumulative_earnings))
+            .collect(),
     };
-    match operator_chain.process_rewards_claim(&replay, operator).await {
+    match operator_chain
+        .process_rewards_claim(&replay, operator)
+        .await
+    {
         Err(ChainError::Reverted { error, .. }) => {
             assert!(error.contains("EarningsNotGreaterThanClaimed"), "{error}");
         }
-        other => panic!("a second claim must revert with EarningsNotGreaterThanClaimed, got {other:?}"),
+        other => {
+            panic!("a second claim must revert with EarningsNotGreaterThanClaimed, got {other:?}")
+        }
     }
     assert_eq!(balance(&chain, token, operator).await, after);
 
     let shown = lamina(&["rewards", "show", &operator_text, "--devnet", &devnet_dir]);
-    assert_eq!(shown["tokens"][0]["claimed"], earned_by_operator.to_string());
+    assert_eq!(
+        shown["tokens"][0]["claimed"],
+        earned_by_operator.to_string()
+    );
     assert_eq!(shown["tokens"][0]["claimable"], "0");
 }
 

@@ -26,10 +26,10 @@ use lamina_encoding::BlobParams;
 pub use error::ChainError;
 pub use eth::{ContractAddresses, DEFAULT_POLL_INTERVAL, DEFAULT_RECEIPT_TIMEOUT, EthChain};
 pub use onboard::{OperatorOnboarding, OperatorStatus};
-pub use rewards::{PostedRoot, RewardsClaim, RewardsStrategy};
 pub use payment_cache::{
     AccountCache, AccountCacheLimits, AccountLookupError, PaymentSource, has_payment,
 };
+pub use rewards::{PostedRoot, RewardsClaim, RewardsStrategy};
 
 use crate::assignment::QuorumOperators;
 use crate::security::SecurityThresholds;

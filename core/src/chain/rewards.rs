@@ -7,7 +7,9 @@ use alloy::providers::DynProvider;
 use alloy::rpc::types::TransactionReceipt;
 
 use super::bindings::rewards_coordinator::{IRewardsCoordinatorTypes, RewardsCoordinator};
-use super::bindings::service_manager::{IRewardsCoordinatorTypes as ServiceManagerTypes, LaminaServiceManager};
+use super::bindings::service_manager::{
+    IRewardsCoordinatorTypes as ServiceManagerTypes, LaminaServiceManager,
+};
 use super::eth::revert;
 use super::tx::{GAS_HEADROOM_PERCENT, send};
 use super::{ChainError, EthChain};
@@ -71,7 +73,9 @@ fn timestamp(what: &'static str, value: u64) -> Result<u32, ChainError> {
     })
 }
 
-fn strategies(list: &[RewardsStrategy]) -> Result<Vec<ServiceManagerTypes::StrategyAndMultiplier>, ChainError> {
+fn strategies(
+    list: &[RewardsStrategy],
+) -> Result<Vec<ServiceManagerTypes::StrategyAndMultiplier>, ChainError> {
     list.iter()
         .map(|s| {
             Ok(ServiceManagerTypes::StrategyAndMultiplier {
@@ -83,11 +87,16 @@ fn strategies(list: &[RewardsStrategy]) -> Result<Vec<ServiceManagerTypes::Strat
 }
 
 impl EthChain {
-    fn rewards_coordinator(&self) -> Result<RewardsCoordinator::RewardsCoordinatorInstance<&DynProvider>, ChainError> {
+    fn rewards_coordinator(
+        &self,
+    ) -> Result<RewardsCoordinator::RewardsCoordinatorInstance<&DynProvider>, ChainError> {
         if self.addresses().rewards_coordinator.is_zero() {
             return Err(ChainError::MissingAddress("rewards_coordinator"));
         }
-        Ok(RewardsCoordinator::new(self.addresses().rewards_coordinator, self.provider()))
+        Ok(RewardsCoordinator::new(
+            self.addresses().rewards_coordinator,
+            self.provider(),
+        ))
     }
 
     fn service_manager_for_rewards(
@@ -96,7 +105,10 @@ impl EthChain {
         if self.addresses().service_manager.is_zero() {
             return Err(ChainError::MissingAddress("service_manager"));
         }
-        Ok(LaminaServiceManager::new(self.addresses().service_manager, self.provider()))
+        Ok(LaminaServiceManager::new(
+            self.addresses().service_manager,
+            self.provider(),
+        ))
     }
 
     /// The service manager's `createOperatorDirectedAVSRewardsSubmission` with one
@@ -163,7 +175,11 @@ impl EthChain {
     }
 
     /// `submitRoot(root, calculationEnd)`: rewards updater only.
-    pub async fn submit_rewards_root(&self, root: B256, calculation_end: u64) -> Result<TransactionReceipt, ChainError> {
+    pub async fn submit_rewards_root(
+        &self,
+        root: B256,
+        calculation_end: u64,
+    ) -> Result<TransactionReceipt, ChainError> {
         self.signer("post a distribution root")?;
         let coordinator = self.rewards_coordinator()?;
         Ok(send!(
@@ -199,10 +215,12 @@ impl EthChain {
             tokenLeaves: claim
                 .tokens
                 .iter()
-                .map(|(_, _, token, cumulative)| IRewardsCoordinatorTypes::TokenTreeMerkleLeaf {
-                    token: *token,
-                    cumulativeEarnings: *cumulative,
-                })
+                .map(
+                    |(_, _, token, cumulative)| IRewardsCoordinatorTypes::TokenTreeMerkleLeaf {
+                        token: *token,
+                        cumulativeEarnings: *cumulative,
+                    },
+                )
                 .collect(),
         };
         Ok(send!(
@@ -214,7 +232,11 @@ impl EthChain {
     }
 
     /// `cumulativeClaimed(earner, token)`.
-    pub async fn rewards_claimed(&self, earner: Address, token: Address) -> Result<U256, ChainError> {
+    pub async fn rewards_claimed(
+        &self,
+        earner: Address,
+        token: Address,
+    ) -> Result<U256, ChainError> {
         self.rewards_coordinator()?
             .cumulativeClaimed(earner, token)
             .call()
@@ -260,7 +282,11 @@ impl EthChain {
             .call()
             .await
             .map_err(coordinator_revert)?;
-        let delay = coordinator.activationDelay().call().await.map_err(coordinator_revert)?;
+        let delay = coordinator
+            .activationDelay()
+            .call()
+            .await
+            .map_err(coordinator_revert)?;
         Ok((interval, delay))
     }
 }

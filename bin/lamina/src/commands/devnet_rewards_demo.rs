@@ -48,30 +48,50 @@ async fn advance(chain: &EthChain, seconds: u64) -> anyhow::Result<()> {
         .provider()
         .raw_request("evm_increaseTime".into(), (U256::from(seconds),))
         .await?;
-    let _: serde_json::Value = chain.provider().raw_request("anvil_mine".into(), (U256::from(1),)).await?;
+    let _: serde_json::Value = chain
+        .provider()
+        .raw_request("anvil_mine".into(), (U256::from(1),))
+        .await?;
     Ok(())
 }
 
 /// Operator `i`'s ECDSA key, from the keystore its node config names.
 fn operator_signer(config: &Path) -> anyhow::Result<PrivateKeySigner> {
-    let text = std::fs::read_to_string(config).with_context(|| format!("reading {}", config.display()))?;
-    let table: toml::Table = toml::from_str(&text).with_context(|| format!("{} is not TOML", config.display()))?;
+    let text =
+        std::fs::read_to_string(config).with_context(|| format!("reading {}", config.display()))?;
+    let table: toml::Table =
+        toml::from_str(&text).with_context(|| format!("{} is not TOML", config.display()))?;
     let base = config.parent().unwrap_or(Path::new("."));
     let path = |field: &str| -> anyhow::Result<PathBuf> {
-        let value = table.get(field).and_then(|v| v.as_str()).with_context(|| format!("{field} missing"))?;
+        let value = table
+            .get(field)
+            .and_then(|v| v.as_str())
+            .with_context(|| format!("{field} missing"))?;
         let path = PathBuf::from(value);
-        Ok(if path.is_absolute() { path } else { base.join(path) })
+        Ok(if path.is_absolute() {
+            path
+        } else {
+            base.join(path)
+        })
     };
     let password = std::fs::read_to_string(path("password_file")?)?;
-    let key = lamina_core::keystore::load_ecdsa_key(&path("ecdsa_keystore")?, password.trim_end_matches('\n'))?;
+    let key = lamina_core::keystore::load_ecdsa_key(
+        &path("ecdsa_keystore")?,
+        password.trim_end_matches('\n'),
+    )?;
     Ok(PrivateKeySigner::from_bytes(&key.secret_bytes())?)
 }
 
 /// Runs the demo against the devnet `info` describes.
 pub(crate) async fn run(info: &DevnetInfo) -> anyhow::Result<()> {
-    ensure!(info.nodes.len() >= 2, "the demo stops one of at least two nodes");
+    ensure!(
+        info.nodes.len() >= 2,
+        "the demo stops one of at least two nodes"
+    );
     let config = client_config(info)?;
-    let owner: PrivateKeySigner = lamina_devnet::cache::OWNER_KEY.parse().context("owner key")?;
+    let owner: PrivateKeySigner = lamina_devnet::cache::OWNER_KEY
+        .parse()
+        .context("owner key")?;
     let chain = EthChain::connect_http(&info.rpc_url, config.contracts, Some(owner))?;
     let (interval, delay) = chain.rewards_timing().await?;
     let (interval, delay) = (u64::from(interval), u64::from(delay));
@@ -82,22 +102,36 @@ pub(crate) async fn run(info: &DevnetInfo) -> anyhow::Result<()> {
     let start = now - now % interval + interval;
     advance(&chain, start - now).await?;
     let duration = 2 * interval;
-    println!("== rewards demo: period [{start}, {}) ({} s intervals), {BLOBS} blobs", start + duration, interval);
+    println!(
+        "== rewards demo: period [{start}, {}) ({} s intervals), {BLOBS} blobs",
+        start + duration,
+        interval
+    );
 
     let stopped = info.nodes.len() - 1;
     let mut last_key = None;
     for i in 0..BLOBS {
         if i == BLOBS / 2 {
             let node = &info.nodes[stopped];
-            ensure!(is_devnet_process(node.pid), "node {stopped} (pid {}) is not running", node.pid);
+            ensure!(
+                is_devnet_process(node.pid),
+                "node {stopped} (pid {}) is not running",
+                node.pid
+            );
             signal(node.pid, SIGTERM)?;
-            println!("   stopped node {stopped} ({}) halfway through the period", node.address);
+            println!(
+                "   stopped node {stopped} ({}) halfway through the period",
+                node.address
+            );
         }
         let payload = vec![u8::try_from(i).unwrap_or(0); 4000];
         let began = Instant::now();
         let key = client.disperse(&payload, &[]).await?;
         client.wait_for_certificate(key).await?;
-        println!("   blob {i}: certified in {:.1} s", began.elapsed().as_secs_f64());
+        println!(
+            "   blob {i}: certified in {:.1} s",
+            began.elapsed().as_secs_f64()
+        );
         last_key = Some(key);
     }
     // Wait until the last batch is anchored (confirmBatch runs off the critical path).
@@ -120,25 +154,45 @@ pub(crate) async fn run(info: &DevnetInfo) -> anyhow::Result<()> {
     }
 
     // The devnet funds a rewards token and both submissions.
-    let token = *info.contracts.get("token_0").context("devnet.json has no token_0")?;
-    let mut strategy_addresses: Vec<Address> =
-        (0..4).filter_map(|i| info.contracts.get(&format!("strategy_{i}")).copied()).collect();
+    let token = *info
+        .contracts
+        .get("token_0")
+        .context("devnet.json has no token_0")?;
+    let mut strategy_addresses: Vec<Address> = (0..4)
+        .filter_map(|i| info.contracts.get(&format!("strategy_{i}")).copied())
+        .collect();
     strategy_addresses.sort();
     let strategies: Vec<RewardsStrategy> = strategy_addresses
         .iter()
-        .map(|strategy| RewardsStrategy { strategy: *strategy, multiplier: 1_000_000_000_000_000_000 })
+        .map(|strategy| RewardsStrategy {
+            strategy: *strategy,
+            multiplier: 1_000_000_000_000_000_000,
+        })
         .collect();
     let service_manager = chain.addresses().service_manager;
     chain
-        .mint_test_tokens(token, service_manager, tokens(STAKE_WEIGHTED_TOKENS + WORK_WEIGHTED_TOKENS))
+        .mint_test_tokens(
+            token,
+            service_manager,
+            tokens(STAKE_WEIGHTED_TOKENS + WORK_WEIGHTED_TOKENS),
+        )
         .await?;
     chain
-        .create_rewards_submission(token, tokens(STAKE_WEIGHTED_TOKENS), &strategies, start, duration)
+        .create_rewards_submission(
+            token,
+            tokens(STAKE_WEIGHTED_TOKENS),
+            &strategies,
+            start,
+            duration,
+        )
         .await?;
     let head = chain.provider().get_block_number().await?;
     let snapshot = lamina_rewards::chain::read_snapshot(
         &chain,
-        lamina_rewards::chain::SnapshotRange { from_block: 0, to_block: head },
+        lamina_rewards::chain::SnapshotRange {
+            from_block: 0,
+            to_block: head,
+        },
     )
     .await?;
     let weighting = work_weighted_rewards(
@@ -150,13 +204,27 @@ pub(crate) async fn run(info: &DevnetInfo) -> anyhow::Result<()> {
             duration,
             strategies: strategies
                 .iter()
-                .map(|s| lamina_rewards::StrategyMultiplier { strategy: s.strategy, multiplier: U256::from(s.multiplier) })
+                .map(|s| lamina_rewards::StrategyMultiplier {
+                    strategy: s.strategy,
+                    multiplier: U256::from(s.multiplier),
+                })
                 .collect(),
         },
     )?;
-    let directed: Vec<(Address, U256)> = weighting.operator_rewards.iter().map(|r| (r.operator, r.amount)).collect();
+    let directed: Vec<(Address, U256)> = weighting
+        .operator_rewards
+        .iter()
+        .map(|r| (r.operator, r.amount))
+        .collect();
     chain
-        .create_operator_directed_rewards_submission(token, &directed, &strategies, start, duration, "work-weighted")
+        .create_operator_directed_rewards_submission(
+            token,
+            &directed,
+            &strategies,
+            start,
+            duration,
+            "work-weighted",
+        )
         .await?;
     println!(
         "   submissions: {STAKE_WEIGHTED_TOKENS} tokens by stake, {WORK_WEIGHTED_TOKENS} tokens by stake × batches signed"
@@ -164,24 +232,42 @@ pub(crate) async fn run(info: &DevnetInfo) -> anyhow::Result<()> {
 
     // Calculate, post, activate.
     let (_, distribution) = calculate_from_chain(&chain, start, Some(start + duration)).await?;
-    let receipt = chain.submit_rewards_root(distribution.root, distribution.to).await?;
+    let receipt = chain
+        .submit_rewards_root(distribution.root, distribution.to)
+        .await?;
     println!(
         "   root {} posted (gas {}), active in {delay} s",
         distribution.root, receipt.gas_used
     );
     advance(&chain, delay + 1).await?;
 
-    println!("   {:<44} {:>8} {:>26}", "operator (its own staker)", "signed", "claimable (token_0 wei)");
+    println!(
+        "   {:<44} {:>8} {:>26}",
+        "operator (its own staker)", "signed", "claimable (token_0 wei)"
+    );
     for (i, node) in info.nodes.iter().enumerate() {
-        let record = distribution.work.iter().find(|r| r.operator == node.address);
+        let record = distribution
+            .work
+            .iter()
+            .find(|r| r.operator == node.address);
         let shown = show_json(&chain, &distribution, node.address).await?;
-        let claimable = shown["tokens"][0]["claimable"].as_str().unwrap_or("0").to_owned();
+        let claimable = shown["tokens"][0]["claimable"]
+            .as_str()
+            .unwrap_or("0")
+            .to_owned();
         println!(
             "   {:<44} {:>8} {:>26}{}",
             node.address.to_string(),
-            record.map_or("-".to_owned(), |r| format!("{}/{}", r.batches_signed, r.batches_expected)),
+            record.map_or("-".to_owned(), |r| format!(
+                "{}/{}",
+                r.batches_signed, r.batches_expected
+            )),
             claimable,
-            if i == stopped { "   (stopped halfway)" } else { "" }
+            if i == stopped {
+                "   (stopped halfway)"
+            } else {
+                ""
+            }
         );
     }
 
@@ -192,7 +278,10 @@ pub(crate) async fn run(info: &DevnetInfo) -> anyhow::Result<()> {
     match claim(&operator_chain, &distribution, earner, earner).await? {
         Some((receipt, paid)) => {
             for (token, amount) in paid {
-                println!("   operator 0 claimed {amount} of {token} (gas {})", receipt.gas_used);
+                println!(
+                    "   operator 0 claimed {amount} of {token} (gas {})",
+                    receipt.gas_used
+                );
             }
         }
         None => println!("   operator 0 had nothing to claim"),

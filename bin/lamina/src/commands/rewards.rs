@@ -12,7 +12,9 @@ use anyhow::{Context, bail, ensure};
 use clap::{Args, Subcommand};
 use lamina_core::chain::{EthChain, PostedRoot, RewardsClaim, RewardsStrategy};
 use lamina_rewards::chain::{SnapshotRange, read_snapshot};
-use lamina_rewards::{CalculatorConfig, Distribution, WorkWeightedRequest, calculate, work_weighted_rewards};
+use lamina_rewards::{
+    CalculatorConfig, Distribution, WorkWeightedRequest, calculate, work_weighted_rewards,
+};
 
 use super::network::{NetworkArgs, runtime};
 use super::payments::parse_wei;
@@ -130,13 +132,20 @@ pub(crate) struct ShowArgs {
 /// `ADDRESS` or `ADDRESS:MULTIPLIER`.
 fn parse_strategy(text: &str) -> Result<RewardsStrategy, String> {
     let (address, multiplier) = text.split_once(':').unwrap_or((text, ""));
-    let strategy = address.parse().map_err(|_| format!("{address:?} is not an address"))?;
+    let strategy = address
+        .parse()
+        .map_err(|_| format!("{address:?} is not an address"))?;
     let multiplier = if multiplier.is_empty() {
         UNIT_MULTIPLIER
     } else {
-        multiplier.parse().map_err(|_| format!("{multiplier:?} is not a multiplier"))?
+        multiplier
+            .parse()
+            .map_err(|_| format!("{multiplier:?} is not a multiplier"))?
     };
-    Ok(RewardsStrategy { strategy, multiplier })
+    Ok(RewardsStrategy {
+        strategy,
+        multiplier,
+    })
 }
 
 /// `ADDRESS=AMOUNT`.
@@ -145,7 +154,9 @@ fn parse_operator_reward(text: &str) -> Result<(Address, U256), String> {
         .split_once('=')
         .ok_or_else(|| format!("{text:?}: expected ADDRESS=AMOUNT"))?;
     Ok((
-        address.parse().map_err(|_| format!("{address:?} is not an address"))?,
+        address
+            .parse()
+            .map_err(|_| format!("{address:?} is not an address"))?,
         parse_wei(amount)?,
     ))
 }
@@ -163,7 +174,8 @@ pub(crate) fn connect(network: &NetworkArgs, signing: bool) -> anyhow::Result<(E
     } else {
         None
     };
-    let chain = EthChain::connect_http_with_tls(&config.rpc_url, config.contracts, signer, &config.tls)?;
+    let chain =
+        EthChain::connect_http_with_tls(&config.rpc_url, config.contracts, signer, &config.tls)?;
     Ok((chain, key.address()))
 }
 
@@ -175,7 +187,14 @@ pub(crate) async fn calculate_from_chain(
     to: Option<u64>,
 ) -> anyhow::Result<(lamina_rewards::ChainSnapshot, Distribution)> {
     let head = chain.provider().get_block_number().await?;
-    let snapshot = read_snapshot(chain, SnapshotRange { from_block: 0, to_block: head }).await?;
+    let snapshot = read_snapshot(
+        chain,
+        SnapshotRange {
+            from_block: 0,
+            to_block: head,
+        },
+    )
+    .await?;
     let interval = snapshot.calculation_interval;
     let to = to.unwrap_or(snapshot.covered_to - snapshot.covered_to % interval);
     let distribution = calculate(&snapshot, &CalculatorConfig::default(), from.min(to), to)?;
@@ -183,13 +202,19 @@ pub(crate) async fn calculate_from_chain(
 }
 
 fn read_distribution(path: &Path) -> anyhow::Result<Distribution> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    Distribution::from_json(&text).with_context(|| format!("{} is not a distribution file", path.display()))
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Distribution::from_json(&text)
+        .with_context(|| format!("{} is not a distribution file", path.display()))
 }
 
 /// The posted, enabled root equal to the distribution's.
 fn posted_root(roots: &[PostedRoot], distribution: &Distribution) -> Option<PostedRoot> {
-    roots.iter().rev().find(|root| root.root == distribution.root && !root.disabled).copied()
+    roots
+        .iter()
+        .rev()
+        .find(|root| root.root == distribution.root && !root.disabled)
+        .copied()
 }
 
 async fn latest_timestamp(chain: &EthChain) -> anyhow::Result<u64> {
@@ -249,7 +274,10 @@ pub(crate) async fn claim(
 ) -> anyhow::Result<Option<(alloy::rpc::types::TransactionReceipt, Vec<(Address, U256)>)>> {
     let roots = chain.distribution_roots().await?;
     let Some(root) = posted_root(&roots, distribution) else {
-        bail!("the distribution's root {} is not posted (or was disabled)", distribution.root);
+        bail!(
+            "the distribution's root {} is not posted (or was disabled)",
+            distribution.root
+        );
     };
     let proof = distribution.claim_proof(earner)?;
     let mut tokens = Vec::new();
@@ -258,7 +286,12 @@ pub(crate) async fn claim(
         let claimed = chain.rewards_claimed(earner, token.token).await?;
         if token.cumulative_earnings > claimed {
             paid.push((token.token, token.cumulative_earnings - claimed));
-            tokens.push((token.index, token.proof.clone(), token.token, token.cumulative_earnings));
+            tokens.push((
+                token.index,
+                token.proof.clone(),
+                token.token,
+                token.cumulative_earnings,
+            ));
         }
     }
     if tokens.is_empty() {
@@ -441,14 +474,15 @@ mod tests {
 
     #[test]
     fn strategies_and_operator_rewards_parse() {
-        let strategy = parse_strategy("0x1111111111111111111111111111111111111111:2000000000000000000")
-            .expect("address and multiplier");
+        let strategy =
+            parse_strategy("0x1111111111111111111111111111111111111111:2000000000000000000")
+                .expect("address and multiplier");
         assert_eq!(strategy.multiplier, 2 * UNIT_MULTIPLIER);
         let plain = parse_strategy("0x1111111111111111111111111111111111111111").expect("address");
         assert_eq!(plain.multiplier, UNIT_MULTIPLIER);
         assert!(parse_strategy("0x11:3").is_err());
-        let (_, amount) =
-            parse_operator_reward("0x1111111111111111111111111111111111111111=3gwei").expect("reward");
+        let (_, amount) = parse_operator_reward("0x1111111111111111111111111111111111111111=3gwei")
+            .expect("reward");
         assert_eq!(amount, U256::from(3_000_000_000u64));
         assert!(parse_operator_reward("0x1111111111111111111111111111111111111111").is_err());
     }
