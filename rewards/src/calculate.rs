@@ -142,7 +142,7 @@ fn intervals_of(
     duration: u64,
 ) -> Result<Vec<(u64, u64)>, RewardsError> {
     let interval = snapshot.calculation_interval;
-    if duration == 0 || duration % interval != 0 || start % interval != 0 {
+    if duration == 0 || !duration.is_multiple_of(interval) || !start.is_multiple_of(interval) {
         return Err(RewardsError::MisalignedSubmission {
             block: at.block,
             start,

@@ -41,22 +41,10 @@ pub enum RewardsError {
     },
     /// A decrease of delegated shares below zero: the snapshot misses an increase.
     #[error(
-        "staker {staker} would hold negative shares of {strategy} delegated to {operator} at block {block} ({held} held, {decrease} removed)"
+        "staker {} would hold negative shares of {} delegated to {} at block {} ({} held, {} removed)",
+        .0.staker, .0.strategy, .0.operator, .0.block, .0.held, .0.decrease
     )]
-    NegativeShares {
-        /// The operator the shares are delegated to.
-        operator: Address,
-        /// The staker.
-        staker: Address,
-        /// The strategy.
-        strategy: Address,
-        /// Block of the decrease.
-        block: u64,
-        /// Shares held before it.
-        held: U256,
-        /// Shares it removes.
-        decrease: U256,
-    },
+    NegativeShares(Box<NegativeShares>),
     /// A submission's start or duration is not a multiple of the interval, or its duration is 0.
     #[error(
         "submission at block {block}: start {start} / duration {duration} do not fit the {interval}-second interval"
@@ -166,4 +154,21 @@ pub enum RewardsError {
     /// Building the distribution tree failed.
     #[error(transparent)]
     Merkle(#[from] lamina_core::MerkleError),
+}
+
+/// The details of [`RewardsError::NegativeShares`] (boxed: they would double the error's size).
+#[derive(Debug, PartialEq, Eq)]
+pub struct NegativeShares {
+    /// The operator the shares are delegated to.
+    pub operator: Address,
+    /// The staker.
+    pub staker: Address,
+    /// The strategy.
+    pub strategy: Address,
+    /// Block of the decrease.
+    pub block: u64,
+    /// Shares held before it.
+    pub held: U256,
+    /// Shares it removes.
+    pub decrease: U256,
 }

@@ -125,15 +125,16 @@ impl Index {
                         what: "delegated shares",
                     })?
             } else {
-                held.checked_sub(change.shares)
-                    .ok_or(RewardsError::NegativeShares {
+                held.checked_sub(change.shares).ok_or_else(|| {
+                    RewardsError::NegativeShares(Box::new(crate::error::NegativeShares {
                         operator: change.operator,
                         staker: change.staker,
                         strategy: change.strategy,
                         block: change.at.block,
                         held,
                         decrease: change.shares,
-                    })?
+                    }))
+                })?
             };
             timeline.push(change.at, next);
         }

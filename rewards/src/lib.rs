@@ -76,7 +76,7 @@ pub use config::CalculatorConfig;
 pub use distribution::{
     ClaimProof, Distribution, EarnerEntry, Earnings, TokenClaim, TokenEarnings,
 };
-pub use error::RewardsError;
+pub use error::{NegativeShares, RewardsError};
 pub use snapshot::{
     ChainSnapshot, ConfirmedBatch, DefaultSplitChange, DelegatedSharesChange, EventTime, G1Key,
     Membership, OperatorDirectedSubmission, OperatorReward, OperatorSplitChange,

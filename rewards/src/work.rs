@@ -79,7 +79,7 @@ fn signing(index: &Index, batch: &ConfirmedBatch) -> Result<Signing, RewardsErro
 }
 
 /// Batches confirmed in `[from, to)`, ordered.
-fn batches_in<'a>(snapshot: &'a ChainSnapshot, from: u64, to: u64) -> Vec<&'a ConfirmedBatch> {
+fn batches_in(snapshot: &ChainSnapshot, from: u64, to: u64) -> Vec<&ConfirmedBatch> {
     let mut batches: Vec<_> = snapshot
         .batches
         .iter()

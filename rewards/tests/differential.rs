@@ -491,6 +491,7 @@ fn naive_weights(
     (operator_weight, staker_weights)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn naive_pay(
     earnings: &mut NaiveEarnings,
     snapshot: &ChainSnapshot,
