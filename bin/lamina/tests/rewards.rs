@@ -360,3 +360,62 @@ async fn calculate_post_root_claim_show_and_claiming_twice_pays_nothing() {
 fn info_seed() -> u64 {
     lamina_devnet::DEFAULT_SEED
 }
+
+/// `lamina devnet rewards-demo` against a running devnet, as a process: the node it stops
+/// halfway signs fewer batches and is shown a smaller claimable amount than every other
+/// operator (same stake on the devnet), and operator 0's claim goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rewards_demo_pays_the_stopped_node_less() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let devnet = devnet(dir.path()).await;
+    let data_dir = devnet
+        .info()
+        .data_dir
+        .to_str()
+        .expect("utf-8 path")
+        .to_owned();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lamina"))
+        .args(["devnet", "rewards-demo", "--data-dir", &data_dir])
+        .output()
+        .expect("lamina runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "rewards-demo failed: {}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Rows: address, signed/expected, claimable [, "(stopped halfway)"].
+    let rows: Vec<(u64, u64, U256, bool)> = stdout
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (signed, expected) = fields.get(1)?.split_once('/')?;
+            Some((
+                signed.parse().ok()?,
+                expected.parse().ok()?,
+                fields.get(2)?.parse().ok()?,
+                line.contains("stopped halfway"),
+            ))
+        })
+        .collect();
+    assert_eq!(
+        rows.len(),
+        devnet.info().nodes.len(),
+        "one row per operator:\n{stdout}"
+    );
+    let (stopped, running): (Vec<_>, Vec<_>) = rows.iter().partition(|row| row.3);
+    assert_eq!(stopped.len(), 1, "{stdout}");
+    let (signed, expected, claimable, _) = stopped[0];
+    assert!(
+        signed < expected,
+        "the stopped node missed batches:\n{stdout}"
+    );
+    for (running_signed, _, running_claimable, _) in &running {
+        assert!(running_signed > signed, "{stdout}");
+        assert!(
+            running_claimable > claimable,
+            "the stopped node earns less:\n{stdout}"
+        );
+    }
+    assert!(stdout.contains("operator 0 claimed"), "{stdout}");
+}
