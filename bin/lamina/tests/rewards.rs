@@ -411,9 +411,9 @@ async fn rewards_demo_pays_the_stopped_node_less() {
         "the stopped node missed batches:\n{stdout}"
     );
     for (running_signed, _, running_claimable, _) in &running {
-        assert!(running_signed > signed, "{stdout}");
+        assert!(*running_signed > signed, "{stdout}");
         assert!(
-            running_claimable > claimable,
+            *running_claimable > claimable,
             "the stopped node earns less:\n{stdout}"
         );
     }
