@@ -12,7 +12,7 @@
 //! The contract accepts any leaf order; the calculator orders earners, and each
 //! earner's tokens, by ascending address and omits zero earnings
 //! ([`EarnerEarnings::sorted`] does), so that anyone can rebuild the same root.
-//! Only the leaf format lives here; the calculator that fills it is not written yet.
+//! Only the leaf format lives here; the calculator that fills it is `lamina-rewards`.
 
 use alloy_primitives::{Address, B256, U256, keccak256};
 

@@ -213,6 +213,20 @@ impl LocalChain {
         Ok(())
     }
 
+    /// Moves the chain's clock `seconds` ahead (`evm_increaseTime`) and mines a block at the
+    /// new time: rewards periods and activation delays pass without waiting for them.
+    pub async fn increase_time(&self, seconds: u64) -> Result<(), DevnetError> {
+        let provider = ProviderBuilder::new().connect_http(self.url()?);
+        let _: serde_json::Value = provider
+            .raw_request("evm_increaseTime".into(), (U256::from(seconds),))
+            .await
+            .map_err(|e| DevnetError::Rpc {
+                method: "evm_increaseTime",
+                reason: e.to_string(),
+            })?;
+        self.mine(1).await
+    }
+
     /// Mines `blocks` empty blocks at once (`anvil_mine`).
     pub async fn mine(&self, blocks: u64) -> Result<(), DevnetError> {
         let provider = ProviderBuilder::new().connect_http(self.url()?);

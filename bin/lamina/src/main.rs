@@ -44,6 +44,9 @@ enum Command {
     /// Payments: an account's state at the disperser, on-demand deposits, reservations.
     #[command(subcommand)]
     Payments(commands::payments::PaymentsCommand),
+    /// Rewards: calculate the distribution, create submissions, post roots, claim, show.
+    #[command(subcommand)]
+    Rewards(commands::rewards::RewardsCommand),
     /// The operator's DA node: run it, manage its keys, register it.
     #[command(subcommand)]
     Node(commands::node::NodeCommand),
@@ -92,6 +95,7 @@ fn main() -> anyhow::Result<()> {
         Command::Verify(args) => commands::verify::run(args)?,
         Command::Retrieve(args) => commands::retrieve::run(args)?,
         Command::Payments(command) => commands::payments::run(command)?,
+        Command::Rewards(command) => commands::rewards::run(command)?,
         Command::Node(command) => commands::node::run(command)?,
         Command::Disperser(command) => commands::disperser::run(command)?,
         Command::Devnet(command) => commands::devnet::run(command)?,

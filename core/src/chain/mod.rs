@@ -13,6 +13,7 @@ mod eth;
 mod onboard;
 mod payment_cache;
 mod payments;
+mod rewards;
 pub mod sockets;
 mod tx;
 
@@ -28,6 +29,7 @@ pub use onboard::{OperatorOnboarding, OperatorStatus};
 pub use payment_cache::{
     AccountCache, AccountCacheConfig, AccountLookupError, PaymentSource, has_payment,
 };
+pub use rewards::{PostedRoot, RewardsClaim, RewardsStrategy};
 
 use crate::assignment::QuorumOperators;
 use crate::security::SecurityThresholds;

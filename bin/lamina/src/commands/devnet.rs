@@ -24,6 +24,18 @@ pub(crate) enum DevnetCommand {
     /// Disperse a generated payload through a running devnet, verify its certificate
     /// on-chain and retrieve it, with timings.
     Demo(DemoArgs),
+    /// Rewards on a running devnet: a period of dispersals with one node stopped halfway,
+    /// a stake-weighted and a work-weighted submission, calculate, post the root, show each
+    /// operator's claimable amount, claim one.
+    RewardsDemo(RewardsDemoArgs),
+}
+
+/// Arguments of `lamina devnet rewards-demo`.
+#[derive(Debug, Args)]
+pub(crate) struct RewardsDemoArgs {
+    /// The running devnet's data directory.
+    #[arg(long, default_value = DEFAULT_DATA_DIR)]
+    data_dir: PathBuf,
 }
 
 /// Arguments of `lamina devnet up`.
@@ -108,6 +120,11 @@ pub(crate) fn run(command: DevnetCommand) -> anyhow::Result<()> {
             let info = DevnetInfo::load(&args.data_dir)
                 .with_context(|| format!("no running devnet in {}", args.data_dir.display()))?;
             super::devnet_demo::run(&info, args.size.demo_bytes).await
+        }),
+        DevnetCommand::RewardsDemo(args) => runtime.block_on(async {
+            let info = DevnetInfo::load(&args.data_dir)
+                .with_context(|| format!("no running devnet in {}", args.data_dir.display()))?;
+            super::devnet_rewards_demo::run(&info).await
         }),
     }
 }

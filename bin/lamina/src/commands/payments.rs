@@ -71,7 +71,7 @@ pub(crate) struct ReserveArgs {
 }
 
 /// `123`, `123wei`, `3gwei`, `0.5ether` (at most 18 decimals).
-fn parse_wei(text: &str) -> Result<U256, String> {
+pub(crate) fn parse_wei(text: &str) -> Result<U256, String> {
     let text = text.trim();
     let (number, decimals) = if let Some(n) = text.strip_suffix("ether") {
         (n, 18)
@@ -100,7 +100,7 @@ fn equal_splits(quorums: usize) -> Vec<u8> {
         .collect()
 }
 
-fn now_secs() -> u64 {
+pub(crate) fn now_secs() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
