@@ -201,6 +201,7 @@ pub async fn serve(
     metrics: Arc<Metrics>,
     ready: Arc<AtomicBool>,
     shutdown: CancellationToken,
+    console: Option<axum::Router>,
 ) -> Result<(), DisperserError> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -209,15 +210,22 @@ pub async fn serve(
             addr,
             source,
         })?;
-    let app = lamina_core::ops_http::router(ready, Arc::clone(&metrics.registry));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await
-        .map_err(|source| DisperserError::Listen {
-            what: "metrics server",
-            addr,
-            source,
-        })
+    let mut app = lamina_core::ops_http::router(ready, Arc::clone(&metrics.registry));
+    if let Some(console) = console {
+        app = app.merge(console);
+    }
+    // With client addresses: the console charges each request to its address.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { shutdown.cancelled().await })
+    .await
+    .map_err(|source| DisperserError::Listen {
+        what: "metrics server",
+        addr,
+        source,
+    })
 }
 
 #[cfg(test)]
