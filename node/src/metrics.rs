@@ -45,6 +45,34 @@ pub struct NodeMetrics {
     pub signer_lookups: Counter,
     /// Chain reads made to answer GetNodeInfo: cache misses.
     pub node_info_lookups: Counter,
+    /// The same counts as `batches_rejected`, readable by the node page (a prometheus
+    /// family cannot be listed). std `Mutex`: an increment or a copy, never across `.await`.
+    rejected_by_reason: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<&'static str, u64>>>,
+}
+
+impl NodeMetrics {
+    /// Counts a refused batch under `reason` (`batches_rejected_total{reason}`).
+    pub fn rejected(&self, reason: &'static str) {
+        self.batches_rejected
+            .get_or_create(&ReasonLabel { reason })
+            .inc();
+        *self
+            .rejected_by_reason
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(reason)
+            .or_default() += 1;
+    }
+
+    /// Batches refused since the start, by reason.
+    pub fn rejected_by_reason(&self) -> std::collections::BTreeMap<String, u64> {
+        self.rejected_by_reason
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), *v))
+            .collect()
+    }
 }
 
 fn latency_histogram() -> Histogram {
@@ -65,6 +93,7 @@ impl NodeMetrics {
             batches_expired: Counter::default(),
             signer_lookups: Counter::default(),
             node_info_lookups: Counter::default(),
+            rejected_by_reason: Default::default(),
         };
         let r = registry.sub_registry_with_prefix("lamina_node");
         r.register(
