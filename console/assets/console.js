@@ -50,7 +50,7 @@ function statusTag(s) { return el("span", { class: "status " + s, "data-status":
 function blobLink(key) { return el("a", { href: "/blobs/" + key, class: "mono" }, short(key)); }
 function setMain(...children) {
   const main = document.getElementById("main");
-  main.replaceChildren(...children);
+  main.replaceChildren(...children.filter((c) => c !== null && c !== undefined));
 }
 function table(headers, rows, attrs) {
   return el("table", attrs || {},
@@ -77,6 +77,10 @@ function lineChart(title, series, unit) {
   series.forEach((s, i) => {
     const d = s.points.map((p, j) => (j ? "L" : "M") + X(p.x).toFixed(1) + "," + Y(p.y).toFixed(1)).join(" ");
     svg.appendChild(svgEl("path", { d, fill: "none", stroke: s.color, "stroke-width": 2 }));
+    // Dots too: a series of one point draws no line.
+    for (const p of s.points) {
+      svg.appendChild(svgEl("circle", { cx: X(p.x).toFixed(1), cy: Y(p.y).toFixed(1), r: 3, fill: s.color }));
+    }
     svg.appendChild(svgEl("text", { x: pad + 90 * i, y: h - 4, "font-size": 10, fill: s.color }, s.name));
   });
   return el("div", { class: "chart" }, el("h3", {}, title), svg);

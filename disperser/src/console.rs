@@ -585,3 +585,97 @@ impl DisperserSource for ConsoleSource {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::OperatorRecord;
+
+    fn answer(id: u8, outcome: &str, latency_ms: u64) -> OperatorRecord {
+        OperatorRecord {
+            operator_id: OperatorId([id; 32]).to_string(),
+            outcome: outcome.into(),
+            reason: if outcome == "signed" {
+                String::new()
+            } else {
+                format!("{outcome} at node {id}")
+            },
+            latency_ms,
+        }
+    }
+
+    fn batch(finished_ns: u64, bytes: u64, operators: Vec<OperatorRecord>) -> BatchRecord {
+        BatchRecord {
+            blob_keys: Vec::new(),
+            batch_root: "0x00".into(),
+            reference_block_number: 1,
+            anchor: AnchorState::NotAnchored,
+            dispatched_ns: finished_ns.saturating_sub(1),
+            finished_ns,
+            blob_bytes: bytes,
+            quorums: Vec::new(),
+            operators,
+        }
+    }
+
+    #[test]
+    fn signing_rates_count_the_window_and_name_rejections() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path(), 0).expect("opens");
+        let hour = 3600 * 1_000_000_000u64;
+        let now = 100 * hour;
+        let batches = [
+            // a day ago: outside the hour, inside the day
+            batch(
+                now - 20 * hour,
+                10,
+                vec![answer(1, "signed", 5), answer(2, "signed", 7)],
+            ),
+            batch(
+                now - 60 * 1_000_000_000,
+                100,
+                vec![answer(1, "signed", 10), answer(2, "timeout", 0)],
+            ),
+            batch(
+                now - 1_000_000_000,
+                1000,
+                vec![answer(1, "signed", 20), answer(2, "error", 0)],
+            ),
+        ];
+        for (id, record) in batches.iter().enumerate() {
+            store.set_batch(id as u64, record).expect("writes");
+        }
+        let (hourly, rejections) = signing_rates(&store, now, 3600).expect("reads");
+        let one = &hourly[&OperatorId([1; 32]).to_string()];
+        assert_eq!((one.signed_batches, one.unsigned_batches), (2, 0));
+        assert_eq!(one.signed_bytes, 1100);
+        assert!((one.signing_rate - 1.0).abs() < f64::EPSILON);
+        assert!((one.mean_latency_ms - 15.0).abs() < f64::EPSILON);
+        let two = &hourly[&OperatorId([2; 32]).to_string()];
+        assert_eq!((two.signed_batches, two.unsigned_batches), (0, 2));
+        assert_eq!(two.unsigned_bytes, 1100);
+        assert_eq!(two.signing_rate, 0.0);
+        let listed = &rejections[&OperatorId([2; 32]).to_string()];
+        assert_eq!(
+            listed
+                .iter()
+                .map(|r| (r.batch_id, r.outcome.as_str()))
+                .collect::<Vec<_>>(),
+            vec![(2, "error"), (1, "timeout")],
+            "newest first"
+        );
+
+        let daily = signing_rate(&store, &OperatorId([2; 32]), now, 86_400).expect("reads");
+        assert_eq!((daily.signed_batches, daily.unsigned_batches), (1, 2));
+        assert!((daily.signing_rate - 1.0 / 3.0).abs() < 1e-9);
+        let nobody = signing_rate(&store, &OperatorId([9; 32]), now, 86_400).expect("reads");
+        assert_eq!(
+            (
+                nobody.signed_batches,
+                nobody.unsigned_batches,
+                nobody.window_secs
+            ),
+            (0, 0, 86_400)
+        );
+    }
+}

@@ -47,7 +47,8 @@ pub struct NodeMetrics {
     pub node_info_lookups: Counter,
     /// The same counts as `batches_rejected`, readable by the node page (a prometheus
     /// family cannot be listed). std `Mutex`: an increment or a copy, never across `.await`.
-    rejected_by_reason: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<&'static str, u64>>>,
+    rejected_by_reason:
+        std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<&'static str, u64>>>,
 }
 
 impl NodeMetrics {

@@ -231,12 +231,12 @@ impl Node {
                     http,
                     ops.into_make_service_with_connect_info::<std::net::SocketAddr>(),
                 )
-                    .with_graceful_shutdown(http_cancel.cancelled_owned())
-                    .await
-                    .map_err(|e| NodeError::Serve {
-                        what: "metrics",
-                        reason: e.to_string(),
-                    })
+                .with_graceful_shutdown(http_cancel.cancelled_owned())
+                .await
+                .map_err(|e| NodeError::Serve {
+                    what: "metrics",
+                    reason: e.to_string(),
+                })
             }),
         ));
 

@@ -56,7 +56,9 @@ async fn get_error(addr: SocketAddr, path: &str, status: u16, code: &str) {
     let json: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
     assert_eq!(json["error"]["code"], code, "GET {path}: {body}");
     assert!(
-        json["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+        json["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
         "{body}"
     );
 }
@@ -66,7 +68,11 @@ fn chromium() -> PathBuf {
         .iter()
         .flat_map(|name| {
             std::env::var_os("PATH")
-                .map(|p| std::env::split_paths(&p).map(|d| d.join(name)).collect::<Vec<_>>())
+                .map(|p| {
+                    std::env::split_paths(&p)
+                        .map(|d| d.join(name))
+                        .collect::<Vec<_>>()
+                })
                 .unwrap_or_default()
         })
         .find(|p| p.is_file())
@@ -168,7 +174,11 @@ fn rate_on_page(dom: &str, operator: &OperatorId) -> f64 {
 }
 
 fn console_addr(devnet: &Devnet) -> SocketAddr {
-    let url = devnet.info().console.clone().expect("devnet.json names the console");
+    let url = devnet
+        .info()
+        .console
+        .clone()
+        .expect("devnet.json names the console");
     assert_eq!(url, format!("http://{}", devnet.disperser_addrs().metrics));
     devnet.disperser_addrs().metrics
 }
@@ -187,15 +197,19 @@ async fn console_shows_dispersals_certificates_and_a_stopped_nodes_falling_signi
     let console = console_addr(&devnet);
     let base = format!("http://{console}");
     let browser = Browser::new(out_dir());
-    let client = LaminaClient::<EthChain>::connect(client_config(&devnet), devnet.client().key.clone())
-        .await
-        .expect("client connects");
+    let client =
+        LaminaClient::<EthChain>::connect(client_config(&devnet), devnet.client().key.clone())
+            .await
+            .expect("client connects");
     let account = format!("{:#x}", devnet.client().address()).to_lowercase();
 
     // Two blobs, every node up.
     let mut complete = Vec::new();
     for (i, len) in [(1u8, 1000usize), (2, 20_000)] {
-        let key = client.disperse(&vec![i; len], &[]).await.expect("dispersed");
+        let key = client
+            .disperse(&vec![i; len], &[])
+            .await
+            .expect("dispersed");
         let cert = client.wait_for_certificate(key).await.expect("certificate");
         complete.push((key, cert));
     }
@@ -209,7 +223,10 @@ async fn console_shows_dispersals_certificates_and_a_stopped_nodes_falling_signi
             .find(|b| b["blob_key"] == key.to_string())
             .unwrap_or_else(|| panic!("blob {key} not listed: {list}"));
         assert_eq!(row["status"], "COMPLETE");
-        assert_eq!(row["account"].as_str().map(str::to_lowercase), Some(account.clone()));
+        assert_eq!(
+            row["account"].as_str().map(str::to_lowercase),
+            Some(account.clone())
+        );
         let stages = &row["stages"];
         let (q, e, d, f) = (
             stages["queued_ms"].as_u64().expect("queued"),
@@ -217,7 +234,10 @@ async fn console_shows_dispersals_certificates_and_a_stopped_nodes_falling_signi
             stages["dispatched_ms"].as_u64().expect("dispatched"),
             stages["finished_ms"].as_u64().expect("finished"),
         );
-        assert!(q <= e && e <= d && d <= f, "stage times out of order: {stages}");
+        assert!(
+            q <= e && e <= d && d <= f,
+            "stage times out of order: {stages}"
+        );
         assert!(row["size_bytes"].as_u64().expect("size") >= 1000);
     }
     // Newest first, and pages chain through `next`.
@@ -229,7 +249,11 @@ async fn console_shows_dispersals_certificates_and_a_stopped_nodes_falling_signi
     // Search by account, then by key.
     let mine = get_json(console, &format!("/api/v1/blobs?account={account}")).await;
     assert_eq!(mine["items"].as_array().map(Vec::len), Some(2), "{mine}");
-    let other = get_json(console, &format!("/api/v1/blobs?account=0x{}", "11".repeat(20))).await;
+    let other = get_json(
+        console,
+        &format!("/api/v1/blobs?account=0x{}", "11".repeat(20)),
+    )
+    .await;
     assert_eq!(other["items"].as_array().map(Vec::len), Some(0));
     let found = get_json(console, &format!("/api/v1/search?q={}", complete[0].0)).await;
     assert_eq!(found["kind"], "blob");
@@ -258,10 +282,16 @@ async fn console_shows_dispersals_certificates_and_a_stopped_nodes_falling_signi
     assert_eq!(
         blob["header"]["commitment"]["length"].as_u64(),
         Some(u64::from(
-            cert.cert.blob_inclusion_info.blob_certificate.blob_header.commitment.length
+            cert.cert
+                .blob_inclusion_info
+                .blob_certificate
+                .blob_header
+                .commitment
+                .length
         ))
     );
-    let (status, download) = http_get(console, &format!("/api/v1/blobs/{key}/certificate.json")).await;
+    let (status, download) =
+        http_get(console, &format!("/api/v1/blobs/{key}/certificate.json")).await;
     assert_eq!(status, 200);
     let download: Value = serde_json::from_str(&download).expect("certificate JSON");
     assert_eq!(download["cert_abi"], cert_abi);
@@ -269,33 +299,73 @@ async fn console_shows_dispersals_certificates_and_a_stopped_nodes_falling_signi
     // Batches: the blob's batch with its four signers.
     let batch_id = blob["summary"]["batch_id"].as_u64().expect("batch id");
     let batch = get_json(console, &format!("/api/v1/batches/{batch_id}")).await;
-    assert!(batch["blob_keys"].as_array().expect("keys").contains(&Value::from(key.to_string())));
-    assert_eq!(batch["operators"].as_array().map(Vec::len), Some(4), "{batch}");
+    assert!(
+        batch["blob_keys"]
+            .as_array()
+            .expect("keys")
+            .contains(&Value::from(key.to_string()))
+    );
+    assert_eq!(
+        batch["operators"].as_array().map(Vec::len),
+        Some(4),
+        "{batch}"
+    );
     for q in batch["quorums"].as_array().expect("quorums") {
-        assert_eq!(q["non_signers"].as_array().map(Vec::len), Some(0), "{batch}");
+        assert_eq!(
+            q["non_signers"].as_array().map(Vec::len),
+            Some(0),
+            "{batch}"
+        );
     }
     let batches = get_json(console, "/api/v1/batches?limit=5").await;
     assert!(!batches["items"].as_array().expect("items").is_empty());
 
     // Bad input is a typed JSON error, never a panic.
     get_error(console, "/api/v1/blobs/zz", 400, "INVALID_PARAM").await;
-    get_error(console, &format!("/api/v1/blobs/{}", "00".repeat(32)), 404, "NOT_FOUND").await;
+    get_error(
+        console,
+        &format!("/api/v1/blobs/{}", "00".repeat(32)),
+        404,
+        "NOT_FOUND",
+    )
+    .await;
     get_error(console, "/api/v1/blobs?limit=0", 400, "INVALID_PARAM").await;
     get_error(console, "/api/v1/blobs?limit=100000", 400, "INVALID_PARAM").await;
-    get_error(console, "/api/v1/blobs?before=nonsense", 400, "INVALID_PARAM").await;
+    get_error(
+        console,
+        "/api/v1/blobs?before=nonsense",
+        400,
+        "INVALID_PARAM",
+    )
+    .await;
     get_error(console, "/api/v1/batches/999999", 404, "NOT_FOUND").await;
     get_error(console, "/api/v1/search?q=hello", 400, "INVALID_PARAM").await;
     let op0 = devnet.operators()[0].operator_id;
-    get_error(console, &format!("/api/v1/operators/{op0}/signing-rate?window=0"), 400, "INVALID_PARAM").await;
+    get_error(
+        console,
+        &format!("/api/v1/operators/{op0}/signing-rate?window=0"),
+        400,
+        "INVALID_PARAM",
+    )
+    .await;
 
     // --- pages, every node up ---
     let dom = browser.page(&format!("{base}/"), "blobs");
     for (key, _) in &complete {
-        assert!(dom.contains(&format!("data-blob-key=\"{key}\"")), "blob {key} not on the blob list");
+        assert!(
+            dom.contains(&format!("data-blob-key=\"{key}\"")),
+            "blob {key} not on the blob list"
+        );
     }
     let dom = browser.page(&format!("{base}/blobs/{key}"), "blob-complete");
-    assert!(dom.contains("data-status=\"COMPLETE\""), "blob page without COMPLETE");
-    assert!(dom.contains(&cert_abi[2..]), "blob page without the certificate's ABI hex");
+    assert!(
+        dom.contains("data-status=\"COMPLETE\""),
+        "blob page without COMPLETE"
+    );
+    assert!(
+        dom.contains(&cert_abi[2..]),
+        "blob page without the certificate's ABI hex"
+    );
     browser.page(&format!("{base}/batches"), "batches");
     browser.page(&format!("{base}/batches/{batch_id}"), "batch");
     let dom = browser.page(&format!("{base}/operators"), "operators-all-up");
@@ -315,12 +385,23 @@ async fn console_shows_dispersals_certificates_and_a_stopped_nodes_falling_signi
     // --- a node stops: its signing rate falls, on the API, over gRPC and on the page ---
     devnet.node_mut(1).expect("node 1").kill().expect("kill -9");
     let key = client.disperse(&[3u8; 5000], &[]).await.expect("dispersed");
-    let cert = client.wait_for_certificate(key).await.expect("certificate without node 1");
+    let cert = client
+        .wait_for_certificate(key)
+        .await
+        .expect("certificate without node 1");
     let blob = get_json(console, &format!("/api/v1/blobs/{key}")).await;
     assert_eq!(blob["summary"]["status"], "COMPLETE");
-    assert_eq!(blob["non_signers"], serde_json::json!([down.to_string()]), "{blob}");
+    assert_eq!(
+        blob["non_signers"],
+        serde_json::json!([down.to_string()]),
+        "{blob}"
+    );
     assert!(!cert.cert_abi().is_empty());
-    let rate = get_json(console, &format!("/api/v1/operators/{down}/signing-rate?window=3600")).await;
+    let rate = get_json(
+        console,
+        &format!("/api/v1/operators/{down}/signing-rate?window=3600"),
+    )
+    .await;
     let (signed, unsigned) = (
         rate["signed_batches"].as_u64().expect("signed"),
         rate["unsigned_batches"].as_u64().expect("unsigned"),
@@ -334,9 +415,21 @@ async fn console_shows_dispersals_certificates_and_a_stopped_nodes_falling_signi
         .iter()
         .find(|o| o["operator_id"] == down.to_string())
         .expect("node 1 listed");
-    assert!(row["last_hour"]["signing_rate"].as_f64() < Some(1.0), "{row}");
-    assert!(!row["recent_rejections"].as_array().expect("rejections").is_empty(), "{row}");
-    assert!(row["socket"].as_str().is_some_and(|s| !s.is_empty()), "{row}");
+    assert!(
+        row["last_hour"]["signing_rate"].as_f64() < Some(1.0),
+        "{row}"
+    );
+    assert!(
+        !row["recent_rejections"]
+            .as_array()
+            .expect("rejections")
+            .is_empty(),
+        "{row}"
+    );
+    assert!(
+        row["socket"].as_str().is_some_and(|s| !s.is_empty()),
+        "{row}"
+    );
     assert_eq!(operators.as_array().map(Vec::len), Some(4));
 
     let mut grpc = dpb::disperser_client::DisperserClient::connect(format!(
@@ -353,7 +446,10 @@ async fn console_shows_dispersals_certificates_and_a_stopped_nodes_falling_signi
         .await
         .expect("GetValidatorSigningRate")
         .into_inner();
-    assert_eq!((reply.signed_batches, reply.unsigned_batches), (signed, unsigned));
+    assert_eq!(
+        (reply.signed_batches, reply.unsigned_batches),
+        (signed, unsigned)
+    );
     assert!(reply.signing_rate < 1.0);
     let up = grpc
         .get_validator_signing_rate(dpb::GetValidatorSigningRateRequest {
@@ -376,7 +472,10 @@ async fn console_shows_dispersals_certificates_and_a_stopped_nodes_falling_signi
     assert!(refused.message().contains("validator_id"), "{refused:?}");
 
     let dom = browser.page(&format!("{base}/operators"), "operators-node-1-down");
-    assert!(rate_on_page(&dom, &down) < 1.0, "node 1's signing rate did not fall on the page");
+    assert!(
+        rate_on_page(&dom, &down) < 1.0,
+        "node 1's signing rate did not fall on the page"
+    );
     assert_eq!(rate_on_page(&dom, &op0), 1.0);
 
     // --- every node down: a blob ends INSUFFICIENT_SIGNATURES, without a certificate ---
@@ -389,10 +488,24 @@ async fn console_shows_dispersals_certificates_and_a_stopped_nodes_falling_signi
         .await
         .expect_err("no operator signs");
     let blob = get_json(console, &format!("/api/v1/blobs/{key}")).await;
-    assert_eq!(blob["summary"]["status"], "INSUFFICIENT_SIGNATURES", "{blob} ({err})");
-    assert!(blob["summary"]["reason"].as_str().is_some_and(|r| !r.is_empty()), "{blob}");
+    assert_eq!(
+        blob["summary"]["status"], "INSUFFICIENT_SIGNATURES",
+        "{blob} ({err})"
+    );
+    assert!(
+        blob["summary"]["reason"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty()),
+        "{blob}"
+    );
     assert!(blob["certificate"].is_null(), "{blob}");
-    get_error(console, &format!("/api/v1/blobs/{key}/certificate.json"), 404, "NOT_FOUND").await;
+    get_error(
+        console,
+        &format!("/api/v1/blobs/{key}/certificate.json"),
+        404,
+        "NOT_FOUND",
+    )
+    .await;
     let dom = browser.page(&format!("{base}/blobs/{key}"), "blob-insufficient");
     assert!(dom.contains("data-status=\"INSUFFICIENT_SIGNATURES\""));
     assert!(dom.contains("id=\"no-cert\""));
