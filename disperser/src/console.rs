@@ -223,6 +223,15 @@ fn certificate_view(
     })
 }
 
+/// What [`signing_rates`] counts, by operator id (0x-hex).
+#[derive(Clone, Debug, Default)]
+pub struct SigningTallies {
+    /// Each operator's signing rate over the window.
+    pub rates: BTreeMap<String, SigningRate>,
+    /// Each operator's most recent unsigned batches in the window, newest first.
+    pub rejections: BTreeMap<String, Vec<Rejection>>,
+}
+
 /// Signing tallies of every operator over the last `window_secs` before `now_ns`, from
 /// the newest [`MAX_SIGNING_RATE_BATCHES`] batch records; also each operator's most
 /// recent rejections.
@@ -230,13 +239,7 @@ pub fn signing_rates(
     store: &Store,
     now_ns: u64,
     window_secs: u64,
-) -> Result<
-    (
-        BTreeMap<String, SigningRate>,
-        BTreeMap<String, Vec<Rejection>>,
-    ),
-    StoreError,
-> {
+) -> Result<SigningTallies, StoreError> {
     let start = now_ns.saturating_sub(window_secs.saturating_mul(1_000_000_000));
     let mut rates: BTreeMap<String, SigningRate> = BTreeMap::new();
     let mut latency_sums: BTreeMap<String, u64> = BTreeMap::new();
@@ -281,7 +284,7 @@ pub fn signing_rates(
                 latency_sums.get(id).copied().unwrap_or(0) as f64 / rate.signed_batches as f64;
         }
     }
-    Ok((rates, rejections))
+    Ok(SigningTallies { rates, rejections })
 }
 
 /// One operator's [`signing_rates`] entry (all zeros when no batch went to it).
@@ -292,8 +295,8 @@ pub fn signing_rate(
     window_secs: u64,
 ) -> Result<SigningRate, StoreError> {
     let id = operator.to_string();
-    let (mut rates, _) = signing_rates(store, now_ns, window_secs)?;
-    Ok(rates.remove(&id).unwrap_or(SigningRate {
+    let mut tallies = signing_rates(store, now_ns, window_secs)?;
+    Ok(tallies.rates.remove(&id).unwrap_or(SigningRate {
         operator_id: id,
         window_secs,
         as_of_ms: ms(now_ns),
@@ -301,11 +304,21 @@ pub fn signing_rate(
     }))
 }
 
+/// One registered operator at the head.
+#[derive(Clone, Debug, Default)]
+struct RegisteredOperator {
+    /// Stake per quorum, decimal.
+    stakes: BTreeMap<u8, String>,
+    /// Share of each quorum's stake, percent.
+    shares: BTreeMap<u8, f64>,
+    /// Announced socket, empty when unknown.
+    socket: String,
+}
+
 /// Stakes and sockets at the head.
 #[derive(Clone, Debug)]
 struct Registered {
-    /// Per operator: stake per quorum, share per quorum (percent), socket.
-    operators: BTreeMap<OperatorId, (BTreeMap<u8, String>, BTreeMap<u8, f64>, String)>,
+    operators: BTreeMap<OperatorId, RegisteredOperator>,
 }
 
 /// [`DisperserSource`] over the disperser's store and chain.
@@ -371,25 +384,24 @@ impl ConsoleSource {
                 .await
                 .map_err(unavailable)?
         };
-        let mut operators: BTreeMap<OperatorId, (BTreeMap<u8, String>, BTreeMap<u8, f64>, String)> =
-            BTreeMap::new();
+        let mut operators: BTreeMap<OperatorId, RegisteredOperator> = BTreeMap::new();
         for q in &state {
             let total = q.total_stake();
             for m in q.iter() {
                 let entry = operators.entry(m.operator_id).or_default();
-                entry.0.insert(q.quorum(), m.stake.to_string());
+                entry.stakes.insert(q.quorum(), m.stake.to_string());
                 let share = if total == 0 {
                     0.0
                 } else {
                     100.0 * m.stake as f64 / total as f64
                 };
-                entry.1.insert(q.quorum(), share);
+                entry.shares.insert(q.quorum(), share);
             }
         }
         for (id, entry) in &mut operators {
             // A socket that cannot be read shows as unknown; the stake is still right.
             if let Ok(info) = chain.operator_info(*id, head).await {
-                entry.2 = info.socket.unwrap_or_default();
+                entry.socket = info.socket.unwrap_or_default();
             }
         }
         let registered = Registered { operators };
@@ -402,10 +414,7 @@ impl ConsoleSource {
     }
 }
 
-fn read_blob(
-    store: &Store,
-    key: &BlobKey,
-) -> Result<(StatusRecord, HeaderView, Option<(u64, BatchRecord)>), ConsoleError> {
+fn read_blob(store: &Store, key: &BlobKey) -> Result<StoredBlob, ConsoleError> {
     let status = store
         .status(key)
         .map_err(internal("blob status"))?
@@ -426,7 +435,18 @@ fn read_blob(
         Some(id) => store.batch(id).map_err(internal("batch"))?.map(|b| (id, b)),
         None => None,
     };
-    Ok((status, header, batch))
+    Ok(StoredBlob {
+        status,
+        header,
+        batch,
+    })
+}
+
+/// A blob's records: status, header, and its batch (id and record) once it has one.
+struct StoredBlob {
+    status: StatusRecord,
+    header: HeaderView,
+    batch: Option<(u64, BatchRecord)>,
 }
 
 #[async_trait]
@@ -450,7 +470,11 @@ impl DisperserSource for ConsoleSource {
                 .map_err(internal("blob list"))?;
             let mut items = Vec::with_capacity(keys.len());
             for (_, key) in &keys {
-                let (status, header, batch) = read_blob(store, key)?;
+                let StoredBlob {
+                    status,
+                    header,
+                    batch,
+                } = read_blob(store, key)?;
                 items.push(summary(
                     key,
                     &status,
@@ -476,7 +500,11 @@ impl DisperserSource for ConsoleSource {
     async fn blob(&self, blob_key: [u8; 32]) -> Result<BlobDetail, ConsoleError> {
         self.blocking("blob", move |store| {
             let key = BlobKey(blob_key);
-            let (status, header, batch) = read_blob(store, &key)?;
+            let StoredBlob {
+                status,
+                header,
+                batch,
+            } = read_blob(store, &key)?;
             let batch_ref = batch.as_ref().map(|(_, b)| b);
             let certificate = status
                 .cert_abi()
@@ -541,13 +569,15 @@ impl DisperserSource for ConsoleSource {
         let now = now_ns();
         let (hour, day) = self
             .blocking("signing rates", move |store| {
-                let (hour, _) =
-                    signing_rates(store, now, 3600).map_err(internal("signing rates"))?;
+                let hour = signing_rates(store, now, 3600).map_err(internal("signing rates"))?;
                 let day = signing_rates(store, now, 86_400).map_err(internal("signing rates"))?;
-                Ok((hour, day))
+                Ok((hour.rates, day))
             })
             .await?;
-        let (day, rejections) = day;
+        let SigningTallies {
+            rates: day,
+            rejections,
+        } = day;
         let empty = |id: &str, window_secs| SigningRate {
             operator_id: id.to_owned(),
             window_secs,
@@ -557,16 +587,16 @@ impl DisperserSource for ConsoleSource {
         Ok(registered
             .operators
             .into_iter()
-            .map(|(id, (stakes, stake_shares, socket))| {
+            .map(|(id, registered)| {
                 let id = id.to_string();
                 OperatorView {
                     last_hour: hour.get(&id).cloned().unwrap_or_else(|| empty(&id, 3600)),
                     last_day: day.get(&id).cloned().unwrap_or_else(|| empty(&id, 86_400)),
                     recent_rejections: rejections.get(&id).cloned().unwrap_or_default(),
                     operator_id: id,
-                    socket,
-                    stakes,
-                    stake_shares,
+                    socket: registered.socket,
+                    stakes: registered.stakes,
+                    stake_shares: registered.shares,
                 }
             })
             .collect())
@@ -645,7 +675,10 @@ mod tests {
         for (id, record) in batches.iter().enumerate() {
             store.set_batch(id as u64, record).expect("writes");
         }
-        let (hourly, rejections) = signing_rates(&store, now, 3600).expect("reads");
+        let SigningTallies {
+            rates: hourly,
+            rejections,
+        } = signing_rates(&store, now, 3600).expect("reads");
         let one = &hourly[&OperatorId([1; 32]).to_string()];
         assert_eq!((one.signed_batches, one.unsigned_batches), (2, 0));
         assert_eq!(one.signed_bytes, 1100);

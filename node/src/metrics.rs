@@ -178,3 +178,37 @@ fn code_label(code: tonic::Code) -> &'static str {
         tonic::Code::Unauthenticated => "unauthenticated",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `lamina_node_*` series `ops/grafana/lamina-node.json` queries is one the node
+    /// exports.
+    #[test]
+    fn the_grafana_dashboard_queries_only_exported_metrics() {
+        let mut registry = Registry::default();
+        let metrics = NodeMetrics::new(&mut registry);
+        // Families show in the text once they have a series.
+        metrics.rejected("stale");
+        metrics
+            .grpc_seconds
+            .get_or_create(&GrpcLabels {
+                method: "StoreChunks",
+                code: "ok",
+            })
+            .observe(0.1);
+        let mut exported = String::new();
+        prometheus_client::encoding::text::encode(&mut exported, &registry).expect("encodes");
+        let dashboard = include_str!("../../ops/grafana/lamina-node.json");
+        let names = lamina_core::ops_http::metric_names(dashboard, "lamina_node_");
+        assert!(names.len() >= 8, "{names:?}");
+        for name in names {
+            assert!(
+                exported.contains(&format!("# TYPE {name} ")),
+                "the dashboard queries {name}, which the node does not export"
+            );
+        }
+        assert_eq!(metrics.rejected_by_reason().get("stale"), Some(&1));
+    }
+}
