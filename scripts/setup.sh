@@ -9,6 +9,8 @@ command -v clang >/dev/null 2>&1 || need_apt+=(clang)
 # The rocksdb crate links this system library (.cargo/config.toml sets ROCKSDB_LIB_DIR) and
 # generates its bindings with libclang.
 [ -e /usr/lib/x86_64-linux-gnu/librocksdb.so ] || need_apt+=(librocksdb-dev)
+# Headless Chromium for the console's browser tests (bin/lamina/tests/console.rs).
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo

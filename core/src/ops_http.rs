@@ -48,3 +48,28 @@ async fn metrics(State(state): State<OpsState>) -> impl IntoResponse {
         ),
     }
 }
+
+/// The metric family names (`prefix…`, without `_bucket`, `_sum`, `_count` or `_total`) a
+/// text such as a Grafana dashboard's JSON refers to: for tests that keep dashboards
+/// (`ops/grafana/`) and registries in step.
+pub fn metric_names(text: &str, prefix: &str) -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(prefix) {
+        let tail = &rest[at..];
+        let end = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(tail.len());
+        let name = &tail[..end];
+        let base = ["_bucket", "_sum", "_count", "_total"]
+            .iter()
+            .find_map(|suffix| name.strip_suffix(suffix))
+            .unwrap_or(name);
+        // `prefix*` in a description names no metric.
+        if base.len() > prefix.len() {
+            names.insert(base.to_owned());
+        }
+        rest = &tail[end..];
+    }
+    names
+}

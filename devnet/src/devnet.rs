@@ -253,7 +253,7 @@ pub struct NodeInfo {
     pub index: usize,
     /// gRPC `host:port` (also the on-chain socket).
     pub endpoint: String,
-    /// Metrics and health `host:port`.
+    /// Metrics and health `host:port`; also the node page (`http://host:port/`).
     pub metrics: String,
     /// Operator id, 0x-hex.
     pub operator_id: String,
@@ -286,6 +286,10 @@ pub struct DevnetInfo {
     /// if running.
     #[serde(default)]
     pub proxy: Option<String>,
+    /// The disperser's web console (`http://host:port`: blobs, batches, operators;
+    /// JSON under `/api/v1`), if the disperser runs.
+    #[serde(default)]
+    pub console: Option<String>,
     /// The nodes.
     pub nodes: Vec<NodeInfo>,
     /// A funded client key: one line of 0x-hex.
@@ -477,6 +481,9 @@ impl Devnet {
                 .then(|| retriever_addrs.grpc.to_string()),
             proxy: (options.with_proxy && options.with_disperser)
                 .then(|| format!("http://{rollup_proxy_addr}")),
+            console: options
+                .with_disperser
+                .then(|| format!("http://{}", disperser_addrs.metrics)),
             nodes: Vec::new(),
             client_key: client.hex_key_file.clone(),
             client_keystore: client.keystore.clone(),
@@ -635,6 +642,7 @@ impl Devnet {
             password_file: Some(op.password_file.clone()),
             // The devnet's chain has its own id: opt in to the development SRS.
             srs: lamina_core::SrsConfig::insecure_development(),
+            disperser_console_url: self.info.console.clone(),
             ..NodeConfig::default()
         };
         let mut table = typed_table(&config, &self.options.node_config)?;

@@ -130,6 +130,9 @@ pub struct DisperserConfig {
     /// Payments (`[payments]`): every blob is metered against the `PaymentVault`'s
     /// reservations and on-demand deposits ([`crate::payments`]). Default: enabled.
     pub payments: PaymentsConfig,
+    /// The web console on `metrics_listen` (`[console]`: `enabled`, page sizes, refresh).
+    /// Default: enabled, 25 items per page, at most 200, pages poll every 2 s.
+    pub console: lamina_console::ConsoleConfig,
 }
 
 impl Default for DisperserConfig {
@@ -171,6 +174,7 @@ impl Default for DisperserConfig {
             max_attempts: 3,
             blob_retention_secs: 14 * 24 * 3600,
             payments: PaymentsConfig::default(),
+            console: lamina_console::ConsoleConfig::default(),
         }
     }
 }
@@ -240,6 +244,9 @@ impl DisperserConfig {
 
     /// Checks every field, naming the first bad one.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if let Err(e) = self.console.validate() {
+            return Err(invalid("console", e.to_string()));
+        }
         if self.deployment.as_os_str().is_empty() {
             return Err(invalid(
                 "deployment",

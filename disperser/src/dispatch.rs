@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
@@ -32,7 +32,9 @@ use tonic::transport::Channel;
 use crate::aggregate::{BatchAttestation, BlobOutcome, attest, certificate};
 use crate::encode::EncodedBlob;
 use crate::pipeline::{Pipeline, fail_blob};
-use crate::store::{AnchorState, BatchRecord, BlobState, StatusRecord, now_ns};
+use crate::store::{
+    AnchorState, BatchRecord, BlobState, OperatorRecord, QuorumRecord, StatusRecord, now_ns,
+};
 
 /// Batches dispatched at once (each also holds its frames in memory).
 pub const MAX_CONCURRENT_BATCHES: usize = 2;
@@ -465,12 +467,19 @@ impl Dispatcher {
             .await;
         let mut keys = BTreeMap::new();
         let mut calls = FuturesUnordered::new();
-        let timestamp = i64::try_from(now_ns()).unwrap_or(i64::MAX);
+        let dispatched_ns = now_ns();
+        let timestamp = i64::try_from(dispatched_ns).unwrap_or(i64::MAX);
+        // Every operator's answer, for the batch record (the signing-rate records).
+        let mut answers: BTreeMap<OperatorId, OperatorRecord> = BTreeMap::new();
         for (id, info) in &infos {
             let info = match info {
                 Ok(info) => info,
                 Err(e) => {
                     tracing::warn!(batch_id, operator = %id, error = %e, "operator info unavailable: counted as non-signer");
+                    answers.insert(
+                        *id,
+                        operator_record(id, "unreachable", e.clone(), Duration::ZERO),
+                    );
                     continue;
                 }
             };
@@ -536,6 +545,15 @@ impl Dispatcher {
                     self.p
                         .metrics
                         .operator(&op, outcome.label(), elapsed.as_secs_f64());
+                    let reason = match &outcome {
+                        NodeOutcome::Signed(_) => String::new(),
+                        NodeOutcome::BadSignature(why) | NodeOutcome::Error(why) => why.clone(),
+                        NodeOutcome::Timeout => format!(
+                            "no answer within node_timeout_ms ({} ms)",
+                            self.p.config.node_timeout_ms
+                        ),
+                    };
+                    answers.insert(id, operator_record(&id, outcome.label(), reason, elapsed));
                     match outcome {
                         NodeOutcome::Signed(sig) => {
                             tracing::debug!(batch_id, operator = %op, ms = elapsed.as_millis() as u64, "signed");
@@ -555,8 +573,27 @@ impl Dispatcher {
             }
         }
         drop(calls);
+        for id in &operators {
+            answers.entry(*id).or_insert_with(|| {
+                operator_record(
+                    id,
+                    "timeout",
+                    format!(
+                        "no answer within batch_timeout_ms ({} ms)",
+                        self.p.config.batch_timeout().as_millis()
+                    ),
+                    Duration::ZERO,
+                )
+            });
+        }
 
         let tally = attest(&state_list, &keys, &signatures, threshold)?;
+        let quorum_records = quorum_records(&state_list, &tally, &signatures);
+        let signing = BatchSigning {
+            dispatched_ns,
+            quorums: quorum_records,
+            operators: answers.into_values().collect(),
+        };
         self.record(
             batch_id,
             blobs,
@@ -566,6 +603,7 @@ impl Dispatcher {
             tally,
             rbn,
             &rules,
+            signing,
         )
         .await
     }
@@ -581,6 +619,7 @@ impl Dispatcher {
         tally: BatchAttestation,
         rbn: u32,
         rules: &BatchRules,
+        signing: BatchSigning,
     ) -> Result<(), BatchError> {
         let chain = self.p.chain.chain();
         // The indices are those of the signed quorums (quorums without stake are left out).
@@ -654,6 +693,11 @@ impl Dispatcher {
             batch_root: header.batch_root.to_string(),
             reference_block_number: rbn,
             anchor: anchor.clone(),
+            dispatched_ns: signing.dispatched_ns,
+            finished_ns: now_ns(),
+            blob_bytes: blobs.iter().map(|b| b.blob_bytes as u64).sum(),
+            quorums: signing.quorums,
+            operators: signing.operators,
         };
         self.p.store.finish_batch(batch_id, &batch, &updates)?;
         tracing::info!(
@@ -687,6 +731,55 @@ impl Dispatcher {
         }
         Ok(())
     }
+}
+
+/// What a batch's record keeps about its signing: when it went out, every quorum's
+/// signers and every operator's answer.
+struct BatchSigning {
+    dispatched_ns: u64,
+    quorums: Vec<QuorumRecord>,
+    operators: Vec<OperatorRecord>,
+}
+
+fn operator_record(
+    id: &OperatorId,
+    outcome: &str,
+    reason: String,
+    elapsed: Duration,
+) -> OperatorRecord {
+    OperatorRecord {
+        operator_id: id.to_string(),
+        outcome: outcome.to_owned(),
+        reason,
+        latency_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+    }
+}
+
+/// Per quorum of the batch: signed stake, and which members signed (their signature
+/// verified) and which did not.
+fn quorum_records(
+    state: &[QuorumOperators],
+    tally: &BatchAttestation,
+    signatures: &BTreeMap<OperatorId, Signature>,
+) -> Vec<QuorumRecord> {
+    state
+        .iter()
+        .map(|q| {
+            let t = tally.tallies.iter().find(|t| t.quorum == q.quorum());
+            let (signers, non_signers): (Vec<_>, Vec<_>) = q
+                .iter()
+                .map(|m| m.operator_id)
+                .partition(|id| signatures.contains_key(id));
+            QuorumRecord {
+                quorum: q.quorum(),
+                signed_stake: t.map_or(0, |t| t.signed_stake).to_string(),
+                total_stake: q.total_stake().to_string(),
+                percentage: t.map_or(0, |t| t.percentage),
+                signers: signers.iter().map(ToString::to_string).collect(),
+                non_signers: non_signers.iter().map(ToString::to_string).collect(),
+            }
+        })
+        .collect()
 }
 
 /// The thresholds and required quorums `checkDACert` applies at a batch's reference block.

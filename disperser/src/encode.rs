@@ -173,6 +173,7 @@ fn encode_one(
     let accepted_ns = status.accepted_ns;
     status.state = BlobState::Encoded;
     status.updated_ns = now_ns();
+    status.encoded_ns = Some(status.updated_ns);
     p.store.set_status(&key, &status)?;
     p.metrics.blob_state(BlobState::Encoded);
     Ok(Some(EncodedBlob {

@@ -120,6 +120,14 @@ pub enum DisperserError {
         /// Field path.
         field: &'static str,
     },
+    /// A request field is out of range.
+    #[error("invalid {field}: {reason}")]
+    InvalidField {
+        /// Field path.
+        field: &'static str,
+        /// What is wrong and what is accepted.
+        reason: String,
+    },
     /// A wire field does not convert into its core type.
     #[error("invalid {0}")]
     Proto(#[from] lamina_proto::ProtoError),
@@ -327,6 +335,7 @@ impl From<DisperserError> for Status {
         let message = e.to_string();
         let code = match &e {
             DisperserError::MissingField { .. }
+            | DisperserError::InvalidField { .. }
             | DisperserError::Proto(_)
             | DisperserError::BlobTooLarge { .. }
             | DisperserError::Blob(_)

@@ -23,7 +23,9 @@
 //! - **dispatch** ([`dispatch`]): reference block, assignment, `StoreChunks` fan-out,
 //!   signature checks, aggregation ([`aggregate`]), outcome per blob;
 //! - **anchor** ([`anchor`]): `confirmBatch`, off the critical path;
-//! - **http** ([`metrics`]): `GET /health`, `GET /metrics`.
+//! - **http** ([`metrics`]): `GET /health`, `GET /metrics`, and the web console
+//!   ([`console`], `lamina-console`: blob explorer, batches, operators and their signing
+//!   rates, JSON under `/api/v1`) unless `[console] enabled = false`.
 //!
 //! After a crash, [`pipeline::recover`] puts every non-terminal blob back into the
 //! pipeline or ends it `FAILED` with a reason.
@@ -51,6 +53,7 @@ pub mod anchor;
 pub mod chain_view;
 pub mod commit_pool;
 pub mod config;
+pub mod console;
 pub mod dispatch;
 pub mod encode;
 mod error;
@@ -235,7 +238,12 @@ pub async fn run(
     let http = {
         let (m, r, c) = (metrics.clone(), ready.clone(), cancel.clone());
         let addr = config.metrics_listen;
-        tokio::spawn(async move { metrics::serve(addr, m, r, c).await })
+        let console = config.console.enabled.then(|| {
+            let source: Arc<dyn lamina_console::DisperserSource> =
+                Arc::new(console::ConsoleSource::new(p.clone()));
+            lamina_console::disperser_router(source, config.console.clone())
+        });
+        tokio::spawn(async move { metrics::serve(addr, m, r, c, console).await })
     };
     let encode_task = critical(
         "encode",

@@ -201,6 +201,7 @@ pub async fn serve(
     metrics: Arc<Metrics>,
     ready: Arc<AtomicBool>,
     shutdown: CancellationToken,
+    console: Option<axum::Router>,
 ) -> Result<(), DisperserError> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -209,20 +210,53 @@ pub async fn serve(
             addr,
             source,
         })?;
-    let app = lamina_core::ops_http::router(ready, Arc::clone(&metrics.registry));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await
-        .map_err(|source| DisperserError::Listen {
-            what: "metrics server",
-            addr,
-            source,
-        })
+    let mut app = lamina_core::ops_http::router(ready, Arc::clone(&metrics.registry));
+    if let Some(console) = console {
+        app = app.merge(console);
+    }
+    // With client addresses: the console charges each request to its address.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { shutdown.cancelled().await })
+    .await
+    .map_err(|source| DisperserError::Listen {
+        what: "metrics server",
+        addr,
+        source,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every `lamina_disperser_*` series `ops/grafana/lamina-disperser.json` queries is one
+    /// this registry exports (a renamed metric must not leave a dashboard panel empty).
+    #[test]
+    fn the_grafana_dashboard_queries_only_exported_metrics() {
+        let dashboard = include_str!("../../ops/grafana/lamina-disperser.json");
+        let m = Metrics::new();
+        // Families show in the text once they have a series.
+        m.blob_state(BlobState::Complete);
+        m.operator("0xab", "signed", 0.5);
+        m.rejected
+            .get_or_create(&vec![("code", "Unavailable".into())])
+            .inc();
+        m.anchors
+            .get_or_create(&vec![("outcome", "confirmed".into())])
+            .inc();
+        let exported = m.render();
+        let names = lamina_core::ops_http::metric_names(dashboard, "lamina_disperser_");
+        assert!(names.len() >= 10, "{names:?}");
+        for name in names {
+            assert!(
+                exported.contains(&format!("# TYPE {name} ")),
+                "the dashboard queries {name}, which the disperser does not export"
+            );
+        }
+    }
 
     #[test]
     fn renders_labelled_metrics() {

@@ -266,12 +266,13 @@ impl DisperserService {
         let store = self.p.store.clone();
         let header_bytes = checked.cert_proto.encode_to_vec();
         let len = blob_bytes.len();
+        let account: [u8; 20] = checked.account.into_array();
         let charge = charge.map(RefundOnDrop::disarm);
         tokio::task::spawn_blocking(move || {
             let records = charge
                 .as_ref()
                 .map_or(&[][..], |(_, c)| c.records.as_slice());
-            let written = store.accept_paid(&key, &blob_bytes, &header_bytes, records);
+            let written = store.accept_paid(&key, &account, &blob_bytes, &header_bytes, records);
             if written.is_err()
                 && let Some((payments, c)) = &charge
             {
@@ -479,5 +480,51 @@ impl Disperser for DisperserService {
         Ok(Response::new(
             lamina_proto::convert::payment_state_to_proto(&state),
         ))
+    }
+
+    async fn get_validator_signing_rate(
+        &self,
+        request: Request<dpb::GetValidatorSigningRateRequest>,
+    ) -> Result<Response<dpb::GetValidatorSigningRateReply>, Status> {
+        let peer = request.remote_addr().map(|a| a.ip());
+        let request = request.into_inner();
+        // Unauthenticated: the client address pays for the request.
+        self.charge_address(peer, 0)?;
+        let id: [u8; 32] = request.validator_id.as_slice().try_into().map_err(|_| {
+            DisperserError::InvalidField {
+                field: "validator_id",
+                reason: format!("{} bytes, expected 32", request.validator_id.len()),
+            }
+        })?;
+        let window = request.window_secs;
+        if window == 0 || window > lamina_console::MAX_WINDOW_SECS {
+            return Err(DisperserError::InvalidField {
+                field: "window_secs",
+                reason: format!(
+                    "{window} is outside 1..={}",
+                    lamina_console::MAX_WINDOW_SECS
+                ),
+            }
+            .into());
+        }
+        let store = Arc::clone(&self.p.store);
+        let now = crate::store::now_ns();
+        let rate = tokio::task::spawn_blocking(move || {
+            crate::console::signing_rate(&store, &lamina_core::OperatorId(id), now, window)
+        })
+        .await
+        .map_err(|e| task_error("signing rate", e))?
+        .map_err(DisperserError::from)?;
+        Ok(Response::new(dpb::GetValidatorSigningRateReply {
+            validator_id: id.to_vec(),
+            window_secs: window,
+            signed_batches: rate.signed_batches,
+            unsigned_batches: rate.unsigned_batches,
+            signed_bytes: rate.signed_bytes,
+            unsigned_bytes: rate.unsigned_bytes,
+            signing_rate: rate.signing_rate,
+            mean_signing_latency_ms: rate.mean_latency_ms,
+            as_of: i64::try_from(now).unwrap_or(i64::MAX),
+        }))
     }
 }

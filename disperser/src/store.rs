@@ -12,6 +12,8 @@
 //! | `batches` | batch id (u64 BE)    | JSON [`BatchRecord`]                               |
 //! | `meta`    | name                 | counters (next batch id)                           |
 //! | `expiry`  | expiry (u64 BE secs) ‖ blob key | empty: when a kept blob's bytes go       |
+//! | `recent`  | accepted (u64 BE ns) ‖ blob key | empty: the blob list, newest last     |
+//! | `accounts`| account ‖ accepted ‖ blob key | empty: the blob list of one account    |
 //! | `payments`| `r`‖account, `o`‖account, `g` | sequence (u64 BE) ‖ state: the account's |
 //! |           |                      | reservation bucket, its cumulative payment, the   |
 //! |           |                      | global on-demand bucket ([`crate::payments`])     |
@@ -36,7 +38,9 @@ const CF_BATCHES: &str = "batches";
 const CF_META: &str = "meta";
 const CF_EXPIRY: &str = "expiry";
 const CF_PAYMENTS: &str = "payments";
-const ALL_CFS: [&str; 8] = [
+const CF_RECENT: &str = "recent";
+const CF_ACCOUNTS: &str = "accounts";
+const ALL_CFS: [&str; 10] = [
     CF_BLOBS,
     CF_HEADERS,
     CF_STATUS,
@@ -45,6 +49,8 @@ const ALL_CFS: [&str; 8] = [
     CF_META,
     CF_EXPIRY,
     CF_PAYMENTS,
+    CF_RECENT,
+    CF_ACCOUNTS,
 ];
 
 /// The `payments` family's merge: of the stored value and the merged ones, the one with
@@ -132,6 +138,15 @@ pub struct StatusRecord {
     /// Signed stake per quorum of the batch, percent (same order as the attestation's quorums).
     #[serde(default)]
     pub signed_percentages: Vec<u8>,
+    /// The blob's length in bytes (its bytes go at a terminal state; the console shows it).
+    #[serde(default)]
+    pub blob_bytes: u64,
+    /// Nanoseconds since the epoch when the blob was encoded.
+    #[serde(default)]
+    pub encoded_ns: Option<u64>,
+    /// Nanoseconds since the epoch when its (last) batch was dispatched.
+    #[serde(default)]
+    pub dispatched_ns: Option<u64>,
 }
 
 impl StatusRecord {
@@ -147,6 +162,9 @@ impl StatusRecord {
             batch_id: None,
             cert_abi_hex: None,
             signed_percentages: Vec::new(),
+            blob_bytes: 0,
+            encoded_ns: None,
+            dispatched_ns: None,
         }
     }
 
@@ -191,6 +209,62 @@ pub struct BatchRecord {
     pub reference_block_number: u32,
     /// On-chain anchoring.
     pub anchor: AnchorState,
+    /// Nanoseconds since the epoch when the chunks went out (0 in records written
+    /// before this field existed).
+    #[serde(default)]
+    pub dispatched_ns: u64,
+    /// Nanoseconds since the epoch when the outcome was recorded.
+    #[serde(default)]
+    pub finished_ns: u64,
+    /// Blob bytes in the batch.
+    #[serde(default)]
+    pub blob_bytes: u64,
+    /// Signed stake, signers and non-signers per quorum of the batch.
+    #[serde(default)]
+    pub quorums: Vec<QuorumRecord>,
+    /// How every operator's `StoreChunks` ended (the signing-rate records).
+    #[serde(default)]
+    pub operators: Vec<OperatorRecord>,
+}
+
+/// One quorum's signing in a batch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuorumRecord {
+    /// The quorum.
+    pub quorum: u8,
+    /// Stake of the operators whose signature verified, decimal.
+    pub signed_stake: String,
+    /// Total stake at the reference block, decimal.
+    pub total_stake: String,
+    /// `⌊100 · signed / total⌋`.
+    pub percentage: u8,
+    /// Members whose signature verified, 0x-hex ids.
+    pub signers: Vec<String>,
+    /// Members that did not sign, 0x-hex ids.
+    pub non_signers: Vec<String>,
+}
+
+/// One operator's answer to a batch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorRecord {
+    /// Operator id, 0x-hex.
+    pub operator_id: String,
+    /// `signed`, `bad_signature`, `error`, `timeout` (no answer before the batch timeout)
+    /// or `unreachable` (its socket could not be read).
+    pub outcome: String,
+    /// The error, for anything but `signed`.
+    #[serde(default)]
+    pub reason: String,
+    /// Answer time, milliseconds (0 without an answer).
+    #[serde(default)]
+    pub latency_ms: u64,
+}
+
+impl OperatorRecord {
+    /// Whether the operator's signature was counted.
+    pub fn signed(&self) -> bool {
+        self.outcome == "signed"
+    }
 }
 
 /// The disperser's RocksDB.
@@ -279,7 +353,7 @@ impl Store {
 
     /// Records an accepted blob durably: bytes, header (prost `BlobCertificate`), `Queued`.
     pub fn accept(&self, key: &BlobKey, blob: &[u8], header: &[u8]) -> Result<(), StoreError> {
-        self.accept_paid(key, blob, header, &[])
+        self.accept_paid(key, &[0; 20], blob, header, &[])
     }
 
     /// [`Self::accept`], with the blob's payment records ([`crate::payments::Charge`])
@@ -288,6 +362,7 @@ impl Store {
     pub fn accept_paid(
         &self,
         key: &BlobKey,
+        account: &[u8; 20],
         blob: &[u8],
         header: &[u8],
         payments: &[PaymentRecord],
@@ -301,9 +376,115 @@ impl Store {
         }
         batch.put_cf(self.cf(CF_BLOBS)?, key.0, blob);
         batch.put_cf(self.cf(CF_HEADERS)?, key.0, header);
-        batch.put_cf(self.cf(CF_STATUS)?, key.0, encode(&StatusRecord::queued())?);
+        let status = StatusRecord {
+            blob_bytes: blob.len() as u64,
+            ..StatusRecord::queued()
+        };
+        batch.put_cf(self.cf(CF_STATUS)?, key.0, encode(&status)?);
         batch.put_cf(self.cf(CF_PENDING)?, key.0, []);
+        batch.put_cf(self.cf(CF_RECENT)?, recent_key(status.accepted_ns, key), []);
+        batch.put_cf(
+            self.cf(CF_ACCOUNTS)?,
+            account_key(account, status.accepted_ns, key),
+            [],
+        );
         self.write(batch)
+    }
+
+    /// Blobs accepted before `before` (`(accepted_ns, key)`, exclusive), newest first, at
+    /// most `limit`; only those of `account` when given.
+    pub fn recent_blobs(
+        &self,
+        account: Option<&[u8; 20]>,
+        before: Option<(u64, BlobKey)>,
+        limit: usize,
+    ) -> Result<Vec<(u64, BlobKey)>, StoreError> {
+        let (cf, prefix): (_, Vec<u8>) = match account {
+            Some(a) => (self.cf(CF_ACCOUNTS)?, a.to_vec()),
+            None => (self.cf(CF_RECENT)?, Vec::new()),
+        };
+        let mut upper = prefix.clone();
+        match before {
+            Some((ns, key)) => upper.extend_from_slice(&recent_key(ns, &key)),
+            // Past every key with this prefix.
+            None => upper.extend_from_slice(&[0xff; 41]),
+        }
+        let mut out = Vec::with_capacity(limit);
+        let mode = IteratorMode::From(&upper, rocksdb::Direction::Reverse);
+        for entry in self.db.iterator_cf(cf, mode) {
+            if out.len() == limit {
+                break;
+            }
+            let (k, _) = entry?;
+            if !k.starts_with(&prefix) {
+                break;
+            }
+            // `From` with Reverse starts at the cursor itself when it exists: exclusive.
+            if k.as_ref() == upper.as_slice() {
+                continue;
+            }
+            let Some((ns, key)) = parse_recent_key(&k[prefix.len()..]) else {
+                return Err(StoreError::Corrupt {
+                    what: "recent key",
+                    reason: format!("{} bytes, expected {}", k.len(), prefix.len() + 40),
+                });
+            };
+            out.push((ns, key));
+        }
+        Ok(out)
+    }
+
+    /// Calls `visit` with batches newest first (by id), at most `max`, until it returns false.
+    pub fn visit_batches_newest_first(
+        &self,
+        max: usize,
+        mut visit: impl FnMut(u64, &BatchRecord) -> bool,
+    ) -> Result<(), StoreError> {
+        for entry in self
+            .db
+            .iterator_cf(self.cf(CF_BATCHES)?, IteratorMode::End)
+            .take(max)
+        {
+            let (k, v) = entry?;
+            let id: [u8; 8] = k.as_ref().try_into().map_err(|_| StoreError::Corrupt {
+                what: "batch id",
+                reason: format!("{} bytes, expected 8", k.len()),
+            })?;
+            if !visit(u64::from_be_bytes(id), &decode(&v)?) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Batches with ids below `before`, newest first, at most `limit`.
+    pub fn recent_batches(
+        &self,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<(u64, BatchRecord)>, StoreError> {
+        let mut out = Vec::with_capacity(limit);
+        let start = before.map(u64::to_be_bytes);
+        let mode = match &start {
+            Some(b) => IteratorMode::From(b, rocksdb::Direction::Reverse),
+            None => IteratorMode::End,
+        };
+        for entry in self.db.iterator_cf(self.cf(CF_BATCHES)?, mode) {
+            if out.len() == limit {
+                break;
+            }
+            let (k, v) = entry?;
+            let id: [u8; 8] = k.as_ref().try_into().map_err(|_| StoreError::Corrupt {
+                what: "batch id",
+                reason: format!("{} bytes, expected 8", k.len()),
+            })?;
+            let id = u64::from_be_bytes(id);
+            if before.is_some_and(|b| id >= b) {
+                continue;
+            }
+            out.push((id, decode(&v)?));
+        }
+        Ok(out)
     }
 
     /// The blob's bytes: while it is not terminal, and for the retention period once
@@ -444,6 +625,7 @@ impl Store {
             record.state = BlobState::GatheringSignatures;
             record.batch_id = Some(id);
             record.updated_ns = now_ns();
+            record.dispatched_ns = Some(record.updated_ns);
             self.put_status(&mut batch, key, &record)?;
             records.push(record);
         }
@@ -505,6 +687,24 @@ pub fn expiry_key(expires_secs: u64, key: &BlobKey) -> [u8; 40] {
     k
 }
 
+/// `accepted (u64 BE ns) ‖ blob key`: sorted by acceptance time.
+pub fn recent_key(accepted_ns: u64, key: &BlobKey) -> [u8; 40] {
+    expiry_key(accepted_ns, key)
+}
+
+/// Inverse of [`recent_key`].
+pub fn parse_recent_key(k: &[u8]) -> Option<(u64, BlobKey)> {
+    parse_expiry_key(k)
+}
+
+/// `account ‖ accepted ‖ blob key`: one account's blobs, sorted by acceptance time.
+pub fn account_key(account: &[u8; 20], accepted_ns: u64, key: &BlobKey) -> [u8; 60] {
+    let mut k = [0u8; 60];
+    k[..20].copy_from_slice(account);
+    k[20..].copy_from_slice(&recent_key(accepted_ns, key));
+    k
+}
+
 /// Inverse of [`expiry_key`]; `None` unless `k` is exactly 40 bytes.
 pub fn parse_expiry_key(k: &[u8]) -> Option<(u64, BlobKey)> {
     let at = u64::from_be_bytes(k.get(..8)?.try_into().ok()?);
@@ -543,6 +743,7 @@ mod tests {
             store
                 .accept_paid(
                     &key(2),
+                    &[0; 20],
                     b"two",
                     b"h2",
                     &[(b"oA".to_vec(), record(2, b"later"))],
@@ -551,6 +752,7 @@ mod tests {
             store
                 .accept_paid(
                     &key(1),
+                    &[0; 20],
                     b"one",
                     b"h1",
                     &[
@@ -667,6 +869,79 @@ mod tests {
     }
 
     #[test]
+    fn recent_blobs_page_newest_first_per_account_and_batches_page_by_id() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path(), 0).expect("opens");
+        let (a, b) = ([0xaa; 20], [0xbb; 20]);
+        for i in 1..=5u8 {
+            let account = if i % 2 == 1 { &a } else { &b };
+            store
+                .accept_paid(&key(i), account, &[i; 3], b"h", &[])
+                .expect("accepts");
+        }
+        let all = store.recent_blobs(None, None, 10).expect("lists");
+        let keys: Vec<BlobKey> = all.iter().map(|(_, k)| *k).collect();
+        assert_eq!(keys, vec![key(5), key(4), key(3), key(2), key(1)]);
+        let first = store.recent_blobs(None, None, 2).expect("lists");
+        let next = store
+            .recent_blobs(None, first.last().copied(), 2)
+            .expect("lists");
+        assert_eq!(
+            next.iter().map(|(_, k)| *k).collect::<Vec<_>>(),
+            vec![key(3), key(2)]
+        );
+        let of_a = store.recent_blobs(Some(&a), None, 10).expect("lists");
+        assert_eq!(
+            of_a.iter().map(|(_, k)| *k).collect::<Vec<_>>(),
+            vec![key(5), key(3), key(1)]
+        );
+        let after_5 = store
+            .recent_blobs(Some(&a), of_a.first().copied(), 10)
+            .expect("lists");
+        assert_eq!(after_5.len(), 2);
+        assert!(
+            store
+                .recent_blobs(Some(&[0xcc; 20]), None, 10)
+                .expect("lists")
+                .is_empty()
+        );
+        assert_eq!(
+            store
+                .status(&key(2))
+                .expect("reads")
+                .expect("exists")
+                .blob_bytes,
+            3
+        );
+
+        for i in 1..=3u8 {
+            let (id, _) = store.start_batch(&[key(i)]).expect("batch");
+            let record = BatchRecord {
+                blob_keys: vec![key(i).to_string()],
+                batch_root: "0x00".into(),
+                reference_block_number: 1,
+                anchor: AnchorState::NotAnchored,
+                dispatched_ns: 0,
+                finished_ns: 0,
+                blob_bytes: 3,
+                quorums: Vec::new(),
+                operators: Vec::new(),
+            };
+            store.finish_batch(id, &record, &[]).expect("finishes");
+        }
+        let ids = |v: Vec<(u64, BatchRecord)>| v.into_iter().map(|(id, _)| id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(store.recent_batches(None, 10).expect("lists")),
+            vec![2, 1, 0]
+        );
+        assert_eq!(
+            ids(store.recent_batches(Some(2), 1).expect("lists")),
+            vec![1]
+        );
+        assert!(store.recent_batches(Some(0), 10).expect("lists").is_empty());
+    }
+
+    #[test]
     fn batches_and_anchoring_round_trip() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(dir.path(), 0).expect("opens");
@@ -679,6 +954,11 @@ mod tests {
             batch_root: "0x00".into(),
             reference_block_number: 7,
             anchor: AnchorState::Pending,
+            dispatched_ns: 1,
+            finished_ns: 2,
+            blob_bytes: 1,
+            quorums: Vec::new(),
+            operators: Vec::new(),
         };
         store
             .finish_batch(id, &batch, &[(key(1), records[0].clone())])

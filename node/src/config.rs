@@ -76,8 +76,14 @@ pub struct NodeConfig {
     /// Address the gRPC server (Dispersal and Retrieval) binds. Default `0.0.0.0:32005`.
     /// The operator registers this port as its socket on-chain.
     pub grpc_listen: SocketAddr,
-    /// Address of the HTTP server for `GET /health` and `GET /metrics`. Default `0.0.0.0:9100`.
+    /// Address of the HTTP server for `GET /health`, `GET /metrics` and the node page
+    /// (`/`, `/api/v1/node`). Default `0.0.0.0:9100`.
     pub metrics_listen: SocketAddr,
+    /// The node page (`[console]`: `enabled`, `refresh_ms`). Default: enabled.
+    pub console: lamina_console::ConsoleConfig,
+    /// The disperser console's base URL (`http://host:port`), linked from the node page
+    /// for this operator's signing rate. Default unset.
+    pub disperser_console_url: Option<String>,
     /// Directory holding the RocksDB database (`<data_dir>/db`). Default `./lamina-node`.
     pub data_dir: PathBuf,
     /// Ethereum JSON-RPC endpoint. Default `http://127.0.0.1:8545`.
@@ -182,6 +188,8 @@ impl Default for NodeConfig {
         Self {
             grpc_listen: SocketAddr::from(([0, 0, 0, 0], DEFAULT_GRPC_PORT)),
             metrics_listen: SocketAddr::from(([0, 0, 0, 0], DEFAULT_METRICS_PORT)),
+            console: lamina_console::ConsoleConfig::default(),
+            disperser_console_url: None,
             data_dir: PathBuf::from("lamina-node"),
             rpc_url: "http://127.0.0.1:8545".into(),
             deployment: PathBuf::from("contracts/deployments/31337.json"),

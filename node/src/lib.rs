@@ -37,6 +37,7 @@
 
 mod chain;
 mod config;
+mod console;
 mod error;
 mod metrics;
 mod node;

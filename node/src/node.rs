@@ -216,18 +216,27 @@ impl Node {
             }),
         ));
 
-        let ops = lamina_core::ops_http::router(ready.clone(), Arc::new(registry));
+        let mut ops = lamina_core::ops_http::router(ready.clone(), Arc::new(registry));
+        if config.console.enabled {
+            let source: Arc<dyn lamina_console::NodeSource> =
+                Arc::new(crate::console::NodeConsole::new(state.clone()));
+            ops = ops.merge(lamina_console::node_router(source, config.console.clone()));
+        }
         let http_cancel = cancel.clone();
         tasks.push((
             "http",
             tokio::spawn(async move {
-                axum::serve(http, ops)
-                    .with_graceful_shutdown(http_cancel.cancelled_owned())
-                    .await
-                    .map_err(|e| NodeError::Serve {
-                        what: "metrics",
-                        reason: e.to_string(),
-                    })
+                // With client addresses: the node page charges each request to its address.
+                axum::serve(
+                    http,
+                    ops.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+                )
+                .with_graceful_shutdown(http_cancel.cancelled_owned())
+                .await
+                .map_err(|e| NodeError::Serve {
+                    what: "metrics",
+                    reason: e.to_string(),
+                })
             }),
         ));
 

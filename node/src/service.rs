@@ -462,13 +462,7 @@ impl Dispersal for DispersalService {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "StoreChunks refused");
-                state
-                    .metrics
-                    .batches_rejected
-                    .get_or_create(&crate::metrics::ReasonLabel {
-                        reason: e.reason_label(),
-                    })
-                    .inc();
+                state.metrics.rejected(e.reason_label());
             }
         }
         finish(

@@ -240,6 +240,23 @@ fn main() {
         batch_root: format!("0x{}", hex_encode(&[2; 32])),
         reference_block_number: 1234,
         anchor: disperser::AnchorState::Pending,
+        dispatched_ns: 1_700_000_000_500_000_000,
+        finished_ns: 1_700_000_001_000_000_000,
+        blob_bytes: 4096,
+        quorums: vec![disperser::QuorumRecord {
+            quorum: 0,
+            signed_stake: "80".into(),
+            total_stake: "100".into(),
+            percentage: 80,
+            signers: vec![format!("0x{}", hex_encode(&[3; 32]))],
+            non_signers: vec![format!("0x{}", hex_encode(&[4; 32]))],
+        }],
+        operators: vec![disperser::OperatorRecord {
+            operator_id: format!("0x{}", hex_encode(&[4; 32])),
+            outcome: "timeout".into(),
+            reason: "no answer".into(),
+            latency_ms: 0,
+        }],
     };
     write(
         &out,

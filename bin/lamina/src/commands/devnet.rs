@@ -203,6 +203,9 @@ fn print_summary(devnet: &Devnet) {
     if let Some(disperser) = &info.disperser {
         println!("  disperser      {disperser}");
     }
+    if let Some(console) = &info.console {
+        println!("  console        {console} (blobs, batches, operators; JSON under /api/v1)");
+    }
     if let Some(retriever) = &info.retriever {
         println!("  retriever      {retriever}");
     }

@@ -183,5 +183,8 @@ pub(crate) async fn run(info: &DevnetInfo, bytes: usize) -> anyhow::Result<()> {
         );
     }
     println!("== demo OK in {:.2} s", total.elapsed().as_secs_f64());
+    if let Some(console) = &info.console {
+        println!("the blob in the console: {console}/blobs/{blob_key}");
+    }
     Ok(())
 }
