@@ -188,4 +188,10 @@ impl dpb::disperser_server::Disperser for LyingDisperser {
     ) -> Result<tonic::Response<dpb::GetPaymentStateReply>, tonic::Status> {
         Err(tonic::Status::unimplemented("lying test disperser"))
     }
+    async fn get_validator_signing_rate(
+        &self,
+        _: tonic::Request<dpb::GetValidatorSigningRateRequest>,
+    ) -> Result<tonic::Response<dpb::GetValidatorSigningRateReply>, tonic::Status> {
+        Err(tonic::Status::unimplemented("lying test disperser"))
+    }
 }
