@@ -21,7 +21,7 @@ use rand_chacha::ChaCha20Rng;
 use tonic::Code;
 
 mod common;
-use common::RawRollup;
+use common::{RawRollup, lamina};
 
 /// Symbols a small blob is charged for (the devnet's `minNumSymbols`).
 const MIN_SYMBOLS: u64 = 4096;
@@ -337,25 +337,6 @@ async fn reservations_and_on_demand_payments_are_metered_exactly() {
 /// The devnet owner's key as 0x-hex (it pays deposits in the CLI test).
 fn governance_key_hex(devnet: &Devnet) -> String {
     format!("0x{}", hex::encode(devnet.chain().owner().to_bytes()))
-}
-
-/// Runs `lamina ARGS` and parses its stdout as JSON.
-fn lamina(args: &[&str]) -> serde_json::Value {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lamina"))
-        .args(args)
-        .output()
-        .expect("lamina runs");
-    assert!(
-        out.status.success(),
-        "lamina {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "lamina {args:?} printed no JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

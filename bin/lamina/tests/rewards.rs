@@ -16,6 +16,9 @@ use lamina_devnet::{Devnet, DevnetOptions};
 use lamina_rewards::Distribution;
 use lamina_rewards::chain::{SnapshotRange, read_snapshot};
 
+mod common;
+use common::lamina;
+
 const SRS_POINTS: usize = 1 << 12;
 const INTERVAL: u64 = 60;
 
@@ -29,24 +32,6 @@ async fn devnet(dir: &Path) -> Devnet {
         .disperser_config
         .insert("batch_max_interval_ms".into(), 200.into());
     Devnet::start(options).await.expect("devnet starts")
-}
-
-fn lamina(args: &[&str]) -> serde_json::Value {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lamina"))
-        .args(args)
-        .output()
-        .expect("lamina runs");
-    assert!(
-        out.status.success(),
-        "lamina {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "lamina {args:?} printed no JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
 }
 
 fn write_key(dir: &Path, name: &str, secret: &[u8]) -> PathBuf {

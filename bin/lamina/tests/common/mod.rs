@@ -195,3 +195,22 @@ impl dpb::disperser_server::Disperser for LyingDisperser {
         Err(tonic::Status::unimplemented("lying test disperser"))
     }
 }
+
+/// Runs `lamina ARGS` and parses its stdout as JSON.
+pub(crate) fn lamina(args: &[&str]) -> serde_json::Value {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lamina"))
+        .args(args)
+        .output()
+        .expect("lamina runs");
+    assert!(
+        out.status.success(),
+        "lamina {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "lamina {args:?} printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
