@@ -11,6 +11,8 @@
 use ark_ec::CurveGroup;
 use ark_ff::PrimeField;
 
+use super::window;
+
 /// `sum scalars[i] * bases[i]`, on the calling thread.
 pub fn msm_serial<G: CurveGroup>(
     bases: &[G::Affine],
@@ -80,19 +82,6 @@ fn signed_digits(limbs: &[u64], c: usize, out: &mut [i32]) {
             carry = 0;
         }
     }
-}
-
-/// Bits `[start, start + c)` of a little-endian limb array (zero past the end).
-fn window(limbs: &[u64], start: usize, c: usize) -> u64 {
-    let (limb, shift) = (start / 64, start % 64);
-    let Some(&lo) = limbs.get(limb) else { return 0 };
-    let mut bits = lo >> shift;
-    if shift + c > 64
-        && let Some(&hi) = limbs.get(limb + 1)
-    {
-        bits |= hi << (64 - shift);
-    }
-    bits & ((1u64 << c) - 1)
 }
 
 #[cfg(test)]
