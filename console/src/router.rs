@@ -11,7 +11,7 @@ use axum::extract::{FromRequestParts, Path, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 use serde::Serialize;
 
 use crate::ConsoleError;
@@ -149,11 +149,11 @@ pub fn disperser_router(source: Arc<dyn DisperserSource>, config: ConsoleConfig)
         .route("/api/v1/operators", get(api_operators))
         .route("/api/v1/operators/{id}/signing-rate", get(api_signing_rate))
         .route("/api/v1/search", get(api_search))
-        .route("/", get(page_blobs))
+        .route("/", layout(pages::Page::Blobs))
         .route("/blobs/{key}", get(page_blob))
-        .route("/batches", get(page_batches))
+        .route("/batches", layout(pages::Page::Batches))
         .route("/batches/{id}", get(page_batch))
-        .route("/operators", get(page_operators))
+        .route("/operators", layout(pages::Page::Operators))
         .route("/assets/{name}", get(asset))
         .with_state(state)
 }
@@ -310,12 +310,14 @@ async fn api_search(
     Ok(Json(result))
 }
 
-async fn page_blobs(
-    State(s): State<DisperserState>,
-    Peer(peer): Peer,
-) -> Result<Response, ConsoleError> {
-    s.source.admit(peer)?;
-    Ok(s.pages.html(pages::Page::Blobs))
+/// A page with no path parameter to check: its layout, after the per-address limit.
+fn layout(page: pages::Page) -> MethodRouter<DisperserState> {
+    get(
+        move |State(s): State<DisperserState>, Peer(peer): Peer| async move {
+            s.source.admit(peer)?;
+            Ok::<_, ConsoleError>(s.pages.html(page))
+        },
+    )
 }
 
 async fn page_blob(
@@ -328,14 +330,6 @@ async fn page_blob(
     Ok(s.pages.html(pages::Page::Blob))
 }
 
-async fn page_batches(
-    State(s): State<DisperserState>,
-    Peer(peer): Peer,
-) -> Result<Response, ConsoleError> {
-    s.source.admit(peer)?;
-    Ok(s.pages.html(pages::Page::Batches))
-}
-
 async fn page_batch(
     State(s): State<DisperserState>,
     Peer(peer): Peer,
@@ -344,14 +338,6 @@ async fn page_batch(
     s.source.admit(peer)?;
     parse_u64("batch_id", &id)?;
     Ok(s.pages.html(pages::Page::Batch))
-}
-
-async fn page_operators(
-    State(s): State<DisperserState>,
-    Peer(peer): Peer,
-) -> Result<Response, ConsoleError> {
-    s.source.admit(peer)?;
-    Ok(s.pages.html(pages::Page::Operators))
 }
 
 async fn asset(Path(name): Path<String>) -> Result<Response, ConsoleError> {

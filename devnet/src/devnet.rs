@@ -322,6 +322,27 @@ impl DevnetInfo {
             reason: e.to_string(),
         })
     }
+
+    /// A client of this devnet: its disperser, retriever, chain, contracts (from the
+    /// deployment file), blob version and quorums; everything else the client's defaults.
+    pub fn client_config(&self) -> Result<lamina_client::ClientConfig, lamina_client::ClientError> {
+        let disperser =
+            self.disperser
+                .clone()
+                .ok_or_else(|| lamina_client::ClientError::Config {
+                    field: "disperser",
+                    reason: "the devnet runs no disperser".into(),
+                })?;
+        lamina_client::ClientConfig {
+            disperser,
+            retriever: self.retriever.clone(),
+            rpc_url: self.rpc_url.clone(),
+            blob_version: self.blob_version,
+            quorums: self.quorums.clone(),
+            ..lamina_client::ClientConfig::default()
+        }
+        .with_deployment_file(&self.deployment)
+    }
 }
 
 /// A running service's addresses.

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use lamina_client::{Certificate, ClientConfig, LaminaClient};
 use lamina_core::SrsConfig;
-use lamina_core::chain::{Chain, ContractAddresses, EthChain};
+use lamina_core::chain::{Chain, EthChain};
 use lamina_devnet::{Devnet, DevnetOptions};
 use rand::{RngCore, SeedableRng};
 
@@ -51,19 +51,12 @@ fn peak_rss_mib(pid: u32) -> Option<f64> {
 }
 
 fn client_config(devnet: &Devnet) -> ClientConfig {
-    let info = devnet.info();
     ClientConfig {
-        disperser: info.disperser.clone().expect("disperser runs"),
-        retriever: info.retriever.clone(),
-        rpc_url: info.rpc_url.clone(),
-        contracts: ContractAddresses::load(&info.deployment).expect("deployment file"),
-        blob_version: info.blob_version,
-        quorums: info.quorums.clone(),
         // A rollup commits locally: the honest client never needs GetBlobCommitment.
         srs: Some(SrsConfig::insecure_development()),
         srs_points: MAX_BLOB_SYMBOLS as usize,
         certificate_timeout_ms: 240_000,
-        ..ClientConfig::default()
+        ..devnet.info().client_config().expect("devnet client config")
     }
 }
 

@@ -11,26 +11,19 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use lamina_client::{ClientConfig, LaminaClient};
-use lamina_core::chain::{ContractAddresses, EthChain};
+use lamina_client::LaminaClient;
+use lamina_core::chain::EthChain;
 use lamina_core::{BlobKey, OperatorId};
 use lamina_devnet::{Devnet, DevnetOptions};
 use lamina_proto::disperser::v1 as dpb;
 use serde_json::Value;
 
-async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr)
-        .await
-        .expect("connects");
-    stream
-        .write_all(
-            format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
-        )
-        .await
-        .expect("writes");
-    let mut out = String::new();
-    stream.read_to_string(&mut out).await.expect("reads");
+mod common;
+use common::devnet_client_config;
+
+/// `GET path`: the status code and the body.
+async fn http_status_and_body(addr: SocketAddr, path: &str) -> (u16, String) {
+    let out = common::http_get(addr, path).await;
     let status = out
         .split(' ')
         .nth(1)
@@ -44,14 +37,14 @@ async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
 }
 
 async fn get_json(addr: SocketAddr, path: &str) -> Value {
-    let (status, body) = http_get(addr, path).await;
+    let (status, body) = http_status_and_body(addr, path).await;
     assert_eq!(status, 200, "GET {path}: {body}");
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: {e}: {body}"))
 }
 
 /// `GET path` must fail with `status` and a JSON error naming `code`.
 async fn get_error(addr: SocketAddr, path: &str, status: u16, code: &str) {
-    let (got, body) = http_get(addr, path).await;
+    let (got, body) = http_status_and_body(addr, path).await;
     assert_eq!(got, status, "GET {path}: {body}");
     let json: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
     assert_eq!(json["error"]["code"], code, "GET {path}: {body}");
@@ -144,20 +137,6 @@ impl Browser {
     }
 }
 
-fn client_config(devnet: &Devnet) -> ClientConfig {
-    let info = devnet.info();
-    ClientConfig {
-        disperser: info.disperser.clone().expect("disperser runs"),
-        retriever: info.retriever.clone(),
-        rpc_url: info.rpc_url.clone(),
-        contracts: ContractAddresses::load(&info.deployment).expect("deployment file"),
-        blob_version: info.blob_version,
-        quorums: info.quorums.clone(),
-        certificate_timeout_ms: 240_000,
-        ..ClientConfig::default()
-    }
-}
-
 /// The operator's row on the operators page: its last-hour signing rate.
 fn rate_on_page(dom: &str, operator: &OperatorId) -> f64 {
     let marker = format!("data-operator-id=\"{operator}\"");
@@ -197,10 +176,12 @@ async fn console_shows_dispersals_certificates_and_a_stopped_nodes_falling_signi
     let console = console_addr(&devnet);
     let base = format!("http://{console}");
     let browser = Browser::new(out_dir());
-    let client =
-        LaminaClient::<EthChain>::connect(client_config(&devnet), devnet.client().key.clone())
-            .await
-            .expect("client connects");
+    let client = LaminaClient::<EthChain>::connect(
+        devnet_client_config(&devnet),
+        devnet.client().key.clone(),
+    )
+    .await
+    .expect("client connects");
     let account = format!("{:#x}", devnet.client().address()).to_lowercase();
 
     // Two blobs, every node up.
@@ -291,7 +272,7 @@ async fn console_shows_dispersals_certificates_and_a_stopped_nodes_falling_signi
         ))
     );
     let (status, download) =
-        http_get(console, &format!("/api/v1/blobs/{key}/certificate.json")).await;
+        http_status_and_body(console, &format!("/api/v1/blobs/{key}/certificate.json")).await;
     assert_eq!(status, 200);
     let download: Value = serde_json::from_str(&download).expect("certificate JSON");
     assert_eq!(download["cert_abi"], cert_abi);

@@ -7,12 +7,15 @@ use std::time::{Duration, Instant};
 
 use lamina_client::{Certificate, ClientConfig, LaminaClient};
 use lamina_core::SrsConfig;
-use lamina_core::chain::{Chain, ContractAddresses, EthChain};
+use lamina_core::chain::{Chain, EthChain};
 use lamina_core::keystore::EcdsaKey;
 use lamina_devnet::faults::Fault;
 use lamina_devnet::operators::account_key;
 use lamina_devnet::{Devnet, DevnetOptions};
 use rand::{RngCore, SeedableRng};
+
+mod common;
+use common::devnet_client_config;
 
 /// `CertVerifier.StatusCode.SUCCESS`.
 const SUCCESS: u8 = 1;
@@ -40,22 +43,8 @@ async fn start(dir: &tempfile::TempDir, configure: impl FnOnce(&mut DevnetOption
     Devnet::start(options).await.expect("devnet starts")
 }
 
-fn client_config(devnet: &Devnet) -> ClientConfig {
-    let info = devnet.info();
-    ClientConfig {
-        disperser: info.disperser.clone().expect("disperser runs"),
-        retriever: info.retriever.clone(),
-        rpc_url: info.rpc_url.clone(),
-        contracts: ContractAddresses::load(&info.deployment).expect("deployment file"),
-        blob_version: info.blob_version,
-        quorums: info.quorums.clone(),
-        certificate_timeout_ms: 240_000,
-        ..ClientConfig::default()
-    }
-}
-
 async fn client(devnet: &Devnet, key: EcdsaKey) -> LaminaClient<EthChain> {
-    LaminaClient::connect(client_config(devnet), key)
+    LaminaClient::connect(devnet_client_config(devnet), key)
         .await
         .expect("client connects")
 }
@@ -364,7 +353,7 @@ async fn load_64_blobs_of_1kib_to_4mib_from_8_concurrent_clients() {
             let config = ClientConfig {
                 srs: Some(SrsConfig::insecure_development()),
                 srs_points: 1 << 17,
-                ..client_config(devnet)
+                ..devnet_client_config(devnet)
             };
             let client =
                 LaminaClient::connect(config, account_key(0x10ad, "load", c).expect("key"))

@@ -58,29 +58,9 @@ impl Rollup {
         self.0.try_disperse(version, quorums, payload).await
     }
 
-    async fn status(&mut self, key: BlobKey) -> GetBlobStatusReply {
-        self.0.status(key).await
-    }
-
     /// Polls until the blob ends (COMPLETE, FAILED or INSUFFICIENT_SIGNATURES).
     async fn wait_end(&mut self, key: BlobKey) -> GetBlobStatusReply {
-        let deadline = Instant::now() + BLOB_TIMEOUT;
-        loop {
-            let reply = self.status(key).await;
-            if matches!(
-                reply.status(),
-                BlobStatus::Complete | BlobStatus::Failed | BlobStatus::InsufficientSignatures
-            ) {
-                return reply;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "blob {key} never ended; last status {:?} ({})",
-                reply.status(),
-                reply.reason
-            );
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
+        self.0.wait_end(key, BLOB_TIMEOUT).await
     }
 }
 

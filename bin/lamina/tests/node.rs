@@ -26,6 +26,9 @@ use lamina_proto::node::v1::{
 use tonic::Code;
 use tonic::transport::Channel;
 
+mod common;
+use common::http_get;
+
 /// Largest blob the test node accepts: small, so its SRS loads in a blink.
 const MAX_BLOB_SYMBOLS: u32 = 1 << 12;
 const SEED: u64 = 0x0de;
@@ -315,23 +318,6 @@ async fn spawn_node(
     ServiceProcess::spawn_healthy(spec, HEALTH_TIMEOUT)
         .await
         .unwrap_or_else(|e| panic!("node healthy: {e}"))
-}
-
-/// `GET http://addr/path` with a bare HTTP/1.1 request: the body.
-async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr)
-        .await
-        .expect("connects");
-    stream
-        .write_all(
-            format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
-        )
-        .await
-        .expect("writes");
-    let mut out = String::new();
-    stream.read_to_string(&mut out).await.expect("reads");
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,57 +10,18 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::RawRollup;
-use lamina_core::BlobKey;
+use common::{RawRollup, http_get};
 use lamina_core::keystore::EcdsaKey;
 use lamina_devnet::{Devnet, DevnetOptions};
-use lamina_proto::disperser::v1::{BlobStatus, GetBlobStatusReply};
+use lamina_proto::disperser::v1::BlobStatus;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
 const SRS_POINTS: usize = 1 << 12;
 /// Longest a blob may take to end (several devnets share two cores).
 const BLOB_TIMEOUT: Duration = Duration::from_secs(240);
-
-/// Polls until the blob's status is terminal (or [`BLOB_TIMEOUT`] passes).
-async fn wait_terminal(rollup: &mut RawRollup, key: BlobKey) -> GetBlobStatusReply {
-    let deadline = Instant::now() + BLOB_TIMEOUT;
-    loop {
-        let reply = rollup.status(key).await;
-        if matches!(
-            reply.status(),
-            BlobStatus::Complete | BlobStatus::Failed | BlobStatus::InsufficientSignatures
-        ) {
-            return reply;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "blob {key} never ended; last status {:?} ({})",
-            reply.status(),
-            reply.reason
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
-/// `GET http://addr/path` with a bare HTTP/1.1 request: the response.
-async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr)
-        .await
-        .expect("connects");
-    stream
-        .write_all(
-            format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
-        )
-        .await
-        .expect("writes");
-    let mut out = String::new();
-    stream.read_to_string(&mut out).await.expect("reads");
-    out
-}
 
 /// The counter `name` in the `/metrics` text at `addr` (0 when not yet created).
 async fn counter(addr: std::net::SocketAddr, name: &str) -> u64 {
@@ -100,7 +61,7 @@ async fn a_disperser_skipping_metering_cannot_get_nodes_to_sign_for_an_unpaid_ac
         .try_disperse(version, quorums, &[7u8; 2000])
         .await
         .expect("a disperser that skips metering accepts the unpaid blob");
-    let reply = wait_terminal(&mut unpaid, key).await;
+    let reply = unpaid.wait_end(key, BLOB_TIMEOUT).await;
     assert!(
         matches!(
             reply.status(),
@@ -131,7 +92,7 @@ async fn a_disperser_skipping_metering_cannot_get_nodes_to_sign_for_an_unpaid_ac
         .try_disperse(version, quorums, &[9u8; 2000])
         .await
         .expect("accepted");
-    let reply = wait_terminal(&mut paid, key).await;
+    let reply = paid.wait_end(key, BLOB_TIMEOUT).await;
     assert_eq!(
         reply.status(),
         BlobStatus::Complete,

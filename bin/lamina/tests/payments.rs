@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, U256};
 use lamina_client::{ClientConfig, ClientError, LaminaClient};
-use lamina_core::chain::{ContractAddresses, EthChain};
+use lamina_core::chain::EthChain;
 use lamina_core::keystore::EcdsaKey;
 use lamina_devnet::{Devnet, DevnetOptions, LocalChain};
 use lamina_payments::PaymentError;
@@ -74,16 +74,9 @@ async fn deposit(devnet: &Devnet, account: Address, wei: U256) {
 }
 
 async fn client(devnet: &Devnet, key: EcdsaKey) -> LaminaClient<EthChain> {
-    let info = devnet.info();
     let config = ClientConfig {
-        disperser: info.disperser.clone().expect("disperser runs"),
         retriever: None,
-        rpc_url: info.rpc_url.clone(),
-        contracts: ContractAddresses::load(&info.deployment).expect("deployment file"),
-        blob_version: info.blob_version,
-        quorums: info.quorums.clone(),
-        certificate_timeout_ms: 240_000,
-        ..ClientConfig::default()
+        ..common::devnet_client_config(devnet)
     };
     LaminaClient::connect(config, key)
         .await

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use alloy_primitives::{Address, U256};
 use lamina_client::{ClientConfig, LaminaClient};
 use lamina_core::chain::bindings::test_token::TestToken;
-use lamina_core::chain::{ChainError, ContractAddresses, EthChain, RewardsClaim};
+use lamina_core::chain::{ChainError, EthChain, RewardsClaim};
 use lamina_devnet::{Devnet, DevnetOptions};
 use lamina_rewards::Distribution;
 use lamina_rewards::chain::{SnapshotRange, read_snapshot};
@@ -76,13 +76,8 @@ async fn calculate_post_root_claim_show_and_claiming_twice_pays_nothing() {
     // Dispersals until a batch is anchored (every batch is, off the critical path).
     let client = LaminaClient::connect(
         ClientConfig {
-            disperser: info.disperser.clone().expect("disperser runs"),
-            rpc_url: info.rpc_url.clone(),
-            contracts: ContractAddresses::load(&info.deployment).expect("deployment file"),
-            blob_version: info.blob_version,
-            quorums: info.quorums.clone(),
-            certificate_timeout_ms: 240_000,
-            ..ClientConfig::default()
+            retriever: None,
+            ..common::devnet_client_config(&devnet)
         },
         devnet.client().key.clone(),
     )

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use lamina_client::{ClientConfig, LaminaClient};
 use lamina_core::SrsConfig;
-use lamina_core::chain::{Chain, ContractAddresses, EthChain};
+use lamina_core::chain::{Chain, EthChain};
 use lamina_core::tls::TlsConfig;
 use lamina_devnet::{Devnet, DevnetOptions, LocalChain, LocalChainOptions};
 use rand::{RngCore, SeedableRng};
@@ -151,17 +151,12 @@ fn tls_table(pki: &TestPki, operator_tls: bool) -> toml::Table {
 }
 
 fn client_config(devnet: &Devnet, disperser: String, retriever: Option<String>) -> ClientConfig {
-    let info = devnet.info();
     ClientConfig {
         disperser,
         retriever,
-        rpc_url: info.rpc_url.clone(),
-        contracts: ContractAddresses::load(&info.deployment).expect("deployment file"),
-        blob_version: info.blob_version,
-        quorums: info.quorums.clone(),
         request_timeout_ms: 30_000,
         certificate_timeout_ms: 240_000,
-        ..ClientConfig::default()
+        ..devnet.info().client_config().expect("devnet client config")
     }
 }
 

@@ -29,19 +29,7 @@ pub(crate) fn client_key(info: &DevnetInfo) -> anyhow::Result<EcdsaKey> {
 
 /// A client configured for the devnet (disperser, retriever, chain, contracts).
 pub(crate) fn client_config(info: &DevnetInfo) -> anyhow::Result<ClientConfig> {
-    let disperser = info
-        .disperser
-        .clone()
-        .context("the devnet runs no disperser")?;
-    Ok(ClientConfig {
-        disperser,
-        retriever: info.retriever.clone(),
-        rpc_url: info.rpc_url.clone(),
-        blob_version: info.blob_version,
-        quorums: info.quorums.clone(),
-        ..ClientConfig::default()
-    }
-    .with_deployment_file(&info.deployment)?)
+    Ok(info.client_config()?)
 }
 
 fn step(n: usize, of: usize, what: &str, took: Duration) {

@@ -146,6 +146,34 @@ impl RawRollup {
             .expect("status")
             .into_inner()
     }
+
+    /// Polls until the blob ends (COMPLETE, FAILED or INSUFFICIENT_SIGNATURES); fails
+    /// after `timeout`.
+    pub(crate) async fn wait_end(
+        &mut self,
+        key: BlobKey,
+        timeout: std::time::Duration,
+    ) -> GetBlobStatusReply {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let reply = self.status(key).await;
+            if matches!(
+                reply.status(),
+                dpb::BlobStatus::Complete
+                    | dpb::BlobStatus::Failed
+                    | dpb::BlobStatus::InsufficientSignatures
+            ) {
+                return reply;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "blob {key} never ended; last status {:?} ({})",
+                reply.status(),
+                reply.reason
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+    }
 }
 
 /// A disperser that answers `GetBlob` with fixed bytes (another blob's): the lying
@@ -213,4 +241,29 @@ pub(crate) fn lamina(args: &[&str]) -> serde_json::Value {
             String::from_utf8_lossy(&out.stdout)
         )
     })
+}
+
+/// A client of the devnet with a certificate wait long enough for a loaded machine.
+pub(crate) fn devnet_client_config(devnet: &Devnet) -> lamina_client::ClientConfig {
+    lamina_client::ClientConfig {
+        certificate_timeout_ms: 240_000,
+        ..devnet.info().client_config().expect("devnet client config")
+    }
+}
+
+/// `GET http://addr/path` with a bare HTTP/1.1 request: the response.
+pub(crate) async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connects");
+    stream
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+        .expect("writes");
+    let mut out = String::new();
+    stream.read_to_string(&mut out).await.expect("reads");
+    out
 }
