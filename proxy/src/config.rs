@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ProxyError;
 use crate::memstore::MemstoreConfig;
-use crate::secondary::SecondaryConfig;
+use lamina_storage::ObjectStoreConfig;
 
 /// Default [`ProxyConfig::listen`]: eigenda-proxy's and op-alt-da's customary port.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3100";
@@ -51,7 +51,7 @@ pub struct ProxyConfig {
     /// `[secondary.s3]` for an S3-compatible bucket): every certified batch is also
     /// copied there, read back (and checked against the commitment) when the network
     /// cannot serve it. Default: none.
-    pub secondary: Option<SecondaryConfig>,
+    pub secondary: Option<ObjectStoreConfig>,
     /// Reads ask the disperser's `GetBlob` first (one call, the blob checked against the
     /// certificate's length and KZG commitment) and wait at most this long for it before
     /// going to the retriever and the operators; any failure or mismatch falls through
@@ -95,7 +95,7 @@ impl ProxyConfig {
             }
         }
         if let Some(secondary) = &self.secondary {
-            secondary.validate()?;
+            secondary.validate().map_err(ProxyError::Secondary)?;
         }
         self.derivation()
             .validate()

@@ -21,6 +21,9 @@ pub enum ProxyError {
         /// Why.
         reason: String,
     },
+    /// The `[secondary]` store is misconfigured or cannot be opened.
+    #[error("invalid proxy config: secondary.{0}")]
+    Secondary(lamina_storage::StorageError),
     /// The dispersing account's key file cannot be read.
     #[error("key file {}: {reason}", path.display())]
     Key {

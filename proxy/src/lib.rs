@@ -67,9 +67,10 @@ mod server;
 
 pub use config::{DEFAULT_LISTEN, ProxyConfig};
 pub use error::{ApiError, ProxyError};
+pub use lamina_storage::{ObjectStoreConfig, S3Config, SecretString};
 pub use memstore::{Faults, MEMSTORE_PREFIX, MEMSTORE_VERSION, MemStore, MemstoreConfig};
 pub use nitro::{
     DA_CERTIFICATE_HEADER_FLAG, DA_CERTIFICATE_PREIMAGE_TYPE, SEQUENCER_MESSAGE_HEADER_BYTES,
 };
-pub use secondary::{S3Config, SecondaryConfig, SecretString, object_name};
+pub use secondary::object_name;
 pub use server::{Backend, L1_INCLUSION_BLOCK_PARAM, run, serve};

@@ -298,7 +298,7 @@ mod tests {
         )
         .expect("loads");
         proxy.validate().expect("valid");
-        let Some(lamina_proxy::SecondaryConfig::S3(s3)) = &proxy.secondary else {
+        let Some(lamina_proxy::ObjectStoreConfig::S3(s3)) = &proxy.secondary else {
             panic!("an S3 store: {:?}", proxy.secondary);
         };
         assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
@@ -319,7 +319,9 @@ mod tests {
         .expect("loads");
         assert_eq!(
             dir.secondary,
-            Some(lamina_proxy::SecondaryConfig::Dir("/var/lib/proxy".into()))
+            Some(lamina_proxy::ObjectStoreConfig::Dir(
+                "/var/lib/proxy".into()
+            ))
         );
     }
 

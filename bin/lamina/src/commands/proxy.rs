@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use lamina_core::SrsConfig;
-use lamina_proxy::{ProxyConfig, S3Config, SecondaryConfig};
+use lamina_proxy::{ObjectStoreConfig, ProxyConfig, S3Config};
 
 use super::network::runtime;
 use super::retriever::shutdown_signal;
@@ -158,7 +158,7 @@ impl RunArgs {
             c.disperser_read_timeout_ms = v;
         }
         if let Some(dir) = &self.secondary_dir {
-            c.secondary = Some(SecondaryConfig::Dir(dir.clone()));
+            c.secondary = Some(ObjectStoreConfig::Dir(dir.clone()));
         }
         self.apply_s3_flags(&mut c);
         c.validate()?;
@@ -179,8 +179,8 @@ impl RunArgs {
             return;
         }
         let mut s3 = match c.secondary.take() {
-            Some(SecondaryConfig::S3(s3)) => s3,
-            Some(SecondaryConfig::Dir(_)) | None => S3Config::default(),
+            Some(ObjectStoreConfig::S3(s3)) => s3,
+            Some(ObjectStoreConfig::Dir(_)) | None => S3Config::default(),
         };
         if let Some(v) = &self.s3_bucket {
             s3.bucket.clone_from(v);
@@ -197,7 +197,7 @@ impl RunArgs {
         if self.s3_allow_http {
             s3.allow_http = true;
         }
-        c.secondary = Some(SecondaryConfig::S3(s3));
+        c.secondary = Some(ObjectStoreConfig::S3(s3));
     }
 }
 
@@ -275,7 +275,7 @@ mod tests {
         let ProxyCommand::Run(args) = cli.command;
         let c = args.config().expect("valid");
         assert_eq!(c.disperser_read_timeout(), None);
-        let Some(SecondaryConfig::S3(s3)) = &c.secondary else {
+        let Some(ObjectStoreConfig::S3(s3)) = &c.secondary else {
             panic!("an S3 store: {:?}", c.secondary);
         };
         assert_eq!(s3.bucket, "from-file");
