@@ -7,6 +7,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "lamina/node/v1/node.proto",
         "lamina/disperser/v1/disperser.proto",
         "lamina/retriever/v1/retriever.proto",
+        "lamina/encoder/v1/encoder.proto",
     ];
     let fds = protox::compile(PROTOS, ["."])?;
     tonic_prost_build::configure()

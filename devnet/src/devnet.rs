@@ -84,6 +84,10 @@ pub struct DevnetOptions {
     pub with_nodes: bool,
     /// Start the disperser. Default true.
     pub with_disperser: bool,
+    /// Remote encoder processes (`lamina encoder run`) the disperser sends its blobs to,
+    /// over one object store on the devnet's disk. Default 0: the disperser encodes in
+    /// its own process.
+    pub encoders: usize,
     /// Start the retriever. Default true.
     pub with_retriever: bool,
     /// Merged into every node's config.
@@ -132,6 +136,7 @@ impl DevnetOptions {
             chain_id: None,
             with_nodes: true,
             with_disperser: true,
+            encoders: 0,
             with_retriever: true,
             node_config: toml::Table::new(),
             per_node_config: BTreeMap::new(),
@@ -290,6 +295,9 @@ pub struct DevnetInfo {
     /// JSON under `/api/v1`), if the disperser runs.
     #[serde(default)]
     pub console: Option<String>,
+    /// Remote encoders' gRPC `host:port` (empty: the disperser encodes in process).
+    #[serde(default)]
+    pub encoders: Vec<String>,
     /// The nodes.
     pub nodes: Vec<NodeInfo>,
     /// A funded client key: one line of 0x-hex.
@@ -374,6 +382,7 @@ pub struct Devnet {
     /// behind its Byzantine proxy.
     node_listen: Vec<SocketAddr>,
     disperser: Option<ServiceProcess>,
+    encoders: Vec<ServiceProcess>,
     retriever: Option<ServiceProcess>,
     rollup_proxy: Option<ServiceProcess>,
     operators: Vec<ProvisionedOperator>,
@@ -381,6 +390,7 @@ pub struct Devnet {
     disperser_account: FundedAccount,
     node_addrs: Vec<ServiceAddrs>,
     disperser_addrs: ServiceAddrs,
+    encoder_addrs: Vec<ServiceAddrs>,
     retriever_addrs: ServiceAddrs,
     /// The rollup proxy's HTTP address (routes, health and metrics on one port).
     rollup_proxy_addr: SocketAddr,
@@ -410,6 +420,8 @@ fn clear_data_dir(data_dir: &Path) -> Result<(), DevnetError> {
         "operators",
         "nodes",
         "disperser",
+        "encoders",
+        "objects",
         "retriever",
         "proxy",
         "client",
@@ -453,6 +465,9 @@ impl Devnet {
             .map(|_| ServiceAddrs::fresh())
             .collect::<Result<Vec<_>, _>>()?;
         let disperser_addrs = ServiceAddrs::fresh()?;
+        let encoder_addrs = (0..options.encoders)
+            .map(|_| ServiceAddrs::fresh())
+            .collect::<Result<Vec<_>, _>>()?;
         let retriever_addrs = ServiceAddrs::fresh()?;
         let rollup_proxy_addr = ports::free_loopback_addr()?;
 
@@ -505,6 +520,7 @@ impl Devnet {
             console: options
                 .with_disperser
                 .then(|| format!("http://{}", disperser_addrs.metrics)),
+            encoders: encoder_addrs.iter().map(|a| a.grpc.to_string()).collect(),
             nodes: Vec::new(),
             client_key: client.hex_key_file.clone(),
             client_keystore: client.keystore.clone(),
@@ -531,6 +547,7 @@ impl Devnet {
             proxies: BTreeMap::new(),
             node_listen,
             disperser: None,
+            encoders: Vec::new(),
             retriever: None,
             rollup_proxy: None,
             operators,
@@ -538,6 +555,7 @@ impl Devnet {
             disperser_account,
             node_addrs,
             disperser_addrs,
+            encoder_addrs,
             retriever_addrs,
             rollup_proxy_addr,
             options,
@@ -576,6 +594,26 @@ impl Devnet {
             futures::future::try_join_all(nodes.iter_mut().map(|n| n.wait_healthy(timeout)))
                 .await?;
             self.nodes = nodes;
+        }
+        if self.options.with_disperser {
+            // Before the disperser: it asks each encoder its capacity when it starts.
+            let mut encoders = Vec::with_capacity(self.encoder_addrs.len());
+            for i in 0..self.encoder_addrs.len() {
+                let name = format!("encoder-{i}");
+                let path = self.config_path(&name);
+                config::write(&path, &self.encoder_config(i)?)?;
+                encoders.push(ServiceProcess::spawn(ServiceSpec::lamina_role(
+                    name.clone(),
+                    &self.options.lamina_bin,
+                    "encoder",
+                    &path,
+                    self.log_path(&name),
+                    self.encoder_addrs[i].metrics,
+                ))?);
+            }
+            futures::future::try_join_all(encoders.iter_mut().map(|e| e.wait_healthy(timeout)))
+                .await?;
+            self.encoders = encoders;
         }
         let mut services = Vec::new();
         if self.options.with_disperser {
@@ -698,9 +736,39 @@ impl Devnet {
             // them: its limit is what a whole test fleet sends, not one host's share.
             rate_limit_address_bytes_per_sec: DEVNET_ADDRESS_BYTES_PER_SEC,
             rate_limit_address_blobs_per_sec: DEVNET_ADDRESS_BLOBS_PER_SEC,
+            encoder_pool: lamina_disperser::encoder_pool::EncoderPoolConfig {
+                endpoints: self.info.encoders.clone(),
+                ..Default::default()
+            },
             ..DisperserConfig::default()
         };
         typed_table(&config, &self.options.disperser_config)
+    }
+
+    /// The object store the disperser and its encoders share: a directory of the devnet.
+    fn objects(&self) -> lamina_storage::ObjectStoreConfig {
+        lamina_storage::ObjectStoreConfig::Dir(self.options.data_dir.join("objects"))
+    }
+
+    /// Encoder `i`'s config (before it is written): the devnet's object store and SRS.
+    pub fn encoder_config(&self, i: usize) -> Result<toml::Table, DevnetError> {
+        let addrs = self
+            .encoder_addrs
+            .get(i)
+            .ok_or(DevnetError::InvalidOption {
+                field: "encoder index",
+                reason: format!("{i} of {}", self.encoder_addrs.len()),
+            })?;
+        let config = lamina_encoder::EncoderConfig {
+            grpc_listen: addrs.grpc,
+            metrics_listen: addrs.metrics,
+            objects: self.objects(),
+            srs: lamina_core::SrsConfig::insecure_development(),
+            srs_points: self.options.max_blob_symbols as usize,
+            data_dir: self.options.data_dir.join("encoders").join(i.to_string()),
+            ..lamina_encoder::EncoderConfig::default()
+        };
+        typed_table(&config, &toml::Table::new())
     }
 
     /// The retriever's config (before it is written): a [`RetrieverConfig`] with the
@@ -837,6 +905,11 @@ impl Devnet {
         if let Some(pid) = self.disperser.as_ref().and_then(ServiceProcess::pid) {
             pids.insert("disperser".to_owned(), pid);
         }
+        for (i, encoder) in self.encoders.iter().enumerate() {
+            if let Some(pid) = encoder.pid() {
+                pids.insert(format!("encoder-{i}"), pid);
+            }
+        }
         if let Some(pid) = self.retriever.as_ref().and_then(ServiceProcess::pid) {
             pids.insert("retriever".to_owned(), pid);
         }
@@ -914,7 +987,17 @@ impl Devnet {
         self.nodes.get_mut(i)
     }
 
-    /// The disperser's process.
+    /// Encoder `i`'s process, to kill or restart it.
+    pub fn encoder_mut(&mut self, i: usize) -> Option<&mut ServiceProcess> {
+        self.encoders.get_mut(i)
+    }
+
+    /// Encoder `i`'s gRPC and metrics addresses.
+    pub fn encoder_addrs(&self, i: usize) -> Option<ServiceAddrs> {
+        self.encoder_addrs.get(i).copied()
+    }
+
+    /// The disperser process, if running.
     pub fn disperser_mut(&mut self) -> Option<&mut ServiceProcess> {
         self.disperser.as_mut()
     }
@@ -941,6 +1024,7 @@ impl Devnet {
             .nodes
             .iter_mut()
             .chain(self.disperser.iter_mut())
+            .chain(self.encoders.iter_mut())
             .chain(self.retriever.iter_mut())
             .chain(self.rollup_proxy.iter_mut())
         {
@@ -949,7 +1033,7 @@ impl Devnet {
         Ok(())
     }
 
-    /// Stops everything cleanly: the proxy, retriever and disperser, then the nodes (SIGTERM, SIGKILL
+    /// Stops everything cleanly: the proxy, retriever, disperser and encoders, then the nodes (SIGTERM, SIGKILL
     /// after a grace period), then anvil. `devnet.json` is removed.
     pub async fn shutdown(mut self) -> Result<(), DevnetError> {
         let _ = std::fs::remove_file(self.options.data_dir.join(DEVNET_JSON));
@@ -958,6 +1042,7 @@ impl Devnet {
             .iter_mut()
             .chain(self.retriever.iter_mut())
             .chain(self.disperser.iter_mut())
+            .chain(self.encoders.iter_mut())
         {
             service.stop(DEFAULT_STOP_GRACE).await?;
         }

@@ -119,8 +119,12 @@ pub struct DisperserConfig {
     pub queue_capacity: usize,
     /// Largest blob accepted, in bytes (at most 16 MiB). Default: 16 MiB.
     pub max_blob_size: usize,
-    /// Blobs encoded at once (each encode also uses all cores through rayon). Default: 2.
+    /// Blobs encoded at once in process (each encode also uses all cores through
+    /// rayon); ignored with remote encoders, whose capacities add up. Default: 2.
     pub encoding_concurrency: usize,
+    /// Remote encoders (`[encoder_pool]`, [`crate::encoder_pool`]): none by default, and
+    /// blobs are encoded in this process.
+    pub encoder_pool: crate::encoder_pool::EncoderPoolConfig,
     /// Times a blob may be (re)started across restarts before it ends `FAILED`. Default: 3.
     pub max_attempts: u32,
     /// Seconds a COMPLETE blob's bytes stay available through `GetBlob` (for
@@ -175,6 +179,7 @@ impl Default for DisperserConfig {
             blob_retention_secs: 14 * 24 * 3600,
             payments: PaymentsConfig::default(),
             console: lamina_console::ConsoleConfig::default(),
+            encoder_pool: crate::encoder_pool::EncoderPoolConfig::default(),
         }
     }
 }
@@ -295,6 +300,7 @@ impl DisperserConfig {
             return Err(invalid(field, "must be at least 1"));
         }
         self.payments.validate()?;
+        self.encoder_pool.validate()?;
         if self.batch_timeout_ms < self.node_timeout_ms {
             return Err(invalid(
                 "batch_timeout_ms",

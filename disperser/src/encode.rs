@@ -17,7 +17,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use lamina_core::{BlobCertificate, BlobKey, BlobParams};
-use lamina_encoding::{Blob, Encoder};
 use lamina_proto::common::v1 as pb;
 use prost::Message;
 use tokio::sync::{Semaphore, mpsc};
@@ -25,6 +24,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use crate::encoder_pool::Encoders;
 use crate::pipeline::{Pipeline, fail_blob};
 use crate::rate_limit::address_key;
 use crate::store::{BlobState, now_ns};
@@ -123,30 +123,38 @@ enum EncodeFailure {
     Missing,
     #[error("stored header does not decode: {0}")]
     Header(String),
-    #[error("stored blob does not parse: {0}")]
-    Blob(#[from] lamina_encoding::CodecError),
     #[error("blob version {0} is not registered")]
     Version(u16),
-    #[error("encoding failed: {0}")]
-    Encode(#[from] lamina_encoding::EncodeError),
+    #[error(transparent)]
+    Pool(#[from] crate::encoder_pool::PoolFailure),
     #[error(transparent)]
     Store(#[from] crate::error::StoreError),
 }
 
-fn encode_one(
+/// What the encoder needs of a queued blob, read from the store.
+struct Prepared {
+    cert_proto: pb::BlobCertificate,
+    cert: BlobCertificate,
+    params: BlobParams,
+    /// Its bytes, when encoded in process.
+    bytes: Option<Vec<u8>>,
+    accepted_ns: u64,
+}
+
+/// Reads what encoding `key` needs; `None` when it already ended.
+fn prepare(
     p: &Pipeline,
-    encoder: &Encoder,
-    key: BlobKey,
-) -> Result<Option<EncodedBlob>, EncodeFailure> {
-    let Some(mut status) = p.store.status(&key)? else {
+    key: &BlobKey,
+    with_bytes: bool,
+) -> Result<Option<Prepared>, EncodeFailure> {
+    let Some(status) = p.store.status(key)? else {
         return Err(EncodeFailure::Missing);
     };
     if status.state.is_terminal() {
         // already ended (e.g. recovered twice): nothing to do
         return Ok(None);
     }
-    let bytes = p.store.blob(&key)?.ok_or(EncodeFailure::Missing)?;
-    let header = p.store.header(&key)?.ok_or(EncodeFailure::Missing)?;
+    let header = p.store.header(key)?.ok_or(EncodeFailure::Missing)?;
     let cert_proto = pb::BlobCertificate::decode(header.as_slice())
         .map_err(|e| EncodeFailure::Header(e.to_string()))?;
     let cert =
@@ -158,34 +166,73 @@ fn encode_one(
         .blob_params
         .get(&version)
         .ok_or(EncodeFailure::Version(version))?;
-    let blob = Blob::from_bytes(&bytes)?;
-    let started = Instant::now();
-    let frames = encoder.encode(&blob, params)?;
-    p.metrics
-        .encode_seconds
-        .observe(started.elapsed().as_secs_f64());
-    let frames: Vec<Vec<u8>> = frames.iter().map(|f| f.to_bytes()).collect();
-    let operator_bytes = crate::pipeline::max_operator_bytes(
-        &params,
-        frames.first().map_or(0, Vec::len),
-        cert_proto.encoded_len(),
-    );
-    let accepted_ns = status.accepted_ns;
-    status.state = BlobState::Encoded;
-    status.updated_ns = now_ns();
-    status.encoded_ns = Some(status.updated_ns);
-    p.store.set_status(&key, &status)?;
-    p.metrics.blob_state(BlobState::Encoded);
-    Ok(Some(EncodedBlob {
-        key,
+    let bytes = if with_bytes {
+        Some(p.store.blob(key)?.ok_or(EncodeFailure::Missing)?)
+    } else {
+        None
+    };
+    Ok(Some(Prepared {
         cert_proto,
         cert,
         params,
-        frames,
-        blob_bytes: bytes.len(),
-        operator_bytes,
-        accepted_ns,
+        bytes,
+        accepted_ns: status.accepted_ns,
     }))
+}
+
+/// Marks `key` ENCODED and returns it ready to batch.
+fn finish(
+    p: &Pipeline,
+    key: BlobKey,
+    prepared: Prepared,
+    frames: Vec<Vec<u8>>,
+) -> Result<EncodedBlob, EncodeFailure> {
+    let mut status = p.store.status(&key)?.ok_or(EncodeFailure::Missing)?;
+    let operator_bytes = crate::pipeline::max_operator_bytes(
+        &prepared.params,
+        frames.first().map_or(0, Vec::len),
+        prepared.cert_proto.encoded_len(),
+    );
+    status.state = BlobState::Encoded;
+    status.updated_ns = now_ns();
+    status.encoded_ns = Some(status.updated_ns);
+    let blob_bytes = usize::try_from(status.blob_bytes).unwrap_or(usize::MAX);
+    p.store.set_status(&key, &status)?;
+    p.metrics.blob_state(BlobState::Encoded);
+    Ok(EncodedBlob {
+        key,
+        cert_proto: prepared.cert_proto,
+        cert: prepared.cert,
+        params: prepared.params,
+        frames,
+        blob_bytes,
+        operator_bytes,
+        accepted_ns: prepared.accepted_ns,
+    })
+}
+
+/// Encodes one blob: store reads, frames (in process or on the pool), ENCODED.
+async fn encode_one(
+    p: Arc<Pipeline>,
+    encoders: Arc<Encoders>,
+    key: BlobKey,
+) -> Result<Option<EncodedBlob>, EncodeFailure> {
+    let with_bytes = encoders.needs_bytes();
+    let reader = Arc::clone(&p);
+    let prepared = tokio::task::spawn_blocking(move || prepare(&reader, &key, with_bytes))
+        .await
+        .map_err(|e| EncodeFailure::Header(format!("store task: {e}")))??;
+    let Some(mut prepared) = prepared else {
+        return Ok(None);
+    };
+    let started = Instant::now();
+    let frames = encoders
+        .encode(key, prepared.bytes.take(), prepared.params)
+        .await?;
+    p.metrics
+        .encode_seconds
+        .observe(started.elapsed().as_secs_f64());
+    finish(&p, key, prepared, frames).map(Some)
 }
 
 /// Runs the encoding stage until `queued` closes or `shutdown` fires; in-flight encodes
@@ -193,12 +240,14 @@ fn encode_one(
 /// encoder is free.
 pub async fn run(
     p: Arc<Pipeline>,
-    encoder: Arc<Encoder>,
+    encoders: Arc<Encoders>,
     mut queued: mpsc::Receiver<QueuedBlob>,
     out: mpsc::Sender<EncodedBlob>,
     shutdown: CancellationToken,
 ) {
-    let permits = Arc::new(Semaphore::new(p.config.encoding_concurrency));
+    let permits = Arc::new(Semaphore::new(
+        encoders.concurrency(p.config.encoding_concurrency).max(1),
+    ));
     let mut waiting = FairQueue::default();
     let mut tasks = JoinSet::new();
     loop {
@@ -234,27 +283,22 @@ pub async fn run(
             }
         };
         let Some(key) = waiting.pop() else { continue };
-        let (p, encoder, out) = (p.clone(), encoder.clone(), out.clone());
+        let (p, encoders, out) = (p.clone(), encoders.clone(), out.clone());
         let span = tracing::info_span!("encode", blob_key = %key);
         tasks.spawn(
             async move {
-                let job = {
-                    let p = p.clone();
-                    tokio::task::spawn_blocking(move || encode_one(&p, &encoder, key))
-                };
-                let result = job.await;
+                let result = encode_one(p.clone(), encoders, key).await;
                 drop(permit);
                 match result {
-                    Ok(Ok(Some(encoded))) => {
+                    Ok(Some(encoded)) => {
                         tracing::debug!(frames = encoded.frames.len(), "encoded");
                         // Backpressure: waits while the batcher is busy.
                         if out.send(encoded).await.is_err() {
                             tracing::info!("batcher stopped; blob stays queued for the next start");
                         }
                     }
-                    Ok(Ok(None)) => {}
-                    Ok(Err(e)) => fail_blob(&p, &key, &format!("encoding: {e}")),
-                    Err(e) => fail_blob(&p, &key, &format!("encoder task: {e}")),
+                    Ok(None) => {}
+                    Err(e) => fail_blob(&p, &key, &format!("encoding: {e}")),
                 }
             }
             .instrument(span),

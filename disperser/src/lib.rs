@@ -56,6 +56,7 @@ pub mod config;
 pub mod console;
 pub mod dispatch;
 pub mod encode;
+pub mod encoder_pool;
 mod error;
 pub mod gate;
 pub mod intake;
@@ -75,7 +76,6 @@ use alloy::signers::local::PrivateKeySigner;
 use lamina_core::chain::bindings::service_manager::LaminaServiceManager;
 use lamina_core::chain::{ChainError, ContractAddresses, EthChain};
 use lamina_core::keystore::load_ecdsa_key;
-use lamina_encoding::{DEVELOPMENT_SEED, Encoder, TableCache};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -181,21 +181,36 @@ pub async fn run(
     .map_err(|e| DisperserError::Srs(e.to_string()))?
     .map_err(|e| DisperserError::Srs(e.to_string()))?;
     let srs = Arc::new(srs);
-    let encoder = Arc::new(if srs.is_insecure() {
-        Encoder::with_insecure_development_seed(srs.clone(), DEVELOPMENT_SEED)
+    let metrics = Arc::new(metrics::Metrics::new());
+    // Frames on the remote encoder pool, or in this process.
+    let encoders = if config.encoder_pool.endpoints.is_empty() {
+        encoder_pool::Encoders::Local(Arc::new(lamina_encoder::service_encoder(srs.clone())))
     } else {
-        // FK20 tables built from real SRS points take tens of seconds per shape: keep
-        // them on disk ($LAMINA_FK20_CACHE, else under the SRS cache root), keyed by the
-        // SRS points' digest and the shape.
-        let encoder = Encoder::new(srs.clone());
-        match TableCache::default_dir() {
-            Ok(dir) => encoder.with_table_cache(TableCache::new(dir)),
-            Err(e) => {
-                tracing::warn!(error = %e, "no FK20 table cache directory; tables are rebuilt at every start");
-                encoder
-            }
-        }
-    });
+        // TODO(merge): the blob store's config
+        let objects = lamina_storage::BlobObjects::open(&lamina_storage::ObjectStoreConfig::Dir(
+            config.data_dir.join("objects"),
+        ))
+        .map_err(|e| {
+            DisperserError::Config(ConfigError::Invalid {
+                field: "objects",
+                reason: e.to_string(),
+            })
+        })?;
+        let pool = encoder_pool::RemotePool::new(
+            config.encoder_pool.clone(),
+            &operators,
+            objects,
+            metrics.encoder_retries.clone(),
+        )?;
+        let capacity = pool.probe().await;
+        tracing::info!(
+            encoders = config.encoder_pool.endpoints.len(),
+            capacity,
+            "encoding on remote encoders"
+        );
+        encoder_pool::Encoders::Remote(pool)
+    };
+    let encoders = Arc::new(encoders);
 
     std::fs::create_dir_all(&config.data_dir).map_err(|e| {
         DisperserError::Config(ConfigError::Invalid {
@@ -207,7 +222,6 @@ pub async fn run(
         &config.db_path(),
         config.blob_retention_secs,
     )?);
-    let metrics = Arc::new(metrics::Metrics::new());
     let p = Arc::new(pipeline::Pipeline {
         config: config.clone(),
         store,
@@ -248,7 +262,7 @@ pub async fn run(
     let encode_task = critical(
         "encode",
         &done_tx,
-        encode::run(p.clone(), encoder, key_rx, encoded_tx, cancel.clone()),
+        encode::run(p.clone(), encoders, key_rx, encoded_tx, cancel.clone()),
     );
     let batch_task = critical(
         "batch",

@@ -14,7 +14,8 @@ use tokio_util::sync::CancellationToken;
 use crate::error::DisperserError;
 use crate::store::BlobState;
 
-type Labels = Vec<(&'static str, String)>;
+/// Label pairs of a metric family.
+pub type Labels = Vec<(&'static str, String)>;
 type HistogramFamily = Family<Labels, Histogram, fn() -> Histogram>;
 
 fn seconds_histogram() -> Histogram {
@@ -45,6 +46,9 @@ pub struct Metrics {
     pub in_flight: Gauge,
     /// Time to encode one blob into frames.
     pub encode_seconds: Histogram,
+    /// Remote encoder attempts that failed and moved the blob to another encoder, by
+    /// encoder endpoint.
+    pub encoder_retries: Family<Labels, Counter>,
     /// Blobs per batch.
     pub batch_blobs: Histogram,
     /// Blob bytes per batch.
@@ -108,6 +112,12 @@ impl Metrics {
             "Time to encode a blob into frames",
             encode_seconds.clone(),
         );
+        let encoder_retries = Family::<Labels, Counter>::default();
+        registry.register(
+            "encoder_retries",
+            "Remote encoder attempts that failed (the blob went to another encoder), by encoder",
+            encoder_retries.clone(),
+        );
         let batch_blobs = count_histogram();
         registry.register("batch_blobs", "Blobs per batch", batch_blobs.clone());
         let batch_bytes = bytes_histogram();
@@ -155,6 +165,7 @@ impl Metrics {
             rejected,
             in_flight,
             encode_seconds,
+            encoder_retries,
             batch_blobs,
             batch_bytes,
             operator_requests,

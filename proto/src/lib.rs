@@ -6,7 +6,7 @@
 //! types into business logic.
 //!
 //! One module per package: [`common::v1`], [`node::v1`], [`disperser::v1`],
-//! [`retriever::v1`]; [`convert`] turns wire messages into core types (and back), and
+//! [`retriever::v1`], [`encoder::v1`]; [`convert`] turns wire messages into core types (and back), and
 //! [`store_chunks_digest`] is what a disperser signs over a `StoreChunks` request.
 
 #![forbid(unsafe_code)]
@@ -50,6 +50,15 @@ pub mod retriever {
     pub mod v1 {
         #![allow(missing_docs, unreachable_pub, clippy::all)]
         tonic::include_proto!("lamina.retriever.v1");
+    }
+}
+
+/// `lamina.encoder.v1`: the stateless Encoder service of a scaled-out disperser.
+pub mod encoder {
+    /// Version 1.
+    pub mod v1 {
+        #![allow(missing_docs, unreachable_pub, clippy::all)]
+        tonic::include_proto!("lamina.encoder.v1");
     }
 }
 

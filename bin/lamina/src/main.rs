@@ -33,6 +33,9 @@ enum Command {
     /// The retriever service: rebuilds blobs from operators' chunks.
     #[command(subcommand)]
     Retriever(commands::retriever::RetrieverCommand),
+    /// The stateless encoder service of a scaled-out disperser.
+    #[command(subcommand)]
+    Encoder(commands::encoder::EncoderCommand),
     /// Disperse a file as a blob; with --wait, write its certificate.
     Disperse(commands::disperse::DisperseArgs),
     /// A blob's status at the disperser.
@@ -90,6 +93,7 @@ fn main() -> anyhow::Result<()> {
         Command::Srs(SrsCommand::Generate(args)) => commands::srs_generate::run(args)?,
         Command::Retriever(command) => commands::retriever::run(command)?,
         Command::Proxy(command) => commands::proxy::run(command)?,
+        Command::Encoder(command) => commands::encoder::run(command)?,
         Command::Disperse(args) => commands::disperse::run(args)?,
         Command::Status(args) => commands::status::run(args)?,
         Command::Verify(args) => commands::verify::run(args)?,

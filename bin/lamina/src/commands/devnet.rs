@@ -68,6 +68,10 @@ pub(crate) struct UpArgs {
     /// Seconds each service gets to become healthy.
     #[arg(long, default_value_t = 120)]
     health_timeout_secs: u64,
+    /// Remote encoder processes (`lamina encoder run`) sharing the devnet's object store
+    /// with the disperser; 0 encodes in the disperser's process.
+    #[arg(long, default_value_t = 0)]
+    encoders: usize,
     /// Run the demo once everything is healthy.
     #[arg(long)]
     demo: bool,
@@ -156,6 +160,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     options.quorums = args.quorums;
     options.blob_version = args.blob_version;
     options.seed = args.seed;
+    options.encoders = args.encoders;
     options.health_timeout = Duration::from_secs(args.health_timeout_secs);
     options.max_blob_symbols =
         u32::try_from(args.max_blob_bytes / 32).context("--max-blob-bytes is at most 16 MiB")?;
@@ -202,6 +207,9 @@ fn print_summary(devnet: &Devnet) {
     );
     if let Some(disperser) = &info.disperser {
         println!("  disperser      {disperser}");
+    }
+    for (i, encoder) in info.encoders.iter().enumerate() {
+        println!("  encoder-{i}      {encoder}");
     }
     if let Some(console) = &info.console {
         println!("  console        {console} (blobs, batches, operators; JSON under /api/v1)");

@@ -8,6 +8,7 @@ pub(crate) mod devnet_demo;
 pub(crate) mod devnet_rewards_demo;
 pub(crate) mod disperse;
 pub(crate) mod disperser;
+pub(crate) mod encoder;
 pub(crate) mod frames_dir;
 pub(crate) mod layered_config;
 pub(crate) mod network;
