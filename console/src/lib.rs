@@ -72,7 +72,11 @@ mod pages;
 mod router;
 mod source;
 
-pub use config::{ConsoleConfig, DEFAULT_MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, DEFAULT_REFRESH_MS};
+pub use config::{
+    ConsoleConfig, DEFAULT_MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, DEFAULT_REFRESH_MS,
+    DEFAULT_RETRIEVABILITY_CACHE_MS, DEFAULT_RETRIEVABILITY_MAX_CHECKS,
+    DEFAULT_RETRIEVABILITY_TIMEOUT_MS,
+};
 pub use error::ConsoleError;
 pub use router::{MAX_WINDOW_SECS, disperser_router, node_router};
 pub use source::{BlobCursor, BlobQuery, DisperserSource, NodeSource, parse_hex, parse_hex32};

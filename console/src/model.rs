@@ -275,3 +275,41 @@ pub struct NodeSummary {
     /// Where the disperser's console shows this operator's signing rate, when configured.
     pub disperser_console: Option<String>,
 }
+
+/// Whether a blob can be rebuilt from the operators now:
+/// `GET /api/v1/blobs/{key}/retrievability`. The disperser really retrieves it (the
+/// `lamina-retriever` crate, trusting no operator: every chunk checked against the
+/// commitment) from the operators of each of its quorums in turn, bounded by a timeout.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retrievability {
+    /// Blob key, 64 hex digits.
+    pub blob_key: String,
+    /// The blob was rebuilt from the operators and checks against its commitment.
+    pub retrievable: bool,
+    /// The quorum whose operators rebuilt it, or the last one asked.
+    pub quorum: Option<u8>,
+    /// Distinct chunks needed to rebuild the blob (0 when no operator could be asked).
+    pub chunks_needed: u64,
+    /// Distinct verified chunks collected from that quorum's operators.
+    pub chunks_got: u64,
+    /// Operators of that quorum.
+    pub operators: u64,
+    /// Of those, operators asked for chunks.
+    pub operators_asked: u64,
+    /// Of those, operators that answered.
+    pub operators_answered: u64,
+    /// How long the check took, ms.
+    pub elapsed_ms: u64,
+    /// When the check ran, ms since the epoch (results are reused for a short while,
+    /// `console.retrievability_cache_ms`).
+    pub checked_ms: u64,
+    /// Bytes of the payload the rebuilt blob decodes to.
+    pub payload_bytes: Option<u64>,
+    /// Keccak-256 of that payload, 0x-hex: compare with the payload you dispersed.
+    pub payload_keccak256: Option<String>,
+    /// The rebuilt blob equals, symbol for symbol, the blob the disperser accepted
+    /// (absent once the disperser no longer keeps the blob's bytes).
+    pub matches_dispersed: Option<bool>,
+    /// Why it is not retrievable; empty when it is.
+    pub reason: String,
+}
