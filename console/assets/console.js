@@ -294,6 +294,17 @@ async function batchPage() {
     el("ol", { start: 0 }, b.blob_keys.map((k) => el("li", {}, blobLink(k)))));
 }
 
+// Amounts are base units (wei of the token), as the RewardsCoordinator counts them.
+function rewardsCell(r) {
+  if (!r) return el("span", { class: "muted" }, "not configured");
+  const root = r.distribution_root === null ? "claims only (no distribution file)"
+    : "root " + short(r.distribution_root) + (r.root_active ? " (active)" : r.root_posted ? " (posted, not active yet)" : " (not posted)");
+  return [el("div", { class: "muted" }, root),
+    r.tokens.length === 0 ? el("div", { class: "muted" }, "no tokens")
+      : r.tokens.map((t) => el("div", { class: "mono", "data-token": t.token, "data-earned": t.earned ?? "", "data-claimable": t.claimable ?? "", "data-claimed": t.claimed },
+        short(t.token) + ": " + (t.earned === null ? "" : "earned " + t.earned + ", claimable " + t.claimable + ", ") + "claimed " + t.claimed))];
+}
+
 async function operatorsPage() {
   const ops = await api("/api/v1/operators");
   const rows = ops.map((o) => el("tr", { id: "op-" + o.operator_id, "data-operator-id": o.operator_id,
@@ -305,7 +316,8 @@ async function operatorsPage() {
     el("td", { class: "rate-hour" }, pct(o.last_hour.signing_rate) + " (" + o.last_hour.signed_batches + "/" + (o.last_hour.signed_batches + o.last_hour.unsigned_batches) + ")"),
     el("td", { class: "rate-day" }, pct(o.last_day.signing_rate) + " (" + o.last_day.signed_batches + "/" + (o.last_day.signed_batches + o.last_day.unsigned_batches) + ")"),
     el("td", {}, o.last_hour.mean_latency_ms.toFixed(0) + " ms"),
-    el("td", {}, o.recent_rejections.slice(0, 3).map((r) => el("div", {}, "#" + r.batch_id + " " + r.outcome + ": " + r.reason)))));
+    el("td", {}, o.recent_rejections.slice(0, 3).map((r) => el("div", {}, "#" + r.batch_id + " " + r.outcome + ": " + r.reason))),
+    el("td", { class: "rewards" }, rewardsCell(o.rewards))));
   setMain(
     el("h1", {}, "Operators"),
     el("div", { class: "charts" },
@@ -313,7 +325,7 @@ async function operatorsPage() {
         color: o.last_hour.signing_rate < 0.9 ? "#b3261e" : "#2c9c4a" })), 100, "%"),
       barChart("Mean StoreChunks answer time, last hour", ops.map((o) => ({ label: short(o.operator_id), value: o.last_hour.mean_latency_ms,
         text: o.last_hour.mean_latency_ms.toFixed(0) + " ms" })), Math.max(1, ...ops.map((o) => o.last_hour.mean_latency_ms)), " ms")),
-    table(["operator", "socket", "stake", "signing (1 h)", "signing (24 h)", "answer time (1 h)", "recent rejections"], rows, { id: "operators" }));
+    table(["operator", "socket", "stake", "signing (1 h)", "signing (24 h)", "answer time (1 h)", "recent rejections", "rewards"], rows, { id: "operators" }));
 }
 
 async function nodePage() {

@@ -238,6 +238,42 @@ pub struct OperatorView {
     pub last_day: SigningRate,
     /// Its most recent unsigned batches (at most 10), newest first.
     pub recent_rejections: Vec<Rejection>,
+    /// Its rewards; absent unless the console is configured with
+    /// `console.rewards_distribution` or `console.rewards_tokens`.
+    pub rewards: Option<OperatorRewards>,
+}
+
+/// An operator's rewards: what the `RewardsCoordinator` says it claimed and, with a
+/// distribution file configured, what it earned and can claim now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorRewards {
+    /// The earner: the operator's Ethereum address, 0x-hex (checksummed).
+    pub earner: String,
+    /// Root of the configured distribution, 0x-hex; absent without one.
+    pub distribution_root: Option<String>,
+    /// The distribution's calculation end, Unix seconds.
+    pub calculated_to: Option<u64>,
+    /// That root is posted (and not disabled) on the `RewardsCoordinator`.
+    pub root_posted: bool,
+    /// That root is active at the latest block (claims against it pass).
+    pub root_active: bool,
+    /// Per token: the distribution's tokens for this earner, then the configured
+    /// `rewards_tokens`.
+    pub tokens: Vec<TokenRewards>,
+}
+
+/// One token of [`OperatorRewards`]; amounts in the token's base unit, decimal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRewards {
+    /// The ERC-20, 0x-hex (checksummed).
+    pub token: String,
+    /// Cumulative earnings under the configured distribution; absent without one.
+    pub earned: Option<String>,
+    /// Earned minus claimed once the root is active, else 0; absent without a
+    /// distribution.
+    pub claimable: Option<String>,
+    /// `cumulativeClaimed(earner, token)` on the `RewardsCoordinator`.
+    pub claimed: String,
 }
 
 /// What `/api/v1/search?q=` found.

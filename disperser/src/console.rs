@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use lamina_console::model::{
     AnchorView, BatchView, BlobDetail, BlobSummary, CertificateView, CommitmentView, HeaderView,
-    OperatorOutcomeView, OperatorView, Page, QuorumSigning, Rejection, Retrievability, SigningRate,
-    StageTimes,
+    OperatorOutcomeView, OperatorRewards, OperatorView, Page, QuorumSigning, Rejection,
+    Retrievability, SigningRate, StageTimes,
 };
 use lamina_console::{BlobCursor, BlobQuery, ConsoleError, DisperserSource};
 use lamina_core::chain::Chain;
@@ -23,13 +23,15 @@ use lamina_proto::common::v1 as pb;
 use prost::Message;
 
 use crate::error::StoreError;
-
-pub mod retrievability;
-
 use crate::pipeline::Pipeline;
 use crate::rate_limit::{RateLimiter, address_key};
 use crate::store::{AnchorState, BatchRecord, BlobState, StatusRecord, Store, now_ns};
+
+pub mod retrievability;
+pub mod rewards;
+
 use retrievability::{CheckInput, RetrievabilityChecks};
+use rewards::RewardsView;
 
 /// How long the operators' stakes and sockets read from the chain are reused.
 pub const OPERATORS_CACHE_TTL: Duration = Duration::from_secs(10);
@@ -319,6 +321,10 @@ struct RegisteredOperator {
     shares: BTreeMap<u8, f64>,
     /// Announced socket, empty when unknown.
     socket: String,
+    /// Its Ethereum address (the rewards earner), when its registration could be read.
+    address: Option<alloy_primitives::Address>,
+    /// Its rewards, when the console shows them.
+    rewards: Option<OperatorRewards>,
 }
 
 /// Stakes and sockets at the head.
@@ -338,6 +344,8 @@ pub struct ConsoleSource {
     registered: Mutex<Option<(Instant, Registered)>>,
     /// The live retrievability checks, bounded.
     checks: RetrievabilityChecks,
+    /// Which rewards the operators page shows.
+    rewards: RewardsView,
 }
 
 impl ConsoleSource {
@@ -351,11 +359,13 @@ impl ConsoleSource {
         let c = &p.config;
         let limiter = RateLimiter::new(0, c.rate_limit_address_blobs_per_sec, c.rate_limit_tracked);
         let checks = RetrievabilityChecks::new(p.chain.chain().clone(), srs, operators, &c.console);
+        let rewards = RewardsView::new(&c.console);
         Self {
             p,
             limiter,
             registered: Mutex::new(None),
             checks,
+            rewards,
         }
     }
 
@@ -417,6 +427,19 @@ impl ConsoleSource {
             // A socket that cannot be read shows as unknown; the stake is still right.
             if let Ok(info) = chain.operator_info(*id, head).await {
                 entry.socket = info.socket.unwrap_or_default();
+                entry.address = Some(info.address);
+            }
+        }
+        if self.rewards.enabled() {
+            let distribution = self.rewards.distribution().await?;
+            for entry in operators.values_mut() {
+                if let Some(address) = entry.address {
+                    entry.rewards = Some(
+                        self.rewards
+                            .operator(chain, distribution.as_ref(), address)
+                            .await?,
+                    );
+                }
             }
         }
         let registered = Registered { operators };
@@ -655,6 +678,7 @@ impl DisperserSource for ConsoleSource {
                     socket: registered.socket,
                     stakes: registered.stakes,
                     stake_shares: registered.shares,
+                    rewards: registered.rewards,
                 }
             })
             .collect())

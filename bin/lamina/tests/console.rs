@@ -25,28 +25,7 @@ use lamina_proto::disperser::v1 as dpb;
 use serde_json::Value;
 
 mod common;
-use common::devnet_client_config;
-
-/// `GET path`: the status code and the body.
-async fn http_status_and_body(addr: SocketAddr, path: &str) -> (u16, String) {
-    let out = common::http_get(addr, path).await;
-    let status = out
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status line in {out:?}"));
-    let body = out
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
-}
-
-async fn get_json(addr: SocketAddr, path: &str) -> Value {
-    let (status, body) = http_status_and_body(addr, path).await;
-    assert_eq!(status, 200, "GET {path}: {body}");
-    serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: {e}: {body}"))
-}
+use common::{devnet_client_config, get_json, http_status_and_body};
 
 /// `GET path` must fail with `status` and a JSON error naming `code`.
 async fn get_error(addr: SocketAddr, path: &str, status: u16, code: &str) {
