@@ -9,8 +9,9 @@
 //! address first, like every console request.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lamina_console::ConsoleError;
 use lamina_console::model::Retrievability;
@@ -20,6 +21,7 @@ use lamina_core::{BlobHeader, BlobKey};
 use lamina_encoding::{Blob, Srs};
 use lamina_retriever::{RetrievalOptions, RetrievedBlob, Retriever, RetrieverError};
 use tokio::sync::{OnceCell, Semaphore};
+use tokio::time::Instant;
 
 use crate::store::now_ns;
 
@@ -39,54 +41,30 @@ pub struct CheckInput {
 }
 
 /// One blob's latest check: when it was started and its answer once there.
-type Slot = (Instant, Arc<OnceCell<Retrievability>>);
+type Slot<T> = (Instant, Arc<OnceCell<T>>);
 
-/// The bounded live checks (see the module docs).
-pub struct RetrievabilityChecks {
-    retriever: Retriever<EthChain>,
+/// The bounds on checks, whatever a check does: at most `permits` at once (one more is
+/// [`ConsoleError::Busy`]), one per blob at a time (later callers wait for its answer),
+/// answers reused for `reuse_for`, at most [`RETRIEVABILITY_CACHE_ENTRIES`] kept. Errors
+/// are not kept: the next request checks again.
+struct Bounds<T> {
     permits: Semaphore,
-    timeout: Duration,
     reuse_for: Duration,
     /// std `Mutex`: a lookup or an insert, never held across `.await`.
-    slots: Mutex<HashMap<BlobKey, Slot>>,
+    slots: Mutex<HashMap<BlobKey, Slot<T>>>,
 }
 
-impl std::fmt::Debug for RetrievabilityChecks {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RetrievabilityChecks")
-            .field("timeout", &self.timeout)
-            .field("reuse_for", &self.reuse_for)
-            .finish_non_exhaustive()
-    }
-}
-
-impl RetrievabilityChecks {
-    /// Checks over `chain`'s operators, verifying with `srs`, opening operator sockets
-    /// with `connector` (the dispatcher's, so TLS settings match), limited by `config`.
-    pub fn new(
-        chain: EthChain,
-        srs: Arc<Srs>,
-        connector: GrpcConnector,
-        config: &lamina_console::ConsoleConfig,
-    ) -> Self {
-        let timeout = Duration::from_millis(config.retrievability_timeout_ms);
-        let options = RetrievalOptions {
-            operator_timeout_ms: RetrievalOptions::default()
-                .operator_timeout_ms
-                .min(config.retrievability_timeout_ms),
-            ..RetrievalOptions::default()
-        };
+impl<T: Clone> Bounds<T> {
+    fn new(max_checks: usize, reuse_for: Duration) -> Self {
         Self {
-            retriever: Retriever::new(chain, srs, options).with_tls(connector),
-            permits: Semaphore::new(config.retrievability_max_checks),
-            timeout,
-            reuse_for: Duration::from_millis(config.retrievability_cache_ms),
+            permits: Semaphore::new(max_checks),
+            reuse_for,
             slots: Mutex::new(HashMap::new()),
         }
     }
 
     /// The slot of `key`: its current one while running or fresh, else a new one.
-    fn slot(&self, key: BlobKey) -> Arc<OnceCell<Retrievability>> {
+    fn slot(&self, key: BlobKey) -> Arc<OnceCell<T>> {
         let now = Instant::now();
         let mut slots = self
             .slots
@@ -116,24 +94,88 @@ impl RetrievabilityChecks {
         cell
     }
 
-    /// The answer for `key`: reused, awaited from the check running, or a new check
-    /// (`input` reads the disperser's records only when one runs).
-    pub async fn check<F>(&self, key: BlobKey, input: F) -> Result<Retrievability, ConsoleError>
+    /// The answer for `key`: reused, awaited from the check running, or `check(input)`
+    /// under a permit (`input` runs only then, before the permit is taken).
+    async fn answer<In, I, F, Fut>(
+        &self,
+        key: BlobKey,
+        input: I,
+        check: F,
+    ) -> Result<T, ConsoleError>
     where
-        F: std::future::Future<Output = Result<CheckInput, ConsoleError>>,
+        I: Future<Output = Result<In, ConsoleError>>,
+        F: FnOnce(In) -> Fut,
+        Fut: Future<Output = Result<T, ConsoleError>>,
     {
         let cell = self.slot(key);
         cell.get_or_try_init(|| async {
             // The records first: a blob that is not COMPLETE is WRONG_STATE, never BUSY.
             let input = input.await?;
-            let _permit = self.permits.try_acquire().map_err(|_| ConsoleError::Busy {
-                what: "retrievability checks",
-                retry_after: BUSY_RETRY_AFTER,
-            })?;
-            self.run(key, input).await
+            let _permit = self
+                .permits
+                .try_acquire()
+                .map_err(|_| ConsoleError::Busy {
+                    what: "retrievability checks",
+                    retry_after: BUSY_RETRY_AFTER,
+                })?;
+            check(input).await
         })
         .await
         .cloned()
+    }
+}
+
+/// The bounded live checks (see the module docs).
+pub struct RetrievabilityChecks {
+    retriever: Retriever<EthChain>,
+    timeout: Duration,
+    bounds: Bounds<Retrievability>,
+}
+
+impl std::fmt::Debug for RetrievabilityChecks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RetrievabilityChecks")
+            .field("timeout", &self.timeout)
+            .field("reuse_for", &self.bounds.reuse_for)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RetrievabilityChecks {
+    /// Checks over `chain`'s operators, verifying with `srs`, opening operator sockets
+    /// with `connector` (the dispatcher's, so TLS settings match), limited by `config`.
+    pub fn new(
+        chain: EthChain,
+        srs: Arc<Srs>,
+        connector: GrpcConnector,
+        config: &lamina_console::ConsoleConfig,
+    ) -> Self {
+        let timeout = Duration::from_millis(config.retrievability_timeout_ms);
+        let options = RetrievalOptions {
+            operator_timeout_ms: RetrievalOptions::default()
+                .operator_timeout_ms
+                .min(config.retrievability_timeout_ms),
+            ..RetrievalOptions::default()
+        };
+        Self {
+            retriever: Retriever::new(chain, srs, options).with_tls(connector),
+            timeout,
+            bounds: Bounds::new(
+                config.retrievability_max_checks,
+                Duration::from_millis(config.retrievability_cache_ms),
+            ),
+        }
+    }
+
+    /// The answer for `key`: reused, awaited from the check running, or a new check
+    /// (`input` reads the disperser's records only when one runs).
+    pub async fn check<F>(&self, key: BlobKey, input: F) -> Result<Retrievability, ConsoleError>
+    where
+        F: Future<Output = Result<CheckInput, ConsoleError>>,
+    {
+        self.bounds
+            .answer(key, input, |input| self.run(key, input))
+            .await
     }
 
     async fn run(&self, key: BlobKey, input: CheckInput) -> Result<Retrievability, ConsoleError> {
@@ -287,7 +329,116 @@ fn same_blob(dispersed: &[u8], rebuilt: &Blob) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use super::*;
+
+    fn key(i: u16) -> BlobKey {
+        let mut k = [0u8; 32];
+        k[..2].copy_from_slice(&i.to_be_bytes());
+        BlobKey(k)
+    }
+
+    async fn ready() -> Result<(), ConsoleError> {
+        Ok(())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_check_per_blob_answers_every_caller_and_is_reused_until_stale() {
+        let bounds = Bounds::<u64>::new(2, Duration::from_secs(10));
+        let runs = AtomicUsize::new(0);
+        let gate = tokio::sync::Notify::new();
+        let check = |()| async {
+            runs.fetch_add(1, Ordering::SeqCst);
+            gate.notified().await;
+            Ok(7)
+        };
+        let first = bounds.answer(key(1), ready(), check);
+        let second = bounds.answer(key(1), ready(), |()| async {
+            runs.fetch_add(1, Ordering::SeqCst);
+            Ok(8)
+        });
+        let release = async {
+            tokio::task::yield_now().await;
+            gate.notify_one();
+        };
+        let (a, b, ()) = tokio::join!(first, second, release);
+        assert_eq!((a.expect("answer"), b.expect("answer")), (7, 7));
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "one check for two callers");
+
+        // Fresh: reused without a check.
+        let again = bounds
+            .answer(key(1), ready(), |()| async { Ok(9) })
+            .await
+            .expect("answer");
+        assert_eq!(again, 7);
+        // Stale: checked again.
+        tokio::time::advance(Duration::from_secs(11)).await;
+        let fresh = bounds
+            .answer(key(1), ready(), |()| async { Ok(9) })
+            .await
+            .expect("answer");
+        assert_eq!(fresh, 9);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_check_beyond_the_limit_is_busy_and_errors_are_not_kept() {
+        let bounds = Bounds::<u64>::new(1, Duration::from_secs(10));
+        let gate = tokio::sync::Notify::new();
+        let slow = bounds.answer(key(1), ready(), |()| async {
+            gate.notified().await;
+            Ok(1)
+        });
+        let other = async {
+            tokio::task::yield_now().await;
+            let busy = bounds
+                .answer(key(2), ready(), |()| async { Ok(2) })
+                .await
+                .expect_err("one check at most");
+            assert!(
+                matches!(busy, ConsoleError::Busy { .. }),
+                "{busy:?} is not BUSY"
+            );
+            // A blob in the wrong state is told so, not BUSY: its records come first.
+            let wrong = bounds
+                .answer(
+                    key(3),
+                    async {
+                        Err::<(), _>(ConsoleError::WrongState {
+                            what: "blob",
+                            key: "3".into(),
+                            reason: "FAILED".into(),
+                        })
+                    },
+                    |()| async { Ok(3) },
+                )
+                .await
+                .expect_err("wrong state");
+            assert!(matches!(wrong, ConsoleError::WrongState { .. }), "{wrong:?}");
+            gate.notify_one();
+        };
+        let (slow, ()) = tokio::join!(slow, other);
+        assert_eq!(slow.expect("answer"), 1);
+        // The BUSY answer was not kept: key 2 is checked now that a permit is free.
+        let now = bounds
+            .answer(key(2), ready(), |()| async { Ok(2) })
+            .await
+            .expect("answer");
+        assert_eq!(now, 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_cache_keeps_at_most_its_bound() {
+        let bounds = Bounds::<u64>::new(1, Duration::from_secs(10));
+        for i in 0..(RETRIEVABILITY_CACHE_ENTRIES as u16 + 10) {
+            bounds
+                .answer(key(i), ready(), |()| async move { Ok(u64::from(i)) })
+                .await
+                .expect("answer");
+        }
+        let kept = bounds.slots.lock().expect("not poisoned").len();
+        assert_eq!(kept, RETRIEVABILITY_CACHE_ENTRIES);
+    }
 
     #[test]
     fn same_blob_ignores_only_zero_padding() {
