@@ -111,13 +111,10 @@ impl<T: Clone> Bounds<T> {
         cell.get_or_try_init(|| async {
             // The records first: a blob that is not COMPLETE is WRONG_STATE, never BUSY.
             let input = input.await?;
-            let _permit = self
-                .permits
-                .try_acquire()
-                .map_err(|_| ConsoleError::Busy {
-                    what: "retrievability checks",
-                    retry_after: BUSY_RETRY_AFTER,
-                })?;
+            let _permit = self.permits.try_acquire().map_err(|_| ConsoleError::Busy {
+                what: "retrievability checks",
+                retry_after: BUSY_RETRY_AFTER,
+            })?;
             check(input).await
         })
         .await
@@ -196,7 +193,12 @@ impl RetrievabilityChecks {
             matches_dispersed: None,
             reason: String::new(),
         };
-        match tokio::time::timeout(self.timeout, self.from_any_quorum(&input, &mut answer)).await {
+        match tokio::time::timeout(
+            self.timeout,
+            self.rebuild_from_any_quorum(&input, &mut answer),
+        )
+        .await
+        {
             Ok(Ok(Some(retrieved))) => {
                 answer.retrievable = true;
                 answer.matches_dispersed = input
@@ -231,7 +233,7 @@ impl RetrievabilityChecks {
 
     /// Rebuilds the blob from the operators of each of its quorums in turn, recording
     /// the last attempt's figures in `answer`; `None` (with the reason) when none can.
-    async fn from_any_quorum(
+    async fn rebuild_from_any_quorum(
         &self,
         input: &CheckInput,
         answer: &mut Retrievability,
@@ -414,7 +416,10 @@ mod tests {
                 )
                 .await
                 .expect_err("wrong state");
-            assert!(matches!(wrong, ConsoleError::WrongState { .. }), "{wrong:?}");
+            assert!(
+                matches!(wrong, ConsoleError::WrongState { .. }),
+                "{wrong:?}"
+            );
             gate.notify_one();
         };
         let (slow, ()) = tokio::join!(slow, other);
