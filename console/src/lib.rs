@@ -19,6 +19,10 @@
 //! - The JSON API (`/api/v1/...`, types in [`model`]): bounded lists (`limit`,
 //!   newest first, `before` cursors), typed errors ([`ConsoleError`], one mapping to
 //!   HTTP statuses with a JSON body).
+//! - One expensive route: `/api/v1/blobs/{key}/retrievability`
+//!   ([`DisperserSource::retrievability`]), a live rebuild of the blob from the
+//!   operators, which the disperser bounds (deadline, checks at once, one per blob,
+//!   answers reused: the `retrievability_*` fields of [`ConsoleConfig`]).
 //! - The pages: one HTML layout and one script (`assets/`), embedded with
 //!   `include_str!`; the script polls the API every `refresh_ms` and draws its charts
 //!   as SVG by hand. Nothing is fetched from elsewhere (a `Content-Security-Policy`

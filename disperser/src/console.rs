@@ -33,7 +33,7 @@ pub mod rewards;
 use retrievability::{CheckInput, RetrievabilityChecks};
 use rewards::RewardsView;
 
-/// How long the operators' stakes and sockets read from the chain are reused.
+/// How long the operators' stakes, sockets and rewards read from the chain are reused.
 pub const OPERATORS_CACHE_TTL: Duration = Duration::from_secs(10);
 /// The most batch records one signing-rate answer reads (a day of 1 s batches is 86,400).
 pub const MAX_SIGNING_RATE_BATCHES: usize = 100_000;
