@@ -174,6 +174,47 @@ function anchorText(a) {
   return a.state + (a.reason ? ": " + a.reason : "");
 }
 
+// The blob page's live retrievability check (a real rebuild from the operators): asked
+// once per page load for a COMPLETE blob, and again on "check again"; the disperser
+// bounds the checks (a timeout, a few at once, one per blob, results reused briefly).
+let retrievability = null;
+
+function checkRetrievability(key) {
+  retrievability = { state: "running" };
+  api("/api/v1/blobs/" + key + "/retrievability")
+    .then((r) => { retrievability = { state: "done", result: r }; })
+    .catch((e) => { retrievability = { state: "error", message: e.message }; })
+    .finally(() => refresh());
+}
+
+function retrievabilitySection(s) {
+  const heading = el("h2", {}, "Retrievable now?");
+  if (s.status !== "COMPLETE") {
+    return [heading, el("p", { id: "retrievability", class: "muted", "data-retrievable": "unknown" },
+      "Checked once the blob is COMPLETE.")];
+  }
+  if (retrievability === null) checkRetrievability(s.blob_key);
+  const again = el("button", { id: "check-again", type: "button" }, "check again");
+  again.addEventListener("click", () => checkRetrievability(s.blob_key));
+  if (retrievability.state === "running") {
+    return [heading, el("p", { id: "retrievability", "data-retrievable": "checking" }, "checking with the operators…")];
+  }
+  if (retrievability.state === "error") {
+    return [heading, el("p", { id: "retrievability", "data-retrievable": "error" }, retrievability.message, " ", again)];
+  }
+  const r = retrievability.result;
+  return [heading,
+    el("dl", { id: "retrievability", "data-retrievable": String(r.retrievable) },
+      el("dt", {}, "retrievable"), el("dd", { id: "retrievable" }, r.retrievable ? "yes" : "no" + (r.reason ? ": " + r.reason : "")),
+      el("dt", {}, "quorum"), el("dd", {}, r.quorum ?? "—"),
+      el("dt", {}, "chunks"), el("dd", {}, r.chunks_got + " verified of " + r.chunks_needed + " needed"),
+      el("dt", {}, "operators"), el("dd", {}, r.operators_answered + " answered, " + r.operators_asked + " asked, of " + r.operators),
+      el("dt", {}, "payload keccak256"), el("dd", { id: "payload-keccak", class: "mono" }, r.payload_keccak256 ?? "—"),
+      el("dt", {}, "same as dispersed"), el("dd", { id: "matches-dispersed" }, r.matches_dispersed === null ? "blob no longer kept by the disperser" : (r.matches_dispersed ? "yes" : "NO")),
+      el("dt", {}, "took"), el("dd", {}, r.elapsed_ms + " ms, at " + time(r.checked_ms))),
+    again];
+}
+
 async function blobPage() {
   const key = location.pathname.split("/").pop();
   const d = await api("/api/v1/blobs/" + key);
@@ -189,7 +230,7 @@ async function blobPage() {
   setMain(
     el("h1", {}, "Blob ", el("span", { class: "mono", id: "blob-key" }, s.blob_key)),
     el("dl", {},
-      el("dt", {}, "status"), el("dd", { id: "status" }, statusTag(s.status), s.reason ? " " + s.reason : ""),
+      el("dt", {}, "status"), el("dd", { id: "status" }, statusTag(s.status), s.reason ? el("span", { id: "status-reason" }, " " + s.reason) : null),
       el("dt", {}, "size"), el("dd", {}, bytes(s.size_bytes)),
       el("dt", {}, "account"), el("dd", { class: "mono" }, el("a", { href: "/?account=" + s.account }, s.account)),
       el("dt", {}, "version / quorums"), el("dd", {}, h.version + " / " + h.quorums.join(",")),
@@ -208,6 +249,7 @@ async function blobPage() {
       el("dt", {}, "non-signers"), el("dd", { id: "non-signers", class: "mono" }, d.non_signers.join(" ") || "none")),
     el("h2", {}, "Signed stake per quorum"),
     quorumTable(d.quorums),
+    ...retrievabilitySection(s),
     ...cert);
 }
 
@@ -252,6 +294,17 @@ async function batchPage() {
     el("ol", { start: 0 }, b.blob_keys.map((k) => el("li", {}, blobLink(k)))));
 }
 
+// Amounts are base units (wei of the token), as the RewardsCoordinator counts them.
+function rewardsCell(r) {
+  if (!r) return el("span", { class: "muted" }, "not configured");
+  const root = r.distribution_root === null ? "claims only (no distribution file)"
+    : "root " + short(r.distribution_root) + (r.root_active ? " (active)" : r.root_posted ? " (posted, not active yet)" : " (not posted)");
+  return [el("div", { class: "muted" }, root),
+    r.tokens.length === 0 ? el("div", { class: "muted" }, "no tokens")
+      : r.tokens.map((t) => el("div", { class: "mono", "data-token": t.token, "data-earned": t.earned ?? "", "data-claimable": t.claimable ?? "", "data-claimed": t.claimed },
+        short(t.token) + ": " + (t.earned === null ? "" : "earned " + t.earned + ", claimable " + t.claimable + ", ") + "claimed " + t.claimed))];
+}
+
 async function operatorsPage() {
   const ops = await api("/api/v1/operators");
   const rows = ops.map((o) => el("tr", { id: "op-" + o.operator_id, "data-operator-id": o.operator_id,
@@ -263,7 +316,8 @@ async function operatorsPage() {
     el("td", { class: "rate-hour" }, pct(o.last_hour.signing_rate) + " (" + o.last_hour.signed_batches + "/" + (o.last_hour.signed_batches + o.last_hour.unsigned_batches) + ")"),
     el("td", { class: "rate-day" }, pct(o.last_day.signing_rate) + " (" + o.last_day.signed_batches + "/" + (o.last_day.signed_batches + o.last_day.unsigned_batches) + ")"),
     el("td", {}, o.last_hour.mean_latency_ms.toFixed(0) + " ms"),
-    el("td", {}, o.recent_rejections.slice(0, 3).map((r) => el("div", {}, "#" + r.batch_id + " " + r.outcome + ": " + r.reason)))));
+    el("td", {}, o.recent_rejections.slice(0, 3).map((r) => el("div", {}, "#" + r.batch_id + " " + r.outcome + ": " + r.reason))),
+    el("td", { class: "rewards" }, rewardsCell(o.rewards))));
   setMain(
     el("h1", {}, "Operators"),
     el("div", { class: "charts" },
@@ -271,7 +325,7 @@ async function operatorsPage() {
         color: o.last_hour.signing_rate < 0.9 ? "#b3261e" : "#2c9c4a" })), 100, "%"),
       barChart("Mean StoreChunks answer time, last hour", ops.map((o) => ({ label: short(o.operator_id), value: o.last_hour.mean_latency_ms,
         text: o.last_hour.mean_latency_ms.toFixed(0) + " ms" })), Math.max(1, ...ops.map((o) => o.last_hour.mean_latency_ms)), " ms")),
-    table(["operator", "socket", "stake", "signing (1 h)", "signing (24 h)", "answer time (1 h)", "recent rejections"], rows, { id: "operators" }));
+    table(["operator", "socket", "stake", "signing (1 h)", "signing (24 h)", "answer time (1 h)", "recent rejections", "rewards"], rows, { id: "operators" }));
 }
 
 async function nodePage() {

@@ -32,6 +32,26 @@ pub enum ConsoleError {
         /// When the request would pass.
         retry_after: Duration,
     },
+    /// The thing asked for exists but is not in a state the request needs (a
+    /// retrievability check of a blob that is not `COMPLETE`).
+    #[error("{what} {key}: {reason}")]
+    WrongState {
+        /// `blob`.
+        what: &'static str,
+        /// Its key as asked.
+        key: String,
+        /// Its state, and the state the request needs.
+        reason: String,
+    },
+    /// Too many expensive requests (retrievability checks) are running at once; retry
+    /// later.
+    #[error("{what}: the service is busy; retry in {} ms", retry_after.as_millis())]
+    Busy {
+        /// What is busy.
+        what: &'static str,
+        /// When a retry may pass.
+        retry_after: Duration,
+    },
     /// A dependency (the chain) did not answer; retrying later may work.
     #[error("{what} unavailable: {reason}")]
     Unavailable {
@@ -51,14 +71,16 @@ pub enum ConsoleError {
 }
 
 impl ConsoleError {
-    /// The one error → HTTP status mapping: bad input 400, unknown keys 404, rate limits
-    /// 429 (with `Retry-After`), an unreachable chain 503, the service's own failures 500.
+    /// The one error → HTTP status mapping: bad input 400, unknown keys 404, a wrong state
+    /// 409, rate limits 429 (with `Retry-After`), a busy service (with `Retry-After`) or
+    /// an unreachable chain 503, the service's own failures 500.
     pub fn status(&self) -> StatusCode {
         match self {
             Self::InvalidParam { .. } => StatusCode::BAD_REQUEST,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
+            Self::WrongState { .. } => StatusCode::CONFLICT,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Busy { .. } | Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -68,7 +90,9 @@ impl ConsoleError {
         match self {
             Self::InvalidParam { .. } => "INVALID_PARAM",
             Self::NotFound { .. } => "NOT_FOUND",
+            Self::WrongState { .. } => "WRONG_STATE",
             Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::Busy { .. } => "BUSY",
             Self::Unavailable { .. } => "UNAVAILABLE",
             Self::Internal { .. } => "INTERNAL",
         }
@@ -93,7 +117,7 @@ impl IntoResponse for ConsoleError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        if let Self::RateLimited { retry_after } = self {
+        if let Self::RateLimited { retry_after } | Self::Busy { retry_after, .. } = self {
             // Whole seconds, rounded up (Retry-After has no finer unit).
             let secs = retry_after.as_millis().div_ceil(1000).max(1);
             if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
@@ -126,6 +150,21 @@ mod tests {
                 429,
             ),
             (
+                ConsoleError::WrongState {
+                    what: "blob",
+                    key: "ab".into(),
+                    reason: "FAILED".into(),
+                },
+                409,
+            ),
+            (
+                ConsoleError::Busy {
+                    what: "retrievability checks",
+                    retry_after: Duration::from_millis(1200),
+                },
+                503,
+            ),
+            (
                 ConsoleError::Unavailable {
                     what: "chain",
                     reason: "down".into(),
@@ -142,7 +181,10 @@ mod tests {
         ];
         for (error, status) in cases {
             let code = error.code();
-            let limited = matches!(error, ConsoleError::RateLimited { .. });
+            let limited = matches!(
+                error,
+                ConsoleError::RateLimited { .. } | ConsoleError::Busy { .. }
+            );
             let response = error.into_response();
             assert_eq!(response.status().as_u16(), status, "{code}");
             assert_eq!(

@@ -19,6 +19,10 @@
 //! - The JSON API (`/api/v1/...`, types in [`model`]): bounded lists (`limit`,
 //!   newest first, `before` cursors), typed errors ([`ConsoleError`], one mapping to
 //!   HTTP statuses with a JSON body).
+//! - One expensive route: `/api/v1/blobs/{key}/retrievability`
+//!   ([`DisperserSource::retrievability`]), a live rebuild of the blob from the
+//!   operators, which the disperser bounds (deadline, checks at once, one per blob,
+//!   answers reused: the `retrievability_*` fields of [`ConsoleConfig`]).
 //! - The pages: one HTML layout and one script (`assets/`), embedded with
 //!   `include_str!`; the script polls the API every `refresh_ms` and draws its charts
 //!   as SVG by hand. Nothing is fetched from elsewhere (a `Content-Security-Policy`
@@ -72,7 +76,11 @@ mod pages;
 mod router;
 mod source;
 
-pub use config::{ConsoleConfig, DEFAULT_MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, DEFAULT_REFRESH_MS};
+pub use config::{
+    ConsoleConfig, DEFAULT_MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, DEFAULT_REFRESH_MS,
+    DEFAULT_RETRIEVABILITY_CACHE_MS, DEFAULT_RETRIEVABILITY_MAX_CHECKS,
+    DEFAULT_RETRIEVABILITY_TIMEOUT_MS,
+};
 pub use error::ConsoleError;
 pub use router::{MAX_WINDOW_SECS, disperser_router, node_router};
 pub use source::{BlobCursor, BlobQuery, DisperserSource, NodeSource, parse_hex, parse_hex32};

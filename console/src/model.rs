@@ -238,6 +238,42 @@ pub struct OperatorView {
     pub last_day: SigningRate,
     /// Its most recent unsigned batches (at most 10), newest first.
     pub recent_rejections: Vec<Rejection>,
+    /// Its rewards; absent unless the console is configured with
+    /// `console.rewards_distribution` or `console.rewards_tokens`.
+    pub rewards: Option<OperatorRewards>,
+}
+
+/// An operator's rewards: what the `RewardsCoordinator` says it claimed and, with a
+/// distribution file configured, what it earned and can claim now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorRewards {
+    /// The earner: the operator's Ethereum address, 0x-hex (checksummed).
+    pub earner: String,
+    /// Root of the configured distribution, 0x-hex; absent without one.
+    pub distribution_root: Option<String>,
+    /// The distribution's calculation end, Unix seconds.
+    pub calculated_to: Option<u64>,
+    /// That root is posted (and not disabled) on the `RewardsCoordinator`.
+    pub root_posted: bool,
+    /// That root is active at the latest block (claims against it pass).
+    pub root_active: bool,
+    /// Per token: the distribution's tokens for this earner, then the configured
+    /// `rewards_tokens`.
+    pub tokens: Vec<TokenRewards>,
+}
+
+/// One token of [`OperatorRewards`]; amounts in the token's base unit, decimal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRewards {
+    /// The ERC-20, 0x-hex (checksummed).
+    pub token: String,
+    /// Cumulative earnings under the configured distribution; absent without one.
+    pub earned: Option<String>,
+    /// Earned minus claimed once the root is active, else 0; absent without a
+    /// distribution.
+    pub claimable: Option<String>,
+    /// `cumulativeClaimed(earner, token)` on the `RewardsCoordinator`.
+    pub claimed: String,
 }
 
 /// What `/api/v1/search?q=` found.
@@ -274,4 +310,42 @@ pub struct NodeSummary {
     pub expiry_secs: u64,
     /// Where the disperser's console shows this operator's signing rate, when configured.
     pub disperser_console: Option<String>,
+}
+
+/// Whether a blob can be rebuilt from the operators now:
+/// `GET /api/v1/blobs/{key}/retrievability`. The disperser really retrieves it (the
+/// `lamina-retriever` crate, trusting no operator: every chunk checked against the
+/// commitment) from the operators of each of its quorums in turn, bounded by a timeout.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retrievability {
+    /// Blob key, 64 hex digits.
+    pub blob_key: String,
+    /// The blob was rebuilt from the operators and checks against its commitment.
+    pub retrievable: bool,
+    /// The quorum whose operators rebuilt it, or the last one asked.
+    pub quorum: Option<u8>,
+    /// Distinct chunks needed to rebuild the blob (0 when no operator could be asked).
+    pub chunks_needed: u64,
+    /// Distinct verified chunks collected from that quorum's operators.
+    pub chunks_got: u64,
+    /// Operators of that quorum.
+    pub operators: u64,
+    /// Of those, operators asked for chunks.
+    pub operators_asked: u64,
+    /// Of those, operators that answered.
+    pub operators_answered: u64,
+    /// How long the check took, ms.
+    pub elapsed_ms: u64,
+    /// When the check ran, ms since the epoch (results are reused for a short while,
+    /// `console.retrievability_cache_ms`).
+    pub checked_ms: u64,
+    /// Bytes of the payload the rebuilt blob decodes to.
+    pub payload_bytes: Option<u64>,
+    /// Keccak-256 of that payload, 0x-hex: compare with the payload you dispersed.
+    pub payload_keccak256: Option<String>,
+    /// The rebuilt blob equals, symbol for symbol, the blob the disperser accepted
+    /// (absent once the disperser no longer keeps the blob's bytes).
+    pub matches_dispersed: Option<bool>,
+    /// Why it is not retrievable; empty when it is.
+    pub reason: String,
 }

@@ -144,6 +144,10 @@ pub fn disperser_router(source: Arc<dyn DisperserSource>, config: ConsoleConfig)
         .route("/api/v1/blobs", get(api_blobs))
         .route("/api/v1/blobs/{key}", get(api_blob))
         .route("/api/v1/blobs/{key}/certificate.json", get(api_certificate))
+        .route(
+            "/api/v1/blobs/{key}/retrievability",
+            get(api_retrievability),
+        )
         .route("/api/v1/batches", get(api_batches))
         .route("/api/v1/batches/{id}", get(api_batch))
         .route("/api/v1/operators", get(api_operators))
@@ -212,6 +216,16 @@ async fn api_certificate(
             .insert(header::CONTENT_DISPOSITION, value);
     }
     Ok(response)
+}
+
+async fn api_retrievability(
+    State(s): State<DisperserState>,
+    Peer(peer): Peer,
+    Path(key): Path<String>,
+) -> Result<impl IntoResponse, ConsoleError> {
+    s.source.admit(peer)?;
+    let key = parse_hex32("blob_key", &key)?;
+    Ok(Json(s.source.retrievability(key).await?))
 }
 
 async fn api_batches(

@@ -9,7 +9,8 @@ use async_trait::async_trait;
 
 use crate::ConsoleError;
 use crate::model::{
-    BatchView, BlobDetail, BlobSummary, NodeSummary, OperatorView, Page, SigningRate,
+    BatchView, BlobDetail, BlobSummary, NodeSummary, OperatorView, Page, Retrievability,
+    SigningRate,
 };
 
 /// Where the blob list continues: the `before=` cursor, `<accepted_ns>-<blob key hex>`.
@@ -66,6 +67,11 @@ pub trait DisperserSource: Send + Sync + 'static {
     async fn blobs(&self, query: BlobQuery) -> Result<Page<BlobSummary>, ConsoleError>;
     /// One blob.
     async fn blob(&self, blob_key: [u8; 32]) -> Result<BlobDetail, ConsoleError>;
+    /// Whether a `COMPLETE` blob can be rebuilt from the operators now (a live
+    /// retrieval, bounded: a timeout, a few checks at once, one per blob, results reused
+    /// briefly); [`ConsoleError::WrongState`] for a blob that is not `COMPLETE`,
+    /// [`ConsoleError::Busy`] when too many checks run.
+    async fn retrievability(&self, blob_key: [u8; 32]) -> Result<Retrievability, ConsoleError>;
     /// Recent batches, newest first: ids below `before`, at most `limit`.
     async fn batches(
         &self,

@@ -3,6 +3,7 @@
 //! operator's answer) and the chain (stakes and sockets, cached for
 //! [`OPERATORS_CACHE_TTL`]), and [`signing_rate`] turns batch records into an operator's
 //! signing rate, for the console and for `GetValidatorSigningRate` alike.
+//! [`retrievability`] answers whether a blob can be rebuilt from the operators now.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -12,7 +13,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use lamina_console::model::{
     AnchorView, BatchView, BlobDetail, BlobSummary, CertificateView, CommitmentView, HeaderView,
-    OperatorOutcomeView, OperatorView, Page, QuorumSigning, Rejection, SigningRate, StageTimes,
+    OperatorOutcomeView, OperatorRewards, OperatorView, Page, QuorumSigning, Rejection,
+    Retrievability, SigningRate, StageTimes,
 };
 use lamina_console::{BlobCursor, BlobQuery, ConsoleError, DisperserSource};
 use lamina_core::chain::Chain;
@@ -25,7 +27,13 @@ use crate::pipeline::Pipeline;
 use crate::rate_limit::{RateLimiter, address_key};
 use crate::store::{AnchorState, BatchRecord, BlobState, StatusRecord, Store, now_ns};
 
-/// How long the operators' stakes and sockets read from the chain are reused.
+pub mod retrievability;
+pub mod rewards;
+
+use retrievability::{CheckInput, RetrievabilityChecks};
+use rewards::RewardsView;
+
+/// How long the operators' stakes, sockets and rewards read from the chain are reused.
 pub const OPERATORS_CACHE_TTL: Duration = Duration::from_secs(10);
 /// The most batch records one signing-rate answer reads (a day of 1 s batches is 86,400).
 pub const MAX_SIGNING_RATE_BATCHES: usize = 100_000;
@@ -313,6 +321,10 @@ struct RegisteredOperator {
     shares: BTreeMap<u8, f64>,
     /// Announced socket, empty when unknown.
     socket: String,
+    /// Its Ethereum address (the rewards earner), when its registration could be read.
+    address: Option<alloy_primitives::Address>,
+    /// Its rewards, when the console shows them.
+    rewards: Option<OperatorRewards>,
 }
 
 /// Stakes and sockets at the head.
@@ -330,17 +342,30 @@ pub struct ConsoleSource {
     limiter: RateLimiter<IpAddr>,
     /// std `Mutex`: a clone in and out, never held across `.await`.
     registered: Mutex<Option<(Instant, Registered)>>,
+    /// The live retrievability checks, bounded.
+    checks: RetrievabilityChecks,
+    /// Which rewards the operators page shows.
+    rewards: RewardsView,
 }
 
 impl ConsoleSource {
-    /// The console's view of the pipeline `p`.
-    pub fn new(p: Arc<Pipeline>) -> Self {
+    /// The console's view of the pipeline `p`; retrievability checks verify with `srs`
+    /// and open operator sockets with `operators` (the dispatcher's connector).
+    pub fn new(
+        p: Arc<Pipeline>,
+        srs: Arc<lamina_encoding::Srs>,
+        operators: lamina_core::tls::GrpcConnector,
+    ) -> Self {
         let c = &p.config;
         let limiter = RateLimiter::new(0, c.rate_limit_address_blobs_per_sec, c.rate_limit_tracked);
+        let checks = RetrievabilityChecks::new(p.chain.chain().clone(), srs, operators, &c.console);
+        let rewards = RewardsView::new(&c.console);
         Self {
             p,
             limiter,
             registered: Mutex::new(None),
+            checks,
+            rewards,
         }
     }
 
@@ -402,6 +427,19 @@ impl ConsoleSource {
             // A socket that cannot be read shows as unknown; the stake is still right.
             if let Ok(info) = chain.operator_info(*id, head).await {
                 entry.socket = info.socket.unwrap_or_default();
+                entry.address = Some(info.address);
+            }
+        }
+        if self.rewards.enabled() {
+            let distribution = self.rewards.distribution().await?;
+            for entry in operators.values_mut() {
+                if let Some(address) = entry.address {
+                    entry.rewards = Some(
+                        self.rewards
+                            .operator(chain, distribution.as_ref(), address)
+                            .await?,
+                    );
+                }
             }
         }
         let registered = Registered { operators };
@@ -439,6 +477,43 @@ fn read_blob(store: &Store, key: &BlobKey) -> Result<StoredBlob, ConsoleError> {
         status,
         header,
         batch,
+    })
+}
+
+/// What a retrievability check of `key` needs: its certified header and reference block
+/// (from its certificate) and its bytes while kept; [`ConsoleError::WrongState`] unless
+/// it is `COMPLETE`.
+fn check_input(store: &Store, key: &BlobKey) -> Result<CheckInput, ConsoleError> {
+    let status = store
+        .status(key)
+        .map_err(internal("blob status"))?
+        .ok_or_else(|| ConsoleError::NotFound {
+            what: "blob",
+            key: key.to_string(),
+        })?;
+    let wrong_state = |reason: String| ConsoleError::WrongState {
+        what: "blob",
+        key: key.to_string(),
+        reason,
+    };
+    if status.state != BlobState::Complete {
+        return Err(wrong_state(format!(
+            "it is {}; only a COMPLETE blob (certified, chunks stored by the operators) can be checked",
+            status_label(status.state)
+        )));
+    }
+    let abi = status.cert_abi().ok_or_else(|| ConsoleError::Internal {
+        what: "certificate",
+        reason: format!("COMPLETE blob {key} has no certificate record"),
+    })?;
+    let cert = DaCertV3::abi_decode(&abi).map_err(|e| ConsoleError::Internal {
+        what: "certificate",
+        reason: e.to_string(),
+    })?;
+    Ok(CheckInput {
+        header: cert.blob_inclusion_info.blob_certificate.blob_header,
+        reference_block: cert.batch_header.reference_block_number,
+        dispersed: store.blob(key).map_err(internal("blob bytes"))?,
     })
 }
 
@@ -530,6 +605,12 @@ impl DisperserSource for ConsoleSource {
         .await
     }
 
+    async fn retrievability(&self, blob_key: [u8; 32]) -> Result<Retrievability, ConsoleError> {
+        let key = BlobKey(blob_key);
+        let input = self.blocking("blob", move |store| check_input(store, &key));
+        self.checks.check(key, input).await
+    }
+
     async fn batches(
         &self,
         before: Option<u64>,
@@ -597,6 +678,7 @@ impl DisperserSource for ConsoleSource {
                     socket: registered.socket,
                     stakes: registered.stakes,
                     stake_shares: registered.shares,
+                    rewards: registered.rewards,
                 }
             })
             .collect())

@@ -253,8 +253,9 @@ pub async fn run(
         let (m, r, c) = (metrics.clone(), ready.clone(), cancel.clone());
         let addr = config.metrics_listen;
         let console = config.console.enabled.then(|| {
-            let source: Arc<dyn lamina_console::DisperserSource> =
-                Arc::new(console::ConsoleSource::new(p.clone()));
+            let source: Arc<dyn lamina_console::DisperserSource> = Arc::new(
+                console::ConsoleSource::new(p.clone(), srs.clone(), operators.clone()),
+            );
             lamina_console::disperser_router(source, config.console.clone())
         });
         tokio::spawn(async move { metrics::serve(addr, m, r, c, console).await })

@@ -361,3 +361,89 @@ pub async fn read_snapshot(
     }
     Ok(snapshot)
 }
+
+/// One token of an [`EarnerStanding`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenStanding {
+    /// The ERC-20.
+    pub token: Address,
+    /// Cumulative earnings under the distribution.
+    pub earned: U256,
+    /// Of those, earned in the distribution's reporting window.
+    pub earned_in_window: U256,
+    /// What a claim would pay now: earned minus claimed once the root is active, else 0.
+    pub claimable: U256,
+    /// `cumulativeClaimed(earner, token)` on the `RewardsCoordinator`.
+    pub claimed: U256,
+}
+
+/// An earner's rewards under a distribution as the chain stands (`lamina rewards show`,
+/// the disperser console's operators page): per token earned, claimable and claimed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EarnerStanding {
+    /// The posted, enabled root equal to the distribution's, if any.
+    pub root: Option<lamina_core::chain::PostedRoot>,
+    /// That root is active (claims against it pass) at the latest block.
+    pub root_active: bool,
+    /// The earner's tokens in the distribution, in its order.
+    pub tokens: Vec<TokenStanding>,
+}
+
+/// The posted, enabled root equal to `distribution`'s (the latest such).
+pub fn posted_root(
+    roots: &[lamina_core::chain::PostedRoot],
+    distribution: &crate::Distribution,
+) -> Option<lamina_core::chain::PostedRoot> {
+    roots
+        .iter()
+        .rev()
+        .find(|root| root.root == distribution.root && !root.disabled)
+        .copied()
+}
+
+/// The latest block's timestamp, Unix seconds.
+pub async fn latest_timestamp(chain: &EthChain) -> Result<u64, SnapshotError> {
+    let block = chain
+        .provider()
+        .get_block_by_number(BlockNumberOrTag::Latest)
+        .await?
+        .ok_or_else(|| SnapshotError::Missing {
+            what: "the latest block".into(),
+        })?;
+    Ok(block.header.timestamp)
+}
+
+/// `earner`'s [`EarnerStanding`] under `distribution`: the posted roots, the latest
+/// block's time, and `cumulativeClaimed` per token of the earner's entry.
+pub async fn earner_standing(
+    chain: &EthChain,
+    distribution: &crate::Distribution,
+    earner: Address,
+) -> Result<EarnerStanding, SnapshotError> {
+    let roots = chain.distribution_roots().await?;
+    let now = latest_timestamp(chain).await?;
+    let root = posted_root(&roots, distribution);
+    let root_active = root.is_some_and(|root| u64::from(root.activated_at) <= now);
+    let mut tokens = Vec::new();
+    if let Some(entry) = distribution.earner(earner) {
+        for token in &entry.tokens {
+            let claimed = chain.rewards_claimed(earner, token.token).await?;
+            tokens.push(TokenStanding {
+                token: token.token,
+                earned: token.cumulative_earnings,
+                earned_in_window: token.earned_in_window,
+                claimable: if root_active {
+                    token.cumulative_earnings.saturating_sub(claimed)
+                } else {
+                    U256::ZERO
+                },
+                claimed,
+            });
+        }
+    }
+    Ok(EarnerStanding {
+        root,
+        root_active,
+        tokens,
+    })
+}

@@ -2,8 +2,11 @@
 //! `lamina disperser`, `lamina retriever`), with real dispersals: the JSON API over HTTP,
 //! `GetValidatorSigningRate` over gRPC, and the pages in headless Chromium (Debian's
 //! `chromium`, installed by `scripts/setup.sh`), which must show the blobs just
-//! dispersed, a COMPLETE blob with its certificate, and a stopped node's signing rate
-//! falling. Each page's DOM (after its script ran) and a screenshot are written under
+//! dispersed, a COMPLETE blob with its certificate and a live retrievability check (a
+//! real rebuild from the operators, equal to the payload dispersed), a stopped node's
+//! signing rate falling, a blob ending INSUFFICIENT_SIGNATURES when every node is down,
+//! and one ending FAILED, with its reason, once every operator has left the quorums (no
+//! chunk assignment exists over an empty quorum). Each page's DOM (after its script ran) and a screenshot are written under
 //! `$CARGO_TARGET_TMPDIR/console-pages/`; no assertion looks at pixels.
 
 use std::net::SocketAddr;
@@ -11,36 +14,18 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use alloy::signers::local::PrivateKeySigner;
+use alloy_primitives::{Bytes, keccak256};
 use lamina_client::LaminaClient;
 use lamina_core::chain::EthChain;
+use lamina_core::chain::bindings::registry_coordinator::RegistryCoordinator;
 use lamina_core::{BlobKey, OperatorId};
-use lamina_devnet::{Devnet, DevnetOptions};
+use lamina_devnet::{DEVNET_REFERENCE_BLOCK_DELAY, Devnet, DevnetOptions};
 use lamina_proto::disperser::v1 as dpb;
 use serde_json::Value;
 
 mod common;
-use common::devnet_client_config;
-
-/// `GET path`: the status code and the body.
-async fn http_status_and_body(addr: SocketAddr, path: &str) -> (u16, String) {
-    let out = common::http_get(addr, path).await;
-    let status = out
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status line in {out:?}"));
-    let body = out
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
-}
-
-async fn get_json(addr: SocketAddr, path: &str) -> Value {
-    let (status, body) = http_status_and_body(addr, path).await;
-    assert_eq!(status, 200, "GET {path}: {body}");
-    serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: {e}: {body}"))
-}
+use common::{devnet_client_config, get_json, http_status_and_body};
 
 /// `GET path` must fail with `status` and a JSON error naming `code`.
 async fn get_error(addr: SocketAddr, path: &str, status: u16, code: &str) {
@@ -301,6 +286,40 @@ async fn console_shows_dispersals_certificates_and_a_stopped_nodes_falling_signi
     let batches = get_json(console, "/api/v1/batches?limit=5").await;
     assert!(!batches["items"].as_array().expect("items").is_empty());
 
+    // Retrievable now: the disperser rebuilds the blob from the operators (no copy of its
+    // own), and the rebuilt payload is the one dispersed, byte for byte.
+    let check = get_json(console, &format!("/api/v1/blobs/{key}/retrievability")).await;
+    assert_eq!(check["retrievable"], true, "{check}");
+    assert_eq!(check["reason"], "", "{check}");
+    assert_eq!(check["matches_dispersed"], true, "{check}");
+    assert_eq!(check["payload_bytes"].as_u64(), Some(20_000), "{check}");
+    assert_eq!(
+        check["payload_keccak256"],
+        format!("0x{}", hex::encode(keccak256(vec![2u8; 20_000]))),
+        "{check}"
+    );
+    let (needed, got) = (
+        check["chunks_needed"].as_u64().expect("chunks_needed"),
+        check["chunks_got"].as_u64().expect("chunks_got"),
+    );
+    assert!(needed > 0 && got >= needed, "{check}");
+    assert!(check["operators_answered"].as_u64() >= Some(1), "{check}");
+    assert_eq!(check["operators"].as_u64(), Some(4), "{check}");
+    get_error(
+        console,
+        &format!("/api/v1/blobs/{}/retrievability", "00".repeat(32)),
+        404,
+        "NOT_FOUND",
+    )
+    .await;
+    get_error(
+        console,
+        "/api/v1/blobs/xyz/retrievability",
+        400,
+        "INVALID_PARAM",
+    )
+    .await;
+
     // Bad input is a typed JSON error, never a panic.
     get_error(console, "/api/v1/blobs/zz", 400, "INVALID_PARAM").await;
     get_error(
@@ -346,6 +365,14 @@ async fn console_shows_dispersals_certificates_and_a_stopped_nodes_falling_signi
     assert!(
         dom.contains(&cert_abi[2..]),
         "blob page without the certificate's ABI hex"
+    );
+    assert!(
+        dom.contains("data-retrievable=\"true\""),
+        "blob page without its retrievability check"
+    );
+    assert!(
+        dom.contains(check["payload_keccak256"].as_str().expect("digest")),
+        "blob page without the rebuilt payload's digest"
     );
     browser.page(&format!("{base}/batches"), "batches");
     browser.page(&format!("{base}/batches/{batch_id}"), "batch");
@@ -487,8 +514,80 @@ async fn console_shows_dispersals_certificates_and_a_stopped_nodes_falling_signi
         "NOT_FOUND",
     )
     .await;
+    get_error(
+        console,
+        &format!("/api/v1/blobs/{key}/retrievability"),
+        409,
+        "WRONG_STATE",
+    )
+    .await;
     let dom = browser.page(&format!("{base}/blobs/{key}"), "blob-insufficient");
     assert!(dom.contains("data-status=\"INSUFFICIENT_SIGNATURES\""));
+    assert!(dom.contains("id=\"no-cert\""));
+
+    // --- every operator leaves quorums 0 and 1: no chunk assignment exists over an empty
+    // quorum, so the next blob ends FAILED with that reason ---
+    for operator in devnet.operators() {
+        let chain = devnet
+            .chain()
+            .connect(Some(
+                PrivateKeySigner::from_bytes(&operator.ecdsa_key.secret_bytes())
+                    .expect("operator signer"),
+            ))
+            .expect("connects");
+        let pending = RegistryCoordinator::new(
+            devnet.chain().addresses().registry_coordinator,
+            chain.provider(),
+        )
+        .deregisterOperator(Bytes::from(vec![0u8, 1]))
+        .send()
+        .await
+        .expect("deregistration sent");
+        chain
+            .wait_for_receipt(*pending.tx_hash())
+            .await
+            .expect("deregistered");
+    }
+    // The disperser reads operators DEVNET_REFERENCE_BLOCK_DELAY blocks back: make the
+    // deregistrations older than that.
+    devnet
+        .chain()
+        .mine(DEVNET_REFERENCE_BLOCK_DELAY + 1)
+        .await
+        .expect("mines");
+    let key: BlobKey = client.disperse(&[5u8; 2000], &[]).await.expect("dispersed");
+    let err = client
+        .wait_for_certificate(key)
+        .await
+        .expect_err("no operator left");
+    let blob = get_json(console, &format!("/api/v1/blobs/{key}")).await;
+    assert_eq!(blob["summary"]["status"], "FAILED", "{blob} ({err})");
+    let reason = blob["summary"]["reason"]
+        .as_str()
+        .expect("reason")
+        .to_owned();
+    assert!(reason.contains("quorum"), "{blob}");
+    assert!(blob["certificate"].is_null(), "{blob}");
+    let listed = get_json(console, "/api/v1/blobs?limit=1").await;
+    assert_eq!(listed["items"][0]["blob_key"], key.to_string(), "{listed}");
+    assert_eq!(listed["items"][0]["status"], "FAILED", "{listed}");
+    assert_eq!(listed["items"][0]["reason"], reason.as_str(), "{listed}");
+    get_error(
+        console,
+        &format!("/api/v1/blobs/{key}/retrievability"),
+        409,
+        "WRONG_STATE",
+    )
+    .await;
+    let dom = browser.page(&format!("{base}/blobs/{key}"), "blob-failed");
+    assert!(
+        dom.contains("data-status=\"FAILED\""),
+        "blob page without FAILED"
+    );
+    assert!(
+        dom.contains("id=\"status-reason\""),
+        "blob page without the reason"
+    );
     assert!(dom.contains("id=\"no-cert\""));
 
     devnet.shutdown().await.expect("shuts down");

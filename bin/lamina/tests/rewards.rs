@@ -31,7 +31,33 @@ async fn devnet(dir: &Path) -> Devnet {
     options
         .disperser_config
         .insert("batch_max_interval_ms".into(), 200.into());
+    // The console's operators page shows earnings from the distribution file the test
+    // calculates (read when the page is asked, so it may appear later).
+    let mut console = toml::Table::new();
+    console.insert(
+        "rewards_distribution".into(),
+        distribution_path(dir).to_string_lossy().into_owned().into(),
+    );
+    options
+        .disperser_config
+        .insert("console".into(), console.into());
     Devnet::start(options).await.expect("devnet starts")
+}
+
+fn distribution_path(dir: &Path) -> PathBuf {
+    dir.join("distribution.json")
+}
+
+/// Operator `address`'s rewards on the disperser console's operators page.
+async fn console_rewards(devnet: &Devnet, address: Address) -> serde_json::Value {
+    let operators = common::get_json(devnet.disperser_addrs().metrics, "/api/v1/operators").await;
+    operators
+        .as_array()
+        .expect("operators")
+        .iter()
+        .map(|o| o["rewards"].clone())
+        .find(|r| r["earner"] == address.to_checksum(None))
+        .unwrap_or_else(|| panic!("{address} not on the operators page: {operators}"))
 }
 
 fn write_key(dir: &Path, name: &str, secret: &[u8]) -> PathBuf {
@@ -182,7 +208,7 @@ async fn calculate_post_root_claim_show_and_claiming_twice_pays_nothing() {
 
     // calculate, twice: the same bytes.
     let end = (start + INTERVAL).to_string();
-    let out = dir.path().join("distribution.json");
+    let out = distribution_path(dir.path());
     let again = dir.path().join("again.json");
     let summary = lamina(&[
         "rewards",
@@ -267,6 +293,18 @@ async fn calculate_post_root_claim_show_and_claiming_twice_pays_nothing() {
         earned_by_operator.to_string()
     );
     assert_eq!(shown["tokens"][0]["claimed"], "0");
+    // The disperser console's operators page says the same.
+    let on_page = console_rewards(&devnet, operator).await;
+    assert_eq!(on_page["distribution_root"], distribution.root.to_string());
+    assert_eq!(on_page["root_posted"], true, "{on_page}");
+    assert_eq!(on_page["root_active"], true, "{on_page}");
+    assert_eq!(on_page["tokens"][0]["token"], shown["tokens"][0]["token"]);
+    assert_eq!(on_page["tokens"][0]["earned"], shown["tokens"][0]["earned"]);
+    assert_eq!(
+        on_page["tokens"][0]["claimable"],
+        shown["tokens"][0]["claimable"]
+    );
+    assert_eq!(on_page["tokens"][0]["claimed"], "0");
 
     // claim with the operator's key: paid exactly what it earned.
     let (_, operator_ecdsa) =
@@ -334,6 +372,20 @@ async fn calculate_post_root_claim_show_and_claiming_twice_pays_nothing() {
         earned_by_operator.to_string()
     );
     assert_eq!(shown["tokens"][0]["claimable"], "0");
+    // The operators page reads the chain again once its cache (10 s) is stale.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let on_page = console_rewards(&devnet, operator).await;
+        if on_page["tokens"][0]["claimed"] == earned_by_operator.to_string() {
+            assert_eq!(on_page["tokens"][0]["claimable"], "0", "{on_page}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the operators page never showed the claim: {on_page}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
 
 /// The devnet's key seed (`DevnetOptions::new`'s default).

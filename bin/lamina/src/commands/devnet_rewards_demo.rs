@@ -17,6 +17,7 @@ use lamina_client::LaminaClient;
 use lamina_core::chain::{EthChain, RewardsStrategy};
 use lamina_devnet::DevnetInfo;
 use lamina_devnet::process::{SIGTERM, is_devnet_process, signal};
+use lamina_rewards::chain::latest_timestamp;
 use lamina_rewards::{CalculatorConfig, WorkWeightedRequest, work_weighted_rewards};
 
 use super::devnet_demo::{client_config, client_key};
@@ -30,16 +31,6 @@ const WORK_WEIGHTED_TOKENS: u64 = 3_000;
 
 fn tokens(whole: u64) -> U256 {
     U256::from(whole) * U256::from(10u64).pow(U256::from(18))
-}
-
-async fn latest_timestamp(chain: &EthChain) -> anyhow::Result<u64> {
-    Ok(chain
-        .provider()
-        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
-        .await?
-        .context("no latest block")?
-        .header
-        .timestamp)
 }
 
 /// `evm_increaseTime` then one block.

@@ -10,8 +10,8 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, U256};
 use anyhow::{Context, bail, ensure};
 use clap::{Args, Subcommand};
-use lamina_core::chain::{EthChain, PostedRoot, RewardsClaim, RewardsStrategy};
-use lamina_rewards::chain::{SnapshotRange, read_snapshot};
+use lamina_core::chain::{EthChain, RewardsClaim, RewardsStrategy};
+use lamina_rewards::chain::{SnapshotRange, earner_standing, posted_root, read_snapshot};
 use lamina_rewards::{
     CalculatorConfig, Distribution, WorkWeightedRequest, calculate, work_weighted_rewards,
 };
@@ -208,59 +208,33 @@ fn read_distribution(path: &Path) -> anyhow::Result<Distribution> {
         .with_context(|| format!("{} is not a distribution file", path.display()))
 }
 
-/// The posted, enabled root equal to the distribution's.
-fn posted_root(roots: &[PostedRoot], distribution: &Distribution) -> Option<PostedRoot> {
-    roots
-        .iter()
-        .rev()
-        .find(|root| root.root == distribution.root && !root.disabled)
-        .copied()
-}
-
-async fn latest_timestamp(chain: &EthChain) -> anyhow::Result<u64> {
-    let block = chain
-        .provider()
-        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
-        .await?
-        .context("the endpoint has no latest block")?;
-    Ok(block.header.timestamp)
-}
-
 /// Earned, claimable and claimed per token of `address` under `distribution`.
 pub(crate) async fn show_json(
     chain: &EthChain,
     distribution: &Distribution,
     address: Address,
 ) -> anyhow::Result<serde_json::Value> {
-    let roots = chain.distribution_roots().await?;
-    let now = latest_timestamp(chain).await?;
-    let root = posted_root(&roots, distribution);
-    let active = root.is_some_and(|root| u64::from(root.activated_at) <= now);
-    let mut tokens = Vec::new();
-    if let Some(entry) = distribution.earner(address) {
-        for token in &entry.tokens {
-            let claimed = chain.rewards_claimed(address, token.token).await?;
-            let claimable = if active {
-                token.cumulative_earnings.saturating_sub(claimed)
-            } else {
-                U256::ZERO
-            };
-            tokens.push(serde_json::json!({
+    let standing = earner_standing(chain, distribution, address).await?;
+    let tokens: Vec<serde_json::Value> = standing
+        .tokens
+        .iter()
+        .map(|token| {
+            serde_json::json!({
                 "token": token.token.to_checksum(None),
-                "earned": token.cumulative_earnings.to_string(),
+                "earned": token.earned.to_string(),
                 "earned_in_window": token.earned_in_window.to_string(),
-                "claimable": claimable.to_string(),
-                "claimed": claimed.to_string(),
-            }));
-        }
-    }
+                "claimable": token.claimable.to_string(),
+                "claimed": token.claimed.to_string(),
+            })
+        })
+        .collect();
     Ok(serde_json::json!({
         "address": address.to_checksum(None),
         "root": distribution.root.to_string(),
         "calculated_to": distribution.to,
-        "root_index": root.map(|root| root.index),
-        "root_active": active,
-        "activates_at": root.map(|root| root.activated_at),
+        "root_index": standing.root.map(|root| root.index),
+        "root_active": standing.root_active,
+        "activates_at": standing.root.map(|root| root.activated_at),
         "tokens": tokens,
     }))
 }

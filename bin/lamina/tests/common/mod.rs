@@ -267,3 +267,25 @@ pub(crate) async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
     stream.read_to_string(&mut out).await.expect("reads");
     out
 }
+
+/// `GET path`: the status code and the body.
+pub(crate) async fn http_status_and_body(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    let out = http_get(addr, path).await;
+    let status = out
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {out:?}"));
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// `GET path`, which must answer `200` with JSON.
+pub(crate) async fn get_json(addr: std::net::SocketAddr, path: &str) -> serde_json::Value {
+    let (status, body) = http_status_and_body(addr, path).await;
+    assert_eq!(status, 200, "GET {path}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: {e}: {body}"))
+}
