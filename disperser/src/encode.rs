@@ -1,6 +1,7 @@
 //! The encoding stage: blob keys in, encoded blobs (frames) out.
 //!
-//! Reads each blob from the durable queue, encodes it on rayon inside `spawn_blocking`
+//! Reads each blob from the object store (its header and status from the metadata
+//! store), encodes it on rayon inside `spawn_blocking`
 //! (never on the async runtime), at most `encoding_concurrency` blobs at once, and
 //! marks it `ENCODED`. Frames are kept in memory only: after a restart a blob is
 //! simply encoded again (encoding is deterministic).
@@ -119,8 +120,14 @@ impl FairQueue {
 /// Why a blob could not be encoded.
 #[derive(Debug, thiserror::Error)]
 enum EncodeFailure {
-    #[error("blob bytes are gone from the queue")]
+    #[error("blob bytes are gone from the object store")]
     Missing,
+    #[error("the blob's header is not in the metadata store")]
+    MissingHeader,
+    #[error(transparent)]
+    Objects(#[from] lamina_storage::StorageError),
+    #[error("encoder task: {0}")]
+    Task(String),
     #[error("stored header does not decode: {0}")]
     Header(String),
     #[error("stored blob does not parse: {0}")]
@@ -133,20 +140,24 @@ enum EncodeFailure {
     Store(#[from] crate::error::StoreError),
 }
 
-fn encode_one(
+async fn encode_one(
     p: &Pipeline,
-    encoder: &Encoder,
+    encoder: &Arc<Encoder>,
     key: BlobKey,
 ) -> Result<Option<EncodedBlob>, EncodeFailure> {
-    let Some(mut status) = p.store.status(&key)? else {
+    let Some(mut status) = p.store.status(&key).await? else {
         return Err(EncodeFailure::Missing);
     };
     if status.state.is_terminal() {
         // already ended (e.g. recovered twice): nothing to do
         return Ok(None);
     }
-    let bytes = p.store.blob(&key)?.ok_or(EncodeFailure::Missing)?;
-    let header = p.store.header(&key)?.ok_or(EncodeFailure::Missing)?;
+    let bytes = p.objects.blob(&key).await?.ok_or(EncodeFailure::Missing)?;
+    let header = p
+        .store
+        .header(&key)
+        .await?
+        .ok_or(EncodeFailure::MissingHeader)?;
     let cert_proto = pb::BlobCertificate::decode(header.as_slice())
         .map_err(|e| EncodeFailure::Header(e.to_string()))?;
     let cert =
@@ -158,23 +169,30 @@ fn encode_one(
         .blob_params
         .get(&version)
         .ok_or(EncodeFailure::Version(version))?;
-    let blob = Blob::from_bytes(&bytes)?;
-    let started = Instant::now();
-    let frames = encoder.encode(&blob, params)?;
-    p.metrics
-        .encode_seconds
-        .observe(started.elapsed().as_secs_f64());
-    let frames: Vec<Vec<u8>> = frames.iter().map(|f| f.to_bytes()).collect();
+    let blob_bytes = bytes.len();
+    let encoder = Arc::clone(encoder);
+    let frames = tokio::task::spawn_blocking(move || -> Result<_, EncodeFailure> {
+        let blob = Blob::from_bytes(&bytes)?;
+        let started = Instant::now();
+        let frames = encoder.encode(&blob, params)?;
+        let frames: Vec<Vec<u8>> = frames.iter().map(|f| f.to_bytes()).collect();
+        Ok((frames, started.elapsed()))
+    })
+    .await
+    .map_err(|e| EncodeFailure::Task(e.to_string()))?;
+    let (frames, took) = frames?;
+    p.metrics.encode_seconds.observe(took.as_secs_f64());
     let operator_bytes = crate::pipeline::max_operator_bytes(
         &params,
         frames.first().map_or(0, Vec::len),
         cert_proto.encoded_len(),
     );
     let accepted_ns = status.accepted_ns;
+    let expected = status.state;
     status.state = BlobState::Encoded;
     status.updated_ns = now_ns();
     status.encoded_ns = Some(status.updated_ns);
-    p.store.set_status(&key, &status)?;
+    p.store.set_status(&key, expected, &status).await?;
     p.metrics.blob_state(BlobState::Encoded);
     Ok(Some(EncodedBlob {
         key,
@@ -182,7 +200,7 @@ fn encode_one(
         cert,
         params,
         frames,
-        blob_bytes: bytes.len(),
+        blob_bytes,
         operator_bytes,
         accepted_ns,
     }))
@@ -238,23 +256,22 @@ pub async fn run(
         let span = tracing::info_span!("encode", blob_key = %key);
         tasks.spawn(
             async move {
-                let job = {
-                    let p = p.clone();
-                    tokio::task::spawn_blocking(move || encode_one(&p, &encoder, key))
-                };
-                let result = job.await;
+                let result = encode_one(&p, &encoder, key).await;
                 drop(permit);
                 match result {
-                    Ok(Ok(Some(encoded))) => {
+                    Ok(Some(encoded)) => {
                         tracing::debug!(frames = encoded.frames.len(), "encoded");
                         // Backpressure: waits while the batcher is busy.
                         if out.send(encoded).await.is_err() {
                             tracing::info!("batcher stopped; blob stays queued for the next start");
                         }
                     }
-                    Ok(Ok(None)) => {}
-                    Ok(Err(e)) => fail_blob(&p, &key, &format!("encoding: {e}")),
-                    Err(e) => fail_blob(&p, &key, &format!("encoder task: {e}")),
+                    Ok(None) => {}
+                    // Another writer moved the blob while it was encoded: it is theirs.
+                    Err(EncodeFailure::Store(e @ crate::error::StoreError::Conflict { .. })) => {
+                        tracing::info!(error = %e, "blob moved on while encoding; frames dropped");
+                    }
+                    Err(e) => fail_blob(&p, &key, &format!("encoding: {e}")).await,
                 }
             }
             .instrument(span),

@@ -3,7 +3,8 @@
 //! The rollup's entry point. In the path blob → chunks → attestation → certificate →
 //! retrieval, the disperser owns everything from accepting a blob to issuing its
 //! certificate: it validates `DisperseBlob` requests (recomputing commitments and the
-//! blob key, checking the account's signature), queues blobs durably in RocksDB,
+//! blob key, checking the account's signature), queues blobs durably (bytes in an object
+//! store, metadata in RocksDB or PostgreSQL: [`metadata`]),
 //! encodes them into frames, batches them, sends every operator only its frames
 //! (`StoreChunks`), verifies and aggregates the operators' BLS signatures, checks the
 //! signed stake against the confirmation threshold and records a certificate that
@@ -15,8 +16,9 @@
 //! Tasks started by [`run`], joined by bounded channels:
 //!
 //! - **grpc**: [`service::DisperserService`] (`DisperseBlob`, `GetBlobStatus`,
-//!   `GetBlobCommitment`); a blob is written to the [`store::Store`] (synced) before
-//!   `DisperseBlob` answers; every MSM and pairing a request causes runs on the bounded
+//!   `GetBlobCommitment`); a blob's bytes are written to the object store and its
+//!   metadata to the [`metadata::MetadataStore`] (both durable) before `DisperseBlob`
+//!   answers; every MSM and pairing a request causes runs on the bounded
 //!   [`commit_pool::CommitmentPool`] (its own threads), after the cheaper checks;
 //! - **encode** ([`encode`]): frames on rayon in `spawn_blocking`, bounded concurrency;
 //! - **batch** ([`pipeline::batcher`]): cuts batches by size or time;
@@ -59,6 +61,7 @@ pub mod encode;
 mod error;
 pub mod gate;
 pub mod intake;
+pub mod metadata;
 pub mod metrics;
 pub mod payments;
 pub mod pipeline;
@@ -203,23 +206,32 @@ pub async fn run(
             reason: format!("{}: {e}", config.data_dir.display()),
         })
     })?;
-    let store = Arc::new(store::Store::open(
+    let store = metadata::open(
+        &config.metadata,
         &config.db_path(),
         config.blob_retention_secs,
-    )?);
+    )
+    .await?;
+    let objects = lamina_storage::BlobObjects::open(&config.objects()).map_err(|e| {
+        DisperserError::Config(ConfigError::Invalid {
+            field: "objects",
+            reason: e.to_string(),
+        })
+    })?;
     let metrics = Arc::new(metrics::Metrics::new());
     let p = Arc::new(pipeline::Pipeline {
         config: config.clone(),
         store,
+        objects,
         chain,
         metrics: metrics.clone(),
         in_flight: AtomicUsize::new(0),
     });
     if let Some(payments) = &payments {
-        let restored = payments.restore(&p.store.payment_records()?)?;
+        let restored = payments.restore(&p.store.payment_records().await?)?;
         tracing::info!(records = restored, "payment state restored");
     }
-    let resume = pipeline::recover(&p)?;
+    let resume = pipeline::recover(&p).await?;
     if !resume.is_empty() {
         tracing::info!(
             blobs = resume.len(),
