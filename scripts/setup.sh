@@ -11,6 +11,9 @@ command -v clang >/dev/null 2>&1 || need_apt+=(clang)
 [ -e /usr/lib/x86_64-linux-gnu/librocksdb.so ] || need_apt+=(librocksdb-dev)
 # Headless Chromium for the console's browser tests (bin/lamina/tests/console.rs).
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+# PostgreSQL server binaries (initdb, pg_ctl): the disperser's metadata tests run against a
+# throwaway cluster (disperser/src/metadata/test_cluster.rs, scripts/postgres.sh).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo

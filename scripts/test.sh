@@ -14,6 +14,9 @@ echo "== rust: cargo test"
 # a failure, not a skip.
 export LAMINA_S3S_FS_BIN="${LAMINA_TOOLS_DIR:-$HOME/.cache/lamina/tools}/bin/s3s-fs"
 export LAMINA_REQUIRE_S3=1
+# Likewise the disperser's PostgreSQL metadata suite (setup.sh installed postgresql): a
+# missing server fails it, whatever LAMINA_SKIP_POSTGRES says.
+export LAMINA_REQUIRE_POSTGRES=1
 cargo test --workspace --locked --no-fail-fast
 
 fuzz_seconds=${LAMINA_FUZZ_SECONDS:-10}

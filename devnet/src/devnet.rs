@@ -736,6 +736,7 @@ impl Devnet {
             // them: its limit is what a whole test fleet sends, not one host's share.
             rate_limit_address_bytes_per_sec: DEVNET_ADDRESS_BYTES_PER_SEC,
             rate_limit_address_blobs_per_sec: DEVNET_ADDRESS_BLOBS_PER_SEC,
+            objects: Some(self.objects()),
             encoder_pool: lamina_disperser::encoder_pool::EncoderPoolConfig {
                 endpoints: self.info.encoders.clone(),
                 ..Default::default()

@@ -16,13 +16,14 @@ async fn anchor_one(p: &Pipeline, batch_id: u64) -> Result<AnchorState, String> 
     let record = p
         .store
         .batch(batch_id)
+        .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("batch {batch_id} is not recorded"))?;
     // Every complete blob of the batch carries the same signature part; take the first.
     let mut source = None;
     for key in &record.blob_keys {
         let key: BlobKey = key.parse().map_err(|e| format!("stored key {key}: {e}"))?;
-        if let Some(status) = p.store.status(&key).map_err(|e| e.to_string())?
+        if let Some(status) = p.store.status(&key).await.map_err(|e| e.to_string())?
             && let Some(cert) = status.cert_abi()
         {
             source = Some((cert, status.signed_percentages));
@@ -51,7 +52,7 @@ async fn anchor_one(p: &Pipeline, batch_id: u64) -> Result<AnchorState, String> 
 
 /// Runs until `batches` closes or `shutdown` fires; first re-anchors batches left pending.
 pub async fn run(p: Arc<Pipeline>, mut batches: mpsc::Receiver<u64>, shutdown: CancellationToken) {
-    let mut leftover: std::collections::VecDeque<u64> = match p.store.batches_to_anchor() {
+    let mut leftover: std::collections::VecDeque<u64> = match p.store.batches_to_anchor().await {
         Ok(list) => list.into_iter().map(|(id, _)| id).collect(),
         Err(e) => {
             tracing::error!(error = %e, "cannot list batches to anchor");
@@ -92,10 +93,10 @@ pub async fn run(p: Arc<Pipeline>, mut batches: mpsc::Receiver<u64>, shutdown: C
                 AnchorState::Failed(reason)
             }
         };
-        match p.store.batch(id) {
+        match p.store.batch(id).await {
             Ok(Some(mut record)) => {
                 record.anchor = state;
-                if let Err(e) = p.store.set_batch(id, &record) {
+                if let Err(e) = p.store.set_batch(id, &record).await {
                     tracing::error!(batch_id = id, error = %e, "cannot record anchoring");
                 }
             }

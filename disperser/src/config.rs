@@ -25,7 +25,8 @@ pub struct DisperserConfig {
     pub grpc_listen: SocketAddr,
     /// HTTP listen address for `GET /health` and `GET /metrics`. Default: `0.0.0.0:9105`.
     pub metrics_listen: SocketAddr,
-    /// Directory of the RocksDB queue (`<data_dir>/db`). Default: `./disperser-data`.
+    /// Directory of the RocksDB metadata (`<data_dir>/db`) and the default object store
+    /// (`<data_dir>/objects`). Default: `./disperser-data`.
     pub data_dir: PathBuf,
     /// Ethereum JSON-RPC endpoint. Default: `http://127.0.0.1:8545`.
     pub rpc_url: String,
@@ -137,6 +138,12 @@ pub struct DisperserConfig {
     /// The web console on `metrics_listen` (`[console]`: `enabled`, page sizes, refresh).
     /// Default: enabled, 25 items per page, at most 200, pages poll every 2 s.
     pub console: lamina_console::ConsoleConfig,
+    /// Where blob bytes live (`[objects]`: `dir = "…"` or an `[objects.s3]` table).
+    /// Default: none, meaning `dir = "<data_dir>/objects"` ([`Self::objects`]).
+    pub objects: Option<lamina_storage::ObjectStoreConfig>,
+    /// The metadata database (`[metadata]`: `backend = "rocksdb"` or `"postgres"` with
+    /// `url` / `url_env`). Default: RocksDB under `<data_dir>/db`.
+    pub metadata: crate::metadata::MetadataConfig,
 }
 
 impl Default for DisperserConfig {
@@ -180,6 +187,8 @@ impl Default for DisperserConfig {
             payments: PaymentsConfig::default(),
             console: lamina_console::ConsoleConfig::default(),
             encoder_pool: crate::encoder_pool::EncoderPoolConfig::default(),
+            objects: None,
+            metadata: crate::metadata::MetadataConfig::default(),
         }
     }
 }
@@ -252,6 +261,10 @@ impl DisperserConfig {
         if let Err(e) = self.console.validate() {
             return Err(invalid("console", e.to_string()));
         }
+        if let Err(e) = self.objects().validate() {
+            return Err(invalid("objects", e.to_string()));
+        }
+        self.metadata.validate()?;
         if self.deployment.as_os_str().is_empty() {
             return Err(invalid(
                 "deployment",
@@ -361,6 +374,13 @@ impl DisperserConfig {
     pub fn db_path(&self) -> PathBuf {
         self.data_dir.join("db")
     }
+
+    /// The object store of blob bytes: `objects`, else `<data_dir>/objects`.
+    pub fn objects(&self) -> lamina_storage::ObjectStoreConfig {
+        self.objects.clone().unwrap_or_else(|| {
+            lamina_storage::ObjectStoreConfig::Dir(self.data_dir.join("objects"))
+        })
+    }
 }
 
 #[cfg(test)]
@@ -458,5 +478,48 @@ mod tests {
         let mut both = valid();
         both.password_env = Some("X".into());
         assert_eq!(field(both), "password_file");
+        let mut half_postgres = valid();
+        half_postgres.metadata.backend = crate::metadata::MetadataBackend::Postgres;
+        assert_eq!(field(half_postgres), "metadata.url");
+    }
+
+    #[test]
+    fn objects_and_metadata_tables_parse() {
+        let c = DisperserConfig::from_toml(
+            "deployment = \"d.json\"\necdsa_keystore = \"k\"\npassword_env = \"PW\"\n\
+             data_dir = \"/var/lamina\"\n",
+        )
+        .expect("parses");
+        assert_eq!(
+            c.objects(),
+            lamina_storage::ObjectStoreConfig::Dir("/var/lamina/objects".into()),
+            "the default object store is under data_dir"
+        );
+        let c = DisperserConfig::from_toml(
+            "deployment = \"d.json\"\necdsa_keystore = \"k\"\npassword_env = \"PW\"\n\
+             [objects.s3]\nendpoint = \"http://127.0.0.1:9000\"\nbucket = \"blobs\"\nallow_http = true\n\
+             [metadata]\nbackend = \"postgres\"\nurl_env = \"LAMINA_PG_URL\"\n",
+        )
+        .expect("parses");
+        c.validate().expect("valid");
+        assert!(matches!(
+            c.objects(),
+            lamina_storage::ObjectStoreConfig::S3(_)
+        ));
+        assert_eq!(
+            DisperserConfig::from_toml(&c.to_toml().expect("serializes")).expect("parses"),
+            c
+        );
+        let mut no_bucket = c;
+        no_bucket.objects = Some(lamina_storage::ObjectStoreConfig::S3(
+            lamina_storage::S3Config::default(),
+        ));
+        assert!(matches!(
+            no_bucket.validate(),
+            Err(ConfigError::Invalid {
+                field: "objects",
+                ..
+            })
+        ));
     }
 }

@@ -23,9 +23,10 @@ use lamina_proto::common::v1 as pb;
 use prost::Message;
 
 use crate::error::StoreError;
+use crate::metadata::MetadataStore;
 use crate::pipeline::Pipeline;
 use crate::rate_limit::{RateLimiter, address_key};
-use crate::store::{AnchorState, BatchRecord, BlobState, StatusRecord, Store, now_ns};
+use crate::store::{AnchorState, BatchRecord, BlobState, StatusRecord, now_ns};
 
 pub mod retrievability;
 pub mod rewards;
@@ -39,6 +40,8 @@ pub const OPERATORS_CACHE_TTL: Duration = Duration::from_secs(10);
 pub const MAX_SIGNING_RATE_BATCHES: usize = 100_000;
 /// Batches finish out of id order by at most the batches dispatched at once; records
 /// this much older than the window's start end the scan.
+/// Batch records read per page while tallying signing rates.
+const SIGNING_RATE_PAGE: usize = 256;
 const FINISH_ORDER_SLACK_NS: u64 = 120 * 1_000_000_000;
 /// Rejections listed per operator.
 const RECENT_REJECTIONS: usize = 10;
@@ -243,8 +246,8 @@ pub struct SigningTallies {
 /// Signing tallies of every operator over the last `window_secs` before `now_ns`, from
 /// the newest [`MAX_SIGNING_RATE_BATCHES`] batch records; also each operator's most
 /// recent rejections.
-pub fn signing_rates(
-    store: &Store,
+pub async fn signing_rates(
+    store: &dyn MetadataStore,
     now_ns: u64,
     window_secs: u64,
 ) -> Result<SigningTallies, StoreError> {
@@ -252,33 +255,50 @@ pub fn signing_rates(
     let mut rates: BTreeMap<String, SigningRate> = BTreeMap::new();
     let mut latency_sums: BTreeMap<String, u64> = BTreeMap::new();
     let mut rejections: BTreeMap<String, Vec<Rejection>> = BTreeMap::new();
-    store.visit_batches_newest_first(MAX_SIGNING_RATE_BATCHES, |batch_id, batch| {
-        if batch.finished_ns < start {
-            // Records from before stage times existed (0) or long before the window end the scan.
-            return batch.finished_ns != 0 && batch.finished_ns + FINISH_ORDER_SLACK_NS >= start;
-        }
-        for o in &batch.operators {
-            let rate = rates.entry(o.operator_id.clone()).or_default();
-            if o.signed() {
-                rate.signed_batches += 1;
-                rate.signed_bytes += batch.blob_bytes;
-                *latency_sums.entry(o.operator_id.clone()).or_default() += o.latency_ms;
-            } else {
-                rate.unsigned_batches += 1;
-                rate.unsigned_bytes += batch.blob_bytes;
-                let list = rejections.entry(o.operator_id.clone()).or_default();
-                if list.len() < RECENT_REJECTIONS {
-                    list.push(Rejection {
-                        batch_id,
-                        at_ms: ms(batch.finished_ns),
-                        outcome: o.outcome.clone(),
-                        reason: o.reason.clone(),
-                    });
+    let mut before = None;
+    let mut read = 0;
+    'pages: while read < MAX_SIGNING_RATE_BATCHES {
+        let page = SIGNING_RATE_PAGE.min(MAX_SIGNING_RATE_BATCHES - read);
+        let batches = store.recent_batches(before, page).await?;
+        let Some((last, _)) = batches.last() else {
+            break;
+        };
+        before = Some(*last);
+        read += batches.len();
+        let short = batches.len() < page;
+        for (batch_id, batch) in batches {
+            if batch.finished_ns < start {
+                // Records from before stage times existed (0) or long before the window end the scan.
+                if batch.finished_ns == 0 || batch.finished_ns + FINISH_ORDER_SLACK_NS < start {
+                    break 'pages;
+                }
+                continue;
+            }
+            for o in &batch.operators {
+                let rate = rates.entry(o.operator_id.clone()).or_default();
+                if o.signed() {
+                    rate.signed_batches += 1;
+                    rate.signed_bytes += batch.blob_bytes;
+                    *latency_sums.entry(o.operator_id.clone()).or_default() += o.latency_ms;
+                } else {
+                    rate.unsigned_batches += 1;
+                    rate.unsigned_bytes += batch.blob_bytes;
+                    let list = rejections.entry(o.operator_id.clone()).or_default();
+                    if list.len() < RECENT_REJECTIONS {
+                        list.push(Rejection {
+                            batch_id,
+                            at_ms: ms(batch.finished_ns),
+                            outcome: o.outcome.clone(),
+                            reason: o.reason.clone(),
+                        });
+                    }
                 }
             }
         }
-        true
-    })?;
+        if short {
+            break;
+        }
+    }
     for (id, rate) in &mut rates {
         rate.operator_id.clone_from(id);
         rate.window_secs = window_secs;
@@ -296,14 +316,14 @@ pub fn signing_rates(
 }
 
 /// One operator's [`signing_rates`] entry (all zeros when no batch went to it).
-pub fn signing_rate(
-    store: &Store,
+pub async fn signing_rate(
+    store: &dyn MetadataStore,
     operator: &OperatorId,
     now_ns: u64,
     window_secs: u64,
 ) -> Result<SigningRate, StoreError> {
     let id = operator.to_string();
-    let mut tallies = signing_rates(store, now_ns, window_secs)?;
+    let mut tallies = signing_rates(store, now_ns, window_secs).await?;
     Ok(tallies.rates.remove(&id).unwrap_or(SigningRate {
         operator_id: id,
         window_secs,
@@ -367,20 +387,6 @@ impl ConsoleSource {
             checks,
             rewards,
         }
-    }
-
-    async fn blocking<T: Send + 'static>(
-        &self,
-        what: &'static str,
-        f: impl FnOnce(&Store) -> Result<T, ConsoleError> + Send + 'static,
-    ) -> Result<T, ConsoleError> {
-        let store = Arc::clone(&self.p.store);
-        tokio::task::spawn_blocking(move || f(&store))
-            .await
-            .map_err(|e| ConsoleError::Internal {
-                what,
-                reason: e.to_string(),
-            })?
     }
 
     async fn registered(&self) -> Result<Registered, ConsoleError> {
@@ -452,9 +458,10 @@ impl ConsoleSource {
     }
 }
 
-fn read_blob(store: &Store, key: &BlobKey) -> Result<StoredBlob, ConsoleError> {
+async fn read_blob(store: &dyn MetadataStore, key: &BlobKey) -> Result<StoredBlob, ConsoleError> {
     let status = store
         .status(key)
+        .await
         .map_err(internal("blob status"))?
         .ok_or_else(|| ConsoleError::NotFound {
             what: "blob",
@@ -462,6 +469,7 @@ fn read_blob(store: &Store, key: &BlobKey) -> Result<StoredBlob, ConsoleError> {
         })?;
     let header = store
         .header(key)
+        .await
         .map_err(internal("blob header"))?
         .map(|h| header_view(&h))
         .transpose()?
@@ -470,7 +478,11 @@ fn read_blob(store: &Store, key: &BlobKey) -> Result<StoredBlob, ConsoleError> {
             reason: format!("blob {key} has a status but no header"),
         })?;
     let batch = match status.batch_id {
-        Some(id) => store.batch(id).map_err(internal("batch"))?.map(|b| (id, b)),
+        Some(id) => store
+            .batch(id)
+            .await
+            .map_err(internal("batch"))?
+            .map(|b| (id, b)),
         None => None,
     };
     Ok(StoredBlob {
@@ -483,9 +495,11 @@ fn read_blob(store: &Store, key: &BlobKey) -> Result<StoredBlob, ConsoleError> {
 /// What a retrievability check of `key` needs: its certified header and reference block
 /// (from its certificate) and its bytes while kept; [`ConsoleError::WrongState`] unless
 /// it is `COMPLETE`.
-fn check_input(store: &Store, key: &BlobKey) -> Result<CheckInput, ConsoleError> {
-    let status = store
+async fn check_input(p: &Pipeline, key: &BlobKey) -> Result<CheckInput, ConsoleError> {
+    let status = p
+        .store
         .status(key)
+        .await
         .map_err(internal("blob status"))?
         .ok_or_else(|| ConsoleError::NotFound {
             what: "blob",
@@ -513,7 +527,10 @@ fn check_input(store: &Store, key: &BlobKey) -> Result<CheckInput, ConsoleError>
     Ok(CheckInput {
         header: cert.blob_inclusion_info.blob_certificate.blob_header,
         reference_block: cert.batch_header.reference_block_number,
-        dispersed: store.blob(key).map_err(internal("blob bytes"))?,
+        dispersed: p.objects.blob(key).await.map_err(|e| ConsoleError::Internal {
+            what: "blob bytes",
+            reason: e.to_string(),
+        })?,
     })
 }
 
@@ -538,76 +555,72 @@ impl DisperserSource for ConsoleSource {
     }
 
     async fn blobs(&self, query: BlobQuery) -> Result<Page<BlobSummary>, ConsoleError> {
-        self.blocking("blobs", move |store| {
-            let before = query.before.map(|c| (c.accepted_ns, BlobKey(c.blob_key)));
-            let keys = store
-                .recent_blobs(query.account.as_ref(), before, query.limit)
-                .map_err(internal("blob list"))?;
-            let mut items = Vec::with_capacity(keys.len());
-            for (_, key) in &keys {
-                let StoredBlob {
-                    status,
-                    header,
-                    batch,
-                } = read_blob(store, key)?;
-                items.push(summary(
-                    key,
-                    &status,
-                    &header,
-                    batch.as_ref().map(|(_, b)| b),
-                ));
-            }
-            let next = (keys.len() == query.limit)
-                .then(|| keys.last())
-                .flatten()
-                .map(|(ns, key)| {
-                    BlobCursor {
-                        accepted_ns: *ns,
-                        blob_key: key.0,
-                    }
-                    .encode()
-                });
-            Ok(Page { items, next })
-        })
-        .await
-    }
-
-    async fn blob(&self, blob_key: [u8; 32]) -> Result<BlobDetail, ConsoleError> {
-        self.blocking("blob", move |store| {
-            let key = BlobKey(blob_key);
+        let store = self.p.store.as_ref();
+        let before = query.before.map(|c| (c.accepted_ns, BlobKey(c.blob_key)));
+        let keys = store
+            .recent_blobs(query.account.as_ref(), before, query.limit)
+            .await
+            .map_err(internal("blob list"))?;
+        let mut items = Vec::with_capacity(keys.len());
+        for (_, key) in &keys {
             let StoredBlob {
                 status,
                 header,
                 batch,
-            } = read_blob(store, &key)?;
-            let batch_ref = batch.as_ref().map(|(_, b)| b);
-            let certificate = status
-                .cert_abi()
-                .map(|abi| certificate_view(&key, &abi, batch_ref))
-                .transpose()?;
-            let quorums = batch_ref.map(quorum_views).unwrap_or_default();
-            let mut non_signers: Vec<String> = quorums
-                .iter()
-                .flat_map(|q| q.non_signers.iter().cloned())
-                .collect();
-            non_signers.sort();
-            non_signers.dedup();
-            Ok(BlobDetail {
-                summary: summary(&key, &status, &header, batch_ref),
-                header,
-                certificate,
-                quorums,
-                non_signers,
-                reference_block_number: batch_ref.map(|b| b.reference_block_number),
-                anchor: batch_ref.map(|b| anchor_view(&b.anchor)),
-            })
+            } = read_blob(store, key).await?;
+            items.push(summary(
+                key,
+                &status,
+                &header,
+                batch.as_ref().map(|(_, b)| b),
+            ));
+        }
+        let next = (keys.len() == query.limit)
+            .then(|| keys.last())
+            .flatten()
+            .map(|(ns, key)| {
+                BlobCursor {
+                    accepted_ns: *ns,
+                    blob_key: key.0,
+                }
+                .encode()
+            });
+        Ok(Page { items, next })
+    }
+
+    async fn blob(&self, blob_key: [u8; 32]) -> Result<BlobDetail, ConsoleError> {
+        let key = BlobKey(blob_key);
+        let StoredBlob {
+            status,
+            header,
+            batch,
+        } = read_blob(self.p.store.as_ref(), &key).await?;
+        let batch_ref = batch.as_ref().map(|(_, b)| b);
+        let certificate = status
+            .cert_abi()
+            .map(|abi| certificate_view(&key, &abi, batch_ref))
+            .transpose()?;
+        let quorums = batch_ref.map(quorum_views).unwrap_or_default();
+        let mut non_signers: Vec<String> = quorums
+            .iter()
+            .flat_map(|q| q.non_signers.iter().cloned())
+            .collect();
+        non_signers.sort();
+        non_signers.dedup();
+        Ok(BlobDetail {
+            summary: summary(&key, &status, &header, batch_ref),
+            header,
+            certificate,
+            quorums,
+            non_signers,
+            reference_block_number: batch_ref.map(|b| b.reference_block_number),
+            anchor: batch_ref.map(|b| anchor_view(&b.anchor)),
         })
-        .await
     }
 
     async fn retrievability(&self, blob_key: [u8; 32]) -> Result<Retrievability, ConsoleError> {
         let key = BlobKey(blob_key);
-        let input = self.blocking("blob", move |store| check_input(store, &key));
+        let input = check_input(&self.p, &key);
         self.checks.check(key, input).await
     }
 
@@ -616,45 +629,46 @@ impl DisperserSource for ConsoleSource {
         before: Option<u64>,
         limit: usize,
     ) -> Result<Page<BatchView>, ConsoleError> {
-        self.blocking("batches", move |store| {
-            let batches = store
-                .recent_batches(before, limit)
-                .map_err(internal("batch list"))?;
-            let next = (batches.len() == limit)
-                .then(|| batches.last().map(|(id, _)| id.to_string()))
-                .flatten();
-            Ok(Page {
-                items: batches.iter().map(|(id, b)| batch_view(*id, b)).collect(),
-                next,
-            })
+        let batches = self
+            .p
+            .store
+            .recent_batches(before, limit)
+            .await
+            .map_err(internal("batch list"))?;
+        let next = (batches.len() == limit)
+            .then(|| batches.last().map(|(id, _)| id.to_string()))
+            .flatten();
+        Ok(Page {
+            items: batches.iter().map(|(id, b)| batch_view(*id, b)).collect(),
+            next,
         })
-        .await
     }
 
     async fn batch(&self, batch_id: u64) -> Result<BatchView, ConsoleError> {
-        self.blocking("batch", move |store| {
-            let batch = store
-                .batch(batch_id)
-                .map_err(internal("batch"))?
-                .ok_or_else(|| ConsoleError::NotFound {
-                    what: "batch",
-                    key: batch_id.to_string(),
-                })?;
-            Ok(batch_view(batch_id, &batch))
-        })
-        .await
+        let batch = self
+            .p
+            .store
+            .batch(batch_id)
+            .await
+            .map_err(internal("batch"))?
+            .ok_or_else(|| ConsoleError::NotFound {
+                what: "batch",
+                key: batch_id.to_string(),
+            })?;
+        Ok(batch_view(batch_id, &batch))
     }
 
     async fn operators(&self) -> Result<Vec<OperatorView>, ConsoleError> {
         let registered = self.registered().await?;
         let now = now_ns();
-        let (hour, day) = self
-            .blocking("signing rates", move |store| {
-                let hour = signing_rates(store, now, 3600).map_err(internal("signing rates"))?;
-                let day = signing_rates(store, now, 86_400).map_err(internal("signing rates"))?;
-                Ok((hour.rates, day))
-            })
-            .await?;
+        let store = self.p.store.as_ref();
+        let hour = signing_rates(store, now, 3600)
+            .await
+            .map_err(internal("signing rates"))?
+            .rates;
+        let day = signing_rates(store, now, 86_400)
+            .await
+            .map_err(internal("signing rates"))?;
         let SigningTallies {
             rates: day,
             rejections,
@@ -690,18 +704,21 @@ impl DisperserSource for ConsoleSource {
         window_secs: u64,
     ) -> Result<SigningRate, ConsoleError> {
         let now = now_ns();
-        self.blocking("signing rate", move |store| {
-            signing_rate(store, &OperatorId(operator_id), now, window_secs)
-                .map_err(internal("signing rate"))
-        })
+        signing_rate(
+            self.p.store.as_ref(),
+            &OperatorId(operator_id),
+            now,
+            window_secs,
+        )
         .await
+        .map_err(internal("signing rate"))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::OperatorRecord;
+    use crate::store::{OperatorRecord, Store};
 
     fn answer(id: u8, outcome: &str, latency_ms: u64) -> OperatorRecord {
         OperatorRecord {
@@ -730,8 +747,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn signing_rates_count_the_window_and_name_rejections() {
+    #[tokio::test]
+    async fn signing_rates_count_the_window_and_name_rejections() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(dir.path(), 0).expect("opens");
         let hour = 3600 * 1_000_000_000u64;
@@ -755,12 +772,12 @@ mod tests {
             ),
         ];
         for (id, record) in batches.iter().enumerate() {
-            store.set_batch(id as u64, record).expect("writes");
+            store.set_batch(id as u64, record).await.expect("writes");
         }
         let SigningTallies {
             rates: hourly,
             rejections,
-        } = signing_rates(&store, now, 3600).expect("reads");
+        } = signing_rates(&store, now, 3600).await.expect("reads");
         let one = &hourly[&OperatorId([1; 32]).to_string()];
         assert_eq!((one.signed_batches, one.unsigned_batches), (2, 0));
         assert_eq!(one.signed_bytes, 1100);
@@ -780,10 +797,14 @@ mod tests {
             "newest first"
         );
 
-        let daily = signing_rate(&store, &OperatorId([2; 32]), now, 86_400).expect("reads");
+        let daily = signing_rate(&store, &OperatorId([2; 32]), now, 86_400)
+            .await
+            .expect("reads");
         assert_eq!((daily.signed_batches, daily.unsigned_batches), (1, 2));
         assert!((daily.signing_rate - 1.0 / 3.0).abs() < 1e-9);
-        let nobody = signing_rate(&store, &OperatorId([9; 32]), now, 86_400).expect("reads");
+        let nobody = signing_rate(&store, &OperatorId([9; 32]), now, 86_400)
+            .await
+            .expect("reads");
         assert_eq!(
             (
                 nobody.signed_batches,

@@ -31,7 +31,7 @@ use tonic::transport::Channel;
 
 use crate::aggregate::{BatchAttestation, BlobOutcome, attest, certificate};
 use crate::encode::EncodedBlob;
-use crate::pipeline::{Pipeline, fail_blob};
+use crate::pipeline::{Pipeline, drop_blob_object, fail_blob};
 use crate::store::{
     AnchorState, BatchRecord, BlobState, OperatorRecord, QuorumRecord, StatusRecord, now_ns,
 };
@@ -260,7 +260,7 @@ fn blob_assignment(
 
 /// Assigns every blob over `state`; a blob whose assignment fails ends `FAILED` with the
 /// reason, and the others are returned with their records and assignments, in order.
-fn split_assignable(
+async fn split_assignable(
     p: &Pipeline,
     blobs: Vec<EncodedBlob>,
     records: Vec<StatusRecord>,
@@ -274,7 +274,7 @@ fn split_assignable(
                 kept.1.push(record);
                 kept.2.push(assignment);
             }
-            Err(e) => fail_blob(p, &blob.key, &e.to_string()),
+            Err(e) => fail_blob(p, &blob.key, &e.to_string()).await,
         }
     }
     kept
@@ -372,11 +372,11 @@ impl Dispatcher {
     /// Dispatches one batch and records every blob's outcome.
     pub async fn dispatch(&self, blobs: Vec<EncodedBlob>) {
         let keys: Vec<BlobKey> = blobs.iter().map(|b| b.key).collect();
-        let (batch_id, records) = match self.p.store.start_batch(&keys) {
+        let (batch_id, records) = match self.p.store.start_batch(&keys).await {
             Ok(r) => r,
             Err(e) => {
                 for key in &keys {
-                    fail_blob(&self.p, key, &format!("could not start a batch: {e}"));
+                    fail_blob(&self.p, key, &format!("could not start a batch: {e}")).await;
                 }
                 return;
             }
@@ -393,7 +393,7 @@ impl Dispatcher {
         if let Err(e) = self.run_batch(batch_id, blobs, records).await {
             // fail_blob leaves blobs that already ended (e.g. one failed alone) as they are
             for key in &keys {
-                fail_blob(&self.p, key, &format!("batch {batch_id}: {e}"));
+                fail_blob(&self.p, key, &format!("batch {batch_id}: {e}")).await;
             }
         }
     }
@@ -424,7 +424,8 @@ impl Dispatcher {
 
         // A blob that cannot be assigned (an empty quorum, more operators than its
         // version's max_num_operators) fails alone, with its reason; the rest go on.
-        let (blobs, mut records, assignments) = split_assignable(&self.p, blobs, records, &state);
+        let (blobs, mut records, assignments) =
+            split_assignable(&self.p, blobs, records, &state).await;
         if blobs.is_empty() {
             return Ok(());
         }
@@ -699,7 +700,10 @@ impl Dispatcher {
             quorums: signing.quorums,
             operators: signing.operators,
         };
-        self.p.store.finish_batch(batch_id, &batch, &updates)?;
+        self.p
+            .store
+            .finish_batch(batch_id, &batch, &updates)
+            .await?;
         tracing::info!(
             batch_id,
             blobs = blobs.len(),
@@ -722,6 +726,7 @@ impl Dispatcher {
                 | BlobState::Failed => {}
             }
             self.p.finished(record.state, record.accepted_ns);
+            drop_blob_object(&self.p, key, record.state).await;
         }
         if anchor == AnchorState::Pending && self.anchor.send(batch_id).await.is_err() {
             tracing::info!(
@@ -838,6 +843,7 @@ mod tests {
 
     use crate::chain_view::{ChainParams, ChainView};
     use crate::config::DisperserConfig;
+    use crate::metadata::NewBlob;
     use crate::metrics::Metrics;
     use crate::store::Store;
     use prost::Message;
@@ -860,6 +866,10 @@ mod tests {
         Pipeline {
             config: DisperserConfig::default(),
             store: Arc::new(Store::open(&dir.join("db"), 0).expect("store")),
+            objects: lamina_storage::BlobObjects::open(&lamina_storage::ObjectStoreConfig::Dir(
+                dir.join("objects"),
+            ))
+            .expect("objects"),
             chain: Arc::new(ChainView::with_params(chain, params)),
             metrics: Arc::new(Metrics::new()),
             in_flight: AtomicUsize::new(0),
@@ -893,8 +903,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn an_unassignable_blob_fails_alone_and_the_rest_of_the_batch_goes_on() {
+    #[tokio::test]
+    async fn an_unassignable_blob_fails_alone_and_the_rest_of_the_batch_goes_on() {
         let dir = tempfile::tempdir().expect("temp dir");
         let p = pipeline(dir.path());
         // nine operators in quorum 0; quorum 1 has none
@@ -918,12 +928,25 @@ mod tests {
         ];
         let keys: Vec<BlobKey> = blobs.iter().map(|b| b.key).collect();
         for key in &keys {
-            p.store.accept(key, &[0; 32], &[]).expect("accepted");
+            let blob = NewBlob {
+                key: *key,
+                account: [0; 20],
+                blob_len: 32,
+                header: &[],
+                payments: &[],
+            };
+            p.store.accept(blob).await.expect("accepted");
+            let mut record = p.store.status(key).await.expect("reads").expect("present");
+            record.state = BlobState::Encoded;
+            p.store
+                .set_status(key, BlobState::Queued, &record)
+                .await
+                .expect("encoded");
             p.entered();
         }
-        let (_, records) = p.store.start_batch(&keys).expect("batch starts");
+        let (_, records) = p.store.start_batch(&keys).await.expect("batch starts");
 
-        let (kept, kept_records, assignments) = split_assignable(&p, blobs, records, &state);
+        let (kept, kept_records, assignments) = split_assignable(&p, blobs, records, &state).await;
 
         assert_eq!(
             kept.iter().map(|b| b.key).collect::<Vec<_>>(),
@@ -931,7 +954,12 @@ mod tests {
         );
         assert_eq!(kept_records.len(), 1);
         assert_eq!(assignments[0].indices.len(), 9, "every operator assigned");
-        let status = |k: &BlobKey| p.store.status(k).expect("reads").expect("present");
+        let mut statuses = Vec::new();
+        for k in &keys {
+            statuses.push(p.store.status(k).await.expect("reads").expect("present"));
+        }
+        let status =
+            |k: &BlobKey| statuses[keys.iter().position(|x| x == k).expect("known")].clone();
         let too_many = status(&keys[0]);
         assert_eq!(too_many.state, BlobState::Failed);
         assert!(too_many.reason.contains("9"), "{}", too_many.reason);

@@ -1,6 +1,7 @@
 //! The encoding stage: blob keys in, encoded blobs (frames) out.
 //!
-//! Reads each blob from the durable queue, encodes it on rayon inside `spawn_blocking`
+//! Reads each blob from the object store (its header and status from the metadata
+//! store), encodes it on rayon inside `spawn_blocking`
 //! (never on the async runtime), at most `encoding_concurrency` blobs at once, and
 //! marks it `ENCODED`. Frames are kept in memory only: after a restart a blob is
 //! simply encoded again (encoding is deterministic).
@@ -119,8 +120,12 @@ impl FairQueue {
 /// Why a blob could not be encoded.
 #[derive(Debug, thiserror::Error)]
 enum EncodeFailure {
-    #[error("blob bytes are gone from the queue")]
+    #[error("blob bytes are gone from the object store")]
     Missing,
+    #[error("the blob's header is not in the metadata store")]
+    MissingHeader,
+    #[error(transparent)]
+    Objects(#[from] lamina_storage::StorageError),
     #[error("stored header does not decode: {0}")]
     Header(String),
     #[error("blob version {0} is not registered")]
@@ -131,30 +136,25 @@ enum EncodeFailure {
     Store(#[from] crate::error::StoreError),
 }
 
-/// What the encoder needs of a queued blob, read from the store.
-struct Prepared {
-    cert_proto: pb::BlobCertificate,
-    cert: BlobCertificate,
-    params: BlobParams,
-    /// Its bytes, when encoded in process.
-    bytes: Option<Vec<u8>>,
-    accepted_ns: u64,
-}
-
-/// Reads what encoding `key` needs; `None` when it already ended.
-fn prepare(
+/// Encodes one blob: its header from the metadata store, its frames in process (bytes
+/// from the object store) or on the encoder pool, then ENCODED (compare-and-set).
+async fn encode_one(
     p: &Pipeline,
-    key: &BlobKey,
-    with_bytes: bool,
-) -> Result<Option<Prepared>, EncodeFailure> {
-    let Some(status) = p.store.status(key)? else {
+    encoders: &Encoders,
+    key: BlobKey,
+) -> Result<Option<EncodedBlob>, EncodeFailure> {
+    let Some(status) = p.store.status(&key).await? else {
         return Err(EncodeFailure::Missing);
     };
     if status.state.is_terminal() {
         // already ended (e.g. recovered twice): nothing to do
         return Ok(None);
     }
-    let header = p.store.header(key)?.ok_or(EncodeFailure::Missing)?;
+    let header = p
+        .store
+        .header(&key)
+        .await?
+        .ok_or(EncodeFailure::MissingHeader)?;
     let cert_proto = pb::BlobCertificate::decode(header.as_slice())
         .map_err(|e| EncodeFailure::Header(e.to_string()))?;
     let cert =
@@ -166,73 +166,39 @@ fn prepare(
         .blob_params
         .get(&version)
         .ok_or(EncodeFailure::Version(version))?;
-    let bytes = if with_bytes {
-        Some(p.store.blob(key)?.ok_or(EncodeFailure::Missing)?)
+    let bytes = if encoders.needs_bytes() {
+        Some(p.objects.blob(&key).await?.ok_or(EncodeFailure::Missing)?)
     } else {
         None
     };
-    Ok(Some(Prepared {
-        cert_proto,
-        cert,
-        params,
-        bytes,
-        accepted_ns: status.accepted_ns,
-    }))
-}
-
-/// Marks `key` ENCODED and returns it ready to batch.
-fn finish(
-    p: &Pipeline,
-    key: BlobKey,
-    prepared: Prepared,
-    frames: Vec<Vec<u8>>,
-) -> Result<EncodedBlob, EncodeFailure> {
-    let mut status = p.store.status(&key)?.ok_or(EncodeFailure::Missing)?;
-    let operator_bytes = crate::pipeline::max_operator_bytes(
-        &prepared.params,
-        frames.first().map_or(0, Vec::len),
-        prepared.cert_proto.encoded_len(),
-    );
-    status.state = BlobState::Encoded;
-    status.updated_ns = now_ns();
-    status.encoded_ns = Some(status.updated_ns);
-    let blob_bytes = usize::try_from(status.blob_bytes).unwrap_or(usize::MAX);
-    p.store.set_status(&key, &status)?;
-    p.metrics.blob_state(BlobState::Encoded);
-    Ok(EncodedBlob {
-        key,
-        cert_proto: prepared.cert_proto,
-        cert: prepared.cert,
-        params: prepared.params,
-        frames,
-        blob_bytes,
-        operator_bytes,
-        accepted_ns: prepared.accepted_ns,
-    })
-}
-
-/// Encodes one blob: store reads, frames (in process or on the pool), ENCODED.
-async fn encode_one(
-    p: Arc<Pipeline>,
-    encoders: Arc<Encoders>,
-    key: BlobKey,
-) -> Result<Option<EncodedBlob>, EncodeFailure> {
-    let with_bytes = encoders.needs_bytes();
-    let reader = Arc::clone(&p);
-    let prepared = tokio::task::spawn_blocking(move || prepare(&reader, &key, with_bytes))
-        .await
-        .map_err(|e| EncodeFailure::Header(format!("store task: {e}")))??;
-    let Some(mut prepared) = prepared else {
-        return Ok(None);
-    };
     let started = Instant::now();
-    let frames = encoders
-        .encode(key, prepared.bytes.take(), prepared.params)
-        .await?;
+    let frames = encoders.encode(key, bytes, params).await?;
     p.metrics
         .encode_seconds
         .observe(started.elapsed().as_secs_f64());
-    finish(&p, key, prepared, frames).map(Some)
+    let operator_bytes = crate::pipeline::max_operator_bytes(
+        &params,
+        frames.first().map_or(0, Vec::len),
+        cert_proto.encoded_len(),
+    );
+    let mut status = status;
+    let accepted_ns = status.accepted_ns;
+    let expected = status.state;
+    status.state = BlobState::Encoded;
+    status.updated_ns = now_ns();
+    status.encoded_ns = Some(status.updated_ns);
+    p.store.set_status(&key, expected, &status).await?;
+    p.metrics.blob_state(BlobState::Encoded);
+    Ok(Some(EncodedBlob {
+        key,
+        cert_proto,
+        cert,
+        params,
+        frames,
+        blob_bytes: usize::try_from(status.blob_bytes).unwrap_or(usize::MAX),
+        operator_bytes,
+        accepted_ns,
+    }))
 }
 
 /// Runs the encoding stage until `queued` closes or `shutdown` fires; in-flight encodes
@@ -287,7 +253,7 @@ pub async fn run(
         let span = tracing::info_span!("encode", blob_key = %key);
         tasks.spawn(
             async move {
-                let result = encode_one(p.clone(), encoders, key).await;
+                let result = encode_one(&p, &encoders, key).await;
                 drop(permit);
                 match result {
                     Ok(Some(encoded)) => {
@@ -298,7 +264,11 @@ pub async fn run(
                         }
                     }
                     Ok(None) => {}
-                    Err(e) => fail_blob(&p, &key, &format!("encoding: {e}")),
+                    // Another writer moved the blob while it was encoded: it is theirs.
+                    Err(EncodeFailure::Store(e @ crate::error::StoreError::Conflict { .. })) => {
+                        tracing::info!(error = %e, "blob moved on while encoding; frames dropped");
+                    }
+                    Err(e) => fail_blob(&p, &key, &format!("encoding: {e}")).await,
                 }
             }
             .instrument(span),

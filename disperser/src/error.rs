@@ -33,6 +33,37 @@ pub enum StoreError {
         /// Why.
         reason: String,
     },
+    /// A compare-and-set status write found another state than the writer read: another
+    /// writer moved the blob first (or it is terminal); re-read before deciding again.
+    #[error("blob {key}: expected state {}, found {}", expected.label(), found.label())]
+    Conflict {
+        /// The blob.
+        key: BlobKey,
+        /// The state the writer expected.
+        expected: crate::store::BlobState,
+        /// The state stored.
+        found: crate::store::BlobState,
+    },
+    /// A status write names a blob that was never accepted.
+    #[error("blob {0} is not in the disperser database")]
+    UnknownBlob(BlobKey),
+    /// `accept` of a key already accepted (another API server won the race).
+    #[error("blob {0} was already accepted")]
+    AlreadyAccepted(BlobKey),
+    /// PostgreSQL refused a query or could not be reached.
+    #[error("metadata database (PostgreSQL), {op}: {source}")]
+    Postgres {
+        /// What was being done.
+        op: &'static str,
+        /// sqlx's reason.
+        source: sqlx::Error,
+    },
+    /// The schema migrations (`disperser/migrations/`) could not be applied.
+    #[error("metadata database (PostgreSQL) migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A blocking RocksDB task panicked or was cancelled.
+    #[error("disperser database task: {0}")]
+    Task(String),
 }
 
 /// A configuration value is unusable.
@@ -75,6 +106,9 @@ pub enum DisperserError {
     /// The queue database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The object store (blob bytes) failed.
+    #[error("object store: {0}")]
+    Objects(lamina_storage::StorageError),
     /// A chain read or transaction failed.
     #[error("chain: {0}")]
     Chain(#[from] ChainError),
@@ -395,6 +429,7 @@ impl From<DisperserError> for Status {
             DisperserError::ShuttingDown | DisperserError::Chain(_) => Code::Unavailable,
             DisperserError::Config(_)
             | DisperserError::Store(_)
+            | DisperserError::Objects(_)
             | DisperserError::Keystore(_)
             | DisperserError::Srs(_)
             | DisperserError::SrsSetup(_)

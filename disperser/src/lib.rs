@@ -3,7 +3,8 @@
 //! The rollup's entry point. In the path blob → chunks → attestation → certificate →
 //! retrieval, the disperser owns everything from accepting a blob to issuing its
 //! certificate: it validates `DisperseBlob` requests (recomputing commitments and the
-//! blob key, checking the account's signature), queues blobs durably in RocksDB,
+//! blob key, checking the account's signature), queues blobs durably (bytes in an object
+//! store, metadata in RocksDB or PostgreSQL: [`metadata`]),
 //! encodes them into frames, batches them, sends every operator only its frames
 //! (`StoreChunks`), verifies and aggregates the operators' BLS signatures, checks the
 //! signed stake against the confirmation threshold and records a certificate that
@@ -15,8 +16,9 @@
 //! Tasks started by [`run`], joined by bounded channels:
 //!
 //! - **grpc**: [`service::DisperserService`] (`DisperseBlob`, `GetBlobStatus`,
-//!   `GetBlobCommitment`); a blob is written to the [`store::Store`] (synced) before
-//!   `DisperseBlob` answers; every MSM and pairing a request causes runs on the bounded
+//!   `GetBlobCommitment`); a blob's bytes are written to the object store and its
+//!   metadata to the [`metadata::MetadataStore`] (both durable) before `DisperseBlob`
+//!   answers; every MSM and pairing a request causes runs on the bounded
 //!   [`commit_pool::CommitmentPool`] (its own threads), after the cheaper checks;
 //! - **encode** ([`encode`]): frames on rayon in `spawn_blocking`, bounded concurrency;
 //! - **batch** ([`pipeline::batcher`]): cuts batches by size or time;
@@ -60,6 +62,7 @@ pub mod encoder_pool;
 mod error;
 pub mod gate;
 pub mod intake;
+pub mod metadata;
 pub mod metrics;
 pub mod payments;
 pub mod pipeline;
@@ -181,25 +184,33 @@ pub async fn run(
     .map_err(|e| DisperserError::Srs(e.to_string()))?
     .map_err(|e| DisperserError::Srs(e.to_string()))?;
     let srs = Arc::new(srs);
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        DisperserError::Config(ConfigError::Invalid {
+            field: "data_dir",
+            reason: format!("{}: {e}", config.data_dir.display()),
+        })
+    })?;
+    let store = metadata::open(
+        &config.metadata,
+        &config.db_path(),
+        config.blob_retention_secs,
+    )
+    .await?;
+    let objects = lamina_storage::BlobObjects::open(&config.objects()).map_err(|e| {
+        DisperserError::Config(ConfigError::Invalid {
+            field: "objects",
+            reason: e.to_string(),
+        })
+    })?;
     let metrics = Arc::new(metrics::Metrics::new());
     // Frames on the remote encoder pool, or in this process.
     let encoders = if config.encoder_pool.endpoints.is_empty() {
         encoder_pool::Encoders::Local(Arc::new(lamina_encoder::service_encoder(srs.clone())))
     } else {
-        // TODO(merge): the blob store's config
-        let objects = lamina_storage::BlobObjects::open(&lamina_storage::ObjectStoreConfig::Dir(
-            config.data_dir.join("objects"),
-        ))
-        .map_err(|e| {
-            DisperserError::Config(ConfigError::Invalid {
-                field: "objects",
-                reason: e.to_string(),
-            })
-        })?;
         let pool = encoder_pool::RemotePool::new(
             config.encoder_pool.clone(),
             &operators,
-            objects,
+            objects.clone(),
             metrics.encoder_retries.clone(),
         )?;
         let capacity = pool.probe().await;
@@ -212,28 +223,19 @@ pub async fn run(
     };
     let encoders = Arc::new(encoders);
 
-    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-        DisperserError::Config(ConfigError::Invalid {
-            field: "data_dir",
-            reason: format!("{}: {e}", config.data_dir.display()),
-        })
-    })?;
-    let store = Arc::new(store::Store::open(
-        &config.db_path(),
-        config.blob_retention_secs,
-    )?);
     let p = Arc::new(pipeline::Pipeline {
         config: config.clone(),
         store,
+        objects,
         chain,
         metrics: metrics.clone(),
         in_flight: AtomicUsize::new(0),
     });
     if let Some(payments) = &payments {
-        let restored = payments.restore(&p.store.payment_records()?)?;
+        let restored = payments.restore(&p.store.payment_records().await?)?;
         tracing::info!(records = restored, "payment state restored");
     }
-    let resume = pipeline::recover(&p)?;
+    let resume = pipeline::recover(&p).await?;
     if !resume.is_empty() {
         tracing::info!(
             blobs = resume.len(),

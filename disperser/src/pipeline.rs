@@ -1,7 +1,7 @@
 //! State shared by the pipeline's stages, the batcher stage, and start-up recovery.
 //!
 //! ```text
-//! DisperseBlob ─▶ RocksDB (QUEUED) ─keys─▶ encode ─EncodedBlob─▶ batch ─Vec─▶ dispatch ─ids─▶ anchor
+//! DisperseBlob ─▶ objects + metadata (QUEUED) ─keys─▶ encode ─EncodedBlob─▶ batch ─Vec─▶ dispatch ─ids─▶ anchor
 //! ```
 //! Every arrow is a bounded channel; every stage is a named task the run loop watches.
 
@@ -18,16 +18,19 @@ use crate::chain_view::ChainView;
 use crate::config::DisperserConfig;
 use crate::encode::{EncodedBlob, Lane, QueuedBlob};
 use crate::error::StoreError;
+use crate::metadata::{MetadataStore, drops_blob_object};
 use crate::metrics::Metrics;
-use crate::store::{BlobState, Store, now_ns, now_secs};
+use crate::store::{BlobState, StatusRecord, now_ns, now_secs};
 
 /// What every stage shares.
 #[derive(Debug)]
 pub struct Pipeline {
     /// Configuration.
     pub config: DisperserConfig,
-    /// The durable queue.
-    pub store: Arc<Store>,
+    /// The metadata: headers, statuses, batches (RocksDB or PostgreSQL).
+    pub store: Arc<dyn MetadataStore>,
+    /// The blob objects (a local directory or an S3 bucket).
+    pub objects: lamina_storage::BlobObjects,
     /// Chain access and cached parameters.
     pub chain: Arc<ChainView>,
     /// Metrics.
@@ -61,25 +64,59 @@ impl Pipeline {
     }
 }
 
-/// Ends a blob in `FAILED` with `reason`, logging with its key.
-pub fn fail_blob(p: &Pipeline, key: &BlobKey, reason: &str) {
-    let result: Result<Option<u64>, StoreError> = (|| {
-        let Some(mut record) = p.store.status(key)? else {
+/// Deletes the blob object of a blob that ended in `state`, unless it is kept
+/// ([`drops_blob_object`]). A failed delete is logged: it leaves an orphan object, never
+/// a status without its bytes.
+pub async fn drop_blob_object(p: &Pipeline, key: &BlobKey, state: BlobState) {
+    if !drops_blob_object(state, p.config.blob_retention_secs) {
+        return;
+    }
+    if let Err(e) = p.objects.delete_blob(key).await {
+        tracing::warn!(blob_key = %key, error = %e, "could not delete the blob object");
+    }
+}
+
+/// Writes `record` over a blob whose status was read as `expected`, re-reading and
+/// re-deciding with `update` while another writer moved it first; `None` once the blob
+/// is terminal (or gone) and there is nothing left to do.
+async fn transition(
+    p: &Pipeline,
+    key: &BlobKey,
+    update: impl Fn(&mut StatusRecord),
+) -> Result<Option<StatusRecord>, StoreError> {
+    loop {
+        let Some(mut record) = p.store.status(key).await? else {
             return Ok(None);
         };
         if record.state.is_terminal() {
             return Ok(None);
         }
+        let expected = record.state;
+        update(&mut record);
+        match p.store.set_status(key, expected, &record).await {
+            Ok(()) => return Ok(Some(record)),
+            // Another writer moved the blob between the read and the write: decide again
+            // on what it wrote.
+            Err(StoreError::Conflict { .. }) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Ends a blob in `FAILED` with `reason` (unless it already ended), deletes its blob
+/// object, logs with its key.
+pub async fn fail_blob(p: &Pipeline, key: &BlobKey, reason: &str) {
+    let failed = transition(p, key, |record| {
         record.state = BlobState::Failed;
         record.reason = reason.to_owned();
         record.updated_ns = now_ns();
-        p.store.set_status(key, &record)?;
-        Ok(Some(record.accepted_ns))
-    })();
-    match result {
-        Ok(Some(accepted)) => {
+    })
+    .await;
+    match failed {
+        Ok(Some(record)) => {
             tracing::warn!(blob_key = %key, reason, "blob failed");
-            p.finished(BlobState::Failed, accepted);
+            p.finished(BlobState::Failed, record.accepted_ns);
+            drop_blob_object(p, key, BlobState::Failed).await;
         }
         Ok(None) => {}
         Err(e) => {
@@ -179,13 +216,16 @@ pub async fn batcher(
 /// goes back into the pipeline (as `QUEUED`, whatever stage it had reached: frames live
 /// only in memory, and a batch without a recorded outcome produced no certificate) or,
 /// past `max_attempts`, ends `FAILED` with the reason. Returns the keys to re-encode.
-pub fn recover(p: &Pipeline) -> Result<Vec<BlobKey>, StoreError> {
+pub async fn recover(p: &Pipeline) -> Result<Vec<BlobKey>, StoreError> {
     let mut resume = Vec::new();
-    for key in p.store.pending()? {
-        let Some(mut record) = p.store.status(&key)? else {
+    for key in p.store.pending().await? {
+        let Some(mut record) = p.store.status(&key).await? else {
             continue;
         };
         let was = record.state;
+        if was.is_terminal() {
+            continue;
+        }
         record.attempts += 1;
         if record.attempts > p.config.max_attempts {
             record.state = BlobState::Failed;
@@ -195,15 +235,19 @@ pub fn recover(p: &Pipeline) -> Result<Vec<BlobKey>, StoreError> {
                 was.label()
             );
             record.updated_ns = now_ns();
-            p.store.set_status(&key, &record)?;
+            p.store.set_status(&key, was, &record).await?;
             tracing::warn!(blob_key = %key, reason = %record.reason, "blob failed at recovery");
             p.metrics.blob_state(BlobState::Failed);
+            drop_blob_object(p, &key, BlobState::Failed).await;
             continue;
         }
         record.state = BlobState::Queued;
         record.batch_id = None;
         record.updated_ns = now_ns();
-        p.store.set_status(&key, &record)?;
+        // Recovery puts a blob back to QUEUED whatever stage it had reached: the one
+        // transition that goes backwards, made only by the controller that holds the
+        // queue (one process with RocksDB).
+        p.store.set_status(&key, was, &record).await?;
         tracing::info!(blob_key = %key, was = was.label(), attempt = record.attempts, "blob resumed after restart");
         p.entered();
         resume.push(key);
@@ -229,18 +273,25 @@ pub async fn feed(keys: Vec<BlobKey>, tx: mpsc::Sender<QueuedBlob>, shutdown: Ca
 /// How often kept blobs past their retention are dropped.
 const EXPIRY_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 
-/// Drops the bytes of COMPLETE blobs whose retention ended, every
-/// [`EXPIRY_SWEEP_INTERVAL`], until `shutdown`. A failed sweep is logged and retried:
-/// it only delays freeing disk space.
+/// Deletes the blob objects of COMPLETE blobs whose retention ended, every
+/// [`EXPIRY_SWEEP_INTERVAL`], until `shutdown`. A failed sweep is logged and retried: it
+/// only delays freeing space (a delete that fails after the sweep leaves an orphan).
 pub async fn expire_kept_blobs(p: Arc<Pipeline>, shutdown: CancellationToken) {
     loop {
-        let store = Arc::clone(&p.store);
-        let swept = tokio::task::spawn_blocking(move || store.expire(now_secs()));
-        match swept.await {
-            Ok(Ok(0)) => {}
-            Ok(Ok(n)) => tracing::info!(blobs = n, "dropped kept blobs past their retention"),
-            Ok(Err(e)) => tracing::warn!(error = %e, "expiry sweep failed; retrying later"),
-            Err(e) => tracing::warn!(error = %e, "expiry sweep task failed; retrying later"),
+        match p.store.expire(now_secs()).await {
+            Ok(keys) if keys.is_empty() => {}
+            Ok(keys) => {
+                for key in &keys {
+                    if let Err(e) = p.objects.delete_blob(key).await {
+                        tracing::warn!(blob_key = %key, error = %e, "could not delete an expired blob object");
+                    }
+                }
+                tracing::info!(
+                    blobs = keys.len(),
+                    "dropped kept blobs past their retention"
+                );
+            }
+            Err(e) => tracing::warn!(error = %e, "expiry sweep failed; retrying later"),
         }
         tokio::select! {
             () = shutdown.cancelled() => return,

@@ -20,8 +20,10 @@ use crate::chain_view::ChainParams;
 use crate::commit_pool::{AdmissionClass, CommitmentPool};
 use crate::encode::{Lane, QueuedBlob};
 use crate::error::DisperserError;
+use crate::error::StoreError;
 use crate::gate::AddressGate;
 use crate::intake::{ParsedRequest, check_assignable, check_blob, check_header, check_signature};
+use crate::metadata::NewBlob;
 use crate::payments::{Charge, Payments, RefundOnDrop};
 use crate::pipeline::Pipeline;
 use crate::rate_limit::{RateLimiter, address_key};
@@ -208,11 +210,7 @@ impl DisperserService {
             }
             AcceptGuard(&self.accepting, key)
         };
-        let store = self.p.store.clone();
-        if tokio::task::spawn_blocking(move || store.contains(&key))
-            .await
-            .map_err(|e| task_error("duplicate check", e))??
-        {
+        if self.p.store.contains(&key).await? {
             return Err(DisperserError::Duplicate(key));
         }
         // ... the account's rate: charged after the cheap refusals (malformed, unsigned,
@@ -261,18 +259,41 @@ impl DisperserService {
                 check_blob(&srs, &checked_bytes, &commitment).map(drop)
             })
             .await??;
-        // The durable write, blocking (fsync), with the charge in the same batch; from
-        // here the blocking task, not this (cancellable) future, decides the refund.
-        let store = self.p.store.clone();
+        // The durable writes: first the blob object, then its metadata with the charge
+        // in one atomic write. In this order an accepted blob's bytes always exist; a
+        // crash between the two leaves only an orphan object (a retry rewrites the same
+        // bytes under the same key). From here a spawned task, not this (cancellable)
+        // future, decides the refund.
+        let store = Arc::clone(&self.p.store);
+        let objects = self.p.objects.clone();
         let header_bytes = checked.cert_proto.encode_to_vec();
         let len = blob_bytes.len();
         let account: [u8; 20] = checked.account.into_array();
         let charge = charge.map(RefundOnDrop::disarm);
-        tokio::task::spawn_blocking(move || {
-            let records = charge
-                .as_ref()
-                .map_or(&[][..], |(_, c)| c.records.as_slice());
-            let written = store.accept_paid(&key, &account, &blob_bytes, &header_bytes, records);
+        tokio::spawn(async move {
+            let blob = Arc::try_unwrap(blob_bytes).unwrap_or_else(|shared| (*shared).clone());
+            let written = match objects.put_blob(&key, blob).await {
+                Ok(()) => {
+                    let records = charge
+                        .as_ref()
+                        .map_or(&[][..], |(_, c)| c.records.as_slice());
+                    store
+                        .accept(NewBlob {
+                            key,
+                            account,
+                            blob_len: len as u64,
+                            header: &header_bytes,
+                            payments: records,
+                        })
+                        .await
+                        .map_err(|e| match e {
+                            // another API server accepted the same blob first
+                            StoreError::AlreadyAccepted(key) => DisperserError::Duplicate(key),
+                            e => DisperserError::Store(e),
+                        })
+                }
+                Err(e) => Err(DisperserError::Objects(e)),
+            };
             if written.is_err()
                 && let Some((payments, c)) = &charge
             {
@@ -298,11 +319,12 @@ impl DisperserService {
         Ok(key)
     }
 
-    fn status(&self, key: BlobKey) -> Result<dpb::GetBlobStatusReply, DisperserError> {
+    async fn status(&self, key: BlobKey) -> Result<dpb::GetBlobStatusReply, DisperserError> {
         let record = self
             .p
             .store
-            .status(&key)?
+            .status(&key)
+            .await?
             .ok_or(DisperserError::NotFound(key))?;
         let mut reply = dpb::GetBlobStatusReply {
             status: blob_state_pb(record.state) as i32,
@@ -321,7 +343,8 @@ impl DisperserService {
         let cert_pb = self
             .p
             .store
-            .header(&key)?
+            .header(&key)
+            .await?
             .and_then(|h| pb::BlobCertificate::decode(h.as_slice()).ok());
         let info = &cert.blob_inclusion_info;
         let n = &cert.non_signer_stakes_and_signature;
@@ -338,7 +361,7 @@ impl DisperserService {
         reply.attestation = Some(dpb::Attestation::from(&attestation));
         reply.cert_abi = cert_abi;
         if let Some(batch_id) = record.batch_id
-            && let Some(batch) = self.p.store.batch(batch_id)?
+            && let Some(batch) = self.p.store.batch(batch_id).await?
             && let AnchorState::Confirmed(c) = batch.anchor
         {
             reply.confirmation = Some(dpb::Confirmation {
@@ -388,7 +411,7 @@ impl Disperser for DisperserService {
     ) -> Result<Response<dpb::GetBlobStatusReply>, Status> {
         let key = lamina_proto::convert::blob_key("blob_key", &request.into_inner().blob_key)
             .map_err(DisperserError::from)?;
-        Ok(Response::new(self.status(key)?))
+        Ok(Response::new(self.status(key).await?))
     }
 
     async fn get_blob_commitment(
@@ -430,23 +453,31 @@ impl Disperser for DisperserService {
     ) -> Result<Response<dpb::GetBlobReply>, Status> {
         let key = lamina_proto::convert::blob_key("blob_key", &request.into_inner().blob_key)
             .map_err(DisperserError::from)?;
-        let store = Arc::clone(&self.p.store);
-        let blob = tokio::task::spawn_blocking(move || -> Result<_, DisperserError> {
-            let record = store.status(&key)?.ok_or(DisperserError::NotFound(key))?;
-            if record.state != BlobState::Complete {
-                return Err(if record.state.is_terminal() {
-                    DisperserError::BlobNotKept(key)
-                } else {
-                    DisperserError::NotCertified {
-                        blob_key: key,
-                        state: record.state.label(),
-                    }
-                });
+        let record = self
+            .p
+            .store
+            .status(&key)
+            .await
+            .map_err(DisperserError::from)?
+            .ok_or(DisperserError::NotFound(key))?;
+        if record.state != BlobState::Complete {
+            return Err(if record.state.is_terminal() {
+                DisperserError::BlobNotKept(key)
+            } else {
+                DisperserError::NotCertified {
+                    blob_key: key,
+                    state: record.state.label(),
+                }
             }
-            store.blob(&key)?.ok_or(DisperserError::BlobNotKept(key))
-        })
-        .await
-        .map_err(|e| task_error("blob read", e))??;
+            .into());
+        }
+        let blob = self
+            .p
+            .objects
+            .blob(&key)
+            .await
+            .map_err(DisperserError::Objects)?
+            .ok_or(DisperserError::BlobNotKept(key))?;
         Ok(Response::new(dpb::GetBlobReply { blob }))
     }
 
@@ -507,13 +538,14 @@ impl Disperser for DisperserService {
             }
             .into());
         }
-        let store = Arc::clone(&self.p.store);
         let now = crate::store::now_ns();
-        let rate = tokio::task::spawn_blocking(move || {
-            crate::console::signing_rate(&store, &lamina_core::OperatorId(id), now, window)
-        })
+        let rate = crate::console::signing_rate(
+            self.p.store.as_ref(),
+            &lamina_core::OperatorId(id),
+            now,
+            window,
+        )
         .await
-        .map_err(|e| task_error("signing rate", e))?
         .map_err(DisperserError::from)?;
         Ok(Response::new(dpb::GetValidatorSigningRateReply {
             validator_id: id.to_vec(),

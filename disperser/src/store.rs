@@ -1,33 +1,42 @@
-//! The durable queue: every accepted blob, its header and where it stands, in RocksDB.
+//! The metadata records (statuses, batches, payment records) and their RocksDB backend
+//! ([`Store`], the default [`MetadataStore`]): every accepted blob's header and where it
+//! stands. The blob bytes are in the object store ([`lamina_storage::BlobObjects`]).
 //!
 //! Column families (one per table):
 //!
 //! | family    | key                  | value                                             |
 //! |-----------|----------------------|---------------------------------------------------|
-//! | `blobs`   | blob key (32 bytes)  | blob bytes; kept for the retention period once    |
-//! |           |                      | COMPLETE (`GetBlob`), deleted at any other end    |
+//! | `blobs`   | blob key (32 bytes)  | legacy: blob bytes written before they moved to   |
+//! |           |                      | the object store; no longer written, dropped by   |
+//! |           |                      | the expiry sweep                                  |
 //! | `headers` | blob key             | prost `BlobCertificate` (header + client signature)|
 //! | `status`  | blob key             | JSON [`StatusRecord`]                              |
 //! | `pending` | blob key             | empty: the blob is not terminal yet (recovery scan)|
 //! | `batches` | batch id (u64 BE)    | JSON [`BatchRecord`]                               |
-//! | `meta`    | name                 | counters (next batch id)                           |
-//! | `expiry`  | expiry (u64 BE secs) ‖ blob key | empty: when a kept blob's bytes go       |
+//! | `meta`    | name                 | counters (next batch id), `lease/<name>` (JSON)   |
+//! | `expiry`  | expiry (u64 BE secs) ‖ blob key | empty: when a kept blob's object goes    |
 //! | `recent`  | accepted (u64 BE ns) ‖ blob key | empty: the blob list, newest last     |
 //! | `accounts`| account ‖ accepted ‖ blob key | empty: the blob list of one account    |
 //! | `payments`| `r`‖account, `o`‖account, `g` | sequence (u64 BE) ‖ state: the account's |
 //! |           |                      | reservation bucket, its cumulative payment, the   |
 //! |           |                      | global on-demand bucket ([`crate::payments`])     |
 //!
-//! A blob is accepted with one synced write batch of `blobs`, `headers`, `status` and
-//! `pending` (plus the blob's `payments` records), before `DisperseBlob` answers; every later transition is one write batch
-//! too, so a crash (kill -9) leaves each blob in exactly one recorded state.
+//! A blob is accepted with one synced write batch of `headers`, `status`, `pending`,
+//! `recent` and `accounts` (plus the blob's `payments` records), after its blob object
+//! was written and before `DisperseBlob` answers; every later transition is one write
+//! batch too, so a crash (kill -9) leaves each blob in exactly one recorded state.
+//! Read-modify-writes (compare-and-set statuses, batch ids, leases) hold one mutex.
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use async_trait::async_trait;
 use rocksdb::{ColumnFamilyDescriptor, DB, IteratorMode, Options, WriteBatch, WriteOptions};
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
+use crate::metadata::{MetadataStore, NewBlob};
 use lamina_core::BlobKey;
 
 const CF_BLOBS: &str = "blobs";
@@ -267,17 +276,26 @@ impl OperatorRecord {
     }
 }
 
-/// The disperser's RocksDB.
+/// The disperser's RocksDB: the default [`MetadataStore`]. Cloning shares the database.
+#[derive(Clone)]
 pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     db: DB,
     sync: WriteOptions,
     retention_secs: u64,
+    /// Serializes every read-modify-write (compare-and-set statuses, batch ids, leases,
+    /// duplicate checks) against each other: std `Mutex`, only ever taken inside a
+    /// blocking task and never across an `.await`.
+    writes: Mutex<()>,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
-            .field("path", &self.db.path())
+            .field("path", &self.inner.db.path())
             .finish()
     }
 }
@@ -295,9 +313,21 @@ pub fn now_secs() -> u64 {
     now_ns() / 1_000_000_000
 }
 
+/// A lease as the `meta` family stores it (`lease/<name>`).
+#[derive(Serialize, Deserialize)]
+struct LeaseRecord {
+    holder: String,
+    /// Nanoseconds since the epoch when the lease ends unless renewed.
+    expires_ns: u64,
+}
+
+fn lease_key(name: &str) -> Vec<u8> {
+    [b"lease/".as_slice(), name.as_bytes()].concat()
+}
+
 impl Store {
-    /// Opens (creating if needed) the database under `path`; the bytes of COMPLETE
-    /// blobs are kept `retention_secs` (0: dropped at once, like every other end).
+    /// Opens (creating if needed) the database under `path`; COMPLETE blobs keep their
+    /// blob objects `retention_secs` (0: deleted at once, like every other end).
     pub fn open(path: &Path, retention_secs: u64) -> Result<Self, StoreError> {
         let mut opts = Options::default();
         opts.create_if_missing(true);
@@ -318,12 +348,28 @@ impl Store {
         // not only a process kill.
         sync.set_sync(true);
         Ok(Self {
-            db,
-            sync,
-            retention_secs,
+            inner: Arc::new(Inner {
+                db,
+                sync,
+                retention_secs,
+                writes: Mutex::new(()),
+            }),
         })
     }
 
+    /// Runs `f` on a blocking thread (RocksDB reads and synced writes block).
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Inner) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || f(&store.inner))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+}
+
+impl Inner {
     fn cf(&self, name: &'static str) -> Result<&rocksdb::ColumnFamily, StoreError> {
         self.db
             .cf_handle(name)
@@ -334,9 +380,15 @@ impl Store {
         self.db.write_opt(batch, &self.sync).map_err(StoreError::Db)
     }
 
-    /// Every persisted payment record (restored at start by
-    /// [`crate::payments::Payments::restore`]).
-    pub fn payment_records(&self) -> Result<Vec<PaymentRecord>, StoreError> {
+    /// The lock of read-modify-writes (a poisoned lock only means a panic elsewhere
+    /// mid-write; RocksDB's write batches left nothing half-done).
+    fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.writes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn payment_records(&self) -> Result<Vec<PaymentRecord>, StoreError> {
         self.db
             .iterator_cf(self.cf(CF_PAYMENTS)?, IteratorMode::Start)
             .map(|entry| {
@@ -346,27 +398,22 @@ impl Store {
             .collect()
     }
 
-    /// Whether a blob with this key was ever accepted.
-    pub fn contains(&self, key: &BlobKey) -> Result<bool, StoreError> {
+    fn contains(&self, key: &BlobKey) -> Result<bool, StoreError> {
         Ok(self.db.get_pinned_cf(self.cf(CF_STATUS)?, key.0)?.is_some())
     }
 
-    /// Records an accepted blob durably: bytes, header (prost `BlobCertificate`), `Queued`.
-    pub fn accept(&self, key: &BlobKey, blob: &[u8], header: &[u8]) -> Result<(), StoreError> {
-        self.accept_paid(key, &[0; 20], blob, header, &[])
-    }
-
-    /// [`Self::accept`], with the blob's payment records ([`crate::payments::Charge`])
-    /// merged in the same synced write batch: the blob and its charge are durable
-    /// together or not at all.
-    pub fn accept_paid(
+    fn accept(
         &self,
         key: &BlobKey,
         account: &[u8; 20],
-        blob: &[u8],
+        blob_len: u64,
         header: &[u8],
         payments: &[PaymentRecord],
     ) -> Result<(), StoreError> {
+        let _writing = self.lock();
+        if self.contains(key)? {
+            return Err(StoreError::AlreadyAccepted(*key));
+        }
         let mut batch = WriteBatch::default();
         if !payments.is_empty() {
             let cf = self.cf(CF_PAYMENTS)?;
@@ -374,10 +421,9 @@ impl Store {
                 batch.merge_cf(cf, k, v);
             }
         }
-        batch.put_cf(self.cf(CF_BLOBS)?, key.0, blob);
         batch.put_cf(self.cf(CF_HEADERS)?, key.0, header);
         let status = StatusRecord {
-            blob_bytes: blob.len() as u64,
+            blob_bytes: blob_len,
             ..StatusRecord::queued()
         };
         batch.put_cf(self.cf(CF_STATUS)?, key.0, encode(&status)?);
@@ -391,9 +437,7 @@ impl Store {
         self.write(batch)
     }
 
-    /// Blobs accepted before `before` (`(accepted_ns, key)`, exclusive), newest first, at
-    /// most `limit`; only those of `account` when given.
-    pub fn recent_blobs(
+    fn recent_blobs(
         &self,
         account: Option<&[u8; 20]>,
         before: Option<(u64, BlobKey)>,
@@ -434,31 +478,7 @@ impl Store {
         Ok(out)
     }
 
-    /// Calls `visit` with batches newest first (by id), at most `max`, until it returns false.
-    pub fn visit_batches_newest_first(
-        &self,
-        max: usize,
-        mut visit: impl FnMut(u64, &BatchRecord) -> bool,
-    ) -> Result<(), StoreError> {
-        for entry in self
-            .db
-            .iterator_cf(self.cf(CF_BATCHES)?, IteratorMode::End)
-            .take(max)
-        {
-            let (k, v) = entry?;
-            let id: [u8; 8] = k.as_ref().try_into().map_err(|_| StoreError::Corrupt {
-                what: "batch id",
-                reason: format!("{} bytes, expected 8", k.len()),
-            })?;
-            if !visit(u64::from_be_bytes(id), &decode(&v)?) {
-                break;
-            }
-        }
-        Ok(())
-    }
-
-    /// Batches with ids below `before`, newest first, at most `limit`.
-    pub fn recent_batches(
+    fn recent_batches(
         &self,
         before: Option<u64>,
         limit: usize,
@@ -474,11 +494,7 @@ impl Store {
                 break;
             }
             let (k, v) = entry?;
-            let id: [u8; 8] = k.as_ref().try_into().map_err(|_| StoreError::Corrupt {
-                what: "batch id",
-                reason: format!("{} bytes, expected 8", k.len()),
-            })?;
-            let id = u64::from_be_bytes(id);
+            let id = batch_id(&k)?;
             if before.is_some_and(|b| id >= b) {
                 continue;
             }
@@ -487,34 +503,39 @@ impl Store {
         Ok(out)
     }
 
-    /// The blob's bytes: while it is not terminal, and for the retention period once
-    /// it is COMPLETE.
-    pub fn blob(&self, key: &BlobKey) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.db.get_cf(self.cf(CF_BLOBS)?, key.0)?)
-    }
-
-    /// The blob's header record (prost `BlobCertificate`).
-    pub fn header(&self, key: &BlobKey) -> Result<Option<Vec<u8>>, StoreError> {
+    fn header(&self, key: &BlobKey) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self.db.get_cf(self.cf(CF_HEADERS)?, key.0)?)
     }
 
-    /// The blob's status.
-    pub fn status(&self, key: &BlobKey) -> Result<Option<StatusRecord>, StoreError> {
+    fn status(&self, key: &BlobKey) -> Result<Option<StatusRecord>, StoreError> {
         self.db
             .get_cf(self.cf(CF_STATUS)?, key.0)?
             .map(|v| decode(&v))
             .transpose()
     }
 
-    /// Writes a status; a terminal one also drops the blob's pending mark and its bytes
-    /// (or, when COMPLETE, schedules them to go after the retention period) in the same
-    /// write batch.
-    pub fn set_status(&self, key: &BlobKey, record: &StatusRecord) -> Result<(), StoreError> {
+    /// The compare-and-set check of one blob, under the write lock.
+    fn check(&self, key: &BlobKey, expected: BlobState) -> Result<StatusRecord, StoreError> {
+        let stored = self.status(key)?.ok_or(StoreError::UnknownBlob(*key))?;
+        crate::metadata::check_transition(key, expected, stored.state)?;
+        Ok(stored)
+    }
+
+    fn set_status(
+        &self,
+        key: &BlobKey,
+        expected: BlobState,
+        record: &StatusRecord,
+    ) -> Result<(), StoreError> {
+        let _writing = self.lock();
+        self.check(key, expected)?;
         let mut batch = WriteBatch::default();
         self.put_status(&mut batch, key, record)?;
         self.write(batch)
     }
 
+    /// Adds a status write to `batch`; a terminal one also drops the blob's pending mark
+    /// and, when COMPLETE with a retention period, schedules its blob object's deletion.
     fn put_status(
         &self,
         batch: &mut WriteBatch,
@@ -524,23 +545,20 @@ impl Store {
         batch.put_cf(self.cf(CF_STATUS)?, key.0, encode(record)?);
         if record.state.is_terminal() {
             batch.delete_cf(self.cf(CF_PENDING)?, key.0);
-            if record.state == BlobState::Complete && self.retention_secs > 0 {
+            if !crate::metadata::drops_blob_object(record.state, self.retention_secs) {
                 let expires = now_secs() + self.retention_secs;
                 batch.put_cf(self.cf(CF_EXPIRY)?, expiry_key(expires, key), []);
-            } else {
-                batch.delete_cf(self.cf(CF_BLOBS)?, key.0);
             }
         }
         Ok(())
     }
 
-    /// Drops the bytes of every kept blob whose retention ended at or before
-    /// `now_secs` (Unix seconds), in one write batch; returns how many.
-    pub fn expire(&self, now_secs: u64) -> Result<usize, StoreError> {
+    fn expire(&self, now_secs: u64) -> Result<Vec<BlobKey>, StoreError> {
+        let _writing = self.lock();
         let expiry = self.cf(CF_EXPIRY)?;
-        let blobs = self.cf(CF_BLOBS)?;
+        let legacy_blobs = self.cf(CF_BLOBS)?;
         let mut batch = WriteBatch::default();
-        let mut dropped = 0;
+        let mut due = Vec::new();
         for entry in self.db.iterator_cf(expiry, IteratorMode::Start) {
             let (k, _) = entry?;
             let Some((at, blob_key)) = parse_expiry_key(&k) else {
@@ -553,23 +571,24 @@ impl Store {
             if at > now_secs {
                 break;
             }
-            batch.delete_cf(blobs, blob_key.0);
+            // Bytes a database from before the object store still holds go too.
+            batch.delete_cf(legacy_blobs, blob_key.0);
             batch.delete_cf(expiry, &k);
-            dropped += 1;
+            due.push(blob_key);
         }
-        if dropped > 0 {
+        if !due.is_empty() {
             self.write(batch)?;
         }
-        Ok(dropped)
+        Ok(due)
     }
 
-    /// Records a batch's outcome: the batch and every blob's new status, atomically.
-    pub fn finish_batch(
+    fn finish_batch(
         &self,
         batch_id: u64,
         record: &BatchRecord,
         blobs: &[(BlobKey, StatusRecord)],
     ) -> Result<(), StoreError> {
+        let _writing = self.lock();
         let mut batch = WriteBatch::default();
         batch.put_cf(
             self.cf(CF_BATCHES)?,
@@ -577,13 +596,13 @@ impl Store {
             encode(record)?,
         );
         for (key, status) in blobs {
+            self.check(key, BlobState::GatheringSignatures)?;
             self.put_status(&mut batch, key, status)?;
         }
         self.write(batch)
     }
 
-    /// Updates a batch's anchoring state.
-    pub fn set_batch(&self, batch_id: u64, record: &BatchRecord) -> Result<(), StoreError> {
+    fn set_batch(&self, batch_id: u64, record: &BatchRecord) -> Result<(), StoreError> {
         let mut batch = WriteBatch::default();
         batch.put_cf(
             self.cf(CF_BATCHES)?,
@@ -593,16 +612,15 @@ impl Store {
         self.write(batch)
     }
 
-    /// A batch record.
-    pub fn batch(&self, batch_id: u64) -> Result<Option<BatchRecord>, StoreError> {
+    fn batch(&self, batch_id: u64) -> Result<Option<BatchRecord>, StoreError> {
         self.db
             .get_cf(self.cf(CF_BATCHES)?, batch_id.to_be_bytes())?
             .map(|v| decode(&v))
             .transpose()
     }
 
-    /// Allocates the next batch id and marks `keys` as gathering signatures in it, atomically.
-    pub fn start_batch(&self, keys: &[BlobKey]) -> Result<(u64, Vec<StatusRecord>), StoreError> {
+    fn start_batch(&self, keys: &[BlobKey]) -> Result<(u64, Vec<StatusRecord>), StoreError> {
+        let _writing = self.lock();
         let meta = self.cf(CF_META)?;
         let id = match self.db.get_cf(meta, NEXT_BATCH_ID)? {
             Some(v) => {
@@ -618,10 +636,7 @@ impl Store {
         batch.put_cf(meta, NEXT_BATCH_ID, (id + 1).to_be_bytes());
         let mut records = Vec::with_capacity(keys.len());
         for key in keys {
-            let mut record = self.status(key)?.ok_or(StoreError::Corrupt {
-                what: "status",
-                reason: format!("blob {key} has no status record"),
-            })?;
+            let mut record = self.check(key, BlobState::Encoded)?;
             record.state = BlobState::GatheringSignatures;
             record.batch_id = Some(id);
             record.updated_ns = now_ns();
@@ -633,8 +648,7 @@ impl Store {
         Ok((id, records))
     }
 
-    /// Keys of every blob that is not terminal, in key order.
-    pub fn pending(&self) -> Result<Vec<BlobKey>, StoreError> {
+    fn pending(&self) -> Result<Vec<BlobKey>, StoreError> {
         let mut out = Vec::new();
         for item in self
             .db
@@ -650,24 +664,201 @@ impl Store {
         Ok(out)
     }
 
-    /// Ids of batches whose anchoring is still pending.
-    pub fn batches_to_anchor(&self) -> Result<Vec<(u64, BatchRecord)>, StoreError> {
+    fn batches_to_anchor(&self) -> Result<Vec<(u64, BatchRecord)>, StoreError> {
         let mut out = Vec::new();
         for item in self
             .db
             .iterator_cf(self.cf(CF_BATCHES)?, IteratorMode::Start)
         {
             let (k, v) = item?;
-            let id: [u8; 8] = k.as_ref().try_into().map_err(|_| StoreError::Corrupt {
-                what: "batch id",
-                reason: format!("{} bytes, expected 8", k.len()),
-            })?;
             let record: BatchRecord = decode(&v)?;
             if record.anchor == AnchorState::Pending {
-                out.push((u64::from_be_bytes(id), record));
+                out.push((batch_id(&k)?, record));
             }
         }
         Ok(out)
+    }
+
+    fn lease(&self, name: &str) -> Result<Option<LeaseRecord>, StoreError> {
+        self.db
+            .get_cf(self.cf(CF_META)?, lease_key(name))?
+            .map(|v| decode(&v))
+            .transpose()
+    }
+
+    /// Takes or extends the lease for `holder`: always when `take_free` (free, expired
+    /// or ours), otherwise only when the stored holder is `holder`.
+    fn lease_for(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: Duration,
+        take_free: bool,
+    ) -> Result<bool, StoreError> {
+        let _writing = self.lock();
+        let now = now_ns();
+        let ours = match self.lease(name)? {
+            Some(l) if l.holder == holder => true,
+            Some(l) => take_free && l.expires_ns <= now,
+            None => take_free,
+        };
+        if !ours {
+            return Ok(false);
+        }
+        let ttl_ns = u64::try_from(ttl.as_nanos()).unwrap_or(u64::MAX);
+        let record = LeaseRecord {
+            holder: holder.to_owned(),
+            expires_ns: now.saturating_add(ttl_ns),
+        };
+        let mut batch = WriteBatch::default();
+        batch.put_cf(self.cf(CF_META)?, lease_key(name), encode(&record)?);
+        self.write(batch)?;
+        Ok(true)
+    }
+
+    fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        let _writing = self.lock();
+        if self.lease(name)?.is_some_and(|l| l.holder == holder) {
+            let mut batch = WriteBatch::default();
+            batch.delete_cf(self.cf(CF_META)?, lease_key(name));
+            self.write(batch)?;
+        }
+        Ok(())
+    }
+}
+
+fn batch_id(k: &[u8]) -> Result<u64, StoreError> {
+    let id: [u8; 8] = k.try_into().map_err(|_| StoreError::Corrupt {
+        what: "batch id",
+        reason: format!("{} bytes, expected 8", k.len()),
+    })?;
+    Ok(u64::from_be_bytes(id))
+}
+
+#[async_trait]
+impl MetadataStore for Store {
+    async fn accept(&self, blob: NewBlob<'_>) -> Result<(), StoreError> {
+        let header = blob.header.to_vec();
+        let payments = blob.payments.to_vec();
+        self.blocking(move |s| {
+            s.accept(&blob.key, &blob.account, blob.blob_len, &header, &payments)
+        })
+        .await
+    }
+
+    async fn contains(&self, key: &BlobKey) -> Result<bool, StoreError> {
+        let key = *key;
+        self.blocking(move |s| s.contains(&key)).await
+    }
+
+    async fn status(&self, key: &BlobKey) -> Result<Option<StatusRecord>, StoreError> {
+        let key = *key;
+        self.blocking(move |s| s.status(&key)).await
+    }
+
+    async fn header(&self, key: &BlobKey) -> Result<Option<Vec<u8>>, StoreError> {
+        let key = *key;
+        self.blocking(move |s| s.header(&key)).await
+    }
+
+    async fn set_status(
+        &self,
+        key: &BlobKey,
+        expected: BlobState,
+        record: &StatusRecord,
+    ) -> Result<(), StoreError> {
+        let (key, record) = (*key, record.clone());
+        self.blocking(move |s| s.set_status(&key, expected, &record))
+            .await
+    }
+
+    async fn start_batch(&self, keys: &[BlobKey]) -> Result<(u64, Vec<StatusRecord>), StoreError> {
+        let keys = keys.to_vec();
+        self.blocking(move |s| s.start_batch(&keys)).await
+    }
+
+    async fn finish_batch(
+        &self,
+        batch_id: u64,
+        record: &BatchRecord,
+        blobs: &[(BlobKey, StatusRecord)],
+    ) -> Result<(), StoreError> {
+        let (record, blobs) = (record.clone(), blobs.to_vec());
+        self.blocking(move |s| s.finish_batch(batch_id, &record, &blobs))
+            .await
+    }
+
+    async fn set_batch(&self, batch_id: u64, record: &BatchRecord) -> Result<(), StoreError> {
+        let record = record.clone();
+        self.blocking(move |s| s.set_batch(batch_id, &record)).await
+    }
+
+    async fn batch(&self, batch_id: u64) -> Result<Option<BatchRecord>, StoreError> {
+        self.blocking(move |s| s.batch(batch_id)).await
+    }
+
+    async fn pending(&self) -> Result<Vec<BlobKey>, StoreError> {
+        self.blocking(Inner::pending).await
+    }
+
+    async fn batches_to_anchor(&self) -> Result<Vec<(u64, BatchRecord)>, StoreError> {
+        self.blocking(Inner::batches_to_anchor).await
+    }
+
+    async fn expire(&self, now_secs: u64) -> Result<Vec<BlobKey>, StoreError> {
+        self.blocking(move |s| s.expire(now_secs)).await
+    }
+
+    async fn recent_blobs(
+        &self,
+        account: Option<&[u8; 20]>,
+        before: Option<(u64, BlobKey)>,
+        limit: usize,
+    ) -> Result<Vec<(u64, BlobKey)>, StoreError> {
+        let account = account.copied();
+        self.blocking(move |s| s.recent_blobs(account.as_ref(), before, limit))
+            .await
+    }
+
+    async fn recent_batches(
+        &self,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<(u64, BatchRecord)>, StoreError> {
+        self.blocking(move |s| s.recent_batches(before, limit))
+            .await
+    }
+
+    async fn payment_records(&self) -> Result<Vec<PaymentRecord>, StoreError> {
+        self.blocking(Inner::payment_records).await
+    }
+
+    async fn try_acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let (name, holder) = (name.to_owned(), holder.to_owned());
+        self.blocking(move |s| s.lease_for(&name, &holder, ttl, true))
+            .await
+    }
+
+    async fn renew_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let (name, holder) = (name.to_owned(), holder.to_owned());
+        self.blocking(move |s| s.lease_for(&name, &holder, ttl, false))
+            .await
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        let (name, holder) = (name.to_owned(), holder.to_owned());
+        self.blocking(move |s| s.release_lease(&name, &holder))
+            .await
     }
 }
 
@@ -722,6 +913,8 @@ pub fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, StoreErro
 
 #[cfg(test)]
 mod tests {
+    //! RocksDB-only behaviour: what survives a reopen. The behaviour both backends share
+    //! is tested once, against both, in `metadata/suite.rs`.
     use super::*;
 
     fn key(i: u8) -> BlobKey {
@@ -734,251 +927,76 @@ mod tests {
         v
     }
 
-    #[test]
-    fn payment_records_keep_the_highest_sequence_and_survive_reopen() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        {
-            let store = Store::open(dir.path(), 0).expect("opens");
-            // blob 2 (charged later, sequence 2) is written before blob 1 (sequence 1)
-            store
-                .accept_paid(
-                    &key(2),
-                    &[0; 20],
-                    b"two",
-                    b"h2",
-                    &[(b"oA".to_vec(), record(2, b"later"))],
-                )
-                .expect("accepts");
-            store
-                .accept_paid(
-                    &key(1),
-                    &[0; 20],
-                    b"one",
-                    b"h1",
-                    &[
-                        (b"oA".to_vec(), record(1, b"earlier")),
-                        (b"g".to_vec(), record(1, b"global")),
-                    ],
-                )
-                .expect("accepts");
-            store
-                .accept(&key(3), b"three", b"h3")
-                .expect("accepts without payment");
+    fn new_blob<'a>(i: u8, payments: &'a [PaymentRecord]) -> NewBlob<'a> {
+        NewBlob {
+            key: key(i),
+            account: [0; 20],
+            blob_len: 3,
+            header: b"h",
+            payments,
         }
-        let store = Store::open(dir.path(), 0).expect("reopens");
-        let records = store.payment_records().expect("reads");
-        assert_eq!(
-            records,
-            vec![
-                (b"g".to_vec(), record(1, b"global")),
-                (b"oA".to_vec(), record(2, b"later")),
-            ]
-        );
-        assert!(store.contains(&key(1)).expect("reads"));
     }
 
-    #[test]
-    fn accepted_blobs_survive_reopen_with_their_state() {
+    #[tokio::test]
+    async fn payment_records_and_statuses_survive_reopen() {
         let dir = tempfile::tempdir().expect("tempdir");
         {
-            let store = Store::open(dir.path(), 0).expect("opens");
+            let store = Store::open(dir.path(), 3600).expect("opens");
             store
-                .accept(&key(1), b"blob one", b"header one")
+                .accept(new_blob(2, &[(b"oA".to_vec(), record(2, b"later"))]))
+                .await
                 .expect("accepts");
             store
-                .accept(&key(2), b"blob two", b"header two")
+                .accept(new_blob(1, &[(b"oA".to_vec(), record(1, b"earlier"))]))
+                .await
                 .expect("accepts");
+            let mut done = store.status(&key(1)).await.expect("reads").expect("exists");
+            done.state = BlobState::Complete;
             store
-                .accept(&key(3), b"blob three", b"h3")
-                .expect("accepts");
-            let (id, records) = store.start_batch(&[key(2)]).expect("batch");
-            assert_eq!(id, 0);
-            assert_eq!(records[0].state, BlobState::GatheringSignatures);
-            let mut failed = store.status(&key(3)).expect("reads").expect("exists");
-            failed.state = BlobState::Failed;
-            failed.reason = "test".into();
-            store.set_status(&key(3), &failed).expect("writes");
-            // dropped without any shutdown: as close to kill -9 as a unit test gets
+                .set_status(&key(1), BlobState::Queued, &done)
+                .await
+                .expect("writes");
         }
-        let store = Store::open(dir.path(), 0).expect("reopens");
-        assert!(store.contains(&key(1)).expect("reads"));
-        assert!(!store.contains(&key(9)).expect("reads"));
-        assert_eq!(store.pending().expect("scans"), vec![key(1), key(2)]);
-        assert_eq!(
-            store.blob(&key(1)).expect("reads").as_deref(),
-            Some(&b"blob one"[..])
-        );
-        assert_eq!(
-            store.header(&key(2)).expect("reads").as_deref(),
-            Some(&b"header two"[..])
-        );
-        let s2 = store.status(&key(2)).expect("reads").expect("exists");
-        assert_eq!(
-            (s2.state, s2.batch_id),
-            (BlobState::GatheringSignatures, Some(0))
-        );
-        // terminal blobs lose their bytes and pending mark, keep header and status
-        assert_eq!(store.blob(&key(3)).expect("reads"), None);
-        assert!(store.header(&key(3)).expect("reads").is_some());
-        assert_eq!(
-            store
-                .status(&key(3))
-                .expect("reads")
-                .expect("exists")
-                .reason,
-            "test"
-        );
-        // batch ids keep counting after a reopen
-        let (id, _) = store.start_batch(&[key(1)]).expect("batch");
-        assert_eq!(id, 1);
-    }
-
-    #[test]
-    fn complete_blobs_are_kept_until_their_retention_ends() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(dir.path(), 3600).expect("opens");
-        for i in 1..=3 {
-            store.accept(&key(i), &[i; 4], b"h").expect("accepts");
-        }
-        let finish = |i: u8, state: BlobState| {
-            let mut record = store.status(&key(i)).expect("reads").expect("exists");
-            record.state = state;
-            store.set_status(&key(i), &record).expect("writes");
-        };
-        finish(1, BlobState::Complete);
-        finish(2, BlobState::Failed);
-        finish(3, BlobState::InsufficientSignatures);
-        assert_eq!(store.blob(&key(1)).expect("reads"), Some(vec![1; 4]));
-        assert_eq!(store.blob(&key(2)).expect("reads"), None);
-        assert_eq!(store.blob(&key(3)).expect("reads"), None);
-        assert!(store.pending().expect("scans").is_empty());
-
-        let now = now_secs();
-        assert_eq!(store.expire(now).expect("sweeps"), 0);
-        drop(store);
-        // the schedule survives a restart
         let store = Store::open(dir.path(), 3600).expect("reopens");
-        assert_eq!(store.blob(&key(1)).expect("reads"), Some(vec![1; 4]));
-        assert_eq!(store.expire(now + 3601).expect("sweeps"), 1);
-        assert_eq!(store.blob(&key(1)).expect("reads"), None);
-        assert!(
-            store.status(&key(1)).expect("reads").is_some(),
-            "status stays"
+        assert_eq!(
+            store.payment_records().await.expect("reads"),
+            vec![(b"oA".to_vec(), record(2, b"later"))]
         );
-        assert_eq!(store.expire(now + 7200).expect("sweeps"), 0);
+        assert_eq!(store.pending().await.expect("scans"), vec![key(2)]);
+        // the retention schedule survived too
+        assert_eq!(
+            store.expire(now_secs() + 3601).await.expect("sweeps"),
+            vec![key(1)]
+        );
     }
 
-    #[test]
-    fn recent_blobs_page_newest_first_per_account_and_batches_page_by_id() {
+    #[tokio::test]
+    async fn a_database_from_before_the_object_store_opens_and_sheds_its_blob_bytes() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(dir.path(), 0).expect("opens");
-        let (a, b) = ([0xaa; 20], [0xbb; 20]);
-        for i in 1..=5u8 {
-            let account = if i % 2 == 1 { &a } else { &b };
-            store
-                .accept_paid(&key(i), account, &[i; 3], b"h", &[])
-                .expect("accepts");
-        }
-        let all = store.recent_blobs(None, None, 10).expect("lists");
-        let keys: Vec<BlobKey> = all.iter().map(|(_, k)| *k).collect();
-        assert_eq!(keys, vec![key(5), key(4), key(3), key(2), key(1)]);
-        let first = store.recent_blobs(None, None, 2).expect("lists");
-        let next = store
-            .recent_blobs(None, first.last().copied(), 2)
-            .expect("lists");
-        assert_eq!(
-            next.iter().map(|(_, k)| *k).collect::<Vec<_>>(),
-            vec![key(3), key(2)]
-        );
-        let of_a = store.recent_blobs(Some(&a), None, 10).expect("lists");
-        assert_eq!(
-            of_a.iter().map(|(_, k)| *k).collect::<Vec<_>>(),
-            vec![key(5), key(3), key(1)]
-        );
-        let after_5 = store
-            .recent_blobs(Some(&a), of_a.first().copied(), 10)
-            .expect("lists");
-        assert_eq!(after_5.len(), 2);
-        assert!(
-            store
-                .recent_blobs(Some(&[0xcc; 20]), None, 10)
-                .expect("lists")
-                .is_empty()
-        );
-        assert_eq!(
-            store
-                .status(&key(2))
-                .expect("reads")
-                .expect("exists")
-                .blob_bytes,
-            3
-        );
-
-        for i in 1..=3u8 {
-            let (id, _) = store.start_batch(&[key(i)]).expect("batch");
-            let record = BatchRecord {
-                blob_keys: vec![key(i).to_string()],
-                batch_root: "0x00".into(),
-                reference_block_number: 1,
-                anchor: AnchorState::NotAnchored,
-                dispatched_ns: 0,
-                finished_ns: 0,
-                blob_bytes: 3,
-                quorums: Vec::new(),
-                operators: Vec::new(),
-            };
-            store.finish_batch(id, &record, &[]).expect("finishes");
-        }
-        let ids = |v: Vec<(u64, BatchRecord)>| v.into_iter().map(|(id, _)| id).collect::<Vec<_>>();
-        assert_eq!(
-            ids(store.recent_batches(None, 10).expect("lists")),
-            vec![2, 1, 0]
-        );
-        assert_eq!(
-            ids(store.recent_batches(Some(2), 1).expect("lists")),
-            vec![1]
-        );
-        assert!(store.recent_batches(Some(0), 10).expect("lists").is_empty());
-    }
-
-    #[test]
-    fn batches_and_anchoring_round_trip() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(dir.path(), 0).expect("opens");
-        store.accept(&key(1), b"b", b"h").expect("accepts");
-        let (id, mut records) = store.start_batch(&[key(1)]).expect("batch");
-        records[0].state = BlobState::Complete;
-        records[0].cert_abi_hex = Some("abcd".into());
-        let mut batch = BatchRecord {
-            blob_keys: vec![key(1).to_string()],
-            batch_root: "0x00".into(),
-            reference_block_number: 7,
-            anchor: AnchorState::Pending,
-            dispatched_ns: 1,
-            finished_ns: 2,
-            blob_bytes: 1,
-            quorums: Vec::new(),
-            operators: Vec::new(),
-        };
+        let store = Store::open(dir.path(), 60).expect("opens");
+        store.accept(new_blob(1, &[])).await.expect("accepts");
+        // what an older disperser wrote: the bytes in the `blobs` family
+        let inner = &store.inner;
+        inner
+            .db
+            .put_cf(inner.cf(CF_BLOBS).expect("family"), key(1).0, b"old")
+            .expect("writes");
+        let mut done = store.status(&key(1)).await.expect("reads").expect("exists");
+        done.state = BlobState::Complete;
         store
-            .finish_batch(id, &batch, &[(key(1), records[0].clone())])
-            .expect("finishes");
-        assert!(store.pending().expect("scans").is_empty());
-        assert_eq!(store.batches_to_anchor().expect("scans").len(), 1);
+            .set_status(&key(1), BlobState::Queued, &done)
+            .await
+            .expect("writes");
         assert_eq!(
-            store
-                .status(&key(1))
-                .expect("reads")
-                .expect("exists")
-                .cert_abi(),
-            Some(vec![0xab, 0xcd])
+            store.expire(now_secs() + 61).await.expect("sweeps"),
+            vec![key(1)]
         );
-        batch.anchor = AnchorState::Confirmed(Confirmation {
-            tx_hash: "0x01".into(),
-            block_number: 9,
-        });
-        store.set_batch(id, &batch).expect("writes");
-        assert!(store.batches_to_anchor().expect("scans").is_empty());
-        assert_eq!(store.batch(id).expect("reads"), Some(batch));
+        assert!(
+            inner
+                .db
+                .get_cf(inner.cf(CF_BLOBS).expect("family"), key(1).0)
+                .expect("reads")
+                .is_none()
+        );
     }
 }

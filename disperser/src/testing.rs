@@ -22,6 +22,7 @@ use crate::DisperserConfig;
 use crate::chain_view::{ChainParams, ChainView};
 use crate::commit_pool::CommitmentPool;
 use crate::encode::QueuedBlob;
+use crate::metadata::MetadataStore;
 use crate::metrics::Metrics;
 use crate::payments::{PaymentSource, Payments, PaymentsConfig};
 use crate::pipeline::Pipeline;
@@ -97,8 +98,10 @@ pub struct IntakeServer {
     pub pool: Arc<CommitmentPool>,
     /// `GetBlobCommitment`'s pool.
     pub lookup: Arc<CommitmentPool>,
-    /// The queue.
+    /// The metadata store (RocksDB).
     pub store: Arc<Store>,
+    /// The blob objects (a directory beside the database).
+    pub objects: lamina_storage::BlobObjects,
     /// The service's metrics.
     pub metrics: Arc<Metrics>,
     /// Payments, when enabled (restored from `store` at start).
@@ -110,10 +113,14 @@ pub struct IntakeServer {
 }
 
 impl IntakeServer {
-    /// Serves intake on 127.0.0.1 (port 0) with its queue at `db`; panics on a setup
-    /// failure (tests and benchmarks only).
+    /// Serves intake on 127.0.0.1 (port 0) with its metadata at `db` and its blob
+    /// objects in `<db>.objects`; panics on a setup failure (tests and benchmarks only).
     pub async fn start(db: &Path, options: IntakeOptions) -> Self {
         let store = Arc::new(Store::open(db, 0).expect("store opens"));
+        let objects = lamina_storage::BlobObjects::open(&lamina_storage::ObjectStoreConfig::Dir(
+            db.with_extension("objects"),
+        ))
+        .expect("object store opens");
         // Never contacted: every request is answered from the given parameters.
         let chain =
             EthChain::connect_http("http://127.0.0.1:9", ContractAddresses::default(), None)
@@ -122,6 +129,7 @@ impl IntakeServer {
         let p = Arc::new(Pipeline {
             config: options.config,
             store: store.clone(),
+            objects: objects.clone(),
             chain: Arc::new(ChainView::with_params(chain, chain_params())),
             metrics: metrics.clone(),
             in_flight: AtomicUsize::new(0),
@@ -134,7 +142,7 @@ impl IntakeServer {
                         .expect("payment parameters"),
                 );
                 payments
-                    .restore(&store.payment_records().expect("records"))
+                    .restore(&store.payment_records().await.expect("records"))
                     .expect("restores");
                 Some(payments)
             }
@@ -183,6 +191,7 @@ impl IntakeServer {
             pool,
             lookup,
             store,
+            objects,
             metrics,
             payments,
             srs,

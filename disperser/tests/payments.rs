@@ -15,6 +15,7 @@ use lamina_core::chain::{AccountCacheConfig, ChainError};
 use lamina_core::keystore::EcdsaKey;
 use lamina_disperser::DisperserConfig;
 use lamina_disperser::commit_pool::AdmissionClass;
+use lamina_disperser::metadata::MetadataStore;
 use lamina_disperser::payments::{PaymentSource, Payments, PaymentsConfig};
 use lamina_disperser::store::Store;
 use lamina_disperser::testing::{IntakeOptions, IntakeServer, signed_request};
@@ -212,7 +213,7 @@ async fn an_unpaid_account_is_refused_before_the_pool_and_the_store() {
     assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
     assert_eq!(s.pool.started(), 0, "no MSM ran for an unpaid account");
     assert!(
-        s.store.payment_records().expect("records").is_empty(),
+        s.store.payment_records().await.expect("records").is_empty(),
         "nothing was written"
     );
     assert_eq!(payments(&s).cached_accounts(), (0, 1));
@@ -408,7 +409,7 @@ async fn a_blob_failing_its_commitment_check_is_refunded() {
         U256::ZERO,
         "refunded"
     );
-    assert!(s.store.payment_records().expect("records").is_empty());
+    assert!(s.store.payment_records().await.expect("records").is_empty());
     s.client
         .disperse_blob(request(&s.srs, &payer, &blob, cost))
         .await
