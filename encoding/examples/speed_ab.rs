@@ -6,7 +6,8 @@
 //! cargo run --release -p lamina-encoding --example speed_ab -- 32768    # G1 + 2 G2 MSMs of n: arkworks vs msm::msm
 //! cargo run --release -p lamina-encoding --example speed_ab -- fk20 [128KiB|1MiB|peerdas]  # FK20 proofs: arkworks tail vs prepared twiddles
 //! cargo run --release -p lamina-encoding --example speed_ab -- g2check  # G2 subgroup check: arkworks vs g2_in_subgroup
-//! cargo run --release -p lamina-encoding --example speed_ab -- srs DIR N  # load N points of an SRS directory, all checks
+//! cargo run --release -p lamina-encoding --example speed_ab -- srs DIR N [CACHE]  # load N points of an SRS directory, all checks [through the validated-points cache CACHE]
+//! cargo run --release -p lamina-encoding --example speed_ab -- srs-gen DIR N  # write an INSECURE development SRS of N points to DIR
 //! ```
 //!
 //! Bases are random multiples of the generators (the G2 bases repeat every
@@ -81,16 +82,38 @@ fn main() {
                 b.as_secs_f64() / a.as_secs_f64()
             );
         }
+    } else if what == "srs-gen" {
+        let dir = std::env::args().nth(2).expect("srs-gen DIR N");
+        let n: usize = std::env::args()
+            .nth(3)
+            .and_then(|a| a.parse().ok())
+            .expect("srs-gen DIR N");
+        let s = Instant::now();
+        lamina_encoding::Srs::insecure_development(lamina_encoding::DEVELOPMENT_SEED, n)
+            .write_to_dir(&dir)
+            .expect("write SRS");
+        println!("srs-gen {n} points: {:.2?}", s.elapsed());
     } else if what == "srs" {
         let dir = std::env::args().nth(2).expect("srs DIR N");
         let n: u64 = std::env::args()
             .nth(3)
             .and_then(|a| a.parse().ok())
             .expect("srs DIR N");
+        let cache = std::env::args().nth(4);
         let s = Instant::now();
-        let srs = lamina_encoding::Srs::load(&dir, n).expect("valid shape");
+        let srs = match &cache {
+            Some(cache) => lamina_encoding::Srs::load_scoped_with_cache(
+                &dir,
+                n,
+                lamina_encoding::EIGENDA_SRS_ORDER,
+                lamina_encoding::SrsScope::Commit,
+                cache,
+            ),
+            None => lamina_encoding::Srs::load(&dir, n),
+        }
+        .expect("valid shape");
         println!(
-            "srs load {n} points (g1 {} g2 {} trailing {}): {:.2?}",
+            "srs load {n} points, validated cache {cache:?} (g1 {} g2 {} trailing {}): {:.2?}",
             srs.g1().len(),
             srs.g2().len(),
             srs.g2_trailing().len(),
