@@ -34,9 +34,9 @@ for n in "${SIZES[@]}"; do
     g=$("$GNARK" "$dir" "$n" 1)
     l=$("$LAMINA" time "$dir" "$n" 1)
     echo "$g" | head -1
-    echo "$l" | head -1
+    echo "$l" | grep total_ms
     gt=$(echo "$g" | awk '/total_ms/ {print $4}')
-    lt=$(echo "$l" | awk '/total_ms/ {print $4}')
+    lt=$(echo "$l" | awk '/^lamina n=/ {print $4}')
     awk -v n="$n" -v r="$r" -v l="$lt" -v g="$gt" \
       'BEGIN { printf "n=%s round %s: lamina/gnark %.2f\n", n, r, l / g }'
     if [ "$(echo "$g" | awk '/results/ {print $3,$4,$5}')" != "$(echo "$l" | awk '/results/ {print $3,$4,$5}')" ]; then
