@@ -161,37 +161,10 @@ pub fn commit_blob(srs: &Srs, blob: &Blob) -> Result<BlobCommitments, KzgError> 
     let length = u32::try_from(blob.len_symbols()).map_err(|_| KzgError::BlobTooLong {
         blob_symbols: blob.len_symbols(),
     })?;
-    let coeffs = blob.coeffs();
-    let len = coeffs.len();
-    let (g1, g2, trailing) = (srs.g1(), srs.g2(), srs.g2_trailing());
-    if len > g1.len() {
-        return Err(KzgError::TooFewG1Points {
-            blob_symbols: len,
-            srs_points: g1.len(),
-        });
-    }
-    if len > g2.len() {
-        return Err(KzgError::TooFewG2Points {
-            blob_symbols: len,
-            srs_points: g2.len(),
-        });
-    }
-    if len > trailing.len() {
-        return Err(KzgError::TooFewTrailingG2Points {
-            blob_symbols: len,
-            srs_points: trailing.len(),
-        });
-    }
-    // The three MSMs of `commit`, `commit_length` and `length_proof` (same
-    // bases, same trimmed scalars) as one job: see `msm_g1_g2_g2`.
-    let shifted = &trailing[trailing.len() - len..];
-    let coeffs = trim_zeros(coeffs);
-    let (commitment, length_commitment, length_proof) =
-        crate::msm::msm_g1_g2_g2(g1, g2, shifted, coeffs);
     Ok(BlobCommitments {
-        commitment: commitment.into_affine(),
-        length_commitment: length_commitment.into_affine(),
-        length_proof: length_proof.into_affine(),
+        commitment: commit(srs, blob)?,
+        length_commitment: commit_length(srs, blob)?,
+        length_proof: length_proof(srs, blob)?,
         length,
     })
 }

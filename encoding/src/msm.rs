@@ -20,7 +20,7 @@
 pub(crate) mod glv;
 mod small;
 
-use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_bn254::Fr;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ff::{AdditiveGroup, Field, PrimeField, Zero};
 #[cfg(feature = "parallel")]
@@ -42,102 +42,33 @@ pub fn msm<P: GlvSplit>(bases: &[Affine<P>], scalars: &[Fr]) -> Projective<P> {
         let bigints: Vec<_> = scalars.iter().map(|s| s.into_bigint()).collect();
         return msm_serial::<Projective<P>>(bases, &bigints);
     }
-    run(bases, &Prepared::new::<P>(scalars))
-}
-
-/// The three MSMs of a blob's commitments, `sum s_i·g1[i]`, `sum s_i·g2[i]`
-/// and `sum s_i·g2_shifted[i]`, over the first `n` pairs (`n` the shortest
-/// length), as one job: the two G2 MSMs share one GLV split and one digit
-/// recoding of the scalars, and the windows of all three MSMs are spread
-/// over rayon's threads together, so no thread idles while another works
-/// through the last windows of one MSM. Equal to three [`msm`] calls.
-pub fn msm_g1_g2_g2(
-    g1: &[G1Affine],
-    g2: &[G2Affine],
-    g2_shifted: &[G2Affine],
-    scalars: &[Fr],
-) -> (G1Projective, G2Projective, G2Projective) {
-    let n = g1
-        .len()
-        .min(g2.len())
-        .min(g2_shifted.len())
-        .min(scalars.len());
-    let (g1, g2, g2_shifted, scalars) = (&g1[..n], &g2[..n], &g2_shifted[..n], &scalars[..n]);
-    if n < BATCH_AFFINE_MIN_POINTS {
-        return (msm(g1, scalars), msm(g2, scalars), msm(g2_shifted, scalars));
-    }
-    #[cfg(feature = "parallel")]
-    {
-        let (on_g1, on_g2) = rayon::join(
-            || Prepared::new::<ark_bn254::g1::Config>(scalars),
-            || Prepared::new::<ark_bn254::g2::Config>(scalars),
-        );
-        let (c, (lc, lp)) = rayon::join(
-            || run(g1, &on_g1),
-            || rayon::join(|| run(g2, &on_g2), || run(g2_shifted, &on_g2)),
-        );
-        (c, lc, lp)
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        let on_g1 = Prepared::new::<ark_bn254::g1::Config>(scalars);
-        let on_g2 = Prepared::new::<ark_bn254::g2::Config>(scalars);
-        (run(g1, &on_g1), run(g2, &on_g2), run(g2_shifted, &on_g2))
-    }
-}
-
-/// Scalars recoded for one curve's MSM: GLV halves (or, if a scalar fails
-/// to split, the full scalars) as signed `c`-bit digits. Depends on the
-/// curve only through its GLV constants, so one serves every MSM over the
-/// same scalars on that curve.
-struct Prepared {
-    digits: Digits,
-    c: usize,
-    /// Whether the digits are of GLV halves (two per scalar: the base, then
-    /// its endomorphism image).
-    endomorphism: bool,
-}
-
-impl Prepared {
-    fn new<P: GlvSplit>(scalars: &[Fr]) -> Self {
-        let n = scalars.len();
-        match split_scalars::<P>(scalars) {
-            Some(halves) => {
-                let c = window_bits(2 * n, 128);
-                let digits = digits_of(&halves, 128, c, |&(negative, magnitude), out| {
-                    let limbs = [magnitude as u64, (magnitude >> 64) as u64];
-                    signed_digits(&limbs, negative, c, out);
-                });
-                Self {
-                    digits,
-                    c,
-                    endomorphism: true,
-                }
-            }
-            None => {
-                let bits = Fr::MODULUS_BIT_SIZE as usize;
-                let c = window_bits(n, bits);
-                let digits = digits_of(scalars, bits, c, |s, out| {
-                    signed_digits(s.into_bigint().as_ref(), false, c, out);
-                });
-                Self {
-                    digits,
-                    c,
-                    endomorphism: false,
-                }
-            }
+    match split_scalars::<P>(scalars) {
+        Some(halves) => {
+            // Point 2i is bases[i] with k1, point 2i + 1 is φ(bases[i]) with k2.
+            let points = Points {
+                bases,
+                endomorphism: true,
+            };
+            let c = window_bits(2 * n, 128);
+            let digits = digits_of(&halves, 128, c, |&(negative, magnitude), out| {
+                let limbs = [magnitude as u64, (magnitude >> 64) as u64];
+                signed_digits(&limbs, negative, c, out);
+            });
+            pippenger(&points, &digits, c)
+        }
+        None => {
+            let bits = Fr::MODULUS_BIT_SIZE as usize;
+            let points = Points {
+                bases,
+                endomorphism: false,
+            };
+            let c = window_bits(n, bits);
+            let digits = digits_of(scalars, bits, c, |s, out| {
+                signed_digits(s.into_bigint().as_ref(), false, c, out);
+            });
+            pippenger(&points, &digits, c)
         }
     }
-}
-
-/// The MSM of `bases` with scalars `prepared` (for `bases.len()` scalars).
-fn run<P: GlvSplit>(bases: &[Affine<P>], prepared: &Prepared) -> Projective<P> {
-    // Point 2i is bases[i] with k1, point 2i + 1 is φ(bases[i]) with k2.
-    let points = Points {
-        bases,
-        endomorphism: prepared.endomorphism,
-    };
-    pippenger(&points, &prepared.digits, prepared.c)
 }
 
 /// The GLV halves of every scalar, flattened `[k1_0, k2_0, k1_1, ...]`; `None`

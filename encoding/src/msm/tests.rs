@@ -143,21 +143,3 @@ fn g1_generator_multiples() {
         G1Projective::generator() * Fr::from(n * (n - 1) / 2)
     );
 }
-
-#[test]
-fn the_three_commitment_msms_as_one_job_equal_their_naive_twins() {
-    let mut rng = ChaCha20Rng::seed_from_u64(23);
-    // below and above the batch-affine threshold; unequal lengths use the shortest
-    for (n, extra) in [(5usize, 0usize), (64, 3), (700, 0), (2100, 17)] {
-        let g1 = random_points::<g1::Config>(&mut rng, n + extra);
-        let g2 = random_points::<g2::Config>(&mut rng, n + 2 * extra);
-        let g2_shifted = random_points::<g2::Config>(&mut rng, n);
-        let mut scalars: Vec<Fr> = (0..n + extra).map(|_| Fr::rand(&mut rng)).collect();
-        scalars[n / 2] = Fr::zero();
-        scalars[n / 3] = -Fr::one();
-        let (c, lc, lp) = msm_g1_g2_g2(&g1, &g2, &g2_shifted, &scalars);
-        assert_eq!(c, naive(&g1[..n], &scalars[..n]), "G1, n = {n}");
-        assert_eq!(lc, naive(&g2[..n], &scalars[..n]), "G2, n = {n}");
-        assert_eq!(lp, naive(&g2_shifted, &scalars[..n]), "shifted G2, n = {n}");
-    }
-}
