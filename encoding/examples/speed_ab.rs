@@ -5,6 +5,7 @@
 //! ```sh
 //! cargo run --release -p lamina-encoding --example speed_ab -- 32768    # G1 + 2 G2 MSMs of n: arkworks vs msm::msm
 //! cargo run --release -p lamina-encoding --example speed_ab -- fk20 [128KiB|1MiB|peerdas]  # FK20 proofs: arkworks tail vs prepared twiddles
+//! cargo run --release -p lamina-encoding --example speed_ab -- field    # Fp/Fp2 multiplication, Fp inverse (Go twin: bench/gnark field_test.go)
 //! cargo run --release -p lamina-encoding --example speed_ab -- g2check  # G2 subgroup check: arkworks vs g2_in_subgroup
 //! cargo run --release -p lamina-encoding --example speed_ab -- srs DIR N [CACHE]  # load N points of an SRS directory, all checks [through the validated-points cache CACHE]
 //! cargo run --release -p lamina-encoding --example speed_ab -- srs-gen DIR N  # write an INSECURE development SRS of N points to DIR
@@ -12,9 +13,9 @@
 //!
 //! Bases are random multiples of the generators (the G2 bases repeat every
 //! 2^16 points, which does not change the MSM's work).
-use ark_bn254::{Fr, G1Projective, G2Affine, G2Projective};
+use ark_bn254::{Fq, Fq2, Fr, G1Projective, G2Affine, G2Projective};
 use ark_ec::{CurveGroup, PrimeGroup, ScalarMul, VariableBaseMSM};
-use ark_ff::UniformRand;
+use ark_ff::{Field, UniformRand};
 use lamina_encoding::fk20::Fk20Table;
 use rand::SeedableRng;
 use std::time::{Duration, Instant};
@@ -82,6 +83,33 @@ fn main() {
                 b.as_secs_f64() / a.as_secs_f64()
             );
         }
+    } else if what == "field" {
+        // Chains of dependent operations, as in a point addition; the Go twin is
+        // `cd bench/gnark && go test -bench .`.
+        let iters = 20_000_000u32;
+        let (mut x, y) = (Fq::rand(&mut rng), Fq::rand(&mut rng));
+        let d = t(|| {
+            for _ in 0..iters {
+                x *= y;
+            }
+            x
+        });
+        println!("Fp mul: {:.2} ns/op", d.as_secs_f64() * 1e9 / f64::from(iters));
+        let (mut x2, y2) = (Fq2::rand(&mut rng), Fq2::rand(&mut rng));
+        let d = t(|| {
+            for _ in 0..iters / 4 {
+                x2 *= y2;
+            }
+            x2
+        });
+        println!("Fp2 mul: {:.2} ns/op", d.as_secs_f64() * 1e9 / f64::from(iters / 4));
+        let d = t(|| {
+            for _ in 0..iters / 100 {
+                x = x.inverse().unwrap_or(y);
+            }
+            x
+        });
+        println!("Fp inverse: {:.2} ns/op", d.as_secs_f64() * 1e9 / f64::from(iters / 100));
     } else if what == "srs-gen" {
         let dir = std::env::args().nth(2).expect("srs-gen DIR N");
         let n: usize = std::env::args()
