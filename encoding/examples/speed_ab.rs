@@ -94,7 +94,10 @@ fn main() {
             }
             x
         });
-        println!("Fp mul: {:.2} ns/op", d.as_secs_f64() * 1e9 / f64::from(iters));
+        println!(
+            "Fp mul: {:.2} ns/op",
+            d.as_secs_f64() * 1e9 / f64::from(iters)
+        );
         let (mut x2, y2) = (Fq2::rand(&mut rng), Fq2::rand(&mut rng));
         let d = t(|| {
             for _ in 0..iters / 4 {
@@ -102,14 +105,20 @@ fn main() {
             }
             x2
         });
-        println!("Fp2 mul: {:.2} ns/op", d.as_secs_f64() * 1e9 / f64::from(iters / 4));
+        println!(
+            "Fp2 mul: {:.2} ns/op",
+            d.as_secs_f64() * 1e9 / f64::from(iters / 4)
+        );
         let d = t(|| {
             for _ in 0..iters / 100 {
                 x = x.inverse().unwrap_or(y);
             }
             x
         });
-        println!("Fp inverse: {:.2} ns/op", d.as_secs_f64() * 1e9 / f64::from(iters / 100));
+        println!(
+            "Fp inverse: {:.2} ns/op",
+            d.as_secs_f64() * 1e9 / f64::from(iters / 100)
+        );
     } else if what == "srs-gen" {
         let dir = std::env::args().nth(2).expect("srs-gen DIR N");
         let n: usize = std::env::args()

@@ -275,10 +275,7 @@ impl Srs {
             Vec::new()
         } else if trailing_in_file > 0 {
             let t = g2_wanted.min(trailing_in_file);
-            reader.read::<G2>(
-                &trailing_path,
-                trailing_in_file - t,
-                trailing_in_file)?
+            reader.read::<G2>(&trailing_path, trailing_in_file - t, trailing_in_file)?
         } else if g2_in_file >= order {
             // g2.point holds the whole setup: its tail is the trailing points.
             let t = g2_wanted.min(order);

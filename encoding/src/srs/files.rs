@@ -33,7 +33,10 @@ pub(crate) const INSECURE_MARKER_FILE: &str = "INSECURE-DEVELOPMENT-SRS";
 /// A fixed-size compressed point encoding (one per group).
 pub(crate) trait CompressedPoint {
     /// The decoded point.
-    type Point: Send + Sync + ark_serialize::CanonicalSerialize + ark_serialize::CanonicalDeserialize;
+    type Point: Send
+        + Sync
+        + ark_serialize::CanonicalSerialize
+        + ark_serialize::CanonicalDeserialize;
     /// Bytes per point.
     const BYTES: usize;
     /// The group's name in file names: `g1` or `g2`.

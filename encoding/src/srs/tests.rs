@@ -360,9 +360,18 @@ fn a_validated_cache_load_equals_a_full_load_and_is_reused() {
     let entries = cache_entries(cache.path());
     // g1.point, g2.point, g2.point.powerOf2 (the fixture has no other files)
     assert_eq!(entries.len(), 3, "{entries:?}");
-    assert!(entries.iter().any(|e| e.starts_with("g1-3000-")), "{entries:?}");
-    assert!(entries.iter().any(|e| e.starts_with("g2-3000-")), "{entries:?}");
-    assert!(entries.iter().any(|e| e.starts_with("g2-12-")), "{entries:?}");
+    assert!(
+        entries.iter().any(|e| e.starts_with("g1-3000-")),
+        "{entries:?}"
+    );
+    assert!(
+        entries.iter().any(|e| e.starts_with("g2-3000-")),
+        "{entries:?}"
+    );
+    assert!(
+        entries.iter().any(|e| e.starts_with("g2-12-")),
+        "{entries:?}"
+    );
     let modified = |name: &str| {
         std::fs::metadata(cache.path().join(name))
             .and_then(|m| m.modified())
@@ -428,7 +437,11 @@ fn a_tampered_validated_cache_entry_is_rejected_and_rewritten() {
         ("truncated", truncated),
     ] {
         std::fs::write(&path, &bytes).expect("tamper");
-        assert_eq!(load().expect("falls back to the full checks"), full, "{what}");
+        assert_eq!(
+            load().expect("falls back to the full checks"),
+            full,
+            "{what}"
+        );
         assert_eq!(
             std::fs::read(&path).expect("entry"),
             good,

@@ -31,9 +31,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::SrsError;
-use super::files::{
-    Checks, CompressedPoint, decode_all, hex_lower, read_range, write_atomically,
-};
+use super::files::{Checks, CompressedPoint, decode_all, hex_lower, read_range, write_atomically};
 
 const MAGIC: &[u8; 16] = b"LAMINA-SRS-PTS-1";
 
