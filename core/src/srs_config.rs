@@ -142,10 +142,19 @@ impl ApprovedSrs {
     /// Loads (or generates and caches) an SRS with at least `points` G1 points and the
     /// G2 powers `scope` needs: committers (disperser, client) need
     /// [`SrsScope::Commit`], verifiers (node, retriever) start much faster with
-    /// [`SrsScope::Verify`].
+    /// [`SrsScope::Verify`]. SRS files are read through
+    /// [`Srs::load_scoped_with_cache`] with [`Srs::default_validated_cache_dir`] (plain
+    /// [`Srs::load_scoped`] when neither `LAMINA_SRS_CACHE` nor `HOME` is set).
     pub fn load(&self, points: usize, scope: SrsScope) -> Result<Srs, SrsError> {
         match &self.config.dir {
-            Some(dir) => Srs::load_scoped(dir, points as u64, self.config.order, scope),
+            // Points checked once are kept decoded under the user's cache directory, so
+            // a restart on the same files skips the square roots and subgroup checks.
+            Some(dir) => match Srs::default_validated_cache_dir() {
+                Ok(cache) => {
+                    Srs::load_scoped_with_cache(dir, points as u64, self.config.order, scope, cache)
+                }
+                Err(_) => Srs::load_scoped(dir, points as u64, self.config.order, scope),
+            },
             None => Srs::development_cached_in(
                 Srs::default_cache_dir()?,
                 DEVELOPMENT_SEED,

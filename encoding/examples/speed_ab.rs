@@ -5,15 +5,17 @@
 //! ```sh
 //! cargo run --release -p lamina-encoding --example speed_ab -- 32768    # G1 + 2 G2 MSMs of n: arkworks vs msm::msm
 //! cargo run --release -p lamina-encoding --example speed_ab -- fk20 [128KiB|1MiB|peerdas]  # FK20 proofs: arkworks tail vs prepared twiddles
+//! cargo run --release -p lamina-encoding --example speed_ab -- field    # Fp/Fp2 multiplication, Fp inverse (Go twin: bench/gnark field_test.go)
 //! cargo run --release -p lamina-encoding --example speed_ab -- g2check  # G2 subgroup check: arkworks vs g2_in_subgroup
-//! cargo run --release -p lamina-encoding --example speed_ab -- srs DIR N  # load N points of an SRS directory, all checks
+//! cargo run --release -p lamina-encoding --example speed_ab -- srs DIR N [CACHE]  # load N points of an SRS directory, all checks [through the validated-points cache CACHE]
+//! cargo run --release -p lamina-encoding --example speed_ab -- srs-gen DIR N  # write an INSECURE development SRS of N points to DIR
 //! ```
 //!
 //! Bases are random multiples of the generators (the G2 bases repeat every
 //! 2^16 points, which does not change the MSM's work).
-use ark_bn254::{Fr, G1Projective, G2Affine, G2Projective};
+use ark_bn254::{Fq, Fq2, Fr, G1Projective, G2Affine, G2Projective};
 use ark_ec::{CurveGroup, PrimeGroup, ScalarMul, VariableBaseMSM};
-use ark_ff::UniformRand;
+use ark_ff::{Field, UniformRand};
 use lamina_encoding::fk20::Fk20Table;
 use rand::SeedableRng;
 use std::time::{Duration, Instant};
@@ -81,16 +83,74 @@ fn main() {
                 b.as_secs_f64() / a.as_secs_f64()
             );
         }
+    } else if what == "field" {
+        // Chains of dependent operations, as in a point addition; the Go twin is
+        // `cd bench/gnark && go test -bench .`.
+        let iters = 20_000_000u32;
+        let (mut x, y) = (Fq::rand(&mut rng), Fq::rand(&mut rng));
+        let d = t(|| {
+            for _ in 0..iters {
+                x *= y;
+            }
+            x
+        });
+        println!(
+            "Fp mul: {:.2} ns/op",
+            d.as_secs_f64() * 1e9 / f64::from(iters)
+        );
+        let (mut x2, y2) = (Fq2::rand(&mut rng), Fq2::rand(&mut rng));
+        let d = t(|| {
+            for _ in 0..iters / 4 {
+                x2 *= y2;
+            }
+            x2
+        });
+        println!(
+            "Fp2 mul: {:.2} ns/op",
+            d.as_secs_f64() * 1e9 / f64::from(iters / 4)
+        );
+        let d = t(|| {
+            for _ in 0..iters / 100 {
+                x = x.inverse().unwrap_or(y);
+            }
+            x
+        });
+        println!(
+            "Fp inverse: {:.2} ns/op",
+            d.as_secs_f64() * 1e9 / f64::from(iters / 100)
+        );
+    } else if what == "srs-gen" {
+        let dir = std::env::args().nth(2).expect("srs-gen DIR N");
+        let n: usize = std::env::args()
+            .nth(3)
+            .and_then(|a| a.parse().ok())
+            .expect("srs-gen DIR N");
+        let s = Instant::now();
+        lamina_encoding::Srs::insecure_development(lamina_encoding::DEVELOPMENT_SEED, n)
+            .write_to_dir(&dir)
+            .expect("write SRS");
+        println!("srs-gen {n} points: {:.2?}", s.elapsed());
     } else if what == "srs" {
         let dir = std::env::args().nth(2).expect("srs DIR N");
         let n: u64 = std::env::args()
             .nth(3)
             .and_then(|a| a.parse().ok())
             .expect("srs DIR N");
+        let cache = std::env::args().nth(4);
         let s = Instant::now();
-        let srs = lamina_encoding::Srs::load(&dir, n).expect("valid shape");
+        let srs = match &cache {
+            Some(cache) => lamina_encoding::Srs::load_scoped_with_cache(
+                &dir,
+                n,
+                lamina_encoding::EIGENDA_SRS_ORDER,
+                lamina_encoding::SrsScope::Commit,
+                cache,
+            ),
+            None => lamina_encoding::Srs::load(&dir, n),
+        }
+        .expect("valid shape");
         println!(
-            "srs load {n} points (g1 {} g2 {} trailing {}): {:.2?}",
+            "srs load {n} points, validated cache {cache:?} (g1 {} g2 {} trailing {}): {:.2?}",
             srs.g1().len(),
             srs.g2().len(),
             srs.g2_trailing().len(),

@@ -22,6 +22,7 @@
 
 mod development;
 mod files;
+mod validated;
 
 use std::path::{Path, PathBuf};
 
@@ -191,17 +192,56 @@ impl Srs {
         order: u64,
         scope: SrsScope,
     ) -> Result<Self, SrsError> {
-        Self::load_with_checks(dir.as_ref(), num_g1_points, order, scope, Checks::Full)
+        let reader = Reader {
+            checks: Checks::Full,
+            validated_cache: None,
+        };
+        Self::load_with(dir.as_ref(), num_g1_points, order, scope, reader)
     }
 
-    /// [`Srs::load_scoped`], with the point checks to apply.
-    fn load_with_checks(
+    /// [`Srs::load_scoped`] (every point checked), keeping the decoded points of
+    /// each file range that passed every check in `validated_cache`: the next load
+    /// of the same bytes reads them from there, checking each point on the curve
+    /// and equal to the file's encoding but not again in the subgroup (the square
+    /// roots and G2 subgroup checks are nearly all of a load's time; see
+    /// `srs/validated.rs`). Use a directory only this user can write, such as
+    /// [`Srs::default_validated_cache_dir`]. A cache that cannot be written is
+    /// logged and otherwise ignored.
+    ///
+    /// # Errors
+    /// See [`Srs::load_with_order`].
+    pub fn load_scoped_with_cache(
+        dir: impl AsRef<Path>,
+        num_g1_points: u64,
+        order: u64,
+        scope: SrsScope,
+        validated_cache: impl AsRef<Path>,
+    ) -> Result<Self, SrsError> {
+        let reader = Reader {
+            checks: Checks::Full,
+            validated_cache: Some(validated_cache.as_ref()),
+        };
+        Self::load_with(dir.as_ref(), num_g1_points, order, scope, reader)
+    }
+
+    /// `validated/` under [`Srs::default_cache_dir`]: where services keep SRS
+    /// points they checked once.
+    ///
+    /// # Errors
+    /// [`SrsError::NoCacheDir`] when neither variable is set.
+    pub fn default_validated_cache_dir() -> Result<PathBuf, SrsError> {
+        Ok(Self::default_cache_dir()?.join("validated"))
+    }
+
+    /// [`Srs::load_scoped`], reading points with `reader`.
+    fn load_with(
         dir: &Path,
         num_g1_points: u64,
         order: u64,
         scope: SrsScope,
-        checks: Checks,
+        reader: Reader<'_>,
     ) -> Result<Self, SrsError> {
+        let checks = reader.checks;
         if num_g1_points == 0 || num_g1_points > order {
             return Err(SrsError::BadPointCount {
                 requested: num_g1_points,
@@ -217,7 +257,7 @@ impl Srs {
         }
 
         let g1_path = dir.join(G1_FILE);
-        let g1 = read_points::<G1>(&g1_path, 0, num_g1_points, checks)?;
+        let g1 = reader.read::<G1>(&g1_path, 0, num_g1_points)?;
         let g1_in_file = count_points::<G1>(&g1_path)?;
 
         let g2_path = dir.join(G2_FILE);
@@ -227,7 +267,7 @@ impl Srs {
             SrsScope::Commit => num_g1_points,
             SrsScope::Verify => 0,
         };
-        let g2 = read_points::<G2>(&g2_path, 0, g2_wanted.min(g2_in_file), checks)?;
+        let g2 = reader.read::<G2>(&g2_path, 0, g2_wanted.min(g2_in_file))?;
 
         let trailing_path = dir.join(G2_TRAILING_FILE);
         let trailing_in_file = optional_count::<G2>(&trailing_path)?;
@@ -235,28 +275,23 @@ impl Srs {
             Vec::new()
         } else if trailing_in_file > 0 {
             let t = g2_wanted.min(trailing_in_file);
-            read_points::<G2>(
-                &trailing_path,
-                trailing_in_file - t,
-                trailing_in_file,
-                checks,
-            )?
+            reader.read::<G2>(&trailing_path, trailing_in_file - t, trailing_in_file)?
         } else if g2_in_file >= order {
             // g2.point holds the whole setup: its tail is the trailing points.
             let t = g2_wanted.min(order);
-            read_points::<G2>(&g2_path, order - t, order, checks)?
+            reader.read::<G2>(&g2_path, order - t, order)?
         } else {
             Vec::new()
         };
 
         let pow2_path = dir.join(G2_POWER_OF_2_FILE);
         let pow2_in_file = optional_count::<G2>(&pow2_path)?;
-        let g2_power_of_2 = read_points::<G2>(&pow2_path, 0, pow2_in_file, checks)?;
+        let g2_power_of_2 = reader.read::<G2>(&pow2_path, 0, pow2_in_file)?;
 
         let reverse_path = dir.join(G1_REVERSE_POWER_OF_2_FILE);
         let reverse_in_file = optional_count::<G1>(&reverse_path)?;
         let g1_reverse_power_of_2 = if reverse_in_file > 0 {
-            read_points::<G1>(&reverse_path, 0, reverse_in_file, checks)?
+            reader.read::<G1>(&reverse_path, 0, reverse_in_file)?
         } else if g1_in_file >= order {
             read_points_at::<G1>(&g1_path, &reverse_power_indices(order), checks)?
         } else {
@@ -331,6 +366,30 @@ fn optional_count<P: files::CompressedPoint>(path: &Path) -> Result<u64, SrsErro
         count_points::<P>(path)
     } else {
         Ok(0)
+    }
+}
+
+/// How [`Srs::load_with`] reads a range of points: with which checks, and
+/// through which validated-points cache (full checks only).
+#[derive(Clone, Copy)]
+struct Reader<'a> {
+    checks: Checks,
+    validated_cache: Option<&'a Path>,
+}
+
+impl Reader<'_> {
+    fn read<P: files::CompressedPoint>(
+        &self,
+        path: &Path,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<P::Point>, SrsError> {
+        match (self.checks, self.validated_cache) {
+            (Checks::Full, Some(cache)) => {
+                validated::read_points_validated::<P>(path, from, to, cache)
+            }
+            (Checks::Full | Checks::OnCurve, _) => read_points::<P>(path, from, to, self.checks),
+        }
     }
 }
 

@@ -185,7 +185,11 @@ impl Srs {
         } else {
             Checks::Full
         };
-        Self::load_with_checks(&dir, num_points as u64, EIGENDA_SRS_ORDER, scope, checks)
+        let reader = super::Reader {
+            checks,
+            validated_cache: None,
+        };
+        Self::load_with(&dir, num_points as u64, EIGENDA_SRS_ORDER, scope, reader)
     }
 
     /// Generates the development SRS of `seed` (`num_points` rounded up to a power of

@@ -33,9 +33,16 @@ pub(crate) const INSECURE_MARKER_FILE: &str = "INSECURE-DEVELOPMENT-SRS";
 /// A fixed-size compressed point encoding (one per group).
 pub(crate) trait CompressedPoint {
     /// The decoded point.
-    type Point: Send + Sync;
+    type Point: Send
+        + Sync
+        + ark_serialize::CanonicalSerialize
+        + ark_serialize::CanonicalDeserialize;
     /// Bytes per point.
     const BYTES: usize;
+    /// The group's name in file names: `g1` or `g2`.
+    const NAME: &'static str;
+    /// Whether a decoded point lies on the curve.
+    fn is_on_curve(point: &Self::Point) -> bool;
     /// Decodes and checks one point; `bytes.len() == Self::BYTES`.
     fn decode(bytes: &[u8]) -> Result<Self::Point, PointError>;
     /// Decodes one point checking only that it is on the curve.
@@ -52,6 +59,10 @@ pub(crate) enum G2 {}
 impl CompressedPoint for G1 {
     type Point = G1Affine;
     const BYTES: usize = G1_COMPRESSED_BYTES;
+    const NAME: &'static str = "g1";
+    fn is_on_curve(point: &G1Affine) -> bool {
+        point.is_on_curve()
+    }
     fn decode(bytes: &[u8]) -> Result<G1Affine, PointError> {
         let mut a = [0u8; G1_COMPRESSED_BYTES];
         a.copy_from_slice(bytes);
@@ -69,6 +80,10 @@ impl CompressedPoint for G1 {
 impl CompressedPoint for G2 {
     type Point = G2Affine;
     const BYTES: usize = G2_COMPRESSED_BYTES;
+    const NAME: &'static str = "g2";
+    fn is_on_curve(point: &G2Affine) -> bool {
+        point.is_on_curve()
+    }
     fn decode(bytes: &[u8]) -> Result<G2Affine, PointError> {
         let mut a = [0u8; G2_COMPRESSED_BYTES];
         a.copy_from_slice(bytes);
@@ -94,7 +109,7 @@ pub(crate) enum Checks {
     OnCurve,
 }
 
-fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> SrsError + '_ {
+pub(crate) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> SrsError + '_ {
     move |source| SrsError::Io {
         path: path.to_path_buf(),
         source,
@@ -133,6 +148,16 @@ pub(crate) fn read_points<P: CompressedPoint>(
             available,
         });
     }
+    let buf = read_range::<P>(path, from, to)?;
+    decode_all::<P>(path, from, &buf, checks)
+}
+
+/// The compressed bytes of points `from..to` (`from < to <= count`) of a file.
+pub(crate) fn read_range<P: CompressedPoint>(
+    path: &Path,
+    from: u64,
+    to: u64,
+) -> Result<Vec<u8>, SrsError> {
     let count = usize::try_from(to - from).map_err(|_| SrsError::TooLarge {
         path: path.to_path_buf(),
         points: to - from,
@@ -142,7 +167,7 @@ pub(crate) fn read_points<P: CompressedPoint>(
     file.seek(SeekFrom::Start(from * P::BYTES as u64))
         .map_err(io_error(path))?;
     file.read_exact(&mut buf).map_err(io_error(path))?;
-    decode_all::<P>(path, from, &buf, checks)
+    Ok(buf)
 }
 
 /// Reads the points at the given indices (few, scattered points).
@@ -158,7 +183,7 @@ pub(crate) fn read_points_at<P: CompressedPoint>(
     Ok(points)
 }
 
-fn decode_all<P: CompressedPoint>(
+pub(crate) fn decode_all<P: CompressedPoint>(
     path: &Path,
     from: u64,
     buf: &[u8],
@@ -257,7 +282,7 @@ fn file_digest(path: &Path) -> Result<String, SrsError> {
     Ok(hex_lower(&hasher.finalize()))
 }
 
-fn hex_lower(bytes: &[u8]) -> String {
+pub(crate) fn hex_lower(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

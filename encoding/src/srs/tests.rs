@@ -330,3 +330,171 @@ fn a_damaged_cache_is_caught_by_the_full_checks() {
         generated
     );
 }
+
+/// The entries (file names) of a validated-points cache directory, sorted.
+fn cache_entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_validated_cache_load_equals_a_full_load_and_is_reused() {
+    let cache = tempfile::tempdir().expect("tempdir");
+    let full = Srs::load(fixture_srs_dir(), 3000).expect("fixture loads");
+    let first = Srs::load_scoped_with_cache(
+        fixture_srs_dir(),
+        3000,
+        EIGENDA_SRS_ORDER,
+        SrsScope::Commit,
+        cache.path(),
+    )
+    .expect("first load checks everything and caches");
+    assert_eq!(first, full);
+    let entries = cache_entries(cache.path());
+    // g1.point, g2.point, g2.point.powerOf2 (the fixture has no other files)
+    assert_eq!(entries.len(), 3, "{entries:?}");
+    assert!(
+        entries.iter().any(|e| e.starts_with("g1-3000-")),
+        "{entries:?}"
+    );
+    assert!(
+        entries.iter().any(|e| e.starts_with("g2-3000-")),
+        "{entries:?}"
+    );
+    assert!(
+        entries.iter().any(|e| e.starts_with("g2-12-")),
+        "{entries:?}"
+    );
+    let modified = |name: &str| {
+        std::fs::metadata(cache.path().join(name))
+            .and_then(|m| m.modified())
+            .expect("entry metadata")
+    };
+    let before: Vec<_> = entries.iter().map(|e| modified(e)).collect();
+    let second = Srs::load_scoped_with_cache(
+        fixture_srs_dir(),
+        3000,
+        EIGENDA_SRS_ORDER,
+        SrsScope::Commit,
+        cache.path(),
+    )
+    .expect("second load reads the cache");
+    assert_eq!(second, full);
+    assert_eq!(cache_entries(cache.path()), entries, "no new entries");
+    let after: Vec<_> = entries.iter().map(|e| modified(e)).collect();
+    assert_eq!(before, after, "entries were read, not rewritten");
+    // a shorter load is another byte range: its own entry, the same points
+    let short = Srs::load_scoped_with_cache(
+        fixture_srs_dir(),
+        100,
+        EIGENDA_SRS_ORDER,
+        SrsScope::Commit,
+        cache.path(),
+    )
+    .expect("loads");
+    assert_eq!(short.g1(), &full.g1()[..100]);
+    assert_eq!(short.g2(), &full.g2()[..100]);
+}
+
+#[test]
+fn a_tampered_validated_cache_entry_is_rejected_and_rewritten() {
+    let cache = tempfile::tempdir().expect("tempdir");
+    let full = Srs::load(fixture_srs_dir(), 64).expect("fixture loads");
+    let load = || {
+        Srs::load_scoped_with_cache(
+            fixture_srs_dir(),
+            64,
+            EIGENDA_SRS_ORDER,
+            SrsScope::Commit,
+            cache.path(),
+        )
+    };
+    load().expect("caches");
+    let g2_entry = cache_entries(cache.path())
+        .into_iter()
+        .find(|e| e.starts_with("g2-64-"))
+        .expect("g2.point entry");
+    let path = cache.path().join(&g2_entry);
+    let good = std::fs::read(&path).expect("read entry");
+    let point = |i: usize| 16 + 128 * i..16 + 128 * (i + 1);
+    // (a) point 5 replaced by point 6: on the curve, in the subgroup, but not
+    // what the file says; (b) a flipped bit: off the curve; (c) truncated.
+    let mut swapped = good.clone();
+    swapped.copy_within(point(6), point(5).start);
+    let mut flipped = good.clone();
+    flipped[point(9).start + 3] ^= 1;
+    let truncated = good[..good.len() - 1].to_vec();
+    for (what, bytes) in [
+        ("swapped", swapped),
+        ("flipped", flipped),
+        ("truncated", truncated),
+    ] {
+        std::fs::write(&path, &bytes).expect("tamper");
+        assert_eq!(
+            load().expect("falls back to the full checks"),
+            full,
+            "{what}"
+        );
+        assert_eq!(
+            std::fs::read(&path).expect("entry"),
+            good,
+            "{what}: entry rewritten"
+        );
+    }
+}
+
+#[test]
+fn a_point_outside_the_subgroup_fails_a_cached_load_and_is_not_cached() {
+    let tmp = copy_fixture(&["g1.point", "g2.point"]);
+    let cache = tempfile::tempdir().expect("tempdir");
+    let g2 = tmp.path().join("g2.point");
+    let mut bytes = std::fs::read(&g2).expect("read");
+    let bad = (0u8..=255)
+        .find_map(|v| {
+            let mut candidate = [0u8; 64];
+            candidate.copy_from_slice(&bytes[7 * 64..8 * 64]);
+            candidate[63] = v;
+            match crate::point::g2_from_bytes(&candidate) {
+                Err(PointError::NotInSubgroup) => Some(candidate),
+                _ => None,
+            }
+        })
+        .expect("a nearby x is on the twist but outside G2");
+    bytes[7 * 64..8 * 64].copy_from_slice(&bad);
+    std::fs::write(&g2, &bytes).expect("write");
+    for _ in 0..2 {
+        let Err(err) = Srs::load_scoped_with_cache(
+            tmp.path(),
+            16,
+            EIGENDA_SRS_ORDER,
+            SrsScope::Commit,
+            cache.path(),
+        ) else {
+            panic!("the bad point is found")
+        };
+        assert!(
+            matches!(
+                err,
+                SrsError::BadPoint {
+                    index: 7,
+                    source: PointError::NotInSubgroup,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(
+            !cache_entries(cache.path())
+                .iter()
+                .any(|e| e.starts_with("g2-")),
+            "nothing cached for the bad file"
+        );
+    }
+}
