@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use alloy::primitives::Address;
 use lamina_core::QuorumId;
-use lamina_disperser::DisperserConfig;
+use lamina_disperser::metadata::test_cluster::PgCluster;
+use lamina_disperser::metadata::{MetadataBackend, MetadataConfig};
+use lamina_disperser::{DisperserConfig, Role};
 use lamina_node::NodeConfig;
 use lamina_proxy::ProxyConfig;
 use lamina_retriever::RetrieverConfig;
@@ -84,6 +86,13 @@ pub struct DevnetOptions {
     pub with_nodes: bool,
     /// Start the disperser. Default true.
     pub with_disperser: bool,
+    /// API-server processes (`role = "api"`) in front of one controller process (`role =
+    /// "controller"`), sharing the metadata database (which must then be PostgreSQL) and
+    /// the object store. Default 0: one disperser process runs everything.
+    pub api_servers: usize,
+    /// The disperser's metadata database: RocksDB in its data directory (the default), or
+    /// a throwaway PostgreSQL cluster the devnet starts and stops.
+    pub metadata: MetadataBackend,
     /// Remote encoder processes (`lamina encoder run`) the disperser sends its blobs to,
     /// over one object store on the devnet's disk. Default 0: the disperser encodes in
     /// its own process.
@@ -137,6 +146,8 @@ impl DevnetOptions {
             with_nodes: true,
             with_disperser: true,
             encoders: 0,
+            api_servers: 0,
+            metadata: MetadataBackend::Rocksdb,
             with_retriever: true,
             node_config: toml::Table::new(),
             per_node_config: BTreeMap::new(),
@@ -206,6 +217,14 @@ impl DevnetOptions {
                     self.max_blob_symbols,
                     lamina_encoding::MAX_BLOB_SYMBOLS
                 ),
+            });
+        }
+        if self.api_servers > 0 && self.metadata != MetadataBackend::Postgres {
+            return Err(DevnetError::InvalidOption {
+                field: "api_servers",
+                reason: "separate API servers share the controller's metadata database, which \
+                         takes PostgreSQL (metadata = postgres)"
+                    .into(),
             });
         }
         if self.stakes.contains(&0) {
@@ -295,6 +314,10 @@ pub struct DevnetInfo {
     /// JSON under `/api/v1`), if the disperser runs.
     #[serde(default)]
     pub console: Option<String>,
+    /// Every API server's gRPC `host:port` when the disperser is split (`disperser` is the
+    /// first); empty when one process runs everything.
+    #[serde(default)]
+    pub api_servers: Vec<String>,
     /// Remote encoders' gRPC `host:port` (empty: the disperser encodes in process).
     #[serde(default)]
     pub encoders: Vec<String>,
@@ -382,6 +405,7 @@ pub struct Devnet {
     /// behind its Byzantine proxy.
     node_listen: Vec<SocketAddr>,
     disperser: Option<ServiceProcess>,
+    api_servers: Vec<ServiceProcess>,
     encoders: Vec<ServiceProcess>,
     retriever: Option<ServiceProcess>,
     rollup_proxy: Option<ServiceProcess>,
@@ -390,6 +414,7 @@ pub struct Devnet {
     disperser_account: FundedAccount,
     node_addrs: Vec<ServiceAddrs>,
     disperser_addrs: ServiceAddrs,
+    api_addrs: Vec<ServiceAddrs>,
     encoder_addrs: Vec<ServiceAddrs>,
     retriever_addrs: ServiceAddrs,
     /// The rollup proxy's HTTP address (routes, health and metrics on one port).
@@ -397,6 +422,8 @@ pub struct Devnet {
     options: DevnetOptions,
     info: DevnetInfo,
     started_in: Duration,
+    /// The metadata database's cluster, when PostgreSQL (stopped after the services).
+    postgres: Option<(PgCluster, String)>,
     chain: LocalChain,
 }
 
@@ -465,6 +492,9 @@ impl Devnet {
             .map(|_| ServiceAddrs::fresh())
             .collect::<Result<Vec<_>, _>>()?;
         let disperser_addrs = ServiceAddrs::fresh()?;
+        let api_addrs = (0..options.api_servers)
+            .map(|_| ServiceAddrs::fresh())
+            .collect::<Result<Vec<_>, _>>()?;
         let encoder_addrs = (0..options.encoders)
             .map(|_| ServiceAddrs::fresh())
             .collect::<Result<Vec<_>, _>>()?;
@@ -509,17 +539,27 @@ impl Devnet {
             chain_id: chain.chain_id(),
             contracts: chain.contracts().clone(),
             deployment: chain.deployment_path().to_path_buf(),
-            disperser: options
-                .with_disperser
-                .then(|| disperser_addrs.grpc.to_string()),
+            // Clients talk to the API: the first API server when the disperser is split.
+            disperser: options.with_disperser.then(|| {
+                api_addrs
+                    .first()
+                    .map_or(disperser_addrs.grpc, |a| a.grpc)
+                    .to_string()
+            }),
             retriever: options
                 .with_retriever
                 .then(|| retriever_addrs.grpc.to_string()),
             proxy: (options.with_proxy && options.with_disperser)
                 .then(|| format!("http://{rollup_proxy_addr}")),
-            console: options
-                .with_disperser
-                .then(|| format!("http://{}", disperser_addrs.metrics)),
+            console: options.with_disperser.then(|| {
+                format!(
+                    "http://{}",
+                    api_addrs
+                        .first()
+                        .map_or(disperser_addrs.metrics, |a| a.metrics)
+                )
+            }),
+            api_servers: api_addrs.iter().map(|a| a.grpc.to_string()).collect(),
             encoders: encoder_addrs.iter().map(|a| a.grpc.to_string()).collect(),
             nodes: Vec::new(),
             client_key: client.hex_key_file.clone(),
@@ -547,7 +587,9 @@ impl Devnet {
             proxies: BTreeMap::new(),
             node_listen,
             disperser: None,
+            api_servers: Vec::new(),
             encoders: Vec::new(),
+            postgres: None,
             retriever: None,
             rollup_proxy: None,
             operators,
@@ -555,6 +597,7 @@ impl Devnet {
             disperser_account,
             node_addrs,
             disperser_addrs,
+            api_addrs,
             encoder_addrs,
             retriever_addrs,
             rollup_proxy_addr,
@@ -594,6 +637,14 @@ impl Devnet {
             futures::future::try_join_all(nodes.iter_mut().map(|n| n.wait_healthy(timeout)))
                 .await?;
             self.nodes = nodes;
+        }
+        if self.options.with_disperser && self.options.metadata == MetadataBackend::Postgres {
+            let cluster = PgCluster::start().map_err(|e| DevnetError::Postgres(e.to_string()))?;
+            let url = cluster
+                .fresh_database()
+                .await
+                .map_err(|e| DevnetError::Postgres(e.to_string()))?;
+            self.postgres = Some((cluster, url));
         }
         if self.options.with_disperser {
             // Before the disperser: it asks each encoder its capacity when it starts.
@@ -640,12 +691,27 @@ impl Devnet {
                 self.retriever_addrs.metrics,
             ))?);
         }
+        if self.options.with_disperser {
+            for i in 0..self.api_addrs.len() {
+                let name = format!("disperser-api-{i}");
+                let path = self.config_path(&name);
+                config::write(&path, &self.api_server_config(i)?)?;
+                services.push(ServiceProcess::spawn(ServiceSpec::lamina_role(
+                    name.clone(),
+                    &self.options.lamina_bin,
+                    "disperser",
+                    &path,
+                    self.log_path(&name),
+                    self.api_addrs[i].metrics,
+                ))?);
+            }
+        }
         futures::future::try_join_all(services.iter_mut().map(|s| s.wait_healthy(timeout))).await?;
         for service in services {
-            if service.name() == "disperser" {
-                self.disperser = Some(service);
-            } else {
-                self.retriever = Some(service);
+            match service.name() {
+                "disperser" => self.disperser = Some(service),
+                "retriever" => self.retriever = Some(service),
+                _ => self.api_servers.push(service),
             }
         }
         if self.options.with_proxy && self.options.with_disperser {
@@ -737,6 +803,12 @@ impl Devnet {
             rate_limit_address_bytes_per_sec: DEVNET_ADDRESS_BYTES_PER_SEC,
             rate_limit_address_blobs_per_sec: DEVNET_ADDRESS_BLOBS_PER_SEC,
             objects: Some(self.objects()),
+            role: if self.api_addrs.is_empty() {
+                Role::All
+            } else {
+                Role::Controller
+            },
+            metadata: self.metadata(),
             encoder_pool: lamina_disperser::encoder_pool::EncoderPoolConfig {
                 endpoints: self.info.encoders.clone(),
                 ..Default::default()
@@ -744,6 +816,46 @@ impl Devnet {
             ..DisperserConfig::default()
         };
         typed_table(&config, &self.options.disperser_config)
+    }
+
+    /// API server `i`'s config: the disperser's, as `role = "api"` on its own ports and
+    /// data directory.
+    pub fn api_server_config(&self, i: usize) -> Result<toml::Table, DevnetError> {
+        let addrs = self.api_addrs.get(i).ok_or(DevnetError::InvalidOption {
+            field: "API server index",
+            reason: format!("{i} of {}", self.api_addrs.len()),
+        })?;
+        let mut table = self.disperser_config()?;
+        let api = toml::toml! {
+            role = "api"
+            grpc_listen = (addrs.grpc.to_string())
+            metrics_listen = (addrs.metrics.to_string())
+        };
+        config::merge(&mut table, &api);
+        table.insert(
+            "data_dir".into(),
+            toml::Value::String(
+                self.options
+                    .data_dir
+                    .join("disperser")
+                    .join(format!("api-{i}"))
+                    .display()
+                    .to_string(),
+            ),
+        );
+        Ok(table)
+    }
+
+    /// The metadata database of the disperser's processes.
+    fn metadata(&self) -> MetadataConfig {
+        match (&self.options.metadata, &self.postgres) {
+            (MetadataBackend::Postgres, Some((_, url))) => MetadataConfig {
+                backend: MetadataBackend::Postgres,
+                url: Some(lamina_storage::SecretString::new(url.clone())),
+                ..MetadataConfig::default()
+            },
+            _ => MetadataConfig::default(),
+        }
     }
 
     /// The object store the disperser and its encoders share: a directory of the devnet.
@@ -911,6 +1023,11 @@ impl Devnet {
                 pids.insert(format!("encoder-{i}"), pid);
             }
         }
+        for (i, api) in self.api_servers.iter().enumerate() {
+            if let Some(pid) = api.pid() {
+                pids.insert(format!("disperser-api-{i}"), pid);
+            }
+        }
         if let Some(pid) = self.retriever.as_ref().and_then(ServiceProcess::pid) {
             pids.insert("retriever".to_owned(), pid);
         }
@@ -988,6 +1105,11 @@ impl Devnet {
         self.nodes.get_mut(i)
     }
 
+    /// API server `i`'s process, to kill or restart it.
+    pub fn api_server_mut(&mut self, i: usize) -> Option<&mut ServiceProcess> {
+        self.api_servers.get_mut(i)
+    }
+
     /// Encoder `i`'s process, to kill or restart it.
     pub fn encoder_mut(&mut self, i: usize) -> Option<&mut ServiceProcess> {
         self.encoders.get_mut(i)
@@ -1025,6 +1147,7 @@ impl Devnet {
             .nodes
             .iter_mut()
             .chain(self.disperser.iter_mut())
+            .chain(self.api_servers.iter_mut())
             .chain(self.encoders.iter_mut())
             .chain(self.retriever.iter_mut())
             .chain(self.rollup_proxy.iter_mut())
@@ -1042,6 +1165,7 @@ impl Devnet {
             .rollup_proxy
             .iter_mut()
             .chain(self.retriever.iter_mut())
+            .chain(self.api_servers.iter_mut())
             .chain(self.disperser.iter_mut())
             .chain(self.encoders.iter_mut())
         {

@@ -97,6 +97,9 @@ pub enum DevnetError {
         /// Why it failed.
         reason: String,
     },
+    /// The devnet's PostgreSQL cluster could not be started or given a database.
+    #[error("PostgreSQL for the disperser's metadata: {0}")]
+    Postgres(String),
     /// An option is out of range.
     #[error("invalid devnet option {field}: {reason}")]
     InvalidOption {

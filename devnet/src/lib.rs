@@ -52,5 +52,6 @@ pub use devnet::{
     ServiceAddrs,
 };
 pub use error::DevnetError;
+pub use lamina_disperser::metadata::MetadataBackend;
 pub use operators::{FundedAccount, OperatorSpec, ProvisionedOperator};
 pub use process::{ServiceProcess, ServiceSpec};

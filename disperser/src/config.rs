@@ -141,9 +141,33 @@ pub struct DisperserConfig {
     /// Where blob bytes live (`[objects]`: `dir = "…"` or an `[objects.s3]` table).
     /// Default: none, meaning `dir = "<data_dir>/objects"` ([`Self::objects`]).
     pub objects: Option<lamina_storage::ObjectStoreConfig>,
+    /// What this process runs ([`Role`]): everything (the default), only the API
+    /// (`DisperseBlob` and reads; any number behind a load balancer), or only the
+    /// controller (encoding, batching, dispatch; one acts at a time, under a lease in the
+    /// metadata database). The split roles share a PostgreSQL metadata database and an
+    /// object store.
+    pub role: Role,
+    /// Seconds a controller's lease lasts unrenewed ([`crate::lease`]): how long a
+    /// standby waits after the active controller dies. Renewed every third. Default: 10.
+    pub controller_lease_secs: u64,
     /// The metadata database (`[metadata]`: `backend = "rocksdb"` or `"postgres"` with
     /// `url` / `url_env`). Default: RocksDB under `<data_dir>/db`.
     pub metadata: crate::metadata::MetadataConfig,
+}
+
+/// Which parts of the disperser a process runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The API and the controller in one process (the default; any metadata backend).
+    #[default]
+    All,
+    /// `DisperseBlob`, `GetBlobStatus`, `GetBlob`, `GetBlobCommitment` and the console:
+    /// accepts blobs (object store, then QUEUED in the metadata database) and reads.
+    Api,
+    /// Claims QUEUED blobs, encodes (in process or on the encoder pool), batches,
+    /// dispatches, aggregates, records certificates, anchors, expires kept blobs.
+    Controller,
 }
 
 impl Default for DisperserConfig {
@@ -189,6 +213,8 @@ impl Default for DisperserConfig {
             encoder_pool: crate::encoder_pool::EncoderPoolConfig::default(),
             objects: None,
             metadata: crate::metadata::MetadataConfig::default(),
+            role: Role::All,
+            controller_lease_secs: 10,
         }
     }
 }
@@ -298,6 +324,7 @@ impl DisperserConfig {
             ("queue_capacity", self.queue_capacity as u64),
             ("encoding_concurrency", self.encoding_concurrency as u64),
             ("max_attempts", u64::from(self.max_attempts)),
+            ("controller_lease_secs", self.controller_lease_secs),
             ("rate_limit_tracked", self.rate_limit_tracked as u64),
             ("grpc_request_timeout_ms", self.grpc_request_timeout_ms),
             (
@@ -314,6 +341,19 @@ impl DisperserConfig {
         }
         self.payments.validate()?;
         self.encoder_pool.validate()?;
+        if self.role != Role::All
+            && self.metadata.backend == crate::metadata::MetadataBackend::Rocksdb
+        {
+            return Err(ConfigError::Invalid {
+                field: "role",
+                reason: format!(
+                    "role {:?} runs beside other disperser processes, which RocksDB (one \
+                     process's files) cannot serve: set [metadata] backend = \"postgres\", \
+                     or role = \"all\"",
+                    self.role
+                ),
+            });
+        }
         if self.batch_timeout_ms < self.node_timeout_ms {
             return Err(invalid(
                 "batch_timeout_ms",
@@ -373,6 +413,11 @@ impl DisperserConfig {
     /// Where RocksDB lives.
     pub fn db_path(&self) -> PathBuf {
         self.data_dir.join("db")
+    }
+
+    /// [`Self::controller_lease_secs`] as a duration.
+    pub fn controller_lease(&self) -> Duration {
+        Duration::from_secs(self.controller_lease_secs)
     }
 
     /// The object store of blob bytes: `objects`, else `<data_dir>/objects`.

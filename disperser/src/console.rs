@@ -527,10 +527,14 @@ async fn check_input(p: &Pipeline, key: &BlobKey) -> Result<CheckInput, ConsoleE
     Ok(CheckInput {
         header: cert.blob_inclusion_info.blob_certificate.blob_header,
         reference_block: cert.batch_header.reference_block_number,
-        dispersed: p.objects.blob(key).await.map_err(|e| ConsoleError::Internal {
-            what: "blob bytes",
-            reason: e.to_string(),
-        })?,
+        dispersed: p
+            .objects
+            .blob(key)
+            .await
+            .map_err(|e| ConsoleError::Internal {
+                what: "blob bytes",
+                reason: e.to_string(),
+            })?,
     })
 }
 

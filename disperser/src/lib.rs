@@ -62,6 +62,7 @@ pub mod encoder_pool;
 mod error;
 pub mod gate;
 pub mod intake;
+pub mod lease;
 pub mod metadata;
 pub mod metrics;
 pub mod payments;
@@ -82,7 +83,7 @@ use lamina_core::keystore::load_ecdsa_key;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-pub use config::{DisperserConfig, MAX_BLOB_SIZE_LIMIT};
+pub use config::{DisperserConfig, MAX_BLOB_SIZE_LIMIT, Role};
 pub use error::{ConfigError, DisperserError, RateLimitKind, StoreError};
 
 /// Encoded blobs waiting for the batcher (each holds its frames: keep it small).
@@ -203,30 +204,10 @@ pub async fn run(
         })
     })?;
     let metrics = Arc::new(metrics::Metrics::new());
-    // Frames on the remote encoder pool, or in this process.
-    let encoders = if config.encoder_pool.endpoints.is_empty() {
-        encoder_pool::Encoders::Local(Arc::new(lamina_encoder::service_encoder(srs.clone())))
-    } else {
-        let pool = encoder_pool::RemotePool::new(
-            config.encoder_pool.clone(),
-            &operators,
-            objects.clone(),
-            metrics.encoder_retries.clone(),
-        )?;
-        let capacity = pool.probe().await;
-        tracing::info!(
-            encoders = config.encoder_pool.endpoints.len(),
-            capacity,
-            "encoding on remote encoders"
-        );
-        encoder_pool::Encoders::Remote(pool)
-    };
-    let encoders = Arc::new(encoders);
-
     let p = Arc::new(pipeline::Pipeline {
         config: config.clone(),
         store,
-        objects,
+        objects: objects.clone(),
         chain,
         metrics: metrics.clone(),
         in_flight: AtomicUsize::new(0),
@@ -235,21 +216,22 @@ pub async fn run(
         let restored = payments.restore(&p.store.payment_records().await?)?;
         tracing::info!(records = restored, "payment state restored");
     }
-    let resume = pipeline::recover(&p).await?;
-    if !resume.is_empty() {
-        tracing::info!(
-            blobs = resume.len(),
-            "resuming blobs accepted before the restart"
-        );
-    }
-
+    let runs_controller = config.role != Role::Api;
     let cancel = CancellationToken::new();
+    // The caller's shutdown as a token: the standby wait and every role's loop watch it.
+    let shutting_down = CancellationToken::new();
+    {
+        let token = shutting_down.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            token.cancel();
+        });
+    }
+    // Cancelled when this controller loses its lease: its pipeline must stop at once.
+    let lease_lost = CancellationToken::new();
     let ready = Arc::new(AtomicBool::new(false));
     let (done_tx, mut done_rx) = mpsc::channel::<&'static str>(8);
     let (key_tx, key_rx) = mpsc::channel(config.queue_capacity);
-    let (encoded_tx, encoded_rx) = mpsc::channel(ENCODED_CHANNEL_CAPACITY);
-    let (batch_tx, batch_rx) = mpsc::channel(BATCH_CHANNEL_CAPACITY);
-    let (anchor_tx, anchor_rx) = mpsc::channel(ANCHOR_CHANNEL_CAPACITY);
 
     let http = {
         let (m, r, c) = (metrics.clone(), ready.clone(), cancel.clone());
@@ -262,30 +244,110 @@ pub async fn run(
         });
         tokio::spawn(async move { metrics::serve(addr, m, r, c, console).await })
     };
-    let encode_task = critical(
-        "encode",
-        &done_tx,
-        encode::run(p.clone(), encoders, key_rx, encoded_tx, cancel.clone()),
-    );
-    let batch_task = critical(
-        "batch",
-        &done_tx,
-        pipeline::batcher(config.clone(), encoded_rx, batch_tx),
-    );
-    let dispatcher = Arc::new(dispatch::Dispatcher::new(
-        p.clone(),
-        key,
-        anchor_tx,
-        operators,
-    ));
-    let dispatch_task = critical("dispatch", &done_tx, dispatch::run(dispatcher, batch_rx));
-    let anchor_task = critical(
-        "anchor",
-        &done_tx,
-        anchor::run(p.clone(), anchor_rx, cancel.clone()),
-    );
-    tokio::spawn(pipeline::feed(resume, key_tx.clone(), cancel.clone()));
-    tokio::spawn(pipeline::expire_kept_blobs(p.clone(), cancel.clone()));
+
+    // The controller: its lease (a standby waits here), recovery, then the stages.
+    let mut stages = Vec::new();
+    let mut held_lease = None;
+    if runs_controller {
+        let Some(lease) = lease::ControllerLease::acquire(
+            p.store.clone(),
+            config.controller_lease(),
+            &shutting_down,
+        )
+        .await?
+        else {
+            tracing::info!("stopped while standing by");
+            cancel.cancel();
+            return http.await.map_err(|e| DisperserError::Task {
+                task: "http",
+                reason: e.to_string(),
+            })?;
+        };
+        let lease = Arc::new(lease);
+        tokio::spawn({
+            let (lease, cancel, lost) = (lease.clone(), cancel.clone(), lease_lost.clone());
+            async move { lease.hold(cancel, lost).await }
+        });
+        held_lease = Some(lease);
+        let resume = pipeline::recover(&p).await?;
+        if !resume.is_empty() {
+            tracing::info!(
+                blobs = resume.len(),
+                "resuming blobs accepted before the restart"
+            );
+        }
+        // Frames on the remote encoder pool, or in this process.
+        let encoders = if config.encoder_pool.endpoints.is_empty() {
+            encoder_pool::Encoders::Local(Arc::new(lamina_encoder::service_encoder(srs.clone())))
+        } else {
+            let pool = encoder_pool::RemotePool::new(
+                config.encoder_pool.clone(),
+                &operators,
+                objects.clone(),
+                metrics.encoder_retries.clone(),
+            )?;
+            let capacity = pool.probe().await;
+            tracing::info!(
+                encoders = config.encoder_pool.endpoints.len(),
+                capacity,
+                "encoding on remote encoders"
+            );
+            encoder_pool::Encoders::Remote(pool)
+        };
+        let encoders = Arc::new(encoders);
+
+        let (encoded_tx, encoded_rx) = mpsc::channel(ENCODED_CHANNEL_CAPACITY);
+        let (batch_tx, batch_rx) = mpsc::channel(BATCH_CHANNEL_CAPACITY);
+        let (anchor_tx, anchor_rx) = mpsc::channel(ANCHOR_CHANNEL_CAPACITY);
+        stages.push((
+            "encode",
+            critical(
+                "encode",
+                &done_tx,
+                encode::run(p.clone(), encoders, key_rx, encoded_tx, cancel.clone()),
+            ),
+        ));
+        stages.push((
+            "batch",
+            critical(
+                "batch",
+                &done_tx,
+                pipeline::batcher(config.clone(), encoded_rx, batch_tx),
+            ),
+        ));
+        let dispatcher = Arc::new(dispatch::Dispatcher::new(
+            p.clone(),
+            key,
+            anchor_tx,
+            operators,
+        ));
+        stages.push((
+            "dispatch",
+            critical("dispatch", &done_tx, dispatch::run(dispatcher, batch_rx)),
+        ));
+        stages.push((
+            "anchor",
+            critical(
+                "anchor",
+                &done_tx,
+                anchor::run(p.clone(), anchor_rx, cancel.clone()),
+            ),
+        ));
+        if config.role == Role::Controller {
+            // Blobs come from API servers in other processes, through the database.
+            let fed = resume.iter().copied().collect();
+            tokio::spawn(pipeline::claim_queued(
+                p.clone(),
+                fed,
+                key_tx.clone(),
+                cancel.clone(),
+            ));
+        }
+        tokio::spawn(pipeline::feed(resume, key_tx.clone(), cancel.clone()));
+        tokio::spawn(pipeline::expire_kept_blobs(p.clone(), cancel.clone()));
+    } else {
+        tokio::spawn(pipeline::count_in_flight(p.clone(), cancel.clone()));
+    }
     tokio::spawn(chain_view::refresh_periodically(
         p.chain.clone(),
         cancel.clone(),
@@ -297,6 +359,94 @@ pub async fn run(
         ));
     }
 
+    let mut failure = None;
+    let served = if config.role == Role::Controller {
+        drop(key_tx);
+        ready.store(true, Ordering::Release);
+        tracing::info!(metrics = %config.metrics_listen, "disperser controller ready");
+        tokio::select! {
+            () = shutting_down.cancelled() => {}
+            () = lease_lost.cancelled() => {}
+            name = done_rx.recv() => {
+                let name = name.unwrap_or("unknown");
+                tracing::error!(task = name, "pipeline stage stopped; shutting down");
+                failure = Some(DisperserError::Task { task: name, reason: "stopped while serving".into() });
+            }
+        }
+        Ok(())
+    } else {
+        // API servers only accept: a separate controller claims their blobs.
+        let encode = runs_controller.then_some(key_tx);
+        serve_api(
+            &config,
+            p.clone(),
+            srs,
+            encode,
+            payments,
+            &metrics,
+            &ready,
+            &mut done_rx,
+            &mut failure,
+            server_tls,
+            [shutting_down.clone(), lease_lost.clone(), cancel.clone()],
+        )
+        .await
+    };
+    if lease_lost.is_cancelled() {
+        failure.get_or_insert(DisperserError::Task {
+            task: "controller lease",
+            reason: "lost to another controller, or not renewed before it expired".into(),
+        });
+    }
+    ready.store(false, Ordering::Release);
+    tracing::info!("intake stopped; draining the pipeline");
+    cancel.cancel();
+    for (name, task) in stages {
+        if let Err(e) = task.await {
+            failure.get_or_insert(DisperserError::Task {
+                task: name,
+                reason: e.to_string(),
+            });
+        }
+    }
+    if let Some(lease) = held_lease.and_then(|l| Arc::try_unwrap(l).ok())
+        && !lease_lost.is_cancelled()
+    {
+        lease.release().await;
+    }
+    match http.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            failure.get_or_insert(e);
+        }
+        Err(e) => {
+            failure.get_or_insert(DisperserError::Task {
+                task: "http",
+                reason: e.to_string(),
+            });
+        }
+    }
+    served?;
+    tracing::info!("disperser stopped");
+    failure.map_or(Ok(()), Err)
+}
+
+/// Serves the gRPC API until one of `stops` fires or a pipeline stage (reported on
+/// `done`) ends, which it records in `failure`.
+#[allow(clippy::too_many_arguments)]
+async fn serve_api(
+    config: &DisperserConfig,
+    p: Arc<pipeline::Pipeline>,
+    srs: Arc<lamina_encoding::Srs>,
+    encode: Option<mpsc::Sender<encode::QueuedBlob>>,
+    payments: Option<Arc<payments::Payments>>,
+    metrics: &metrics::Metrics,
+    ready: &AtomicBool,
+    done: &mut mpsc::Receiver<&'static str>,
+    failure: &mut Option<DisperserError>,
+    server_tls: Option<tonic::transport::ServerTlsConfig>,
+    stops: [CancellationToken; 3],
+) -> Result<(), DisperserError> {
     let listener = tokio::net::TcpListener::bind(config.grpc_listen)
         .await
         .map_err(|source| DisperserError::Listen {
@@ -321,20 +471,20 @@ pub async fn run(
         )?
         .with_metrics(metrics.commitment.clone()),
     );
-    let service = service::DisperserService::new(p.clone(), srs, key_tx, pool, lookup_pool)
+    let service = service::DisperserService::new(p, srs, encode, pool, lookup_pool)
         .with_payments(payments)
         .into_server();
     ready.store(true, Ordering::Release);
-    tracing::info!(grpc = %local, metrics = %config.metrics_listen, "disperser ready");
+    tracing::info!(grpc = %local, metrics = %config.metrics_listen, role = ?config.role, "disperser ready");
 
-    let stop = cancel.clone();
-    let mut failure = None;
     // Limits for every request: a deadline, streams per connection, and requests over
     // all connections (beyond it requests wait, each under its deadline).
     let mut builder = tonic::transport::Server::builder();
     if let Some(tls) = server_tls {
         builder = builder.tls_config(tls)?;
     }
+    let [a, b, c] = stops;
+    let c2 = c.clone();
     let server = builder
         .timeout(config.grpc_request_timeout())
         .max_concurrent_streams(Some(config.grpc_max_concurrent_streams))
@@ -346,52 +496,23 @@ pub async fn run(
             tokio_stream::wrappers::TcpListenerStream::new(listener),
             async move {
                 tokio::select! {
-                    () = shutdown => {}
-                    () = stop.cancelled() => {}
+                    () = a.cancelled() => {}
+                    () = b.cancelled() => {}
+                    () = c2.cancelled() => {}
                 }
             },
         );
     tokio::pin!(server);
     let served = tokio::select! {
         r = &mut server => r,
-        name = done_rx.recv() => {
+        name = done.recv() => {
             // A stage ended while serving: that is a bug or a fatal error; stop everything.
             let name = name.unwrap_or("unknown");
             tracing::error!(task = name, "pipeline stage stopped; shutting down");
-            failure = Some(DisperserError::Task { task: name, reason: "stopped while serving".into() });
-            cancel.cancel();
+            *failure = Some(DisperserError::Task { task: name, reason: "stopped while serving".into() });
+            c.cancel();
             server.await
         }
     };
-    ready.store(false, Ordering::Release);
-    tracing::info!("gRPC stopped; draining the pipeline");
-    cancel.cancel();
-    for (name, task) in [
-        ("encode", encode_task),
-        ("batch", batch_task),
-        ("dispatch", dispatch_task),
-        ("anchor", anchor_task),
-    ] {
-        if let Err(e) = task.await {
-            failure.get_or_insert(DisperserError::Task {
-                task: name,
-                reason: e.to_string(),
-            });
-        }
-    }
-    match http.await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => {
-            failure.get_or_insert(e);
-        }
-        Err(e) => {
-            failure.get_or_insert(DisperserError::Task {
-                task: "http",
-                reason: e.to_string(),
-            });
-        }
-    }
-    served?;
-    tracing::info!("disperser stopped");
-    failure.map_or(Ok(()), Err)
+    Ok(served?)
 }

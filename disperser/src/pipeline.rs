@@ -270,6 +270,72 @@ pub async fn feed(keys: Vec<BlobKey>, tx: mpsc::Sender<QueuedBlob>, shutdown: Ca
     }
 }
 
+/// How often a controller beside separate API servers looks for newly QUEUED blobs.
+pub const CLAIM_INTERVAL: Duration = Duration::from_millis(200);
+
+/// A controller beside separate API servers: every [`CLAIM_INTERVAL`], feeds the encoder
+/// every blob the metadata database holds as not terminal that this controller has not
+/// fed yet (`fed` starts with what recovery resumed), until `shutdown`. Blobs are fed in
+/// one shared lane: the API server that saw the client's address is another process.
+pub async fn claim_queued(
+    p: Arc<Pipeline>,
+    mut fed: std::collections::HashSet<BlobKey>,
+    tx: mpsc::Sender<QueuedBlob>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(CLAIM_INTERVAL) => {}
+        }
+        let pending = match p.store.pending().await {
+            Ok(pending) => pending,
+            Err(e) => {
+                tracing::warn!(error = %e, "listing queued blobs failed; retrying");
+                continue;
+            }
+        };
+        let pending: std::collections::HashSet<BlobKey> = pending.into_iter().collect();
+        // Keys that ended leave the set; the rest stay fed.
+        fed.retain(|key| pending.contains(key));
+        for key in pending {
+            if !fed.insert(key) {
+                continue;
+            }
+            p.entered();
+            let queued = QueuedBlob {
+                key,
+                lane: Lane::Unattributed,
+            };
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                sent = tx.send(queued) => if sent.is_err() { return },
+            }
+        }
+    }
+}
+
+/// An API server beside a separate controller: the queue-capacity check counts every
+/// blob not yet terminal in the shared database (refreshed every second), not only the
+/// ones this process accepted.
+pub async fn count_in_flight(p: Arc<Pipeline>, shutdown: CancellationToken) {
+    loop {
+        match p.store.pending().await {
+            Ok(pending) => {
+                p.in_flight.store(pending.len(), Ordering::Release);
+                p.metrics
+                    .in_flight
+                    .set(i64::try_from(pending.len()).unwrap_or(i64::MAX));
+            }
+            Err(e) => tracing::warn!(error = %e, "counting blobs in flight failed; retrying"),
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+}
+
 /// How often kept blobs past their retention are dropped.
 const EXPIRY_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 

@@ -58,7 +58,9 @@ pub struct DisperserService {
     /// Keys being accepted right now: two identical concurrent requests must not both pass
     /// the duplicate check. std `Mutex`: insert/remove only, never held across `.await`.
     accepting: Mutex<HashSet<BlobKey>>,
-    encode: mpsc::Sender<QueuedBlob>,
+    /// The in-process encoder's queue; `None` on an API server whose controller is
+    /// another process (it claims QUEUED blobs from the database).
+    encode: Option<mpsc::Sender<QueuedBlob>>,
     /// Payment metering (`None`: payments disabled, every signed blob is free).
     payments: Option<Arc<Payments>>,
 }
@@ -87,12 +89,13 @@ fn blob_state_pb(state: BlobState) -> dpb::BlobStatus {
 }
 
 impl DisperserService {
-    /// Handlers over the pipeline `p`, sending accepted keys to `encode`; `DisperseBlob`'s
+    /// Handlers over the pipeline `p`, sending accepted keys to `encode` (if this process
+    /// encodes); `DisperseBlob`'s
     /// commitment checks run on `pool`, `GetBlobCommitment` on `lookup_pool`.
     pub fn new(
         p: Arc<Pipeline>,
         srs: Arc<Srs>,
-        encode: mpsc::Sender<QueuedBlob>,
+        encode: Option<mpsc::Sender<QueuedBlob>>,
         pool: Arc<CommitmentPool>,
         lookup_pool: Arc<CommitmentPool>,
     ) -> Self {
@@ -313,7 +316,9 @@ impl DisperserService {
             key,
             lane: Lane::from(peer),
         };
-        if self.encode.send(queued).await.is_err() {
+        if let Some(encode) = &self.encode
+            && encode.send(queued).await.is_err()
+        {
             tracing::warn!(blob_key = %key, "encoder stopped; the blob resumes at the next start");
         }
         Ok(key)

@@ -162,9 +162,14 @@ impl IntakeServer {
                 .with_metrics(metrics.commitment.clone()),
         );
         let (encode_tx, encode_rx) = mpsc::channel(1 << 16);
-        let service =
-            DisperserService::new(p, srs.clone(), encode_tx, pool.clone(), lookup.clone())
-                .with_payments(payments.clone());
+        let service = DisperserService::new(
+            p,
+            srs.clone(),
+            Some(encode_tx),
+            pool.clone(),
+            lookup.clone(),
+        )
+        .with_payments(payments.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("binds");

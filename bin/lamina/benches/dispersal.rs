@@ -7,6 +7,12 @@
 //! to what the disperser's encoder alone sustains on the same cores.
 //! `LAMINA_BENCH_CASES=1MiB,sustained` runs only those parts.
 //!
+//! Scaled out (issue 18): `LAMINA_BENCH_ENCODERS=N` runs N `lamina encoder` processes
+//! the disperser sends its blobs to; `LAMINA_BENCH_SPLIT=1` also splits the disperser
+//! into one API server and one controller on PostgreSQL, and the sustained part then
+//! prints the controller's own CPU time per MB (encoding and intake run in other
+//! processes, so this is what batching, dispatch, aggregation and the database cost).
+//!
 //! Latency is timed from the `DisperseBlob` call to the client seeing `COMPLETE` (polling
 //! every 50 ms); the client's own share before it (codec, KZG commitments with its SRS,
 //! ECDSA signature: `LaminaClient::prepare`) is timed separately and printed.
@@ -37,7 +43,7 @@ const MIB: usize = 1 << 20;
 
 struct Setup {
     rt: tokio::runtime::Runtime,
-    _devnet: Devnet,
+    devnet: Devnet,
     client: Arc<LaminaClient<EthChain>>,
     _dir: tempfile::TempDir,
 }
@@ -52,7 +58,16 @@ fn setup() -> Setup {
         let mut options =
             DevnetOptions::new(env!("CARGO_BIN_EXE_lamina"), dir.path().join("devnet"));
         options.with_retriever = false;
+        options.with_proxy = false;
         options.max_blob_symbols = (16 * MIB / 32) as u32;
+        options.encoders = std::env::var("LAMINA_BENCH_ENCODERS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        if std::env::var("LAMINA_BENCH_SPLIT").is_ok_and(|v| v == "1") {
+            options.api_servers = 1;
+            options.metadata = lamina_devnet::MetadataBackend::Postgres;
+        }
         let d = &mut options.disperser_config;
         d.insert("reference_block_delay".into(), 1.into());
         d.insert("batch_max_interval_ms".into(), 100.into());
@@ -83,7 +98,7 @@ fn setup() -> Setup {
     });
     Setup {
         rt,
-        _devnet: devnet,
+        devnet,
         client,
         _dir: dir,
     }
@@ -200,6 +215,8 @@ fn sustained(s: &Setup) {
             payload
         })
         .collect();
+    let controller = s.devnet.info().pids.get("disperser").copied();
+    let cpu_before = controller.and_then(process_cpu_seconds);
     let mut prepared: Vec<_> = s.rt.block_on(async {
         let mut out = Vec::new();
         for p in &payloads {
@@ -237,6 +254,22 @@ fn sustained(s: &Setup) {
         elapsed.as_secs_f64(),
         common::percentiles(&mut latencies)
     );
+    if let (Some(pid), Some(before)) = (controller, cpu_before)
+        && let Some(after) = process_cpu_seconds(pid)
+    {
+        let info = s.devnet.info();
+        println!(
+            "disperser process ({}, {} encoder processes): {:.2} CPU s for {BLOBS} MB = {:.3} CPU s per MB",
+            if info.api_servers.is_empty() {
+                "everything but remote encoding"
+            } else {
+                "controller only"
+            },
+            info.encoders.len(),
+            after - before,
+            (after - before) / BLOBS as f64
+        );
+    }
 
     let blob_version = s.client.config().blob_version;
     let params =
@@ -263,6 +296,16 @@ fn sustained(s: &Setup) {
         elapsed.as_secs_f64(),
         100.0 * pipeline / encoding
     );
+}
+
+/// User + system CPU seconds of process `pid` so far (`/proc/<pid>/stat`).
+fn process_cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command (which may hold spaces) start after its closing paren.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // USER_HZ is 100 on Linux.
+    Some(ticks / 100.0)
 }
 
 criterion_group!(benches, dispersal);

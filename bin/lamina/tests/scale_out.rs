@@ -6,11 +6,12 @@ use std::time::{Duration, Instant};
 
 use lamina_client::LaminaClient;
 use lamina_core::chain::Chain;
-use lamina_devnet::{Devnet, DevnetOptions};
+use lamina_devnet::operators::account_key;
+use lamina_devnet::{Devnet, DevnetOptions, MetadataBackend};
 use rand::{RngCore, SeedableRng};
 
 mod common;
-use common::{devnet_client_config, http_get};
+use common::{devnet_client_config, get_json, http_get};
 
 /// `CertVerifier.StatusCode.SUCCESS`.
 const SUCCESS: u8 = 1;
@@ -104,7 +105,11 @@ async fn blobs_encode_on_remote_encoders_and_survive_one_killed_mid_blob() {
         &format!("lamina_disperser_encoder_retries_total{{encoder=\"{endpoint}\"}}"),
     );
     assert!(retries >= 1.0, "no retry counted for {endpoint}: {metrics}");
-    let encoder1 = http_get(devnet.encoder_addrs(1).expect("encoder 1").metrics, "/metrics").await;
+    let encoder1 = http_get(
+        devnet.encoder_addrs(1).expect("encoder 1").metrics,
+        "/metrics",
+    )
+    .await;
     let encoded = sample(&encoder1, "lamina_encoder_requests_total{outcome=\"ok\"}");
     assert!(encoded >= 1.0, "encoder 1 encoded nothing: {encoder1}");
     // No frame object is left behind: the controller deletes each after reading it.
@@ -112,5 +117,127 @@ async fn blobs_encode_on_remote_encoders_and_survive_one_killed_mid_blob() {
     let left = std::fs::read_dir(&frames_dir).map_or(0, |d| d.count());
     assert_eq!(left, 0, "frame objects left in {}", frames_dir.display());
 
+    devnet.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_api_servers_and_a_restarted_controller_on_postgres_lose_and_double_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut options = DevnetOptions::new(env!("CARGO_BIN_EXE_lamina"), dir.path());
+    options.api_servers = 2;
+    options.encoders = 2;
+    options.metadata = MetadataBackend::Postgres;
+    options.with_proxy = false;
+    options.max_blob_symbols = 1 << 12;
+    options.health_timeout = Duration::from_secs(300);
+    // A short lease: the restarted controller takes over 3 s after the killed one's
+    // last renewal.
+    options.disperser_config = toml::toml! { controller_lease_secs = 3 };
+    let mut devnet = Devnet::start(options).await.expect("devnet starts");
+    let api = devnet.info().api_servers.clone();
+    assert_eq!(api.len(), 2);
+
+    // 8 rollups, each with its own reservation, half on each API server.
+    let mut clients = Vec::new();
+    for i in 0..8 {
+        let key = account_key(7, "scale-out", i).expect("key");
+        devnet
+            .chain()
+            .reserve_bandwidth(key.address(), 1 << 16)
+            .await
+            .expect("reservation");
+        let config = lamina_client::ClientConfig {
+            disperser: api[i % 2].clone(),
+            ..devnet_client_config(&devnet)
+        };
+        clients.push(Arc::new(
+            LaminaClient::connect(config, key)
+                .await
+                .expect("client connects"),
+        ));
+    }
+    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut dispersals = tokio::task::JoinSet::new();
+    let mut payloads = std::collections::BTreeMap::new();
+    for (c, client) in clients.iter().enumerate() {
+        for b in 0..8 {
+            let data = payload((c * 8 + b) as u64, 3000 + c * 100 + b);
+            payloads.insert((c, b), data.clone());
+            let (client, done) = (Arc::clone(client), Arc::clone(&done));
+            dispersals.spawn(async move {
+                let key = client.disperse(&data, &[]).await.expect("dispersed");
+                let cert = client.wait_for_certificate(key).await.expect("certificate");
+                done.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+                ((c, b), key, cert)
+            });
+        }
+    }
+
+    // Once some blobs are certified: kill -9 an encoder, then the controller, and start
+    // the controller again. Blobs accepted meanwhile wait, QUEUED, in PostgreSQL.
+    let deadline = Instant::now() + Duration::from_secs(240);
+    while done.load(std::sync::atomic::Ordering::Acquire) < 8 {
+        assert!(Instant::now() < deadline, "no blob certified");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    devnet
+        .encoder_mut(0)
+        .expect("encoder 0")
+        .kill()
+        .expect("killed");
+    devnet
+        .disperser_mut()
+        .expect("controller")
+        .kill()
+        .expect("killed");
+    devnet
+        .disperser_mut()
+        .expect("controller")
+        .restart(Duration::from_secs(300))
+        .await
+        .expect("controller restarts");
+
+    let chain = devnet.chain().connect(None).expect("chain reader");
+    let mut certified = Vec::new();
+    while let Some(done) = dispersals.join_next().await {
+        certified.push(done.expect("dispersal task"));
+    }
+    assert_eq!(certified.len(), 64);
+    for (id, key, cert) in &certified {
+        assert_eq!(
+            chain.check_da_cert(&cert.cert).await.expect("eth_call"),
+            SUCCESS,
+            "checkDACert of blob {key}"
+        );
+        let back = clients[id.0]
+            .retrieve_from_service(cert)
+            .await
+            .expect("retrieved");
+        assert!(back == payloads[id], "blob {key} came back different");
+    }
+
+    // Nothing doubled: every blob is in exactly one recorded batch.
+    let console = devnet.info().console.clone().expect("console");
+    let console: std::net::SocketAddr = console
+        .trim_start_matches("http://")
+        .parse()
+        .expect("console address");
+    let batches = get_json(console, "/api/v1/batches?limit=200").await;
+    let mut seen = std::collections::BTreeMap::<String, usize>::new();
+    for batch in batches["items"].as_array().expect("items") {
+        for key in batch["blob_keys"].as_array().expect("blob_keys") {
+            *seen
+                .entry(key.as_str().expect("hex").to_owned())
+                .or_default() += 1;
+        }
+    }
+    for (_, key, _) in &certified {
+        assert_eq!(
+            seen.get(&key.to_string()),
+            Some(&1),
+            "blob {key} in {:?} batches",
+            seen.get(&key.to_string())
+        );
+    }
     devnet.shutdown().await.expect("clean shutdown");
 }

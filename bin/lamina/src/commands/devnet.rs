@@ -14,6 +14,15 @@ use lamina_devnet::{Devnet, DevnetInfo, DevnetOptions};
 const DEFAULT_DATA_DIR: &str = ".devnet";
 
 /// `lamina devnet` subcommands.
+/// `--metadata`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum MetadataArg {
+    /// RocksDB in the disperser's data directory.
+    Rocksdb,
+    /// A throwaway PostgreSQL cluster.
+    Postgres,
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum DevnetCommand {
     /// Start anvil, deploy the contracts, register operators and start every service;
@@ -72,6 +81,14 @@ pub(crate) struct UpArgs {
     /// with the disperser; 0 encodes in the disperser's process.
     #[arg(long, default_value_t = 0)]
     encoders: usize,
+    /// API-server processes in front of one controller process (needs
+    /// `--metadata postgres`); 0 runs the whole disperser in one process.
+    #[arg(long, default_value_t = 0)]
+    api_servers: usize,
+    /// The disperser's metadata database: `rocksdb` (in its data directory) or
+    /// `postgres` (a throwaway cluster the devnet starts and stops).
+    #[arg(long, value_enum, default_value_t = MetadataArg::Rocksdb)]
+    metadata: MetadataArg,
     /// Run the demo once everything is healthy.
     #[arg(long)]
     demo: bool,
@@ -161,6 +178,11 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     options.blob_version = args.blob_version;
     options.seed = args.seed;
     options.encoders = args.encoders;
+    options.api_servers = args.api_servers;
+    options.metadata = match args.metadata {
+        MetadataArg::Rocksdb => lamina_devnet::MetadataBackend::Rocksdb,
+        MetadataArg::Postgres => lamina_devnet::MetadataBackend::Postgres,
+    };
     options.health_timeout = Duration::from_secs(args.health_timeout_secs);
     options.max_blob_symbols =
         u32::try_from(args.max_blob_bytes / 32).context("--max-blob-bytes is at most 16 MiB")?;
@@ -207,6 +229,9 @@ fn print_summary(devnet: &Devnet) {
     );
     if let Some(disperser) = &info.disperser {
         println!("  disperser      {disperser}");
+    }
+    for (i, api) in info.api_servers.iter().enumerate() {
+        println!("  api-server-{i}   {api}");
     }
     for (i, encoder) in info.encoders.iter().enumerate() {
         println!("  encoder-{i}      {encoder}");
