@@ -76,9 +76,9 @@ pub async fn drop_blob_object(p: &Pipeline, key: &BlobKey, state: BlobState) {
     }
 }
 
-/// Writes `record` over a blob whose status was read as `expected`, re-reading and
-/// re-deciding with `update` while another writer moved it first; `None` once the blob
-/// is terminal (or gone) and there is nothing left to do.
+/// Applies `update` to a blob's status with a compare-and-set against the state just
+/// read, re-reading and re-applying while another writer moves it first; `None` when the
+/// blob is terminal (or unknown) and there is nothing left to do.
 async fn transition(
     p: &Pipeline,
     key: &BlobKey,

@@ -243,10 +243,18 @@ impl MetadataStore for PostgresStore {
             .await
             .map_err(pg("next batch id"))?;
         let id = to_u64("batch id", id)?;
+        // Lock the rows in key order first: two controllers batching overlapping blobs
+        // then wait for each other instead of deadlocking.
+        let key_bytes: Vec<Vec<u8>> = keys.iter().map(|k| k.0.to_vec()).collect();
+        sqlx::query("SELECT 1 FROM blobs WHERE blob_key = ANY($1) ORDER BY blob_key FOR UPDATE")
+            .bind(&key_bytes)
+            .execute(&mut *tx)
+            .await
+            .map_err(pg("lock batch blobs"))?;
         let mut records = Vec::with_capacity(keys.len());
         for key in keys {
             let stored: Option<Vec<u8>> =
-                sqlx::query_scalar("SELECT status FROM blobs WHERE blob_key = $1 FOR UPDATE")
+                sqlx::query_scalar("SELECT status FROM blobs WHERE blob_key = $1")
                     .bind(key.0.as_slice())
                     .fetch_optional(&mut *tx)
                     .await
