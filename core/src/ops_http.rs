@@ -49,6 +49,26 @@ async fn metrics(State(state): State<OpsState>) -> impl IntoResponse {
     }
 }
 
+/// Serves `router` on `listener` until `stop` resolves (then finishes the requests in
+/// flight), on its own task.
+pub fn spawn(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> tokio::task::JoinHandle<std::io::Result<()>> {
+    tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(stop)
+            .await
+    })
+}
+
+/// How a task from [`spawn`] ended: a panicked or cancelled task is an error too.
+pub async fn join(task: tokio::task::JoinHandle<std::io::Result<()>>) -> std::io::Result<()> {
+    task.await
+        .map_err(|e| std::io::Error::other(format!("HTTP server task: {e}")))?
+}
+
 /// The metric family names (`prefix…`, without `_bucket`, `_sum`, `_count` or `_total`) a
 /// text such as a Grafana dashboard's JSON refers to: for tests that keep dashboards
 /// (`ops/grafana/`) and registries in step.

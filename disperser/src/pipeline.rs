@@ -259,14 +259,26 @@ pub async fn recover(p: &Pipeline) -> Result<Vec<BlobKey>, StoreError> {
 /// addresses are not kept: they share one lane.
 pub async fn feed(keys: Vec<BlobKey>, tx: mpsc::Sender<QueuedBlob>, shutdown: CancellationToken) {
     for key in keys {
-        let queued = QueuedBlob {
-            key,
-            lane: Lane::Unattributed,
-        };
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            sent = tx.send(queued) => if sent.is_err() { return },
+        if !feed_one(key, &tx, &shutdown).await {
+            return;
         }
+    }
+}
+
+/// Sends `key` to the encoder in the shared lane (waiting for room); false once the
+/// pipeline is stopping.
+async fn feed_one(
+    key: BlobKey,
+    tx: &mpsc::Sender<QueuedBlob>,
+    shutdown: &CancellationToken,
+) -> bool {
+    let queued = QueuedBlob {
+        key,
+        lane: Lane::Unattributed,
+    };
+    tokio::select! {
+        () = shutdown.cancelled() => false,
+        sent = tx.send(queued) => sent.is_ok(),
     }
 }
 
@@ -303,13 +315,8 @@ pub async fn claim_queued(
                 continue;
             }
             p.entered();
-            let queued = QueuedBlob {
-                key,
-                lane: Lane::Unattributed,
-            };
-            tokio::select! {
-                () = shutdown.cancelled() => return,
-                sent = tx.send(queued) => if sent.is_err() { return },
+            if !feed_one(key, &tx, &shutdown).await {
+                return;
             }
         }
     }

@@ -103,12 +103,7 @@ pub async fn run_on(
     let stop = CancellationToken::new();
 
     let router = lamina_core::ops_http::router(Arc::clone(&ready), Arc::new(registry));
-    let http_stop = stop.clone();
-    let http_task = tokio::spawn(async move {
-        axum::serve(http, router)
-            .with_graceful_shutdown(http_stop.cancelled_owned())
-            .await
-    });
+    let http_task = lamina_core::ops_http::spawn(http, router, stop.clone().cancelled_owned());
 
     let mut builder = tonic::transport::Server::builder().timeout(std::time::Duration::from_secs(
         config.grpc_request_timeout_secs,
@@ -137,13 +132,7 @@ pub async fn run_on(
         }
     };
     stop.cancel();
-    let http_result = http_task.await;
+    let http_result = lamina_core::ops_http::join(http_task).await;
     served?;
-    match http_result {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(EncoderError::Http(e)),
-        Err(_) => Err(EncoderError::Worker {
-            what: "metrics server",
-        }),
-    }
+    http_result.map_err(EncoderError::Http)
 }

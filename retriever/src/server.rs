@@ -84,12 +84,7 @@ pub async fn run(
     let stop = CancellationToken::new();
 
     let router = lamina_core::ops_http::router(Arc::clone(&ready), Arc::new(registry));
-    let http_stop = stop.clone();
-    let http_task = tokio::spawn(async move {
-        axum::serve(http, router)
-            .with_graceful_shutdown(http_stop.cancelled_owned())
-            .await
-    });
+    let http_task = lamina_core::ops_http::spawn(http, router, stop.clone().cancelled_owned());
 
     let grpc_stop = stop.clone();
     let mut builder = tonic::transport::Server::builder()
@@ -130,16 +125,10 @@ pub async fn run(
     };
     // Stop the HTTP server too if gRPC ended on its own (an error).
     stop.cancel();
-    let http_result = http_task.await;
+    let http_result = lamina_core::ops_http::join(http_task).await;
     served?;
-    match http_result {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(source)) => Err(RetrieverError::Io {
-            path: "metrics server".into(),
-            source,
-        }),
-        Err(_) => Err(RetrieverError::Worker {
-            what: "metrics server",
-        }),
-    }
+    http_result.map_err(|source| RetrieverError::Io {
+        path: "metrics server".into(),
+        source,
+    })
 }
