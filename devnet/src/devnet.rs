@@ -57,6 +57,21 @@ pub const DEFAULT_MAX_BLOB_SYMBOLS: u32 = 1 << 15;
 /// 8 for version 1, 3537 for version 0), see [`DevnetOptions::validate`].
 pub const MAX_OPERATORS: usize = 200;
 
+/// Where a devnet keeps its disperser's objects.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ObjectStoreKind {
+    /// A directory of the devnet (`objects/`).
+    #[default]
+    Dir,
+    /// A bucket of a local S3-compatible server (`s3s-fs`, serving the devnet's `s3/`).
+    S3,
+}
+
+/// The devnet's S3 bucket and the throwaway server's credentials.
+const S3_BUCKET: &str = "lamina";
+const S3_ACCESS_KEY: &str = "lamina-devnet-access";
+const S3_SECRET_KEY: &str = "lamina-devnet-secret";
+
 /// What [`Devnet::start`] brings up.
 #[derive(Clone, Debug)]
 pub struct DevnetOptions {
@@ -93,6 +108,10 @@ pub struct DevnetOptions {
     /// The disperser's metadata database: RocksDB in its data directory (the default), or
     /// a throwaway PostgreSQL cluster the devnet starts and stops.
     pub metadata: MetadataBackend,
+    /// The object store the disperser's processes and encoders share: a directory of the
+    /// devnet (the default), or a bucket of a throwaway S3 server (`s3s-fs`) the devnet
+    /// starts and stops.
+    pub object_store: ObjectStoreKind,
     /// Remote encoder processes (`lamina encoder run`) the disperser sends its blobs to,
     /// over one object store on the devnet's disk. Default 0: the disperser encodes in
     /// its own process.
@@ -148,6 +167,7 @@ impl DevnetOptions {
             encoders: 0,
             api_servers: 0,
             metadata: MetadataBackend::Rocksdb,
+            object_store: ObjectStoreKind::Dir,
             with_retriever: true,
             node_config: toml::Table::new(),
             per_node_config: BTreeMap::new(),
@@ -424,6 +444,8 @@ pub struct Devnet {
     started_in: Duration,
     /// The metadata database's cluster, when PostgreSQL (stopped after the services).
     postgres: Option<(PgCluster, String)>,
+    /// The S3 server and its address, when the object store is a bucket.
+    s3: Option<(ServiceProcess, SocketAddr)>,
     chain: LocalChain,
 }
 
@@ -449,6 +471,7 @@ fn clear_data_dir(data_dir: &Path) -> Result<(), DevnetError> {
         "disperser",
         "encoders",
         "objects",
+        "s3",
         "retriever",
         "proxy",
         "client",
@@ -590,6 +613,7 @@ impl Devnet {
             api_servers: Vec::new(),
             encoders: Vec::new(),
             postgres: None,
+            s3: None,
             retriever: None,
             rollup_proxy: None,
             operators,
@@ -645,6 +669,9 @@ impl Devnet {
                 .await
                 .map_err(|e| DevnetError::Postgres(e.to_string()))?;
             self.postgres = Some((cluster, url));
+        }
+        if self.options.with_disperser && self.options.object_store == ObjectStoreKind::S3 {
+            self.s3 = Some(self.start_s3().await?);
         }
         if self.options.with_disperser {
             // Before the disperser: it asks each encoder its capacity when it starts.
@@ -858,9 +885,58 @@ impl Devnet {
         }
     }
 
-    /// The object store the disperser and its encoders share: a directory of the devnet.
+    /// The object store the disperser and its encoders share.
     fn objects(&self) -> lamina_storage::ObjectStoreConfig {
-        lamina_storage::ObjectStoreConfig::Dir(self.options.data_dir.join("objects"))
+        match &self.s3 {
+            Some((_, addr)) => lamina_storage::ObjectStoreConfig::S3(lamina_storage::S3Config {
+                endpoint: Some(format!("http://{addr}")),
+                bucket: S3_BUCKET.to_owned(),
+                access_key_id: Some(S3_ACCESS_KEY.to_owned()),
+                secret_access_key: Some(lamina_storage::SecretString::new(S3_SECRET_KEY)),
+                allow_http: true,
+                ..lamina_storage::S3Config::default()
+            }),
+            None => lamina_storage::ObjectStoreConfig::Dir(self.options.data_dir.join("objects")),
+        }
+    }
+
+    /// Starts `s3s-fs` over the devnet's `s3/` directory (its bucket a directory in it) on
+    /// a free port, and waits until it accepts connections.
+    async fn start_s3(&self) -> Result<(ServiceProcess, SocketAddr), DevnetError> {
+        let root = self.options.data_dir.join("s3");
+        let bucket = root.join(S3_BUCKET);
+        std::fs::create_dir_all(&bucket).map_err(DevnetError::io("create", &bucket))?;
+        let addr = ports::free_loopback_addr()?;
+        let mut server = ServiceProcess::spawn(ServiceSpec {
+            name: "s3s-fs".into(),
+            program: crate::tools::s3s_fs()?,
+            args: vec![
+                root.into_os_string(),
+                "--host".into(),
+                addr.ip().to_string().into(),
+                "--port".into(),
+                addr.port().to_string().into(),
+                "--access-key".into(),
+                S3_ACCESS_KEY.into(),
+                "--secret-key".into(),
+                S3_SECRET_KEY.into(),
+            ],
+            env: Vec::new(),
+            log: self.log_path("s3s-fs"),
+            health: None,
+        })?;
+        let deadline = Instant::now() + self.options.health_timeout;
+        while tokio::net::TcpStream::connect(addr).await.is_err() {
+            server.check_alive()?;
+            if Instant::now() > deadline {
+                return Err(DevnetError::S3(format!(
+                    "s3s-fs did not listen on {addr} within {:?}",
+                    self.options.health_timeout
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok((server, addr))
     }
 
     /// Encoder `i`'s config (before it is written): the devnet's object store and SRS.

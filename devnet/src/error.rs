@@ -100,6 +100,9 @@ pub enum DevnetError {
     /// The devnet's PostgreSQL cluster could not be started or given a database.
     #[error("PostgreSQL for the disperser's metadata: {0}")]
     Postgres(String),
+    /// The devnet's S3 server did not come up.
+    #[error("S3 server (s3s-fs): {0}")]
+    S3(String),
     /// An option is out of range.
     #[error("invalid devnet option {field}: {reason}")]
     InvalidOption {

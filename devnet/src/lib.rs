@@ -49,7 +49,7 @@ pub use devnet::{
     DEFAULT_BLOB_VERSION, DEFAULT_MAX_BLOB_SYMBOLS, DEFAULT_OPERATORS, DEFAULT_SEED,
     DEVNET_CLIENT_DEPOSIT_WEI, DEVNET_CLIENT_RESERVATION_SYMBOLS_PER_SECOND, DEVNET_JSON,
     DEVNET_REFERENCE_BLOCK_DELAY, Devnet, DevnetInfo, DevnetOptions, MAX_OPERATORS, NodeInfo,
-    ServiceAddrs,
+    ObjectStoreKind, ServiceAddrs,
 };
 pub use error::DevnetError;
 pub use lamina_disperser::metadata::MetadataBackend;

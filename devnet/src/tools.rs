@@ -48,3 +48,24 @@ pub fn anvil() -> Result<PathBuf, DevnetError> {
 pub fn forge() -> Result<PathBuf, DevnetError> {
     foundry_tool("forge", "LAMINA_FORGE")
 }
+
+/// The `s3s-fs` S3 server (`scripts/setup.sh` installs it under
+/// `$HOME/.cache/lamina/tools/bin`), or `$LAMINA_S3S_FS_BIN`.
+pub fn s3s_fs() -> Result<PathBuf, DevnetError> {
+    let path = std::env::var_os("LAMINA_S3S_FS_BIN")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|home| PathBuf::from(home).join(".cache/lamina/tools/bin/s3s-fs"))
+        })
+        .unwrap_or_else(|| PathBuf::from("s3s-fs"));
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(DevnetError::ToolMissing {
+            tool: "s3s-fs",
+            path,
+            env: "LAMINA_S3S_FS_BIN",
+        })
+    }
+}

@@ -1,5 +1,6 @@
 //! The disperser scaled out, with real processes only: `lamina encoder run` processes
-//! sharing the devnet's object store with the disperser, which sends them its blobs.
+//! sharing an object store (an S3 bucket of a local s3s-fs server, or a directory) with
+//! the disperser, which sends them its blobs; API servers and a controller on PostgreSQL.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -7,7 +8,7 @@ use std::time::{Duration, Instant};
 use lamina_client::LaminaClient;
 use lamina_core::chain::Chain;
 use lamina_devnet::operators::account_key;
-use lamina_devnet::{Devnet, DevnetOptions, MetadataBackend};
+use lamina_devnet::{Devnet, DevnetOptions, MetadataBackend, ObjectStoreKind};
 use rand::{RngCore, SeedableRng};
 
 mod common;
@@ -31,10 +32,12 @@ fn sample(text: &str, metric: &str) -> f64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn blobs_encode_on_remote_encoders_and_survive_one_killed_mid_blob() {
+async fn blobs_encode_on_remote_encoders_over_s3_and_survive_one_killed_mid_blob() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut options = DevnetOptions::new(env!("CARGO_BIN_EXE_lamina"), dir.path());
     options.encoders = 2;
+    // Blobs and frames in an S3 bucket: the encoders read and write it over HTTP.
+    options.object_store = ObjectStoreKind::S3;
     options.with_proxy = false;
     // 1 MiB blobs: an encode takes long enough (FK20 over 2^15 symbols) to be caught
     // in flight.
@@ -113,7 +116,11 @@ async fn blobs_encode_on_remote_encoders_and_survive_one_killed_mid_blob() {
     let encoded = sample(&encoder1, "lamina_encoder_requests_total{outcome=\"ok\"}");
     assert!(encoded >= 1.0, "encoder 1 encoded nothing: {encoder1}");
     // No frame object is left behind: the controller deletes each after reading it.
-    let frames_dir = dir.path().join("objects").join("frames");
+    let frames_dir = dir.path().join("s3").join("lamina").join("frames");
+    assert!(
+        dir.path().join("s3").join("lamina").join("blobs").is_dir(),
+        "the blobs went to the bucket"
+    );
     let left = std::fs::read_dir(&frames_dir).map_or(0, |d| d.count());
     assert_eq!(left, 0, "frame objects left in {}", frames_dir.display());
 

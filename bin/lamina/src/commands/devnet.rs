@@ -14,6 +14,15 @@ use lamina_devnet::{Devnet, DevnetInfo, DevnetOptions};
 const DEFAULT_DATA_DIR: &str = ".devnet";
 
 /// `lamina devnet` subcommands.
+/// `--object-store`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ObjectStoreArg {
+    /// A directory of the devnet.
+    Fs,
+    /// A bucket of a throwaway S3 server (s3s-fs).
+    S3,
+}
+
 /// `--metadata`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 enum MetadataArg {
@@ -89,6 +98,10 @@ pub(crate) struct UpArgs {
     /// `postgres` (a throwaway cluster the devnet starts and stops).
     #[arg(long, value_enum, default_value_t = MetadataArg::Rocksdb)]
     metadata: MetadataArg,
+    /// Where the disperser and its encoders keep blobs and frames: `fs` (a directory of
+    /// the devnet) or `s3` (a bucket of a throwaway s3s-fs server).
+    #[arg(long, value_enum, default_value_t = ObjectStoreArg::Fs)]
+    object_store: ObjectStoreArg,
     /// Run the demo once everything is healthy.
     #[arg(long)]
     demo: bool,
@@ -179,6 +192,10 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     options.seed = args.seed;
     options.encoders = args.encoders;
     options.api_servers = args.api_servers;
+    options.object_store = match args.object_store {
+        ObjectStoreArg::Fs => lamina_devnet::ObjectStoreKind::Dir,
+        ObjectStoreArg::S3 => lamina_devnet::ObjectStoreKind::S3,
+    };
     options.metadata = match args.metadata {
         MetadataArg::Rocksdb => lamina_devnet::MetadataBackend::Rocksdb,
         MetadataArg::Postgres => lamina_devnet::MetadataBackend::Postgres,
