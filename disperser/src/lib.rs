@@ -20,7 +20,8 @@
 //!   metadata to the [`metadata::MetadataStore`] (both durable) before `DisperseBlob`
 //!   answers; every MSM and pairing a request causes runs on the bounded
 //!   [`commit_pool::CommitmentPool`] (its own threads), after the cheaper checks;
-//! - **encode** ([`encode`]): frames on rayon in `spawn_blocking`, bounded concurrency;
+//! - **encode** ([`encode`]): frames in process (rayon, `spawn_blocking`) or on remote
+//!   encoders ([`encoder_pool`], `lamina encoder run`), bounded concurrency;
 //! - **batch** ([`pipeline::batcher`]): cuts batches by size or time;
 //! - **dispatch** ([`dispatch`]): reference block, assignment, `StoreChunks` fan-out,
 //!   signature checks, aggregation ([`aggregate`]), outcome per blob;
@@ -31,6 +32,11 @@
 //!
 //! After a crash, [`pipeline::recover`] puts every non-terminal blob back into the
 //! pipeline or ends it `FAILED` with a reason.
+//!
+//! One process runs all of it by default ([`Role::All`]). Scaled out, `role = "api"`
+//! processes run only the gRPC intake and reads, and one `role = "controller"` process
+//! the stages, holding the [`lease`] and claiming QUEUED blobs from the shared PostgreSQL
+//! database ([`pipeline::claim_queued`]); see `docs/architecture.md`.
 //!
 //! ```
 //! use lamina_disperser::DisperserConfig;
