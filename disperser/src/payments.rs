@@ -17,7 +17,7 @@
 //!    payment is zero, on-demand otherwise). A reservation charge makes the request
 //!    [`crate::commit_pool::AdmissionClass::Reserved`].
 //! 3. The charge's new state ([`Charge::records`]) is written in the blob's own synced
-//!    write batch ([`crate::store::Store::accept_paid`]); a blob refused after metering
+//!    metadata write ([`crate::metadata::MetadataStore::accept`]); a blob refused after metering
 //!    (the commitment check fails, the pool is busy, the request is cancelled, the write
 //!    fails) is refunded ([`Payments::refund`]).
 //!
@@ -315,7 +315,7 @@ impl Payments {
         }
     }
 
-    /// Loads persisted records (from [`crate::store::Store::payment_records`]); the
+    /// Loads persisted records (from [`crate::metadata::MetadataStore::payment_records`]); the
     /// sequence continues after the highest one.
     pub fn restore(&self, records: &[PaymentRecord]) -> Result<usize, DisperserError> {
         let corrupt = |reason: String| {

@@ -344,7 +344,7 @@ pub async fn count_in_flight(p: Arc<Pipeline>, shutdown: CancellationToken) {
 }
 
 /// How often kept blobs past their retention are dropped.
-const EXPIRY_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
+pub const EXPIRY_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Deletes the blob objects of COMPLETE blobs whose retention ended, every
 /// [`EXPIRY_SWEEP_INTERVAL`], until `shutdown`. A failed sweep is logged and retried: it
