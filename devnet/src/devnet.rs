@@ -907,35 +907,14 @@ impl Devnet {
         let bucket = root.join(S3_BUCKET);
         std::fs::create_dir_all(&bucket).map_err(DevnetError::io("create", &bucket))?;
         let addr = ports::free_loopback_addr()?;
-        let mut server = ServiceProcess::spawn(ServiceSpec {
-            name: "s3s-fs".into(),
-            program: crate::tools::s3s_fs()?,
-            args: vec![
-                root.into_os_string(),
-                "--host".into(),
-                addr.ip().to_string().into(),
-                "--port".into(),
-                addr.port().to_string().into(),
-                "--access-key".into(),
-                S3_ACCESS_KEY.into(),
-                "--secret-key".into(),
-                S3_SECRET_KEY.into(),
-            ],
-            env: Vec::new(),
-            log: self.log_path("s3s-fs"),
-            health: None,
-        })?;
-        let deadline = Instant::now() + self.options.health_timeout;
-        while tokio::net::TcpStream::connect(addr).await.is_err() {
-            server.check_alive()?;
-            if Instant::now() > deadline {
-                return Err(DevnetError::S3(format!(
-                    "s3s-fs did not listen on {addr} within {:?}",
-                    self.options.health_timeout
-                )));
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let server = crate::tools::start_s3s_fs(
+            &root,
+            addr,
+            (S3_ACCESS_KEY, S3_SECRET_KEY),
+            self.log_path("s3s-fs"),
+            self.options.health_timeout,
+        )
+        .await?;
         Ok((server, addr))
     }
 

@@ -184,12 +184,17 @@ pub async fn run(
     let chain = Arc::new(chain_view::ChainView::new(chain, config.reference_block_delay).await?);
 
     let points = (config.max_blob_size / lamina_encoding::BYTES_PER_SYMBOL).next_power_of_two();
-    let srs = tokio::task::spawn_blocking(move || {
-        srs_config.load(points, lamina_encoding::SrsScope::Commit)
-    })
-    .await
-    .map_err(|e| DisperserError::Srs(e.to_string()))?
-    .map_err(|e| DisperserError::Srs(e.to_string()))?;
+    // Only intake checks G2 commitments: a controller (frames, the console's retrievability
+    // check) needs the G1 powers alone, and skips loading the long G2 vectors.
+    let scope = if config.role == Role::Controller {
+        lamina_encoding::SrsScope::Verify
+    } else {
+        lamina_encoding::SrsScope::Commit
+    };
+    let srs = tokio::task::spawn_blocking(move || srs_config.load(points, scope))
+        .await
+        .map_err(|e| DisperserError::Srs(e.to_string()))?
+        .map_err(|e| DisperserError::Srs(e.to_string()))?;
     let srs = Arc::new(srs);
     std::fs::create_dir_all(&config.data_dir).map_err(|e| {
         DisperserError::Config(ConfigError::Invalid {

@@ -357,58 +357,17 @@ const BUCKET: &str = "lamina-proxy";
 const S3_ACCESS_KEY: &str = "lamina-test-access";
 const S3_SECRET_KEY: &str = "lamina-test-secret";
 
-/// The `s3s-fs` binary: `LAMINA_S3S_FS_BIN`, else where `scripts/setup.sh` installs it
-/// (`$HOME/.cache/lamina/tools/bin`), else on `PATH`.
-fn s3_server_binary() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("LAMINA_S3S_FS_BIN") {
-        return Some(PathBuf::from(path)).filter(|p| p.is_file());
-    }
-    let installed = std::env::var_os("HOME")
-        .map(|home| PathBuf::from(home).join(".cache/lamina/tools/bin/s3s-fs"));
-    let on_path = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
-        .map(|dir| dir.join("s3s-fs"));
-    installed.into_iter().chain(on_path).find(|p| p.is_file())
-}
-
-/// Starts `s3s-fs` serving `root` (one directory per bucket, one file per object) on
-/// `addr`, and waits until it accepts connections.
-async fn start_s3_server(
-    bin: &Path,
-    root: &Path,
-    addr: SocketAddr,
-    log: PathBuf,
-) -> ServiceProcess {
-    let spec = ServiceSpec {
-        name: "s3s-fs".into(),
-        program: bin.to_path_buf(),
-        args: vec![
-            root.as_os_str().to_owned(),
-            "--host".into(),
-            addr.ip().to_string().into(),
-            "--port".into(),
-            addr.port().to_string().into(),
-            "--access-key".into(),
-            S3_ACCESS_KEY.into(),
-            "--secret-key".into(),
-            S3_SECRET_KEY.into(),
-        ],
-        env: Vec::new(),
+/// Starts `s3s-fs` serving `root` on `addr` with the test's credentials.
+async fn start_s3_server(root: &Path, addr: SocketAddr, log: PathBuf) -> ServiceProcess {
+    lamina_devnet::tools::start_s3s_fs(
+        root,
+        addr,
+        (S3_ACCESS_KEY, S3_SECRET_KEY),
         log,
-        health: None,
-    };
-    let mut server = ServiceProcess::spawn(spec).expect("s3s-fs starts");
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(addr).await.is_err() {
-        server.check_alive().expect("s3s-fs keeps running");
-        assert!(
-            std::time::Instant::now() < deadline,
-            "s3s-fs listens on {addr}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    server
+        Duration::from_secs(30),
+    )
+    .await
+    .expect("s3s-fs starts and listens")
 }
 
 /// The proxy's `/metrics` text.
@@ -443,7 +402,7 @@ async fn wait_for_metric(addr: SocketAddr, line: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn s3_secondary_storage_and_the_disperser_fast_path() {
-    let Some(s3_bin) = s3_server_binary() else {
+    let Ok(_) = lamina_devnet::tools::s3s_fs() else {
         assert!(
             std::env::var_os("LAMINA_REQUIRE_S3").is_none(),
             "LAMINA_REQUIRE_S3 is set but s3s-fs is not installed: run scripts/setup.sh"
@@ -459,7 +418,7 @@ async fn s3_secondary_storage_and_the_disperser_fast_path() {
     std::fs::create_dir_all(s3_root.join(BUCKET)).expect("bucket directory");
     let s3_addr = lamina_devnet::ports::free_loopback_addr().expect("a free port");
     let s3_log = dir.path().join("s3s-fs.log");
-    let mut s3 = start_s3_server(&s3_bin, &s3_root, s3_addr, s3_log.clone()).await;
+    let mut s3 = start_s3_server(&s3_root, s3_addr, s3_log.clone()).await;
 
     let mut options = DevnetOptions::new(env!("CARGO_BIN_EXE_lamina"), dir.path());
     options.max_blob_symbols = 1 << 14;
@@ -619,7 +578,7 @@ async fn s3_secondary_storage_and_the_disperser_fast_path() {
 
     // The S3 server back on the same directory; the disperser down: the fast path fails
     // at once and the operators serve the read.
-    let _s3 = start_s3_server(&s3_bin, &s3_root, s3_addr, s3_log).await;
+    let _s3 = start_s3_server(&s3_root, s3_addr, s3_log).await;
     devnet
         .disperser_mut()
         .expect("a disperser")
