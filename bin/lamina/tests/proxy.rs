@@ -414,7 +414,9 @@ async fn s3_secondary_storage_and_the_disperser_fast_path() {
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");
-    let s3_root = dir.path().join("s3");
+    // Not `s3`: the devnet clears its own entries of its data directory at start, and
+    // `s3` is the bucket root of `--object-store s3`.
+    let s3_root = dir.path().join("proxy-s3");
     std::fs::create_dir_all(s3_root.join(BUCKET)).expect("bucket directory");
     let s3_addr = lamina_devnet::ports::free_loopback_addr().expect("a free port");
     let s3_log = dir.path().join("s3s-fs.log");
