@@ -161,7 +161,7 @@ pub async fn run(
             .map_err(ChainError::Contract)?;
     config.validate_against_chain(u64::from(block_stale_measure))?;
     // Payments: refused before anything slow when the deployment has no vault.
-    let payments = if config.payments.enabled {
+    let payment_source = if config.payments.enabled {
         if chain.addresses().payment_vault.is_zero() {
             return Err(DisperserError::Config(ConfigError::Invalid {
                 field: "payments",
@@ -174,9 +174,7 @@ pub async fn run(
             }));
         }
         let source: Arc<dyn payments::PaymentSource> = Arc::new(chain.clone());
-        Some(Arc::new(
-            payments::Payments::new(config.payments.clone(), source).await?,
-        ))
+        Some(source)
     } else {
         tracing::warn!("payments disabled: every signed blob is accepted without payment");
         None
@@ -223,10 +221,12 @@ pub async fn run(
         metrics: metrics.clone(),
         in_flight: AtomicUsize::new(0),
     });
-    if let Some(payments) = &payments {
-        let restored = payments.restore(&p.store.payment_records().await?)?;
-        tracing::info!(records = restored, "payment state restored");
-    }
+    let payments = match payment_source {
+        Some(source) => Some(Arc::new(
+            payments::Payments::new(config.payments.clone(), source, p.store.clone()).await?,
+        )),
+        None => None,
+    };
     let runs_controller = config.role != Role::Api;
     let cancel = CancellationToken::new();
     // The caller's shutdown as a token: the standby wait and every role's loop watch it.

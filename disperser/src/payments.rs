@@ -17,7 +17,8 @@
 //!    payment is zero, on-demand otherwise). A reservation charge makes the request
 //!    [`crate::commit_pool::AdmissionClass::Reserved`].
 //! 3. The charge's new state ([`Charge::records`]) is written in the blob's own synced
-//!    metadata write ([`crate::metadata::MetadataStore::accept`]); a blob refused after metering
+//!    metadata write ([`crate::metadata::MetadataStore::accept`]), or, on a store several
+//!    API servers share, before the charge returns (below); a blob refused after metering
 //!    (the commitment check fails, the pool is busy, the request is cancelled, the write
 //!    fails) is refunded ([`Payments::refund`]).
 //!
@@ -38,8 +39,20 @@
 //! bucket, its cumulative payment, the global on-demand bucket), each stamped with a
 //! sequence number taken under the meter's lock. The store merges records keeping the
 //! highest sequence ([`crate::store`]'s `payments` family), so blobs written out of order
-//! never put an older state over a newer one. At start [`Payments::restore`] loads them
-//! and continues the sequence after the highest.
+//! never put an older state over a newer one. At start [`Payments::new`] loads them and
+//! continues the sequence after the highest.
+//!
+//! ## Several API servers
+//!
+//! API servers behind one load balancer must meter an account as one disperser: with a
+//! meter each, an account could spend its reservation once per server, and one on-demand
+//! payment could pay for a blob at every server. On PostgreSQL every charge therefore
+//! locks the records it touches for the whole database
+//! ([`crate::metadata::MetadataStore::update_payment_records`]), reloads them into the
+//! meter, meters, and writes the new records before it returns; refunds do the same. The
+//! cost is one short transaction per blob. A crash between a charge and its blob's write
+//! leaves the charge standing (the account pays for one blob it must send again), as in
+//! EigenDA, where metering is also written before the blob.
 
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
@@ -50,10 +63,13 @@ pub use lamina_core::chain::PaymentSource;
 use lamina_core::chain::{AccountCache, AccountCacheConfig, AccountLookupError};
 /// The payment types of the vault, for callers without `lamina-payments`.
 pub use lamina_payments::{AccountPayments, PaymentParams, PaymentState, Reservation};
-use lamina_payments::{BlobPayment, DisperserMeter, LeakyBucket, Metered, MeteringConfig};
+use lamina_payments::{
+    BlobPayment, DisperserMeter, LeakyBucket, Metered, MeteringConfig, PaymentKind,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ConfigError, DisperserError};
+use crate::metadata::MetadataStore;
 use crate::store::{PaymentRecord, now_ns};
 
 /// The `[payments]` table of the disperser's configuration.
@@ -165,17 +181,150 @@ pub fn record_seq(value: &[u8]) -> Option<u64> {
         .map(|b| u64::from_be_bytes(b.try_into().unwrap_or([0; 8])))
 }
 
+/// The keys of the records that metering `blob` reads and writes: its account's
+/// reservation bucket, or its account's cumulative payment and the global on-demand bucket.
+fn record_keys(account: &Address, kind: PaymentKind) -> Vec<Vec<u8>> {
+    match kind {
+        PaymentKind::Reservation => vec![account_key(RESERVATION_PREFIX, account)],
+        PaymentKind::OnDemand => vec![
+            account_key(CUMULATIVE_PREFIX, account),
+            GLOBAL_KEY.to_vec(),
+        ],
+    }
+}
+
+/// The keys of the records a charge changed.
+fn charged_keys(metered: &Metered) -> Vec<Vec<u8>> {
+    match metered {
+        Metered::Reservation { account, .. } => record_keys(account, PaymentKind::Reservation),
+        Metered::OnDemand(c) => record_keys(&c.account, PaymentKind::OnDemand),
+    }
+}
+
 #[derive(Debug)]
 struct MeterState {
     meter: DisperserMeter,
     seq: u64,
 }
 
+impl MeterState {
+    /// Loads persisted records; the sequence continues after the highest one.
+    fn restore(&mut self, records: &[PaymentRecord]) -> Result<(), DisperserError> {
+        let corrupt = |reason: String| {
+            DisperserError::Store(crate::error::StoreError::Corrupt {
+                what: "payment record",
+                reason,
+            })
+        };
+        for (key, value) in records {
+            let seq = record_seq(value).ok_or_else(|| corrupt("shorter than 8 bytes".into()))?;
+            self.seq = self.seq.max(seq);
+            let payload = &value[8..];
+            let bucket = || {
+                serde_json::from_slice::<LeakyBucket>(payload).map_err(|e| corrupt(e.to_string()))
+            };
+            match key.split_first() {
+                Some((&RESERVATION_PREFIX, a)) if a.len() == 20 => {
+                    let b = bucket()?;
+                    self.meter
+                        .reservations_mut()
+                        .restore(Address::from_slice(a), b);
+                }
+                Some((&CUMULATIVE_PREFIX, a)) if a.len() == 20 => {
+                    let bytes: [u8; 32] = payload
+                        .try_into()
+                        .map_err(|_| corrupt("cumulative payment is not 32 bytes".into()))?;
+                    self.meter
+                        .on_demand_mut()
+                        .restore(Address::from_slice(a), U256::from_be_bytes(bytes));
+                }
+                _ if key.as_slice() == GLOBAL_KEY => {
+                    let b = bucket()?;
+                    self.meter.on_demand_mut().restore_global_bucket(b);
+                }
+                _ => return Err(corrupt(format!("unknown key {}", hex::encode(key)))),
+            }
+        }
+        Ok(())
+    }
+
+    /// Meters one blob at `now`; the charge carries the records of what it changed.
+    fn charge(
+        &mut self,
+        blob: &BlobPayment<'_>,
+        account: &AccountPayments,
+        params: &PaymentParams,
+        now: u64,
+    ) -> Result<Charge, DisperserError> {
+        let metered = self.meter.meter(blob, account, params, now)?;
+        let records = self.records(&metered);
+        Ok(Charge { metered, records })
+    }
+
+    /// The records of the state `metered` touched, as it stands now, stamped with the
+    /// next sequence.
+    fn records(&mut self, metered: &Metered) -> Vec<PaymentRecord> {
+        self.seq += 1;
+        let seq = self.seq;
+        match metered {
+            Metered::Reservation { account, .. } => {
+                let bucket = self
+                    .meter
+                    .reservations()
+                    .bucket(account)
+                    .copied()
+                    .unwrap_or_default();
+                vec![record(
+                    account_key(RESERVATION_PREFIX, account),
+                    seq,
+                    &serde_json::to_vec(&bucket).unwrap_or_default(),
+                )]
+            }
+            Metered::OnDemand(c) => {
+                let global = *self.meter.on_demand().global_bucket();
+                let cumulative = self.meter.on_demand().cumulative_payment(&c.account);
+                vec![
+                    record(
+                        account_key(CUMULATIVE_PREFIX, &c.account),
+                        seq,
+                        &cumulative.to_be_bytes::<32>(),
+                    ),
+                    record(
+                        GLOBAL_KEY.to_vec(),
+                        seq,
+                        &serde_json::to_vec(&global).unwrap_or_default(),
+                    ),
+                ]
+            }
+        }
+    }
+
+    /// Undoes a charge; `false` when it could not be (an on-demand charge that is no
+    /// longer its account's latest: the later payment already covers it).
+    fn refund(&mut self, charge: &Charge) -> bool {
+        match self.meter.refund(&charge.metered) {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, "payment not refunded");
+                false
+            }
+        }
+    }
+}
+
 /// The disperser's payments: cached chain state, the meter, its durable records.
+///
+/// With a store that several processes write (PostgreSQL), every charge, refund and
+/// report first reloads the records it touches from the store, under the store's lock
+/// for them ([`MetadataStore::update_payment_records`]), and writes the new ones before
+/// it returns: the meter in memory is then a cache of the shared state, and API servers
+/// behind one load balancer meter each account exactly as one would. With RocksDB (one
+/// process) the meter is the state, and its records are written with each blob.
 #[derive(Debug)]
 pub struct Payments {
     config: PaymentsConfig,
     source: Arc<dyn PaymentSource>,
+    store: Arc<dyn MetadataStore>,
     /// std locks: held for a few operations, never across `.await`.
     params: RwLock<(PaymentParams, Instant)>,
     accounts: AccountCache,
@@ -183,30 +332,29 @@ pub struct Payments {
 }
 
 impl Payments {
-    /// Reads the global parameters from `source` (a failure stops the start).
+    /// Reads the global parameters from `source` (a failure stops the start) and restores
+    /// the meter from the records in `store`.
     pub async fn new(
         config: PaymentsConfig,
         source: Arc<dyn PaymentSource>,
+        store: Arc<dyn MetadataStore>,
     ) -> Result<Self, DisperserError> {
         let params = source.params().await?;
-        Ok(Self::with_params(config, source, params))
-    }
-
-    /// Payments with `params` as read.
-    pub fn with_params(
-        config: PaymentsConfig,
-        source: Arc<dyn PaymentSource>,
-        params: PaymentParams,
-    ) -> Self {
-        let now = Instant::now();
-        let meter = DisperserMeter::new(&config.metering(), now_ns());
-        Self {
+        let records = store.payment_records().await?;
+        let mut meter = MeterState {
+            meter: DisperserMeter::new(&config.metering(), now_ns()),
+            seq: 0,
+        };
+        meter.restore(&records)?;
+        tracing::info!(records = records.len(), "payment state restored");
+        Ok(Self {
             accounts: AccountCache::new(config.accounts),
-            params: RwLock::new((params, now)),
-            meter: Mutex::new(MeterState { meter, seq: 0 }),
+            params: RwLock::new((params, Instant::now())),
+            meter: Mutex::new(meter),
             config,
             source,
-        }
+            store,
+        })
     }
 
     /// The global parameters in force.
@@ -261,100 +409,84 @@ impl Payments {
     }
 
     /// Meters one blob at the disperser's clock; on success the charge stands until
-    /// [`Self::refund`].
-    pub fn charge(
+    /// [`Self::refund`]. On a shared store the charge is durable when this returns (and
+    /// its `records` are empty); otherwise its records go with the blob's accept.
+    pub async fn charge(
         &self,
         blob: &BlobPayment<'_>,
         account: &AccountPayments,
     ) -> Result<Charge, DisperserError> {
         let params = self.params();
-        let now = now_ns();
-        let mut st = self.lock_meter();
-        let metered = st.meter.meter(blob, account, &params, now)?;
-        st.seq += 1;
-        let seq = st.seq;
-        let records = match &metered {
-            Metered::Reservation { account, .. } => {
-                let bucket = st
-                    .meter
-                    .reservations()
-                    .bucket(account)
-                    .copied()
-                    .unwrap_or_default();
-                vec![record(
-                    account_key(RESERVATION_PREFIX, account),
-                    seq,
-                    &serde_json::to_vec(&bucket).unwrap_or_default(),
-                )]
-            }
-            Metered::OnDemand(c) => {
-                let global = *st.meter.on_demand().global_bucket();
-                vec![
-                    record(
-                        account_key(CUMULATIVE_PREFIX, &c.account),
-                        seq,
-                        &c.cumulative.to_be_bytes::<32>(),
-                    ),
-                    record(
-                        GLOBAL_KEY.to_vec(),
-                        seq,
-                        &serde_json::to_vec(&global).unwrap_or_default(),
-                    ),
-                ]
-            }
-        };
-        Ok(Charge { metered, records })
+        let keys = record_keys(&blob.account, PaymentKind::of(blob.cumulative_payment));
+        let mut shared = None;
+        self.store
+            .update_payment_records(&keys, &mut |stored| {
+                let mut st = self.lock_meter();
+                let charged = st
+                    .restore(stored)
+                    .and_then(|()| st.charge(blob, account, &params, now_ns()));
+                let records = charged
+                    .as_ref()
+                    .map_or_else(|_| Vec::new(), |c| c.records.clone());
+                shared = Some(charged);
+                records
+            })
+            .await?;
+        match shared {
+            Some(charged) => charged.map(|c| Charge {
+                records: Vec::new(),
+                ..c
+            }),
+            None => self
+                .lock_meter()
+                .charge(blob, account, &params, now_ns()),
+        }
     }
 
     /// Undoes a charge whose blob was not stored. An on-demand charge can only be undone
     /// while it is the account's latest; otherwise the later payment already covers it and
-    /// the refusal is logged.
-    pub fn refund(&self, charge: &Charge) {
-        if let Err(e) = self.lock_meter().meter.refund(&charge.metered) {
-            tracing::warn!(error = %e, "payment not refunded");
+    /// the refusal is logged. On a shared store the refund is written before this returns;
+    /// otherwise the next charge's records carry it.
+    pub async fn refund(&self, charge: &Charge) {
+        let mut shared = false;
+        let updated = self
+            .store
+            .update_payment_records(&charged_keys(&charge.metered), &mut |stored| {
+                shared = true;
+                let mut st = self.lock_meter();
+                if let Err(e) = st.restore(stored) {
+                    tracing::warn!(error = %e, "payment not refunded");
+                    return Vec::new();
+                }
+                if st.refund(charge) {
+                    st.records(&charge.metered)
+                } else {
+                    Vec::new()
+                }
+            })
+            .await;
+        match updated {
+            Ok(()) if !shared => {
+                self.lock_meter().refund(charge);
+            }
+            Ok(()) => {}
+            Err(e) => tracing::warn!(error = %e, "payment not refunded: store"),
         }
     }
 
-    /// Loads persisted records (from [`crate::metadata::MetadataStore::payment_records`]); the
-    /// sequence continues after the highest one.
-    pub fn restore(&self, records: &[PaymentRecord]) -> Result<usize, DisperserError> {
-        let corrupt = |reason: String| {
-            DisperserError::Store(crate::error::StoreError::Corrupt {
-                what: "payment record",
-                reason,
+    /// Reloads `account`'s records from a shared store (nothing on a store with one writer,
+    /// whose meter is the state).
+    async fn reload(&self, account: &Address) -> Result<(), DisperserError> {
+        let mut keys = record_keys(account, PaymentKind::Reservation);
+        keys.extend(record_keys(account, PaymentKind::OnDemand));
+        let mut restored = Ok(());
+        self.store
+            .update_payment_records(&keys, &mut |stored| {
+                restored = self.lock_meter().restore(stored);
+                Vec::new()
             })
-        };
-        let mut st = self.lock_meter();
-        for (key, value) in records {
-            let seq = record_seq(value).ok_or_else(|| corrupt("shorter than 8 bytes".into()))?;
-            st.seq = st.seq.max(seq);
-            let payload = &value[8..];
-            let bucket = || {
-                serde_json::from_slice::<LeakyBucket>(payload).map_err(|e| corrupt(e.to_string()))
-            };
-            match key.split_first() {
-                Some((&RESERVATION_PREFIX, a)) if a.len() == 20 => {
-                    let b = bucket()?;
-                    st.meter
-                        .reservations_mut()
-                        .restore(Address::from_slice(a), b);
-                }
-                Some((&CUMULATIVE_PREFIX, a)) if a.len() == 20 => {
-                    let bytes: [u8; 32] = payload
-                        .try_into()
-                        .map_err(|_| corrupt("cumulative payment is not 32 bytes".into()))?;
-                    st.meter
-                        .on_demand_mut()
-                        .restore(Address::from_slice(a), U256::from_be_bytes(bytes));
-                }
-                _ if key.as_slice() == GLOBAL_KEY => {
-                    let b = bucket()?;
-                    st.meter.on_demand_mut().restore_global_bucket(b);
-                }
-                _ => return Err(corrupt(format!("unknown key {}", hex::encode(key)))),
-            }
-        }
-        Ok(records.len())
+            .await?;
+        restored
     }
 
     /// The account's last accepted cumulative payment, as the meter holds it.
@@ -387,13 +519,14 @@ impl Payments {
     /// What `GetPaymentState` reports for `account`: its on-chain payments (through the
     /// same bounded cache as intake; an account that cannot pay reads as zeros), the
     /// bucket level and the last accepted cumulative payment, at one instant of the
-    /// meter.
+    /// meter (reloaded first from a shared store).
     pub async fn state(&self, account: Address) -> Result<PaymentState, DisperserError> {
         let payments = match self.lookup(account).await {
             Ok(p) => p,
             Err(DisperserError::NoPayment { .. }) => AccountPayments::default(),
             Err(e) => return Err(e),
         };
+        self.reload(&account).await?;
         let params = self.params();
         let st = self.lock_meter();
         let now = now_ns();
@@ -455,7 +588,15 @@ impl RefundOnDrop {
 impl Drop for RefundOnDrop {
     fn drop(&mut self) {
         if let Some(charge) = self.charge.take() {
-            self.payments.refund(&charge);
+            // The refund may write to the store: a task of its own, so that a cancelled
+            // request still gives the charge back.
+            let payments = Arc::clone(&self.payments);
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => {
+                    runtime.spawn(async move { payments.refund(&charge).await });
+                }
+                Err(_) => tracing::warn!("payment not refunded: no runtime"),
+            }
         }
     }
 }

@@ -246,7 +246,7 @@ impl DisperserService {
                     quorums: &checked.header.quorum_numbers,
                     blob_symbols: u64::from(checked.header.commitment.length),
                 };
-                let charge = p.charge(&payment, account)?;
+                let charge = p.charge(&payment, account).await?;
                 Some(RefundOnDrop::new(Arc::clone(p), charge))
             }
             _ => None,
@@ -300,7 +300,7 @@ impl DisperserService {
             if written.is_err()
                 && let Some((payments, c)) = &charge
             {
-                payments.refund(c);
+                payments.refund(c).await;
             }
             written
         })

@@ -22,7 +22,6 @@ use crate::DisperserConfig;
 use crate::chain_view::{ChainParams, ChainView};
 use crate::commit_pool::CommitmentPool;
 use crate::encode::QueuedBlob;
-use crate::metadata::MetadataStore;
 use crate::metrics::Metrics;
 use crate::payments::{PaymentSource, Payments, PaymentsConfig};
 use crate::pipeline::Pipeline;
@@ -136,15 +135,11 @@ impl IntakeServer {
         });
         let payments = match options.payments {
             Some((config, source)) => {
-                let payments = Arc::new(
-                    Payments::new(config, source)
+                Some(Arc::new(
+                    Payments::new(config, source, store.clone())
                         .await
-                        .expect("payment parameters"),
-                );
-                payments
-                    .restore(&store.payment_records().await.expect("records"))
-                    .expect("restores");
-                Some(payments)
+                        .expect("payment parameters and records"),
+                ))
             }
             None => None,
         };

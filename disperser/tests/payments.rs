@@ -579,3 +579,135 @@ async fn payment_state_is_reported_only_to_the_account_and_matches_what_was_char
     assert!(!nobody.account.reservation.exists());
     assert!(nobody.account.on_demand_deposit.is_zero());
 }
+
+/// Two API servers' payments on one PostgreSQL database, each over its own connection
+/// pool as two processes would be (`None` where PostgreSQL tests are skipped).
+async fn two_servers_on_postgres(
+    vault: Arc<FakeVault>,
+) -> Option<(
+    Arc<lamina_disperser::metadata::test_cluster::PgCluster>,
+    [Arc<Payments>; 2],
+)> {
+    use lamina_disperser::metadata::PostgresStore;
+    let cluster = lamina_disperser::metadata::test_cluster::PgCluster::shared()?;
+    let url = lamina_storage::SecretString::new(
+        cluster.fresh_database().await.expect("creates a database"),
+    );
+    let mut servers = Vec::new();
+    for _ in 0..2 {
+        let store: Arc<dyn MetadataStore> = Arc::new(
+            PostgresStore::connect(&url, 4, 0)
+                .await
+                .expect("connects and migrates"),
+        );
+        let source: Arc<dyn PaymentSource> = vault.clone();
+        servers.push(Arc::new(
+            Payments::new(PaymentsConfig::default(), source, store)
+                .await
+                .expect("payments"),
+        ));
+    }
+    let servers: [Arc<Payments>; 2] = servers.try_into().expect("two");
+    Some((cluster, servers))
+}
+
+/// One blob's payment: 32 symbols (the minimum charge) on quorums 0 and 1.
+fn blob_payment(account: Address, cumulative: u64) -> lamina_payments::BlobPayment<'static> {
+    lamina_payments::BlobPayment {
+        account,
+        timestamp_ns: now_ns(),
+        cumulative_payment: U256::from(cumulative),
+        quorums: &[0, 1],
+        blob_symbols: 32,
+    }
+}
+
+/// The attack a load balancer invites: the same account's blobs spread over two API
+/// servers. With a meter per server the account spends its reservation twice and one
+/// on-demand payment pays at both; on a shared PostgreSQL database they meter as one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn api_servers_sharing_postgres_meter_an_account_as_one() {
+    let vault = Arc::new(FakeVault::default());
+    let (reserved, payer) = (key(11), key(12));
+    // 16 symbols/s in a 60 s bucket: 960 symbols, 30 blobs of 32.
+    vault.set(reserved.address(), reservation(16));
+    vault.set(payer.address(), deposit(1_000_000_000));
+    let Some((_cluster, servers)) = two_servers_on_postgres(vault.clone()).await else {
+        return;
+    };
+    let reservation_of = servers[0]
+        .lookup(reserved.address())
+        .await
+        .expect("reservation");
+
+    // 60 reservation blobs at once, alternating servers.
+    let mut charges = Vec::new();
+    for i in 0..60 {
+        let server = Arc::clone(&servers[i % 2]);
+        let account = reservation_of.clone();
+        let address = reserved.address();
+        charges.push(tokio::spawn(async move {
+            server
+                .charge(&blob_payment(address, 0), &account)
+                .await
+                .is_ok()
+        }));
+    }
+    let mut accepted = [0usize; 2];
+    for (i, charge) in charges.into_iter().enumerate() {
+        if charge.await.expect("task") {
+            accepted[i % 2] += 1;
+        }
+    }
+    let total = accepted[0] + accepted[1];
+    // 30 fit; the bucket drains 16 symbols a second while the test runs, so a slow
+    // machine may fit one or two more, never the 60 of two separate meters.
+    assert!((30..=32).contains(&total), "accepted {accepted:?}");
+    assert!(accepted[0] > 0 && accepted[1] > 0, "both served: {accepted:?}");
+    // Either server reports the usage both charged.
+    let usage = servers[1]
+        .state(reserved.address())
+        .await
+        .expect("state")
+        .reservation_usage_symbols;
+    assert!(usage >= 900, "usage {usage}");
+
+    // On demand: a payment accepted at one server is spent at the other.
+    let cost = 32 * PRICE;
+    let deposit_of = servers[0].lookup(payer.address()).await.expect("deposit");
+    servers[0]
+        .charge(&blob_payment(payer.address(), cost), &deposit_of)
+        .await
+        .expect("the first payment");
+    let replay = servers[1]
+        .charge(&blob_payment(payer.address(), cost), &deposit_of)
+        .await
+        .expect_err("the same cumulative payment at the other server");
+    assert!(
+        matches!(
+            replay,
+            lamina_disperser::DisperserError::Payment(
+                lamina_payments::PaymentError::InsufficientIncrement { .. }
+            )
+        ),
+        "{replay:?}"
+    );
+    // A refund at one server frees the payment at the other.
+    let second = servers[1]
+        .charge(&blob_payment(payer.address(), 2 * cost), &deposit_of)
+        .await
+        .expect("the next payment");
+    servers[1].refund(&second).await;
+    servers[0]
+        .charge(&blob_payment(payer.address(), 2 * cost), &deposit_of)
+        .await
+        .expect("the refunded payment, at the other server");
+    assert_eq!(
+        servers[1]
+            .state(payer.address())
+            .await
+            .expect("state")
+            .cumulative_payment,
+        U256::from(2 * cost)
+    );
+}

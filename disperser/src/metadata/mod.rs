@@ -52,6 +52,10 @@ pub struct NewBlob<'a> {
     pub payments: &'a [PaymentRecord],
 }
 
+/// What [`MetadataStore::update_payment_records`] runs under its lock: the stored records
+/// in, the records to write out.
+pub type PaymentUpdate<'a> = dyn for<'r> FnMut(&'r [PaymentRecord]) -> Vec<PaymentRecord> + Send + 'a;
+
 /// The disperser's metadata store. Object-safe: the pipeline holds an
 /// `Arc<dyn MetadataStore>`.
 ///
@@ -133,8 +137,25 @@ pub trait MetadataStore: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<(u64, BatchRecord)>, StoreError>;
 
     /// Every persisted payment record, by key (restored at start by
-    /// [`crate::payments::Payments::restore`]).
+    /// [`crate::payments::Payments::new`]).
     async fn payment_records(&self) -> Result<Vec<PaymentRecord>, StoreError>;
+
+    /// Metering shared by every process on this database: locks the payment records
+    /// `keys` against every other writer, calls `update` once with the stored ones and
+    /// writes the records it returns, in one transaction. Several API servers then meter
+    /// an account as one disperser would: none can spend a reservation or an on-demand
+    /// payment that another already spent.
+    ///
+    /// A backend with one writer (RocksDB) calls nothing: there a charge's records are
+    /// written with its blob, in [`Self::accept`].
+    async fn update_payment_records(
+        &self,
+        keys: &[Vec<u8>],
+        update: &mut PaymentUpdate<'_>,
+    ) -> Result<(), StoreError> {
+        let _ = (keys, update);
+        Ok(())
+    }
 
     /// Takes the lease `name` for `holder` for `ttl` when it is free, expired or already
     /// `holder`'s (then it is extended); returns whether `holder` holds it now. The

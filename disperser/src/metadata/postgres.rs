@@ -14,7 +14,7 @@ use lamina_storage::SecretString;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Row, Transaction};
 
-use super::{MetadataStore, NewBlob, check_transition, drops_blob_object};
+use super::{MetadataStore, NewBlob, PaymentUpdate, check_transition, drops_blob_object};
 use crate::error::StoreError;
 use crate::store::{
     AnchorState, BatchRecord, BlobState, PaymentRecord, StatusRecord, decode, encode, now_secs,
@@ -157,6 +157,49 @@ impl PostgresStore {
     }
 }
 
+fn payment_rows(rows: &[sqlx::postgres::PgRow]) -> Result<Vec<PaymentRecord>, StoreError> {
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get("record_key").map_err(pg("payment key"))?,
+                row.try_get("value").map_err(pg("payment value"))?,
+            ))
+        })
+        .collect()
+}
+
+/// Writes payment records, each keeping the highest sequence (the value's first 8 bytes,
+/// big-endian, compare as bytes do); on a tie the later write wins, as RocksDB's merge does.
+async fn write_payment_records(
+    tx: &mut Transaction<'_, Postgres>,
+    records: &[PaymentRecord],
+) -> Result<(), StoreError> {
+    for (k, v) in records {
+        sqlx::query(
+            "INSERT INTO payments (record_key, value) VALUES ($1, $2) \
+             ON CONFLICT (record_key) DO UPDATE SET value = EXCLUDED.value \
+             WHERE substring(payments.value from 1 for 8) \
+                <= substring(EXCLUDED.value from 1 for 8)",
+        )
+        .bind(k.as_slice())
+        .bind(v.as_slice())
+        .execute(&mut **tx)
+        .await
+        .map_err(pg("payment record"))?;
+    }
+    Ok(())
+}
+
+/// The advisory lock that guards payment record `key`: 64 bits of its keccak under a
+/// domain of Lamina's own, so it shares no id with another application's locks by design.
+fn advisory_lock_id(key: &[u8]) -> i64 {
+    let mut preimage = b"lamina.disperser.payment-record:".to_vec();
+    preimage.extend_from_slice(key);
+    let mut id = [0u8; 8];
+    id.copy_from_slice(&alloy_primitives::keccak256(preimage)[..8]);
+    i64::from_be_bytes(id)
+}
+
 #[async_trait]
 impl MetadataStore for PostgresStore {
     async fn accept(&self, blob: NewBlob<'_>) -> Result<(), StoreError> {
@@ -181,21 +224,7 @@ impl MetadataStore for PostgresStore {
         if inserted.rows_affected() == 0 {
             return Err(StoreError::AlreadyAccepted(blob.key));
         }
-        for (k, v) in blob.payments {
-            // Keeps the highest sequence (the value's first 8 bytes, big-endian, compare
-            // as bytes do); on a tie the later write wins, as RocksDB's merge does.
-            sqlx::query(
-                "INSERT INTO payments (record_key, value) VALUES ($1, $2) \
-                 ON CONFLICT (record_key) DO UPDATE SET value = EXCLUDED.value \
-                 WHERE substring(payments.value from 1 for 8) \
-                    <= substring(EXCLUDED.value from 1 for 8)",
-            )
-            .bind(k.as_slice())
-            .bind(v.as_slice())
-            .execute(&mut *tx)
-            .await
-            .map_err(pg("payment record"))?;
-        }
+        write_payment_records(&mut tx, blob.payments).await?;
         tx.commit().await.map_err(pg("commit accept"))
     }
 
@@ -419,14 +448,40 @@ impl MetadataStore for PostgresStore {
             .fetch_all(&self.pool)
             .await
             .map_err(pg("payment records"))?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    row.try_get("record_key").map_err(pg("payment key"))?,
-                    row.try_get("value").map_err(pg("payment value"))?,
-                ))
-            })
-            .collect()
+        payment_rows(&rows)
+    }
+
+    async fn update_payment_records(
+        &self,
+        keys: &[Vec<u8>],
+        update: &mut PaymentUpdate<'_>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(pg("begin payment update"))?;
+        // Transaction-scoped advisory locks, one per record, taken in one order so that
+        // two updates never wait on each other; unlike row locks they also cover a
+        // record nobody has written yet.
+        let mut locks: Vec<i64> = keys.iter().map(|k| advisory_lock_id(k)).collect();
+        locks.sort_unstable();
+        locks.dedup();
+        for lock in locks {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(lock)
+                .execute(&mut *tx)
+                .await
+                .map_err(pg("payment lock"))?;
+        }
+        let rows = sqlx::query(
+            "SELECT record_key, value FROM payments WHERE record_key = ANY($1) \
+             ORDER BY record_key",
+        )
+        .bind(keys)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(pg("payment records"))?;
+        let stored = payment_rows(&rows)?;
+        let records = update(&stored);
+        write_payment_records(&mut tx, &records).await?;
+        tx.commit().await.map_err(pg("commit payment update"))
     }
 
     async fn try_acquire_lease(
