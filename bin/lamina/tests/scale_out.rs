@@ -128,7 +128,8 @@ async fn blobs_encode_on_remote_encoders_over_s3_and_survive_one_killed_mid_blob
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_api_servers_and_a_restarted_controller_on_postgres_lose_and_double_nothing() {
+async fn api_server_encoder_and_controller_killed_on_postgres_lose_and_double_nothing() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
     let dir = tempfile::tempdir().expect("tempdir");
     let mut options = DevnetOptions::new(env!("CARGO_BIN_EXE_lamina"), dir.path());
     options.api_servers = 2;
@@ -144,7 +145,9 @@ async fn two_api_servers_and_a_restarted_controller_on_postgres_lose_and_double_
     let api = devnet.info().api_servers.clone();
     assert_eq!(api.len(), 2);
 
-    // 8 rollups, each with its own reservation, half on each API server.
+    // 8 rollups, each with its own reservation and a client for each API server: rollup
+    // i sends to API server i % 2, and to API server 0 once its own fails (as a load
+    // balancer would).
     let mut clients = Vec::new();
     for i in 0..8 {
         let key = account_key(7, "scale-out", i).expect("key");
@@ -153,37 +156,88 @@ async fn two_api_servers_and_a_restarted_controller_on_postgres_lose_and_double_
             .reserve_bandwidth(key.address(), 1 << 16)
             .await
             .expect("reservation");
-        let config = lamina_client::ClientConfig {
-            disperser: api[i % 2].clone(),
-            ..devnet_client_config(&devnet)
-        };
-        clients.push(Arc::new(
-            LaminaClient::connect(config, key)
-                .await
-                .expect("client connects"),
-        ));
+        let mut per_server = Vec::new();
+        for server in &api {
+            let config = lamina_client::ClientConfig {
+                disperser: server.clone(),
+                ..devnet_client_config(&devnet)
+            };
+            per_server.push(Arc::new(
+                LaminaClient::connect(config, key.clone())
+                    .await
+                    .expect("client connects"),
+            ));
+        }
+        clients.push(per_server);
     }
-    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let failed_over = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicUsize::new(0));
     let mut dispersals = tokio::task::JoinSet::new();
     let mut payloads = std::collections::BTreeMap::new();
-    for (c, client) in clients.iter().enumerate() {
-        for b in 0..8 {
-            let data = payload((c * 8 + b) as u64, 3000 + c * 100 + b);
+    for (c, per_server) in clients.iter().enumerate() {
+        let blobs: Vec<Vec<u8>> = (0..8)
+            .map(|b| payload((c * 8 + b) as u64, 3000 + c * 100 + b))
+            .collect();
+        for (b, data) in blobs.iter().enumerate() {
             payloads.insert((c, b), data.clone());
-            let (client, done) = (Arc::clone(client), Arc::clone(&done));
-            dispersals.spawn(async move {
-                let key = client.disperse(&data, &[]).await.expect("dispersed");
-                let cert = client.wait_for_certificate(key).await.expect("certificate");
-                done.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-                ((c, b), key, cert)
-            });
         }
+        let per_server = per_server.clone();
+        let (accepted, failed_over, done) = (
+            Arc::clone(&accepted),
+            Arc::clone(&failed_over),
+            Arc::clone(&done),
+        );
+        dispersals.spawn(async move {
+            let mut server = c % 2;
+            let mut sent = Vec::new();
+            for (b, data) in blobs.into_iter().enumerate() {
+                let key = match per_server[server].disperse(&data, &[]).await {
+                    Ok(key) => key,
+                    Err(e) => {
+                        assert_eq!(server, 1, "API server 0 is never killed: {e}");
+                        failed_over.fetch_add(1, Ordering::AcqRel);
+                        server = 0;
+                        per_server[0]
+                            .disperse(&data, &[])
+                            .await
+                            .expect("dispersed through the other API server")
+                    }
+                };
+                accepted.fetch_add(1, Ordering::AcqRel);
+                sent.push(((c, b), key, server));
+                tokio::time::sleep(Duration::from_millis(150)).await;
+            }
+            // Each blob's certificate from the API server that accepted it: API server 1
+            // answers again only once restarted, from the shared database.
+            let mut certified = Vec::new();
+            for (id, key, server) in sent {
+                let cert = per_server[server]
+                    .wait_for_certificate(key)
+                    .await
+                    .expect("certificate");
+                done.fetch_add(1, Ordering::AcqRel);
+                certified.push((id, key, server, cert));
+            }
+            certified
+        });
     }
 
+    // API server 1 killed -9 while rollups are sending to it: what it answered for is
+    // durable, the rest goes to API server 0.
+    let deadline = Instant::now() + Duration::from_secs(240);
+    while accepted.load(Ordering::Acquire) < 16 {
+        assert!(Instant::now() < deadline, "16 blobs not accepted");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    devnet
+        .api_server_mut(1)
+        .expect("API server 1")
+        .kill()
+        .expect("killed");
     // Once some blobs are certified: kill -9 an encoder, then the controller, and start
     // the controller again. Blobs accepted meanwhile wait, QUEUED, in PostgreSQL.
-    let deadline = Instant::now() + Duration::from_secs(240);
-    while done.load(std::sync::atomic::Ordering::Acquire) < 8 {
+    while done.load(Ordering::Acquire) < 8 {
         assert!(Instant::now() < deadline, "no blob certified");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -203,20 +257,32 @@ async fn two_api_servers_and_a_restarted_controller_on_postgres_lose_and_double_
         .restart(Duration::from_secs(300))
         .await
         .expect("controller restarts");
+    devnet
+        .api_server_mut(1)
+        .expect("API server 1")
+        .restart(Duration::from_secs(300))
+        .await
+        .expect("API server 1 restarts");
 
     let chain = devnet.chain().connect(None).expect("chain reader");
     let mut certified = Vec::new();
     while let Some(done) = dispersals.join_next().await {
-        certified.push(done.expect("dispersal task"));
+        certified.extend(done.expect("dispersal task"));
     }
     assert_eq!(certified.len(), 64);
-    for (id, key, cert) in &certified {
+    let by_server_1 = certified.iter().filter(|c| c.2 == 1).count();
+    assert!(
+        by_server_1 > 0 && failed_over.load(Ordering::Acquire) > 0,
+        "API server 1 accepted {by_server_1} blobs, then {} rollups failed over",
+        failed_over.load(Ordering::Acquire)
+    );
+    for (id, key, _, cert) in &certified {
         assert_eq!(
             chain.check_da_cert(&cert.cert).await.expect("eth_call"),
             SUCCESS,
             "checkDACert of blob {key}"
         );
-        let back = clients[id.0]
+        let back = clients[id.0][0]
             .retrieve_from_service(cert)
             .await
             .expect("retrieved");
@@ -238,7 +304,7 @@ async fn two_api_servers_and_a_restarted_controller_on_postgres_lose_and_double_
                 .or_default() += 1;
         }
     }
-    for (_, key, _) in &certified {
+    for (_, key, _, _) in &certified {
         assert_eq!(
             seen.get(&key.to_string()),
             Some(&1),
