@@ -200,18 +200,19 @@ pub async fn run(
             reason: format!("{}: {e}", config.data_dir.display()),
         })
     })?;
-    let store = metadata::open(
-        &config.metadata,
-        &config.db_path(),
-        config.blob_retention_secs,
-    )
-    .await?;
     let objects = lamina_storage::BlobObjects::open(&config.objects()).map_err(|e| {
         DisperserError::Config(ConfigError::Invalid {
             field: "objects",
             reason: e.to_string(),
         })
     })?;
+    let store = metadata::open(
+        &config.metadata,
+        &config.db_path(),
+        config.blob_retention_secs,
+        &objects,
+    )
+    .await?;
     let metrics = Arc::new(metrics::Metrics::new());
     let p = Arc::new(pipeline::Pipeline {
         config: config.clone(),

@@ -186,10 +186,7 @@ pub fn record_seq(value: &[u8]) -> Option<u64> {
 fn record_keys(account: &Address, kind: PaymentKind) -> Vec<Vec<u8>> {
     match kind {
         PaymentKind::Reservation => vec![account_key(RESERVATION_PREFIX, account)],
-        PaymentKind::OnDemand => vec![
-            account_key(CUMULATIVE_PREFIX, account),
-            GLOBAL_KEY.to_vec(),
-        ],
+        PaymentKind::OnDemand => vec![account_key(CUMULATIVE_PREFIX, account), GLOBAL_KEY.to_vec()],
     }
 }
 
@@ -437,9 +434,7 @@ impl Payments {
                 records: Vec::new(),
                 ..c
             }),
-            None => self
-                .lock_meter()
-                .charge(blob, account, &params, now_ns()),
+            None => self.lock_meter().charge(blob, account, &params, now_ns()),
         }
     }
 

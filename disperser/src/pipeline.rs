@@ -346,10 +346,20 @@ pub async fn count_in_flight(p: Arc<Pipeline>, shutdown: CancellationToken) {
 /// How often kept blobs past their retention are dropped.
 pub const EXPIRY_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 
+/// Objects written less than this long ago are never swept as orphans: an API server
+/// writes a blob's object just before its metadata, an encoder its frames just before the
+/// controller reads them.
+pub const ORPHAN_GRACE: Duration = Duration::from_secs(3600);
+
+/// How often the controller looks for orphan objects.
+pub const ORPHAN_SWEEP_INTERVAL: Duration = Duration::from_secs(3600);
+
 /// Deletes the blob objects of COMPLETE blobs whose retention ended, every
-/// [`EXPIRY_SWEEP_INTERVAL`], until `shutdown`. A failed sweep is logged and retried: it
-/// only delays freeing space (a delete that fails after the sweep leaves an orphan).
+/// [`EXPIRY_SWEEP_INTERVAL`], and orphan objects every [`ORPHAN_SWEEP_INTERVAL`]
+/// ([`sweep_orphan_objects`]), until `shutdown`. A failed sweep is logged and retried: it
+/// only delays freeing space.
 pub async fn expire_kept_blobs(p: Arc<Pipeline>, shutdown: CancellationToken) {
+    let mut next_orphan_sweep = Instant::now();
     loop {
         match p.store.expire(now_secs()).await {
             Ok(keys) if keys.is_empty() => {}
@@ -366,11 +376,71 @@ pub async fn expire_kept_blobs(p: Arc<Pipeline>, shutdown: CancellationToken) {
             }
             Err(e) => tracing::warn!(error = %e, "expiry sweep failed; retrying later"),
         }
+        if Instant::now() >= next_orphan_sweep {
+            next_orphan_sweep = Instant::now() + ORPHAN_SWEEP_INTERVAL;
+            let before = std::time::SystemTime::now() - ORPHAN_GRACE;
+            match sweep_orphan_objects(
+                p.store.as_ref(),
+                &p.objects,
+                p.config.blob_retention_secs,
+                before,
+            )
+            .await
+            {
+                Ok(0) => {}
+                Ok(deleted) => tracing::info!(objects = deleted, "deleted orphan objects"),
+                Err(e) => tracing::warn!(error = %e, "orphan sweep failed; retrying later"),
+            }
+        }
         tokio::select! {
             () = shutdown.cancelled() => return,
             () = tokio::time::sleep(EXPIRY_SWEEP_INTERVAL) => {}
         }
     }
+}
+
+/// Deletes the objects written before `before` that no blob needs, and returns how many:
+/// blob objects whose blob was never accepted (an API server crashed between the object
+/// and its metadata, or a refused blob's delete failed) or ended without keeping them (a
+/// failed blob, a kept one past its retention, whose delete failed); frame objects whose
+/// blob is unknown or ended (the controller crashed before deleting them). What a blob
+/// still in flight uses is kept.
+pub async fn sweep_orphan_objects(
+    store: &dyn MetadataStore,
+    objects: &lamina_storage::BlobObjects,
+    retention_secs: u64,
+    before: std::time::SystemTime,
+) -> Result<usize, crate::DisperserError> {
+    use lamina_storage::ObjectKind;
+    let now = now_secs();
+    let mut deleted = 0;
+    for kind in [ObjectKind::Blob, ObjectKind::Frames] {
+        let candidates = objects
+            .written_before(kind, before)
+            .await
+            .map_err(crate::DisperserError::Objects)?;
+        for key in candidates {
+            let orphan = match store.status(&key).await? {
+                None => true,
+                Some(status) if !status.state.is_terminal() => false,
+                Some(status) => match kind {
+                    ObjectKind::Frames => true,
+                    ObjectKind::Blob => {
+                        drops_blob_object(status.state, retention_secs)
+                            || status.updated_ns / 1_000_000_000 + retention_secs <= now
+                    }
+                },
+            };
+            if orphan {
+                objects
+                    .delete_object(kind, &key)
+                    .await
+                    .map_err(crate::DisperserError::Objects)?;
+                deleted += 1;
+            }
+        }
+    }
+    Ok(deleted)
 }
 
 #[cfg(test)]
@@ -471,5 +541,106 @@ mod tests {
         // nothing pending: no empty batch is ever cut
         tokio::time::sleep(Duration::from_secs(5)).await;
         assert!(out.try_recv().is_err());
+    }
+}
+
+#[cfg(test)]
+mod orphan_tests {
+    use std::time::SystemTime;
+
+    use lamina_storage::{BlobObjects, ObjectKind, ObjectStoreConfig};
+
+    use super::*;
+    use crate::metadata::NewBlob;
+    use crate::store::Store;
+
+    async fn accepted(store: &Store, objects: &BlobObjects, i: u8, end: Option<BlobState>) {
+        let key = BlobKey([i; 32]);
+        objects.put_blob(&key, vec![i]).await.expect("blob object");
+        store
+            .accept(NewBlob {
+                key,
+                account: [0; 20],
+                blob_len: 1,
+                header: &[],
+                payments: &[],
+            })
+            .await
+            .expect("accepts");
+        if let Some(state) = end {
+            let record = StatusRecord {
+                state,
+                updated_ns: now_ns(),
+                ..StatusRecord::queued()
+            };
+            store
+                .set_status(&key, BlobState::Queued, &record)
+                .await
+                .expect("ends");
+        }
+    }
+
+    async fn exists(objects: &BlobObjects, kind: ObjectKind, i: u8) -> bool {
+        let later = SystemTime::now() + Duration::from_secs(60);
+        objects
+            .written_before(kind, later)
+            .await
+            .expect("lists")
+            .contains(&BlobKey([i; 32]))
+    }
+
+    #[tokio::test]
+    async fn the_orphan_sweep_deletes_only_objects_no_blob_needs() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("db"), 3600).expect("opens");
+        let objects =
+            BlobObjects::open(&ObjectStoreConfig::Dir(dir.path().join("objects"))).expect("opens");
+        // 1: in flight, with its frames; 2: failed; 3: complete and kept for an hour.
+        accepted(&store, &objects, 1, None).await;
+        objects
+            .put_frames(&BlobKey([1; 32]), &[vec![1]])
+            .await
+            .expect("frames");
+        accepted(&store, &objects, 2, Some(BlobState::Failed)).await;
+        accepted(&store, &objects, 3, Some(BlobState::Complete)).await;
+        // 4: a blob object whose metadata was never written; 5: frames of nothing known.
+        objects
+            .put_blob(&BlobKey([4; 32]), vec![4])
+            .await
+            .expect("orphan");
+        objects
+            .put_frames(&BlobKey([5; 32]), &[vec![5]])
+            .await
+            .expect("orphan frames");
+
+        // Within the grace period nothing goes.
+        let an_hour_ago = SystemTime::now() - ORPHAN_GRACE;
+        assert_eq!(
+            sweep_orphan_objects(&store, &objects, 3600, an_hour_ago)
+                .await
+                .expect("sweeps"),
+            0
+        );
+        let later = SystemTime::now() + Duration::from_secs(60);
+        assert_eq!(
+            sweep_orphan_objects(&store, &objects, 3600, later)
+                .await
+                .expect("sweeps"),
+            3
+        );
+        assert!(exists(&objects, ObjectKind::Blob, 1).await);
+        assert!(exists(&objects, ObjectKind::Frames, 1).await);
+        assert!(!exists(&objects, ObjectKind::Blob, 2).await);
+        assert!(exists(&objects, ObjectKind::Blob, 3).await);
+        assert!(!exists(&objects, ObjectKind::Blob, 4).await);
+        assert!(!exists(&objects, ObjectKind::Frames, 5).await);
+        // Without retention the complete blob's object is no longer needed either.
+        assert_eq!(
+            sweep_orphan_objects(&store, &objects, 0, later)
+                .await
+                .expect("sweeps"),
+            1
+        );
+        assert!(!exists(&objects, ObjectKind::Blob, 3).await);
     }
 }

@@ -7,8 +7,8 @@
 //! | family    | key                  | value                                             |
 //! |-----------|----------------------|---------------------------------------------------|
 //! | `blobs`   | blob key (32 bytes)  | legacy: blob bytes written before they moved to   |
-//! |           |                      | the object store; no longer written, dropped by   |
-//! |           |                      | the expiry sweep                                  |
+//! |           |                      | the object store; no longer written, moved to it  |
+//! |           |                      | at start ([`Store::move_legacy_blobs`])           |
 //! | `headers` | blob key             | prost `BlobCertificate` (header + client signature)|
 //! | `status`  | blob key             | JSON [`StatusRecord`]                              |
 //! | `pending` | blob key             | empty: the blob is not terminal yet (recovery scan)|
@@ -357,6 +357,58 @@ impl Store {
         })
     }
 
+    /// Moves the blob bytes a disperser from before the object store kept in the `blobs`
+    /// family into `objects` (each written, durably, before its entry is deleted, so a
+    /// crash midway leaves every blob's bytes in one place or both), and returns how many
+    /// moved. The encoder and `GetBlob` read blob objects only: without this, a blob
+    /// queued before the upgrade would fail for want of its bytes.
+    pub async fn move_legacy_blobs(
+        &self,
+        objects: &lamina_storage::BlobObjects,
+    ) -> Result<usize, crate::DisperserError> {
+        const BATCH: usize = 64;
+        let mut moved = 0;
+        loop {
+            let legacy = self
+                .blocking(|s| {
+                    s.db.iterator_cf(s.cf(CF_BLOBS)?, IteratorMode::Start)
+                        .take(BATCH)
+                        .map(|entry| {
+                            let (k, v) = entry?;
+                            let key =
+                                <[u8; 32]>::try_from(&*k).map_err(|_| StoreError::Corrupt {
+                                    what: "legacy blob key",
+                                    reason: format!("{} bytes, expected 32", k.len()),
+                                })?;
+                            Ok((BlobKey(key), v.to_vec()))
+                        })
+                        .collect::<Result<Vec<_>, StoreError>>()
+                })
+                .await?;
+            if legacy.is_empty() {
+                return Ok(moved);
+            }
+            let mut keys = Vec::with_capacity(legacy.len());
+            for (key, bytes) in legacy {
+                objects
+                    .put_blob(&key, bytes)
+                    .await
+                    .map_err(crate::DisperserError::Objects)?;
+                keys.push(key);
+            }
+            moved += keys.len();
+            self.blocking(move |s| {
+                let cf = s.cf(CF_BLOBS)?;
+                let mut batch = WriteBatch::default();
+                for key in &keys {
+                    batch.delete_cf(cf, key.0);
+                }
+                s.write(batch)
+            })
+            .await?;
+        }
+    }
+
     /// Runs `f` on a blocking thread (RocksDB reads and synced writes block).
     async fn blocking<T: Send + 'static>(
         &self,
@@ -556,7 +608,6 @@ impl Inner {
     fn expire(&self, now_secs: u64) -> Result<Vec<BlobKey>, StoreError> {
         let _writing = self.lock();
         let expiry = self.cf(CF_EXPIRY)?;
-        let legacy_blobs = self.cf(CF_BLOBS)?;
         let mut batch = WriteBatch::default();
         let mut due = Vec::new();
         for entry in self.db.iterator_cf(expiry, IteratorMode::Start) {
@@ -571,8 +622,6 @@ impl Inner {
             if at > now_secs {
                 break;
             }
-            // Bytes a database from before the object store still holds go too.
-            batch.delete_cf(legacy_blobs, blob_key.0);
             batch.delete_cf(expiry, &k);
             due.push(blob_key);
         }
@@ -916,6 +965,40 @@ mod tests {
     //! RocksDB-only behaviour: what survives a reopen. The behaviour both backends share
     //! is tested once, against both, in `metadata/suite.rs`.
     use super::*;
+
+    #[tokio::test]
+    async fn blob_bytes_of_an_older_disperser_move_to_the_object_store() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("db"), 0).expect("opens");
+        let objects = lamina_storage::BlobObjects::open(&lamina_storage::ObjectStoreConfig::Dir(
+            dir.path().join("objects"),
+        ))
+        .expect("opens");
+        // 100 blobs as the disperser before the object store wrote them (two batches).
+        {
+            let cf = store.inner.cf(CF_BLOBS).expect("blobs family");
+            for i in 0..100u8 {
+                store
+                    .inner
+                    .db
+                    .put_cf(cf, key(i).0, vec![i; 10])
+                    .expect("writes");
+            }
+        }
+        assert_eq!(store.move_legacy_blobs(&objects).await.expect("moves"), 100);
+        for i in [0u8, 63, 64, 99] {
+            assert_eq!(
+                objects.blob(&key(i)).await.expect("reads"),
+                Some(vec![i; 10])
+            );
+        }
+        let cf = store.inner.cf(CF_BLOBS).expect("blobs family");
+        assert_eq!(
+            store.inner.db.iterator_cf(cf, IteratorMode::Start).count(),
+            0
+        );
+        assert_eq!(store.move_legacy_blobs(&objects).await.expect("moves"), 0);
+    }
 
     fn key(i: u8) -> BlobKey {
         BlobKey([i; 32])

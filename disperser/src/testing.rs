@@ -134,13 +134,11 @@ impl IntakeServer {
             in_flight: AtomicUsize::new(0),
         });
         let payments = match options.payments {
-            Some((config, source)) => {
-                Some(Arc::new(
-                    Payments::new(config, source, store.clone())
-                        .await
-                        .expect("payment parameters and records"),
-                ))
-            }
+            Some((config, source)) => Some(Arc::new(
+                Payments::new(config, source, store.clone())
+                    .await
+                    .expect("payment parameters and records"),
+            )),
             None => None,
         };
         let srs = Arc::new(Srs::insecure_development(3, options.srs_points));

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use lamina_core::BlobKey;
-use lamina_storage::{BlobObjects, ObjectStoreConfig, S3Config, SecretString};
+use lamina_storage::{BlobObjects, ObjectKind, ObjectStoreConfig, S3Config, SecretString};
 
 const BUCKET: &str = "lamina-blobs";
 const ACCESS_KEY: &str = "lamina-test-access";
@@ -32,6 +32,22 @@ async fn blob_object_lifecycle(objects: &BlobObjects) {
         .put_blob(&kept, vec![1; 1000])
         .await
         .expect("rewrites");
+    // the orphan sweep lists what was written before a time
+    let later = std::time::SystemTime::now() + Duration::from_secs(60);
+    let earlier = std::time::SystemTime::now() - Duration::from_secs(3600);
+    let mut listed = objects
+        .written_before(ObjectKind::Blob, later)
+        .await
+        .expect("lists");
+    listed.sort();
+    assert_eq!(listed, vec![kept, failed]);
+    assert!(
+        objects
+            .written_before(ObjectKind::Blob, earlier)
+            .await
+            .expect("lists")
+            .is_empty()
+    );
     // the encoder reads it; its frames go in one object, checked by their summary
     assert_eq!(
         objects.blob(&kept).await.expect("reads"),
@@ -62,6 +78,13 @@ async fn blob_object_lifecycle(objects: &BlobObjects) {
         .expect("deleting twice is fine");
     assert_eq!(objects.blob(&kept).await.expect("reads"), None);
     assert_eq!(objects.frames(&kept, &summary).await.expect("reads"), None);
+    assert!(
+        objects
+            .written_before(ObjectKind::Frames, later)
+            .await
+            .expect("lists")
+            .is_empty()
+    );
 }
 
 #[tokio::test]

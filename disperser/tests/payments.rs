@@ -663,7 +663,10 @@ async fn api_servers_sharing_postgres_meter_an_account_as_one() {
     // 30 fit; the bucket drains 16 symbols a second while the test runs, so a slow
     // machine may fit one or two more, never the 60 of two separate meters.
     assert!((30..=32).contains(&total), "accepted {accepted:?}");
-    assert!(accepted[0] > 0 && accepted[1] > 0, "both served: {accepted:?}");
+    assert!(
+        accepted[0] > 0 && accepted[1] > 0,
+        "both served: {accepted:?}"
+    );
     // Either server reports the usage both charged.
     let usage = servers[1]
         .state(reserved.address())

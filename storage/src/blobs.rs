@@ -22,6 +22,24 @@ pub struct FramesSummary {
     pub digest: B256,
 }
 
+/// The two kinds of object [`BlobObjects`] keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ObjectKind {
+    /// `blobs/<key hex>`: a blob's bytes.
+    Blob,
+    /// `frames/<key hex>`: a blob's frames.
+    Frames,
+}
+
+impl ObjectKind {
+    fn prefix(self) -> &'static str {
+        match self {
+            Self::Blob => "blobs",
+            Self::Frames => "frames",
+        }
+    }
+}
+
 /// Blobs (`blobs/<key hex>`) and their frames (`frames/<key hex>`, the [`frames`]
 /// format) on one object store.
 #[derive(Clone, Debug)]
@@ -31,12 +49,16 @@ pub struct BlobObjects {
     local_root: Option<PathBuf>,
 }
 
+fn object_path(kind: ObjectKind, key: &BlobKey) -> ObjectPath {
+    ObjectPath::from(format!("{}/{key}", kind.prefix()))
+}
+
 fn blob_path(key: &BlobKey) -> ObjectPath {
-    ObjectPath::from(format!("blobs/{key}"))
+    object_path(ObjectKind::Blob, key)
 }
 
 fn frames_path(key: &BlobKey) -> ObjectPath {
-    ObjectPath::from(format!("frames/{key}"))
+    object_path(ObjectKind::Frames, key)
 }
 
 impl BlobObjects {
@@ -183,6 +205,41 @@ impl BlobObjects {
     /// Deletes a blob's frames (its batch ended); missing is fine.
     pub async fn delete_frames(&self, key: &BlobKey) -> Result<(), StorageError> {
         self.delete(&frames_path(key)).await
+    }
+
+    /// Deletes one object of `kind`; missing is fine.
+    pub async fn delete_object(&self, kind: ObjectKind, key: &BlobKey) -> Result<(), StorageError> {
+        self.delete(&object_path(kind, key)).await
+    }
+
+    /// The keys of the objects of `kind` last written before `before`: the candidates of
+    /// an orphan sweep. Names that are not a blob key are not this layout's and skipped.
+    /// One listing of the prefix: on S3, one request per 1000 objects.
+    pub async fn written_before(
+        &self,
+        kind: ObjectKind,
+        before: std::time::SystemTime,
+    ) -> Result<Vec<BlobKey>, StorageError> {
+        use futures::TryStreamExt;
+        let prefix = ObjectPath::from(kind.prefix());
+        let before_ms = before
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let listed: Vec<_> =
+            self.store
+                .list(Some(&prefix))
+                .try_collect()
+                .await
+                .map_err(|source| StorageError::Object {
+                    op: "list",
+                    object: prefix.to_string(),
+                    source,
+                })?;
+        Ok(listed
+            .into_iter()
+            .filter(|meta| meta.last_modified.timestamp_millis() < before_ms)
+            .filter_map(|meta| meta.location.filename()?.parse().ok())
+            .collect())
     }
 }
 

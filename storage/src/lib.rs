@@ -40,7 +40,7 @@ mod config;
 mod error;
 pub mod frames;
 
-pub use blobs::{BlobObjects, FramesSummary};
+pub use blobs::{BlobObjects, FramesSummary, ObjectKind};
 pub use config::{ObjectStoreConfig, S3Config, SecretString};
 pub use error::StorageError;
 pub use object_store::{ObjectStore, path::Path as ObjectPath};

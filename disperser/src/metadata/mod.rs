@@ -54,7 +54,8 @@ pub struct NewBlob<'a> {
 
 /// What [`MetadataStore::update_payment_records`] runs under its lock: the stored records
 /// in, the records to write out.
-pub type PaymentUpdate<'a> = dyn for<'r> FnMut(&'r [PaymentRecord]) -> Vec<PaymentRecord> + Send + 'a;
+pub type PaymentUpdate<'a> =
+    dyn for<'r> FnMut(&'r [PaymentRecord]) -> Vec<PaymentRecord> + Send + 'a;
 
 /// The disperser's metadata store. Object-safe: the pipeline holds an
 /// `Arc<dyn MetadataStore>`.
@@ -209,17 +210,26 @@ pub(crate) fn check_transition(
 }
 
 /// Opens the backend `config` names; blobs COMPLETE keep their objects
-/// `retention_secs` (0: deleted at once like every other end).
+/// `retention_secs` (0: deleted at once like every other end). A RocksDB database an
+/// older disperser wrote has its blob bytes moved to `objects` first.
 pub async fn open(
     config: &MetadataConfig,
     rocksdb_path: &std::path::Path,
     retention_secs: u64,
+    objects: &lamina_storage::BlobObjects,
 ) -> Result<Arc<dyn MetadataStore>, crate::DisperserError> {
     match config.backend {
-        MetadataBackend::Rocksdb => Ok(Arc::new(crate::store::Store::open(
-            rocksdb_path,
-            retention_secs,
-        )?)),
+        MetadataBackend::Rocksdb => {
+            let store = crate::store::Store::open(rocksdb_path, retention_secs)?;
+            let moved = store.move_legacy_blobs(objects).await?;
+            if moved > 0 {
+                tracing::info!(
+                    blobs = moved,
+                    "moved blob bytes from RocksDB to the object store"
+                );
+            }
+            Ok(Arc::new(store))
+        }
         MetadataBackend::Postgres => {
             let url = config.postgres_url()?;
             Ok(Arc::new(

@@ -456,7 +456,11 @@ impl MetadataStore for PostgresStore {
         keys: &[Vec<u8>],
         update: &mut PaymentUpdate<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(pg("begin payment update"))?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(pg("begin payment update"))?;
         // Transaction-scoped advisory locks, one per record, taken in one order so that
         // two updates never wait on each other; unlike row locks they also cover a
         // record nobody has written yet.
