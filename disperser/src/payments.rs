@@ -551,8 +551,9 @@ pub async fn refresh_periodically(
     }
 }
 
-/// Undoes a charge when dropped, unless [`RefundOnDrop::disarm`]ed: every early return of
-/// `DisperseBlob` after metering, and a cancelled request, give the charge back.
+/// Undoes a charge when dropped, unless [`RefundOnDrop::disarm`]ed: a `DisperseBlob`
+/// cancelled after metering gives the charge back, in a task of its own (a refund may
+/// write to the store). Refusals refund explicitly, before they answer.
 #[derive(Debug)]
 pub struct RefundOnDrop {
     payments: Arc<Payments>,

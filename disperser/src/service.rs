@@ -257,11 +257,22 @@ impl DisperserService {
         let commitment = checked.header.commitment;
         let blob_bytes = Arc::new(request.blob);
         let checked_bytes = blob_bytes.clone();
-        self.pool
+        let verdict = self
+            .pool
             .run(class, move || {
                 check_blob(&srs, &checked_bytes, &commitment).map(drop)
             })
-            .await??;
+            .await
+            .and_then(|checked| checked);
+        if let Err(refused) = verdict {
+            // Refunded before the answer, so that a client sending the blob again at once
+            // (with the same payment) is not refused for it.
+            if let Some(charge) = charge {
+                let (payments, charge) = charge.disarm();
+                payments.refund(&charge).await;
+            }
+            return Err(refused);
+        }
         // The durable writes: first the blob object, then its metadata with the charge
         // in one atomic write. In this order an accepted blob's bytes always exist; a
         // crash between the two leaves only an orphan object (a retry rewrites the same

@@ -1052,34 +1052,4 @@ mod tests {
             vec![key(1)]
         );
     }
-
-    #[tokio::test]
-    async fn a_database_from_before_the_object_store_opens_and_sheds_its_blob_bytes() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(dir.path(), 60).expect("opens");
-        store.accept(new_blob(1, &[])).await.expect("accepts");
-        // what an older disperser wrote: the bytes in the `blobs` family
-        let inner = &store.inner;
-        inner
-            .db
-            .put_cf(inner.cf(CF_BLOBS).expect("family"), key(1).0, b"old")
-            .expect("writes");
-        let mut done = store.status(&key(1)).await.expect("reads").expect("exists");
-        done.state = BlobState::Complete;
-        store
-            .set_status(&key(1), BlobState::Queued, &done)
-            .await
-            .expect("writes");
-        assert_eq!(
-            store.expire(now_secs() + 61).await.expect("sweeps"),
-            vec![key(1)]
-        );
-        assert!(
-            inner
-                .db
-                .get_cf(inner.cf(CF_BLOBS).expect("family"), key(1).0)
-                .expect("reads")
-                .is_none()
-        );
-    }
 }

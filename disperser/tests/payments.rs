@@ -695,11 +695,19 @@ async fn api_servers_sharing_postgres_meter_an_account_as_one() {
         ),
         "{replay:?}"
     );
-    // A refund at one server frees the payment at the other.
+    // A refund at one server frees the payment at the other, even one that saw it spent.
     let second = servers[1]
         .charge(&blob_payment(payer.address(), 2 * cost), &deposit_of)
         .await
         .expect("the next payment");
+    assert_eq!(
+        servers[0]
+            .state(payer.address())
+            .await
+            .expect("state")
+            .cumulative_payment,
+        U256::from(2 * cost)
+    );
     servers[1].refund(&second).await;
     servers[0]
         .charge(&blob_payment(payer.address(), 2 * cost), &deposit_of)

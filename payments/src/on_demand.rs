@@ -131,12 +131,14 @@ impl OnDemandLedger {
         self.cumulative.get(account).copied().unwrap_or(U256::ZERO)
     }
 
-    /// Puts back a persisted cumulative payment (after a restart). Never lowers what the
-    /// ledger already holds: a payment once accepted stays spent.
+    /// Puts back a persisted cumulative payment (after a restart, or reloaded from a store
+    /// several dispersers share). The persisted value is the account's, lower than the
+    /// ledger's only when a refund lowered it elsewhere.
     pub fn restore(&mut self, account: Address, cumulative_payment: U256) {
-        let entry = self.cumulative.entry(account).or_insert(U256::ZERO);
-        if cumulative_payment > *entry {
-            *entry = cumulative_payment;
+        if cumulative_payment.is_zero() {
+            self.cumulative.remove(&account);
+        } else {
+            self.cumulative.insert(account, cumulative_payment);
         }
     }
 
@@ -284,12 +286,16 @@ mod tests {
     }
 
     #[test]
-    fn restore_never_lowers() {
+    fn restore_puts_back_the_persisted_value() {
         let mut l = OnDemandLedger::new(30, 0);
         let a = Address::repeat_byte(7);
         l.restore(a, wei(10));
-        l.restore(a, wei(5));
         assert_eq!(l.cumulative_payment(&a), wei(10));
+        // refunded elsewhere
+        l.restore(a, wei(5));
+        assert_eq!(l.cumulative_payment(&a), wei(5));
+        l.restore(a, wei(0));
+        assert_eq!(l.cumulative_payment(&a), wei(0));
     }
 
     proptest! {
