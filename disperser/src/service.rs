@@ -273,8 +273,8 @@ impl DisperserService {
             }
             return Err(refused);
         }
-        // The durable writes: first the blob object, then its metadata with the charge
-        // in one atomic write. In this order an accepted blob's bytes always exist; a
+        // The durable writes: first the blob object, then its metadata in one atomic write
+        // (with the charge's records on RocksDB; a shared store has them already). In this order an accepted blob's bytes always exist; a
         // crash between the two leaves only an orphan object (a retry rewrites the same
         // bytes under the same key). From here a spawned task, not this (cancellable)
         // future, decides the refund.
