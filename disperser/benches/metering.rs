@@ -6,6 +6,10 @@
 //! The vault is an in-memory source with every account already cached, as a paying
 //! account is after its first blob. Rate limits are off.
 //!
+//! The `charge` group measures one charge alone: in memory (one process on RocksDB) and
+//! as API servers sharing PostgreSQL pay for it (the database at `LAMINA_PG_URL`, else a
+//! throwaway cluster as the tests start one, with fsync off).
+//!
 //! `cargo bench -p lamina-disperser --bench metering`
 
 // criterion_group!/criterion_main! generate undocumented functions.
@@ -168,5 +172,117 @@ fn bench_metering(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_metering);
+/// One charge and its durable state, as several API servers on PostgreSQL pay for it (a
+/// transaction: lock, reload, meter, write) against the in-memory meter of one process on
+/// RocksDB (whose records ride in the blob's own write, not measured here). Reservation
+/// and on-demand charges of eight accounts, eight at a time; one iteration is 64 charges.
+fn bench_shared_charge(c: &mut Criterion) {
+    use lamina_disperser::metadata::{MetadataStore, PostgresStore, test_cluster::PgCluster};
+    use lamina_disperser::payments::Payments;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut group = c.benchmark_group("charge");
+    group.sample_size(10);
+    group.sampling_mode(SamplingMode::Flat);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(8));
+    group.throughput(Throughput::Elements((ACCOUNTS * BLOBS_PER_ACCOUNT) as u64));
+    let dir = tempfile::tempdir().expect("temp dir");
+    // `LAMINA_PG_URL` (e.g. from `scripts/postgres.sh start`, fsync on) or a throwaway
+    // cluster as the tests start it (fsync off: commits cost no disk flush).
+    let (_cluster, url) = match std::env::var("LAMINA_PG_URL") {
+        Ok(url) => (None, url),
+        Err(_) => {
+            let Some(cluster) = PgCluster::start_or_skip() else {
+                return;
+            };
+            let url = runtime
+                .block_on(cluster.fresh_database())
+                .expect("a database");
+            (Some(cluster), url)
+        }
+    };
+    let stores: [(&str, Arc<dyn MetadataStore>); 2] = [
+        (
+            "rocksdb_one_process",
+            Arc::new(
+                lamina_disperser::store::Store::open(&dir.path().join("db"), 0).expect("opens"),
+            ),
+        ),
+        (
+            "postgres_shared",
+            Arc::new(
+                runtime
+                    .block_on(PostgresStore::connect(
+                        &lamina_storage::SecretString::new(url),
+                        8,
+                        0,
+                    ))
+                    .expect("connects"),
+            ),
+        ),
+    ];
+    let accounts: Vec<Address> = (1..=ACCOUNTS as u8).map(Address::repeat_byte).collect();
+    for (store_label, store) in stores {
+        let payments = Arc::new(
+            runtime
+                .block_on(Payments::new(
+                    PaymentsConfig::default(),
+                    Arc::new(RichVault),
+                    store,
+                ))
+                .expect("payments"),
+        );
+        let account = runtime
+            .block_on(payments.lookup(accounts[0]))
+            .expect("rich");
+        // Each account's cumulative payment so far (on demand: each charge pays one blob
+        // more than the last; the global on-demand bucket is one record all charges share).
+        let paid: Vec<std::sync::Mutex<U256>> = accounts
+            .iter()
+            .map(|a| std::sync::Mutex::new(payments.cumulative_payment(a)))
+            .collect();
+        let cost = lamina_payments::payment_for(64, PRICE);
+        for (mode_label, on_demand) in [("reservation", false), ("on_demand", true)] {
+            let label = format!("{store_label}/{mode_label}");
+            group.bench_function(label, |b| {
+                b.iter_custom(|iters| {
+                    let started = Instant::now();
+                    for _ in 0..iters {
+                        runtime.block_on(futures::future::join_all(
+                            accounts.iter().zip(&paid).map(|(address, paid)| {
+                                let (payments, account) = (Arc::clone(&payments), account.clone());
+                                async move {
+                                    for _ in 0..BLOBS_PER_ACCOUNT {
+                                        let cumulative_payment = if on_demand {
+                                            let mut paid = paid.lock().expect("lock");
+                                            *paid += cost;
+                                            *paid
+                                        } else {
+                                            U256::ZERO
+                                        };
+                                        let blob = lamina_payments::BlobPayment {
+                                            account: *address,
+                                            timestamp_ns: now_ns(),
+                                            cumulative_payment,
+                                            quorums: &[0, 1],
+                                            blob_symbols: 64,
+                                        };
+                                        payments.charge(&blob, &account).await.expect("charged");
+                                    }
+                                }
+                            }),
+                        ));
+                    }
+                    started.elapsed()
+                });
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_metering, bench_shared_charge);
 criterion_main!(benches);
