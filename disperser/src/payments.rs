@@ -419,21 +419,19 @@ impl Payments {
         self.store
             .update_payment_records(&keys, &mut |stored| {
                 let mut st = self.lock_meter();
-                let charged = st
+                let mut charged = st
                     .restore(stored)
                     .and_then(|()| st.charge(blob, account, &params, now_ns()));
+                // The records go to the store here, not with the blob.
                 let records = charged
-                    .as_ref()
-                    .map_or_else(|_| Vec::new(), |c| c.records.clone());
+                    .as_mut()
+                    .map_or_else(|_| Vec::new(), |c| std::mem::take(&mut c.records));
                 shared = Some(charged);
                 records
             })
             .await?;
         match shared {
-            Some(charged) => charged.map(|c| Charge {
-                records: Vec::new(),
-                ..c
-            }),
+            Some(charged) => charged,
             None => self.lock_meter().charge(blob, account, &params, now_ns()),
         }
     }
@@ -469,11 +467,14 @@ impl Payments {
         }
     }
 
-    /// Reloads `account`'s records from a shared store (nothing on a store with one writer,
-    /// whose meter is the state).
+    /// Reloads `account`'s own records (its reservation bucket and cumulative payment, not
+    /// the global bucket every on-demand charge locks) from a shared store; nothing on a
+    /// store with one writer, whose meter is the state.
     async fn reload(&self, account: &Address) -> Result<(), DisperserError> {
-        let mut keys = record_keys(account, PaymentKind::Reservation);
-        keys.extend(record_keys(account, PaymentKind::OnDemand));
+        let keys = [
+            account_key(RESERVATION_PREFIX, account),
+            account_key(CUMULATIVE_PREFIX, account),
+        ];
         let mut restored = Ok(());
         self.store
             .update_payment_records(&keys, &mut |stored| {

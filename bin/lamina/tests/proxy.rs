@@ -402,7 +402,7 @@ async fn wait_for_metric(addr: SocketAddr, line: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn s3_secondary_storage_and_the_disperser_fast_path() {
-    let Ok(_) = lamina_devnet::tools::s3s_fs() else {
+    if lamina_devnet::tools::s3s_fs().is_err() {
         assert!(
             std::env::var_os("LAMINA_REQUIRE_S3").is_none(),
             "LAMINA_REQUIRE_S3 is set but s3s-fs is not installed: run scripts/setup.sh"
@@ -412,7 +412,7 @@ async fn s3_secondary_storage_and_the_disperser_fast_path() {
              (scripts/setup.sh installs it; set LAMINA_REQUIRE_S3=1 to make this a failure)"
         );
         return;
-    };
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     // Not `s3`: the devnet clears its own entries of its data directory at start, and
     // `s3` is the bucket root of `--object-store s3`.

@@ -13,7 +13,6 @@ use lamina_devnet::{Devnet, DevnetInfo, DevnetOptions};
 /// Default data directory.
 const DEFAULT_DATA_DIR: &str = ".devnet";
 
-/// `lamina devnet` subcommands.
 /// `--object-store`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 enum ObjectStoreArg {
@@ -32,6 +31,7 @@ enum MetadataArg {
     Postgres,
 }
 
+/// `lamina devnet` subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum DevnetCommand {
     /// Start anvil, deploy the contracts, register operators and start every service;
