@@ -4,7 +4,8 @@
 //!
 //! ```sh
 //! cargo run --release -p lamina-encoding --example speed_ab -- 32768    # G1 + 2 G2 MSMs of n: arkworks vs msm::msm
-//! cargo run --release -p lamina-encoding --example speed_ab -- fk20 [128KiB|1MiB|peerdas]  # FK20 proofs: arkworks tail vs prepared twiddles
+//! cargo run --release -p lamina-encoding --example speed_ab -- fk20 [128KiB|1MiB|16MB|peerdas]  # FK20 proofs: Fk20Table::proofs_baseline vs proofs
+//! cargo run --release -p lamina-encoding --example speed_ab -- rows [8|64|512]  # FK20's 2048 Toeplitz MSMs of L points: msm_serial per row vs msm_rows
 //! cargo run --release -p lamina-encoding --example speed_ab -- field    # Fp/Fp2 multiplication, Fp inverse (Go twin: bench/gnark field_test.go)
 //! cargo run --release -p lamina-encoding --example speed_ab -- g2check  # G2 subgroup check: arkworks vs g2_in_subgroup
 //! cargo run --release -p lamina-encoding --example speed_ab -- srs DIR N [CACHE]  # load N points of an SRS directory, all checks [through the validated-points cache CACHE]
@@ -33,9 +34,12 @@ fn main() {
         .unwrap_or(3);
     if what == "fk20" {
         let tau = Fr::rand(&mut rng);
+        // Version 0 (8192 chunks, rate 8) at the issue's payload sizes, and
+        // the PeerDAS shape.
         for (name, n, l, nc) in [
-            ("128KiB", 4096usize, 4usize, 8192usize),
-            ("1MiB", 32768, 32, 8192),
+            ("128KiB", 8192usize, 8usize, 8192usize),
+            ("1MiB", 65536, 64, 8192),
+            ("16MB", 524288, 512, 8192),
             ("peerdas", 4096, 64, 128),
         ] {
             let only = std::env::args().nth(2);
@@ -47,19 +51,47 @@ fn main() {
             let c: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
             assert_eq!(
                 table.proofs(&c, nc).expect("valid shape"),
-                table
-                    .proofs_with_arkworks_ffts(&c, nc)
-                    .expect("valid shape")
+                table.proofs_baseline(&c, nc).expect("valid shape")
             );
             for _ in 0..rounds {
-                let a = t(|| {
-                    table
-                        .proofs_with_arkworks_ffts(&c, nc)
-                        .expect("valid shape")
-                });
+                let a = t(|| table.proofs_baseline(&c, nc).expect("valid shape"));
                 let b = t(|| table.proofs(&c, nc).expect("valid shape"));
                 println!(
                     "fk20 {name}: old {a:.3?} new {b:.3?} ratio {:.2}",
+                    b.as_secs_f64() / a.as_secs_f64()
+                );
+            }
+        }
+    } else if what == "rows" {
+        // The Toeplitz products of version 0: 2m = 2048 rows of L bases.
+        for l in [8usize, 64, 512] {
+            let only = std::env::args().nth(2);
+            if only.as_deref().is_some_and(|o| o != l.to_string()) {
+                continue;
+            }
+            let len = 2048 * l;
+            let scalars: Vec<Fr> = (0..len).map(|_| Fr::rand(&mut rng)).collect();
+            let bases = G1Projective::generator().batch_mul(&scalars);
+            let scalars: Vec<Fr> = (0..len).map(|_| Fr::rand(&mut rng)).collect();
+            let serial = || -> Vec<G1Projective> {
+                use ark_ff::PrimeField;
+                use rayon::prelude::*;
+                bases
+                    .par_chunks(l)
+                    .zip(scalars.par_chunks(l))
+                    .map(|(b, s)| {
+                        let s: Vec<_> = s.iter().map(|x| x.into_bigint()).collect();
+                        lamina_encoding::msm::msm_serial::<G1Projective>(b, &s)
+                    })
+                    .collect()
+            };
+            let rows = || lamina_encoding::msm::msm_rows(&bases, &scalars, l).expect("splits");
+            assert_eq!(serial(), rows());
+            for _ in 0..rounds {
+                let a = t(serial);
+                let b = t(rows);
+                println!(
+                    "rows 2048 x L={l}: old {a:.3?} new {b:.3?} ratio {:.2}",
                     b.as_secs_f64() / a.as_secs_f64()
                 );
             }

@@ -26,7 +26,7 @@ use rayon::prelude::*;
 
 use crate::fft::domain;
 use crate::group_fft;
-use crate::msm::GlvSplit;
+use crate::msm::{self, GlvSplit};
 
 /// Why FK20 cannot run for a shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -241,17 +241,18 @@ impl<P: GlvSplit> Fk20Table<Projective<P>> {
             None => None,
         };
         // The prepared-twiddle FFTs need every root of unity to GLV-split,
-        // which BN254's always do; arkworks' FFTs are the fallback.
+        // which BN254's always do; the baseline is the fallback.
         match proofs {
             Some(proofs) => Ok(Projective::normalize_batch(&proofs)),
-            None => self.proofs_with_arkworks_ffts(coeffs, num_chunks),
+            None => self.proofs_baseline(coeffs, num_chunks),
         }
     }
 
-    /// [`Self::proofs`] with arkworks' group FFTs for the tail (the code
-    /// before the prepared-twiddle FFTs): the fallback, and the benches'
-    /// same-run baseline.
-    pub fn proofs_with_arkworks_ffts(
+    /// [`Self::proofs`] as computed before the speed work of issue 16: one
+    /// projective MSM per Toeplitz row and arkworks' group FFTs for the
+    /// tail. The fallback, the tests' twin and the benches' same-run
+    /// baseline.
+    pub fn proofs_baseline(
         &self,
         coeffs: &[Fr],
         num_chunks: usize,
@@ -273,7 +274,7 @@ impl<P: GlvSplit> Fk20Table<Projective<P>> {
         }
         let big = domain::<Fr>(num_chunks as u64).ok_or(too_few)?;
         Ok(Projective::normalize_batch(
-            &big.fft(&self.toeplitz_sums_arkworks(coeffs)),
+            &big.fft(&self.toeplitz_sums_baseline(coeffs)),
         ))
     }
 
@@ -298,14 +299,30 @@ impl<P: GlvSplit> Fk20Table<Projective<P>> {
         columns
     }
 
-    /// `FFT_2m(x_t) .* FFT_2m(v_t)` summed over `t`: the `2m` MSMs of `L` points.
+    /// `FFT_2m(x_t) .* FFT_2m(v_t)` summed over `t`: the `2m` MSMs of `L`
+    /// points, their bucket additions batched together ([`msm::msm_rows`]).
     fn toeplitz_products(&self, columns: &[Vec<Fr>]) -> Vec<Projective<P>> {
+        let l = self.chunk_length;
+        let rows = 2 * (self.blob_len / l);
+        // Row-major like the table: scalars[k·L + t] = FFT_2m(v_t)[k].
+        let mut scalars = Vec::with_capacity(rows * l);
+        for k in 0..rows {
+            scalars.extend(columns.iter().map(|col| col[k]));
+        }
+        msm::msm_rows(&self.bases, &scalars, l)
+            .unwrap_or_else(|| self.toeplitz_products_serial(columns))
+    }
+
+    /// [`Self::toeplitz_products`] as one [`msm::msm_serial`] per row (the
+    /// code before the batched rows): the fallback, and the twin of the
+    /// tests and benches.
+    fn toeplitz_products_serial(&self, columns: &[Vec<Fr>]) -> Vec<Projective<P>> {
         let l = self.chunk_length;
         let rows = 2 * (self.blob_len / l);
         let row = |k: usize| -> Projective<P> {
             let scalars: Vec<<Fr as PrimeField>::BigInt> =
                 columns.iter().map(|col| col[k].into_bigint()).collect();
-            crate::msm::msm_serial::<Projective<P>>(&self.bases[k * l..(k + 1) * l], &scalars)
+            msm::msm_serial::<Projective<P>>(&self.bases[k * l..(k + 1) * l], &scalars)
         };
         #[cfg(feature = "parallel")]
         let hat: Vec<Projective<P>> = (0..rows).into_par_iter().map(row).collect();
@@ -326,12 +343,12 @@ impl<P: GlvSplit> Fk20Table<Projective<P>> {
         Some(hat)
     }
 
-    /// [`Self::toeplitz_sums`] with arkworks' inverse FFT (the fallback and
-    /// the tests' twin).
-    fn toeplitz_sums_arkworks(&self, coeffs: &[Fr]) -> Vec<Projective<P>> {
+    /// [`Self::toeplitz_sums`] with a serial MSM per row and arkworks'
+    /// inverse FFT (the fallback and the tests' twin).
+    fn toeplitz_sums_baseline(&self, coeffs: &[Fr]) -> Vec<Projective<P>> {
         let m = self.blob_len / self.chunk_length;
         let d = domain::<Fr>(2 * m as u64).expect("2m divides the table's domain");
-        let mut hat = self.toeplitz_products(&self.toeplitz_scalars(coeffs, Fr::one()));
+        let mut hat = self.toeplitz_products_serial(&self.toeplitz_scalars(coeffs, Fr::one()));
         d.ifft_in_place(&mut hat);
         hat.truncate(m);
         hat
@@ -398,9 +415,10 @@ mod tests {
     }
 
     #[test]
-    fn prepared_twiddle_tail_equals_arkworks_ffts() {
-        // The fast tail (scaled scalars, unscaled prepared-twiddle iFFT,
-        // coset-split sparse FFT) against arkworks' iFFT and FFT, random blobs.
+    fn fast_path_equals_baseline() {
+        // The fast path (batched Toeplitz MSMs, scaled scalars, unscaled
+        // prepared-twiddle iFFT, coset-split sparse FFT) against serial MSMs
+        // and arkworks' iFFT and FFT, random blobs.
         let mut rng = ChaCha20Rng::seed_from_u64(6);
         let tau = Fr::rand(&mut rng);
         for (n, l, num_chunks) in [
@@ -413,7 +431,7 @@ mod tests {
                 Fk20Table::<G1Projective>::from_insecure_trapdoor(tau, n, l).expect("shape");
             let coeffs: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
             let fast = table.toeplitz_sums(&coeffs).expect("twiddles split");
-            assert_eq!(fast, table.toeplitz_sums_arkworks(&coeffs), "n {n} L {l}");
+            assert_eq!(fast, table.toeplitz_sums_baseline(&coeffs), "n {n} L {l}");
             let d = domain::<Fr>(num_chunks as u64).expect("domain");
             let want = G1Projective::normalize_batch(&d.fft(&fast));
             assert_eq!(table.proofs(&coeffs, num_chunks).expect("proofs"), want);

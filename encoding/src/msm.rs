@@ -8,7 +8,10 @@
 //!   an affine addition with a batched inversion costs about 6M + 1S against
 //!   about 11M + 5S for arkworks' projective `+=` of an affine point.
 //!   Windows are spread over rayon's threads.
-//! - [`msm_serial`]: the many small MSMs of FK20, one per thread.
+//! - [`msm_rows`]: the many small MSMs of FK20 at once, their bucket
+//!   additions batched together (same GLV, digits and batch-affine rounds).
+//! - [`msm_serial`]: one small MSM on one thread, projective buckets (small
+//!   inputs of [`msm`], and the twin of [`msm_rows`]).
 //!
 //! Within one window the points are sorted by bucket (counting sort), then
 //! each bucket's list is summed as a tree: every round adds disjoint
@@ -18,6 +21,7 @@
 //! arise).
 
 pub(crate) mod glv;
+mod rows;
 mod small;
 
 use ark_bn254::Fr;
@@ -27,6 +31,7 @@ use ark_ff::{AdditiveGroup, Field, PrimeField, Zero};
 use rayon::prelude::*;
 
 pub use glv::GlvSplit;
+pub use rows::msm_rows;
 pub use small::msm_serial;
 
 /// Below this many points the batched inversions do not pay: [`msm`] runs

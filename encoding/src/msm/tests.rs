@@ -143,3 +143,52 @@ fn g1_generator_multiples() {
         G1Projective::generator() * Fr::from(n * (n - 1) / 2)
     );
 }
+
+/// `msm_rows` against one naive MSM per row: row lengths from 1 to beyond
+/// one group, and rows holding the corner cases (a row of one repeated point
+/// and scalar, `P` and `−P` under one scalar, the identity, zero, ±1, λ).
+fn check_rows<P: GlvSplit>(seed: u64) {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    for (row_len, rows) in [(1usize, 70usize), (3, 9), (8, 300), (64, 9), (512, 3)] {
+        let len = row_len * rows;
+        let mut bases = random_points::<P>(&mut rng, len);
+        let mut scalars: Vec<Fr> = (0..len).map(|_| Fr::rand(&mut rng)).collect();
+        if row_len >= 3 {
+            // Row 0: one point and scalar repeated (doublings in every bucket list).
+            for t in 0..row_len {
+                bases[t] = bases[0];
+                scalars[t] = scalars[0];
+            }
+            // Row 1: P, −P, P, −P, ... under one scalar.
+            for t in 0..row_len {
+                let p = bases[row_len];
+                bases[row_len + t] = if t % 2 == 0 { p } else { -p };
+                scalars[row_len + t] = scalars[row_len];
+            }
+            // Last row: the identity, zero, one, −1 and λ.
+            let last = len - row_len;
+            bases[last] = Affine::identity();
+            scalars[last + 1] = Fr::zero();
+            scalars[last + (2 % row_len)] = Fr::one();
+            scalars[last + (3 % row_len)] = -Fr::one();
+            scalars[last + (4 % row_len)] = P::LAMBDA;
+        }
+        let want: Vec<Projective<P>> = bases
+            .chunks(row_len)
+            .zip(scalars.chunks(row_len))
+            .map(|(b, s)| naive(b, s))
+            .collect();
+        let got = msm_rows(&bases, &scalars, row_len).expect("BN254 scalars split");
+        assert_eq!(got, want, "rows of {row_len}");
+    }
+}
+
+#[test]
+fn g1_rows_match_naive() {
+    check_rows::<g1::Config>(37);
+}
+
+#[test]
+fn g2_rows_match_naive() {
+    check_rows::<g2::Config>(38);
+}
