@@ -236,14 +236,13 @@ impl<P: GlvSplit> Fk20Table<Projective<P>> {
         if num_chunks < m || !num_chunks.is_power_of_two() {
             return Err(too_few);
         }
-        let proofs = match self.toeplitz_sums(coeffs) {
-            Some(h) => group_fft::fft_sparse(&h, num_chunks),
-            None => None,
-        };
         // The prepared-twiddle FFTs need every root of unity to GLV-split,
         // which BN254's always do; the baseline is the fallback.
-        match proofs {
-            Some(proofs) => Ok(Projective::normalize_batch(&proofs)),
+        match self
+            .toeplitz_sums(coeffs)
+            .and_then(|h| group_fft::fft_sparse(&h, num_chunks))
+        {
+            Some(proofs) => Ok(proofs),
             None => self.proofs_baseline(coeffs, num_chunks),
         }
     }
@@ -331,13 +330,14 @@ impl<P: GlvSplit> Fk20Table<Projective<P>> {
         hat
     }
 
-    /// `H_0..H_{m-1}` (projective): the `1/2m` of the inverse FFT is folded
-    /// into the blob-side scalars, and the inverse FFT runs with prepared
+    /// `H_0..H_{m-1}` (affine): the `1/2m` of the inverse FFT is folded into
+    /// the blob-side scalars, and the inverse FFT runs with prepared
     /// twiddles. `None` if a twiddle does not GLV-split.
-    fn toeplitz_sums(&self, coeffs: &[Fr]) -> Option<Vec<Projective<P>>> {
+    fn toeplitz_sums(&self, coeffs: &[Fr]) -> Option<Vec<Affine<P>>> {
         let m = self.blob_len / self.chunk_length;
         let scale = Fr::from((2 * m) as u64).inverse()?;
-        let mut hat = self.toeplitz_products(&self.toeplitz_scalars(coeffs, scale));
+        let hat = self.toeplitz_products(&self.toeplitz_scalars(coeffs, scale));
+        let mut hat = Projective::normalize_batch(&hat);
         group_fft::ifft_unscaled(&mut hat)?;
         hat.truncate(m);
         Some(hat)
@@ -431,10 +431,17 @@ mod tests {
                 Fk20Table::<G1Projective>::from_insecure_trapdoor(tau, n, l).expect("shape");
             let coeffs: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
             let fast = table.toeplitz_sums(&coeffs).expect("twiddles split");
-            assert_eq!(fast, table.toeplitz_sums_baseline(&coeffs), "n {n} L {l}");
-            let d = domain::<Fr>(num_chunks as u64).expect("domain");
-            let want = G1Projective::normalize_batch(&d.fft(&fast));
-            assert_eq!(table.proofs(&coeffs, num_chunks).expect("proofs"), want);
+            let baseline = table.toeplitz_sums_baseline(&coeffs);
+            assert_eq!(
+                fast,
+                G1Projective::normalize_batch(&baseline),
+                "n {n} L {l}"
+            );
+            assert_eq!(
+                table.proofs(&coeffs, num_chunks).expect("proofs"),
+                table.proofs_baseline(&coeffs, num_chunks).expect("proofs"),
+                "n {n} L {l} N {num_chunks}"
+            );
         }
     }
 

@@ -6,6 +6,14 @@
 //! per-call big-integer decomposition and ~96 additions. Butterflies whose
 //! twiddle is 1 are additions only.
 //!
+//! The points stay in affine coordinates from the first level to the last,
+//! and every step is done for all the butterflies of a level at once: the
+//! scalar multiplications walk their digits in lockstep, so each doubling
+//! and each table addition of the whole level shares one inversion
+//! (Montgomery's trick), and a butterfly's `a + t` and `a - t` share one
+//! more. An affine addition with a shared inversion costs about 6M against
+//! 11M + 5S for a projective one; doublings cost about the same either way.
+//!
 //! - [`ifft_unscaled`]: `size · iFFT` (the caller folds `1/size` into its
 //!   scalars, which is free there);
 //! - [`fft_sparse`]: the FFT over `size` points of `m` leading coefficients
@@ -13,18 +21,24 @@
 //!   `w_size^r · <w_m>`.
 
 use ark_bn254::Fr;
-use ark_ec::short_weierstrass::{Projective, SWCurveConfig};
-use ark_ff::{AdditiveGroup, FftField, Field, One};
+use ark_ec::CurveGroup;
+use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
+use ark_ff::{FftField, Field, One};
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
 
 use crate::fft::bit_reverse_permutation;
-use crate::msm::GlvSplit;
 use crate::msm::glv::Splitter;
+use crate::msm::{GlvSplit, add_with_inverse, batch_invert, denominator};
 
 /// NAF width: digits are odd, `|d| < 2^(W-1)`, table of `2^(W-2)` odd multiples.
 const NAF_WIDTH: u32 = 5;
 const TABLE: usize = 1 << (NAF_WIDTH - 2);
+
+/// Scalar multiplications done in lockstep on one thread: enough to share
+/// each inversion among hundreds of additions, few enough that a level of a
+/// 2048-point FFT still splits over the threads.
+const LOCKSTEP: usize = 256;
 
 /// A scalar prepared for multiplying many points: its GLV halves in NAF.
 #[derive(Clone)]
@@ -32,8 +46,6 @@ struct Prepared {
     /// Least significant first; equal length (padded with zeros).
     naf1: Vec<i8>,
     naf2: Vec<i8>,
-    /// The scalar is 1: multiplication is the identity map.
-    one: bool,
 }
 
 impl Prepared {
@@ -44,38 +56,127 @@ impl Prepared {
         let len = naf1.len().max(naf2.len());
         naf1.resize(len, 0);
         naf2.resize(len, 0);
-        Some(Self {
-            naf1,
-            naf2,
-            one: k.is_one(),
-        })
-    }
-
-    fn mul<P: GlvSplit>(&self, p: &Projective<P>) -> Projective<P> {
-        if self.one {
-            return *p;
-        }
-        let mut table = [*p; TABLE];
-        let double = p.double();
-        for i in 1..TABLE {
-            table[i] = table[i - 1] + double;
-        }
-        let table_endo = table.map(|t| P::endomorphism(&t));
-        let mut acc = Projective::<P>::ZERO;
-        for i in (0..self.naf1.len()).rev() {
-            acc.double_in_place();
-            add_digit(&mut acc, self.naf1[i], &table);
-            add_digit(&mut acc, self.naf2[i], &table_endo);
-        }
-        acc
+        Some(Self { naf1, naf2 })
     }
 }
 
-fn add_digit<P: SWCurveConfig>(acc: &mut Projective<P>, d: i8, table: &[Projective<P>; TABLE]) {
-    if d > 0 {
-        *acc += table[(d as usize) / 2];
-    } else if d < 0 {
-        *acc -= table[(d.unsigned_abs() as usize) / 2];
+/// `out[i] = scalars[i] · points[i]`, all on the calling thread, in lockstep.
+fn mul_lockstep<P: GlvSplit>(points: &[Affine<P>], scalars: &[&Prepared]) -> Vec<Affine<P>> {
+    let k = points.len();
+    let mut batch = Batch::default();
+    // table[i · TABLE + t] = (2t + 1) · points[i].
+    let mut doubled = points.to_vec();
+    batch.add(&mut doubled, |_, p| Some(*p));
+    let mut table = vec![Affine::<P>::identity(); k * TABLE];
+    let mut odd = points.to_vec();
+    for t in 0..TABLE {
+        if t > 0 {
+            batch.add(&mut odd, |i, _| Some(doubled[i]));
+        }
+        for (i, p) in odd.iter().enumerate() {
+            table[i * TABLE + t] = *p;
+        }
+    }
+    let entry = |i: usize, d: i8, endo: bool| -> Option<Affine<P>> {
+        if d == 0 {
+            return None;
+        }
+        let p = table[i * TABLE + (d.unsigned_abs() as usize) / 2];
+        let p = if endo && !p.infinity {
+            P::endomorphism_affine(&p)
+        } else {
+            p
+        };
+        Some(if d < 0 { -p } else { p })
+    };
+    let len = scalars.iter().map(|s| s.naf1.len()).max().unwrap_or(0);
+    let digit = |naf: &[i8], pos: usize| naf.get(pos).copied().unwrap_or(0);
+    let mut acc = vec![Affine::<P>::identity(); k];
+    for pos in (0..len).rev() {
+        batch.add(&mut acc, |_, a| Some(*a));
+        batch.add(&mut acc, |i, _| {
+            entry(i, digit(&scalars[i].naf1, pos), false)
+        });
+        batch.add(&mut acc, |i, _| {
+            entry(i, digit(&scalars[i].naf2, pos), true)
+        });
+    }
+    acc
+}
+
+/// Scratch space for batched affine additions.
+struct Batch<P: SWCurveConfig> {
+    pending: Vec<(usize, Affine<P>)>,
+    inverses: Vec<P::BaseField>,
+    scratch: Vec<P::BaseField>,
+}
+
+impl<P: SWCurveConfig> Default for Batch<P> {
+    fn default() -> Self {
+        Self {
+            pending: Vec::new(),
+            inverses: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+}
+
+impl<P: SWCurveConfig> Batch<P> {
+    /// `acc[i] += addend(i, &acc[i])` for every `i` the closure names, with
+    /// one shared inversion (an addend equal to `acc[i]` is a doubling).
+    fn add(
+        &mut self,
+        acc: &mut [Affine<P>],
+        addend: impl Fn(usize, &Affine<P>) -> Option<Affine<P>>,
+    ) {
+        self.pending.clear();
+        self.inverses.clear();
+        for (i, a) in acc.iter_mut().enumerate() {
+            let Some(b) = addend(i, a) else { continue };
+            if b.infinity {
+                continue;
+            }
+            if a.infinity {
+                *a = b;
+                continue;
+            }
+            self.inverses.push(denominator(a, &b));
+            self.pending.push((i, b));
+        }
+        batch_invert(&mut self.inverses, &mut self.scratch);
+        for ((i, b), inverse) in self.pending.iter().zip(&self.inverses) {
+            acc[*i] = add_with_inverse(&acc[*i], b, inverse);
+        }
+    }
+}
+
+/// `(a + t, a - t)` for every pair, one shared inversion for both sums of
+/// all pairs (their denominators are both `x_t - x_a`); the rare pairs with
+/// equal `x` or the identity go through projective coordinates.
+fn butterflies<P: SWCurveConfig>(pairs: &mut [(Affine<P>, Affine<P>)]) {
+    let generic = |a: &Affine<P>, t: &Affine<P>| a.infinity || t.infinity || a.x == t.x;
+    let mut inverses: Vec<P::BaseField> = pairs
+        .iter()
+        .map(|(a, t)| {
+            if generic(a, t) {
+                P::BaseField::ONE
+            } else {
+                t.x - a.x
+            }
+        })
+        .collect();
+    batch_invert(&mut inverses, &mut Vec::new());
+    for ((a, t), inverse) in pairs.iter_mut().zip(&inverses) {
+        if generic(a, t) {
+            let (pa, pt) = (Projective::<P>::from(*a), *t);
+            let sums = Projective::normalize_batch(&[pa + pt, pa - pt]);
+            (*a, *t) = (sums[0], sums[1]);
+        } else {
+            // a - t = a + (-t), and -t has t's x: the same denominator.
+            let sum = add_with_inverse(a, t, inverse);
+            let diff = add_with_inverse(a, &-*t, inverse);
+            (*a, *t) = (sum, diff);
+        }
     }
 }
 
@@ -135,7 +236,7 @@ fn prepare_all(splitter: &Splitter, scalars: &[Fr]) -> Option<Vec<Prepared>> {
 
 /// Iterative radix-2 DIT FFT in place; `inverse` uses `w^-1` (unscaled).
 /// `roots` holds `w^0..w^(n/2)` of the `n = values.len()` domain.
-fn fft_in_place<P: GlvSplit>(values: &mut [Projective<P>], roots: &[Prepared], inverse: bool) {
+fn fft_in_place<P: GlvSplit>(values: &mut [Affine<P>], roots: &[Prepared], inverse: bool) {
     let n = values.len();
     if n <= 1 {
         return;
@@ -144,35 +245,54 @@ fn fft_in_place<P: GlvSplit>(values: &mut [Projective<P>], roots: &[Prepared], i
     let mut half = 1;
     while half < n {
         let stride = n / (2 * half);
-        let butterfly = |block: &mut [Projective<P>]| {
-            let (lo, hi) = block.split_at_mut(half);
-            for (j, (a, b)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
-                // w^-(j·stride) = -w^(n/2 - j·stride) for j > 0
-                let t = if j == 0 {
-                    *b
-                } else if inverse {
-                    -roots[n / 2 - j * stride].mul(b)
-                } else {
-                    roots[j * stride].mul(b)
-                };
-                *b = *a - t;
-                *a += t;
+        // Butterfly (a, b) at offset j of its block: t = w^(±j·stride) · b,
+        // then (a + t, a - t). w^-(j·stride) = -w^(n/2 - j·stride) for j > 0.
+        let twiddle = |j: usize| -> Option<(&Prepared, bool)> {
+            match j {
+                0 => None,
+                _ if inverse => Some((&roots[n / 2 - j * stride], true)),
+                _ => Some((&roots[j * stride], false)),
             }
         };
+        let mut pairs: Vec<(Affine<P>, Affine<P>)> = Vec::with_capacity(n / 2);
+        let mut scaled: Vec<(usize, &Prepared)> = Vec::new();
+        for (block, chunk) in values.chunks(2 * half).enumerate() {
+            for j in 0..half {
+                if let Some((prepared, _)) = twiddle(j) {
+                    scaled.push((block * half + j, prepared));
+                }
+                pairs.push((chunk[j], chunk[half + j]));
+            }
+        }
+        let scale = |part: &[(usize, &Prepared)]| -> Vec<Affine<P>> {
+            let points: Vec<Affine<P>> = part.iter().map(|(i, _)| pairs[*i].1).collect();
+            let scalars: Vec<&Prepared> = part.iter().map(|(_, s)| *s).collect();
+            mul_lockstep(&points, &scalars)
+        };
         #[cfg(feature = "parallel")]
-        values
-            .par_chunks_mut(2 * half)
-            .with_max_len(1)
-            .for_each(butterfly);
+        let products: Vec<Affine<P>> = scaled.par_chunks(LOCKSTEP).flat_map_iter(scale).collect();
         #[cfg(not(feature = "parallel"))]
-        values.chunks_mut(2 * half).for_each(butterfly);
+        let products: Vec<Affine<P>> = scaled.chunks(LOCKSTEP).flat_map(scale).collect();
+        for ((i, _), t) in scaled.iter().zip(products) {
+            let negate = twiddle(i % half).is_some_and(|(_, negate)| negate);
+            pairs[*i].1 = if negate { -t } else { t };
+        }
+        #[cfg(feature = "parallel")]
+        pairs.par_chunks_mut(LOCKSTEP).for_each(butterflies);
+        #[cfg(not(feature = "parallel"))]
+        pairs.chunks_mut(LOCKSTEP).for_each(butterflies);
+        for (block, chunk) in values.chunks_mut(2 * half).enumerate() {
+            for j in 0..half {
+                (chunk[j], chunk[half + j]) = pairs[block * half + j];
+            }
+        }
         half *= 2;
     }
 }
 
 /// `n · iFFT_n(values)` (`n = values.len()`, a power of two), i.e. the
 /// inverse transform without its `1/n`; `None` if a twiddle does not split.
-pub(crate) fn ifft_unscaled<P: GlvSplit>(values: &mut [Projective<P>]) -> Option<()> {
+pub(crate) fn ifft_unscaled<P: GlvSplit>(values: &mut [Affine<P>]) -> Option<()> {
     let n = values.len();
     let roots = prepared_half_roots(&Splitter::new::<P>(), n)?;
     fft_in_place(values, &roots, true);
@@ -184,17 +304,14 @@ pub(crate) fn ifft_unscaled<P: GlvSplit>(values: &mut [Projective<P>]) -> Option
 /// `size` powers of two, `m <= size`). Output `r + (size/m)·s` is entry `s`
 /// of the `m`-point FFT of `coeffs_k · w_size^(r·k)`. `None` if a twiddle does
 /// not split.
-pub(crate) fn fft_sparse<P: GlvSplit>(
-    coeffs: &[Projective<P>],
-    size: usize,
-) -> Option<Vec<Projective<P>>> {
+pub(crate) fn fft_sparse<P: GlvSplit>(coeffs: &[Affine<P>], size: usize) -> Option<Vec<Affine<P>>> {
     let m = coeffs.len();
     debug_assert!(m.is_power_of_two() && size.is_power_of_two() && m <= size);
     let splitter = Splitter::new::<P>();
     let roots = prepared_half_roots(&splitter, m)?;
     let cosets = size / m;
     let w = Fr::get_root_of_unity(size as u64)?;
-    let coset = |r: usize| -> Option<Vec<Projective<P>>> {
+    let coset = |r: usize| -> Option<Vec<Affine<P>>> {
         let mut values = coeffs.to_vec();
         if r > 0 {
             let shift = w.pow([r as u64]);
@@ -205,27 +322,31 @@ pub(crate) fn fft_sparse<P: GlvSplit>(
                 cur *= shift;
             }
             let prepared = prepare_all(&splitter, &scalars)?;
+            let scale = |(points, scalars): (&mut [Affine<P>], &[Prepared])| {
+                let scalars: Vec<&Prepared> = scalars.iter().collect();
+                let products = mul_lockstep(points, &scalars);
+                points.copy_from_slice(&products);
+            };
             #[cfg(feature = "parallel")]
             values
-                .par_iter_mut()
-                .zip(prepared.par_iter())
-                .for_each(|(v, s)| *v = s.mul(v));
+                .par_chunks_mut(LOCKSTEP)
+                .zip(prepared.par_chunks(LOCKSTEP))
+                .for_each(scale);
             #[cfg(not(feature = "parallel"))]
             values
-                .iter_mut()
-                .zip(&prepared)
-                .for_each(|(v, s)| *v = s.mul(v));
+                .chunks_mut(LOCKSTEP)
+                .zip(prepared.chunks(LOCKSTEP))
+                .for_each(scale);
         }
         fft_in_place(&mut values, &roots, false);
         Some(values)
     };
     #[cfg(feature = "parallel")]
-    let per_coset: Option<Vec<Vec<Projective<P>>>> =
-        (0..cosets).into_par_iter().map(coset).collect();
+    let per_coset: Option<Vec<Vec<Affine<P>>>> = (0..cosets).into_par_iter().map(coset).collect();
     #[cfg(not(feature = "parallel"))]
-    let per_coset: Option<Vec<Vec<Projective<P>>>> = (0..cosets).map(coset).collect();
+    let per_coset: Option<Vec<Vec<Affine<P>>>> = (0..cosets).map(coset).collect();
     let per_coset = per_coset?;
-    let mut out = vec![Projective::<P>::ZERO; size];
+    let mut out = vec![Affine::<P>::identity(); size];
     for (r, values) in per_coset.into_iter().enumerate() {
         for (s, v) in values.into_iter().enumerate() {
             out[r + cosets * s] = v;
@@ -240,7 +361,8 @@ mod tests {
     use crate::fft::domain;
     use ark_bn254::{G1Projective, G2Projective, g1};
     use ark_ec::PrimeGroup;
-    use ark_ff::UniformRand;
+    use ark_ec::scalar_mul::glv::GLVConfig;
+    use ark_ff::{AdditiveGroup, UniformRand};
     use ark_poly::EvaluationDomain;
     use rand::SeedableRng;
     use rand_chacha::ChaCha20Rng;
@@ -268,16 +390,35 @@ mod tests {
     }
 
     #[test]
-    fn prepared_mul_matches_scalar_mul() {
+    fn lockstep_mul_matches_scalar_mul() {
         let mut rng = ChaCha20Rng::seed_from_u64(41);
         let splitter = Splitter::new::<g1::Config>();
-        let p = G1Projective::generator() * Fr::rand(&mut rng);
-        let mut scalars: Vec<Fr> = (0..50).map(|_| Fr::rand(&mut rng)).collect();
-        scalars.extend([Fr::one(), -Fr::one(), Fr::from(0u64), Fr::from(2u64)]);
-        for k in scalars {
-            let prepared = Prepared::new(&splitter, &k).expect("splits");
-            assert_eq!(prepared.mul(&p), p * k, "k = {k}");
+        let n = 300;
+        let mut points: Vec<G1Projective> = random_g1(&mut rng, n);
+        let mut scalars: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+        // Corner cases: 1, -1, 0, 2, λ, the identity, one point many times.
+        scalars[..5].copy_from_slice(&[
+            Fr::one(),
+            -Fr::one(),
+            Fr::from(0u64),
+            Fr::from(2u64),
+            g1::Config::LAMBDA,
+        ]);
+        points[5] = G1Projective::ZERO;
+        for i in 6..40 {
+            points[i] = points[6];
         }
+        let affine = G1Projective::normalize_batch(&points);
+        let prepared: Vec<Prepared> = scalars
+            .iter()
+            .map(|k| Prepared::new(&splitter, k).expect("splits"))
+            .collect();
+        let refs: Vec<&Prepared> = prepared.iter().collect();
+        let want: Vec<G1Projective> = points.iter().zip(&scalars).map(|(p, k)| *p * k).collect();
+        assert_eq!(
+            mul_lockstep(&affine, &refs),
+            G1Projective::normalize_batch(&want)
+        );
     }
 
     fn random_g1(rng: &mut ChaCha20Rng, n: usize) -> Vec<G1Projective> {
@@ -289,7 +430,7 @@ mod tests {
     #[test]
     fn unscaled_ifft_matches_arkworks() {
         let mut rng = ChaCha20Rng::seed_from_u64(42);
-        for n in [1usize, 2, 4, 16, 64] {
+        for n in [1usize, 2, 4, 16, 64, 1024] {
             let values = random_g1(&mut rng, n);
             let d = domain::<Fr>(n as u64).expect("domain");
             let want: Vec<G1Projective> = d
@@ -297,9 +438,9 @@ mod tests {
                 .into_iter()
                 .map(|v| v * Fr::from(n as u64))
                 .collect();
-            let mut got = values.clone();
+            let mut got = G1Projective::normalize_batch(&values);
             ifft_unscaled(&mut got).expect("splits");
-            assert_eq!(got, want, "n = {n}");
+            assert_eq!(got, G1Projective::normalize_batch(&want), "n = {n}");
         }
         // G2 as well.
         let values: Vec<G2Projective> = (0..8)
@@ -311,20 +452,35 @@ mod tests {
             .into_iter()
             .map(|v| v * Fr::from(8u64))
             .collect();
-        let mut got = values;
+        let mut got = G2Projective::normalize_batch(&values);
         ifft_unscaled(&mut got).expect("splits");
-        assert_eq!(got, want);
+        assert_eq!(got, G2Projective::normalize_batch(&want));
     }
 
     #[test]
     fn sparse_fft_matches_arkworks() {
         let mut rng = ChaCha20Rng::seed_from_u64(43);
-        for (m, size) in [(1usize, 1usize), (1, 8), (2, 2), (4, 32), (16, 16), (8, 64)] {
-            let coeffs = random_g1(&mut rng, m);
+        for (m, size) in [
+            (1usize, 1usize),
+            (1, 8),
+            (2, 2),
+            (4, 32),
+            (16, 16),
+            (8, 64),
+            (1024, 2048),
+        ] {
+            let mut coeffs = random_g1(&mut rng, m);
+            if m >= 16 {
+                // Equal points and the identity: butterflies with a = ±t.
+                for i in 1..m / 2 {
+                    coeffs[i] = coeffs[0];
+                }
+                coeffs[m - 1] = G1Projective::ZERO;
+            }
             let d = domain::<Fr>(size as u64).expect("domain");
-            let want = d.fft(&coeffs);
+            let want = G1Projective::normalize_batch(&d.fft(&coeffs));
             assert_eq!(
-                fft_sparse(&coeffs, size).expect("splits"),
+                fft_sparse(&G1Projective::normalize_batch(&coeffs), size).expect("splits"),
                 want,
                 "m {m} size {size}"
             );

@@ -280,6 +280,7 @@ fn sum_buckets_in_place<P: SWCurveConfig>(
 ) {
     let mut active: Vec<usize> = (0..lens.len()).filter(|&b| lens[b] >= 2).collect();
     let mut inverses: Vec<P::BaseField> = Vec::new();
+    let mut scratch = Vec::new();
     while !active.is_empty() {
         inverses.clear();
         for &b in &active {
@@ -288,7 +289,7 @@ fn sum_buckets_in_place<P: SWCurveConfig>(
                 inverses.push(denominator(&points[s + 2 * j], &points[s + 2 * j + 1]));
             }
         }
-        ark_ff::batch_inversion(&mut inverses);
+        batch_invert(&mut inverses, &mut scratch);
         let mut next = 0;
         for &b in &active {
             let s = starts[b] as usize;
@@ -307,9 +308,35 @@ fn sum_buckets_in_place<P: SWCurveConfig>(
     }
 }
 
+/// Replaces every nonzero `values[i]` by its inverse (Montgomery's trick:
+/// one inversion and three multiplications per element), on the calling
+/// thread. arkworks' `batch_inversion` splits the slice over rayon's threads,
+/// one inversion per part: right for one big slice, a loss for the many
+/// small rounds here, which already run inside parallel tasks.
+/// `prefix` is scratch space, reused between calls.
+pub(crate) fn batch_invert<F: Field>(values: &mut [F], prefix: &mut Vec<F>) {
+    prefix.clear();
+    let mut acc = F::ONE;
+    for v in values.iter().filter(|v| !v.is_zero()) {
+        acc *= v;
+        prefix.push(acc);
+    }
+    let Some(mut inverse) = acc.inverse() else {
+        return;
+    };
+    // Walk back: inverse = 1 / (v_0 ... v_i); prefix[i - 1] = v_0 ... v_{i-1}.
+    let mut before = prefix.iter().rev().skip(1);
+    for v in values.iter_mut().rev().filter(|v| !v.is_zero()) {
+        let product_before = before.next().copied().unwrap_or(F::ONE);
+        let v_inverse = inverse * product_before;
+        inverse *= *v;
+        *v = v_inverse;
+    }
+}
+
 /// The value to invert for `a + b`: `x_b - x_a`, `2·y_a` for a doubling, and
 /// 1 (unused) when the sum needs no division.
-fn denominator<P: SWCurveConfig>(a: &Affine<P>, b: &Affine<P>) -> P::BaseField {
+pub(crate) fn denominator<P: SWCurveConfig>(a: &Affine<P>, b: &Affine<P>) -> P::BaseField {
     if a.infinity || b.infinity {
         P::BaseField::ONE
     } else if a.x == b.x {
@@ -324,7 +351,7 @@ fn denominator<P: SWCurveConfig>(a: &Affine<P>, b: &Affine<P>) -> P::BaseField {
 }
 
 /// `a + b` given `inverse = 1 / denominator(a, b)`.
-fn add_with_inverse<P: SWCurveConfig>(
+pub(crate) fn add_with_inverse<P: SWCurveConfig>(
     a: &Affine<P>,
     b: &Affine<P>,
     inverse: &P::BaseField,

@@ -192,3 +192,24 @@ fn g1_rows_match_naive() {
 fn g2_rows_match_naive() {
     check_rows::<g2::Config>(38);
 }
+
+#[test]
+fn batch_invert_inverts_nonzero_and_keeps_zero() {
+    use ark_bn254::Fq;
+    let mut rng = ChaCha20Rng::seed_from_u64(39);
+    let mut scratch = Vec::new();
+    for n in [0usize, 1, 2, 7, 300] {
+        let mut values: Vec<Fq> = (0..n).map(|_| Fq::rand(&mut rng)).collect();
+        if n > 2 {
+            values[0] = Fq::zero();
+            values[n / 2] = Fq::zero();
+            values[n - 1] = Fq::one();
+        }
+        let want: Vec<Fq> = values
+            .iter()
+            .map(|v| v.inverse().unwrap_or_else(Fq::zero))
+            .collect();
+        batch_invert(&mut values, &mut scratch);
+        assert_eq!(values, want, "n = {n}");
+    }
+}
