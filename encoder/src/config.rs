@@ -38,6 +38,12 @@ pub struct EncoderConfig {
     pub max_concurrent_encodes: usize,
     /// Longest an `EncodeBlob` may run, seconds. Default: 300.
     pub grpc_request_timeout_secs: u64,
+    /// MiB of window multiples each FK20 table may keep (precomputed multiples of
+    /// the table's bases that roughly halve the Toeplitz MSMs' work for chunks of
+    /// 8 to 64 symbols); a shape that needs more encodes without them. Default: 256,
+    /// which covers version 0 blobs up to 1 MiB (153 MiB there); 16 MiB blobs need
+    /// 936 MiB and gain ~1.4× on their proofs. 0 turns them off.
+    pub fk20_window_multiples_mib: usize,
     /// TLS of the gRPC server. Default: none (plaintext).
     pub tls: lamina_core::tls::TlsConfig,
     /// The data directory every Lamina service has (only created: the encoder keeps no
@@ -55,6 +61,7 @@ impl Default for EncoderConfig {
             srs_points: MAX_BLOB_SYMBOLS,
             max_concurrent_encodes: 1,
             grpc_request_timeout_secs: 300,
+            fk20_window_multiples_mib: lamina_encoding::DEFAULT_FIXED_BASES_LIMIT >> 20,
             tls: lamina_core::tls::TlsConfig::default(),
             data_dir: PathBuf::from("encoder-data"),
         }

@@ -92,7 +92,10 @@ pub async fn run_on(
     if srs.is_insecure() {
         tracing::warn!("using the INSECURE development SRS: for tests and devnets only");
     }
-    let encoder = Arc::new(service_encoder(Arc::new(srs)));
+    let encoder = Arc::new(
+        service_encoder(Arc::new(srs))
+            .with_fixed_bases_limit(config.fk20_window_multiples_mib.saturating_mul(1 << 20)),
+    );
 
     let grpc_addr = grpc.local_addr().unwrap_or(config.grpc_listen);
     let http_addr = http.local_addr().unwrap_or(config.metrics_listen);

@@ -70,7 +70,7 @@ pub use codec::{
     BYTES_PER_SYMBOL, Blob, CodecError, PAYLOAD_BYTES_PER_SYMBOL, PAYLOAD_ENCODING_VERSION_0,
 };
 pub use decode::{DecodeError, decode, decode_checked};
-pub use encoder::{Bn254Fk20Table, EncodeError, Encoder};
+pub use encoder::{Bn254Fk20Table, DEFAULT_FIXED_BASES_LIMIT, EncodeError, Encoder};
 pub use error::{Error, Result};
 pub use fk20_cache::{FK20_CACHE_ENV, TableCache, TableCacheError, TableKey};
 pub use frame::{Frame, FrameError};

@@ -31,7 +31,7 @@ use ark_ff::{AdditiveGroup, Field, PrimeField, Zero};
 use rayon::prelude::*;
 
 pub use glv::GlvSplit;
-pub use rows::msm_rows;
+pub use rows::{FixedBases, msm_rows};
 pub use small::msm_serial;
 
 /// Below this many points the batched inversions do not pay: [`msm`] runs

@@ -10,14 +10,25 @@
 //! together in batch-affine rounds (one inversion per round for the whole
 //! group). What is left per row is the bucket reduction and the doublings
 //! between windows, in projective coordinates.
+//!
+//! FK20's bases never change for a shape, so [`FixedBases`] can also keep,
+//! for every base `P`, its multiples `2^(c·w)·P` for each window `w`: then a
+//! row's windows all add into one set of buckets, and the per-window bucket
+//! reductions and the doublings between windows go. The additions into the
+//! buckets stay (one per point and window), but the window can be wider
+//! since its reduction is paid once per row: about half the work for rows of
+//! 8 to 64 points, for `windows` times the table's memory.
 
 use ark_bn254::Fr;
+use ark_ec::CurveGroup;
 use ark_ec::short_weierstrass::{Affine, Projective};
 use ark_ff::{AdditiveGroup, Zero};
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
 
-use super::{GlvSplit, Points, glv, signed_digits, sum_buckets_in_place, window_bits};
+use super::{
+    GlvSplit, MAX_WINDOW_BITS, Points, glv, signed_digits, sum_buckets_in_place, window_bits,
+};
 
 /// Points per group (GLV points times windows) at which a group is cut: big
 /// enough that even the last, shortest tree round shares its inversion
@@ -48,8 +59,9 @@ pub fn msm_rows<P: GlvSplit>(
     let windows = (HALF_BITS + 1).div_ceil(c);
     let rows_per_group = (GROUP_POINTS / (2 * row_len * windows)).max(1);
     let group_len = rows_per_group * row_len;
-    let group =
-        |(bases, scalars): (&[Affine<P>], &[Fr])| group_sums(bases, scalars, row_len, c, windows);
+    let group = |(bases, scalars): (&[Affine<P>], &[Fr])| {
+        group_sums(Source::Bases(bases), scalars, row_len, c, windows)
+    };
     #[cfg(feature = "parallel")]
     let groups: Option<Vec<Vec<Projective<P>>>> = bases
         .par_chunks(group_len)
@@ -65,21 +77,27 @@ pub fn msm_rows<P: GlvSplit>(
     Some(groups?.concat())
 }
 
+/// Where a group's points come from.
+enum Source<'a, P: GlvSplit> {
+    /// The bases: one bucket set per window.
+    Bases(&'a [Affine<P>]),
+    /// The group's slice of [`FixedBases`]: one bucket set per row.
+    Multiples(&'a [Affine<P>]),
+}
+
 /// The rows of one group, on the calling thread.
 fn group_sums<P: GlvSplit>(
-    bases: &[Affine<P>],
+    source: Source<'_, P>,
     scalars: &[Fr],
     row_len: usize,
     c: usize,
     windows: usize,
 ) -> Option<Vec<Projective<P>>> {
-    let rows = bases.len() / row_len;
+    let rows = scalars.len() / row_len;
     let buckets = 1usize << (c - 1);
-    // Point 2i is bases[i] (digit of k1), point 2i + 1 is φ(bases[i]) (k2);
-    // row k owns points [2kL, 2(k+1)L).
-    let points = Points {
-        bases,
-        endomorphism: true,
+    let multiples = match source {
+        Source::Multiples(multiples) => Some(multiples),
+        Source::Bases(_) => None,
     };
     let splitter = glv::Splitter::new::<P>();
     let mut digits = vec![0i16; 2 * scalars.len() * windows];
@@ -93,12 +111,38 @@ fn group_sums<P: GlvSplit>(
         }
     }
     // List `(row · windows + w) · buckets + b` holds the points whose digit
-    // in window w is ±(b + 1), negated for negative digits.
+    // in window w is ±(b + 1), negated for negative digits; with multiples,
+    // list `row · buckets + b` holds those of every window, scaled by 2^(c·w).
+    let lists_per_row = if multiples.is_some() {
+        buckets
+    } else {
+        windows * buckets
+    };
     let list = |point: usize, w: usize, d: i16| -> usize {
         let row = point / (2 * row_len);
-        (row * windows + w) * buckets + d.unsigned_abs() as usize - 1
+        let window = if multiples.is_some() { 0 } else { w };
+        row * lists_per_row + window * buckets + d.unsigned_abs() as usize - 1
     };
-    let lists = rows * windows * buckets;
+    // Point 2i is base i (digit of k1), point 2i + 1 its image φ (k2); row
+    // k owns points [2kL, 2(k+1)L).
+    let point_in_window = |point: usize, w: usize| -> Affine<P> {
+        match source {
+            Source::Multiples(multiples) => {
+                let m = multiples[(point / 2) * windows + w];
+                if point % 2 == 1 && !m.infinity {
+                    P::endomorphism_affine(&m)
+                } else {
+                    m
+                }
+            }
+            Source::Bases(bases) => Points {
+                bases,
+                endomorphism: true,
+            }
+            .get(point),
+        }
+    };
+    let lists = rows * lists_per_row;
     let mut starts = vec![0u32; lists + 1];
     for (point, ds) in digits.chunks_exact(windows).enumerate() {
         for (w, &d) in ds.iter().enumerate() {
@@ -113,9 +157,9 @@ fn group_sums<P: GlvSplit>(
     let mut fill = starts.clone();
     let mut sorted = vec![Affine::<P>::identity(); starts[lists] as usize];
     for (point, ds) in digits.chunks_exact(windows).enumerate() {
-        let p = points.get(point);
         for (w, &d) in ds.iter().enumerate() {
             if d != 0 {
+                let p = point_in_window(point, w);
                 let at = &mut fill[list(point, w, d)];
                 sorted[*at as usize] = if d < 0 { -p } else { p };
                 *at += 1;
@@ -137,6 +181,9 @@ fn group_sums<P: GlvSplit>(
         }
         sum
     };
+    if multiples.is_some() {
+        return Some((0..rows).map(|row| bucket_sum(row * buckets)).collect());
+    }
     Some(
         (0..rows)
             .map(|row| {
@@ -151,4 +198,114 @@ fn group_sums<P: GlvSplit>(
             })
             .collect(),
     )
+}
+
+/// FK20 table bases with their multiples `2^(c·w)·P` for every window `w`
+/// of a GLV half, for [`FixedBases::msm_rows`] (see the module docs).
+#[derive(Debug, Clone)]
+pub struct FixedBases<A> {
+    row_len: usize,
+    c: usize,
+    windows: usize,
+    /// `multiples[i · windows + w] = 2^(c·w) · bases[i]`.
+    multiples: Vec<A>,
+}
+
+impl<P: GlvSplit> FixedBases<Affine<P>> {
+    /// The window width for rows of `row_len` bases: one addition per point
+    /// and window, and the reduction's two projective additions (about two
+    /// batch-affine ones each) per bucket, once per row. Ties go to the wider
+    /// window (fewer multiples to keep).
+    fn window_bits(row_len: usize) -> usize {
+        (2..=MAX_WINDOW_BITS)
+            .rev()
+            .min_by_key(|&c| (HALF_BITS + 1).div_ceil(c) * 2 * row_len + (1usize << (c + 1)))
+            .unwrap_or(8)
+    }
+
+    /// Bytes the multiples of `bases` bases in rows of `row_len` take.
+    pub fn memory_bytes(bases: usize, row_len: usize) -> usize {
+        let windows = (HALF_BITS + 1).div_ceil(Self::window_bits(row_len.max(1)));
+        bases * windows * std::mem::size_of::<Affine<P>>()
+    }
+
+    /// Computes the multiples of `bases`, in rows of `row_len` (`c` doublings
+    /// per base and window, once per table).
+    ///
+    /// # Panics
+    /// If `row_len` is zero or does not divide `bases.len()`.
+    pub fn new(bases: &[Affine<P>], row_len: usize) -> Self {
+        assert!(
+            row_len > 0 && bases.len().is_multiple_of(row_len),
+            "whole rows only"
+        );
+        let c = Self::window_bits(row_len);
+        let windows = (HALF_BITS + 1).div_ceil(c);
+        let chunk = |chunk: &[Affine<P>]| -> Vec<Affine<P>> {
+            let mut out = Vec::with_capacity(chunk.len() * windows);
+            for base in chunk {
+                let mut p = Projective::<P>::from(*base);
+                for w in 0..windows {
+                    if w > 0 {
+                        for _ in 0..c {
+                            p.double_in_place();
+                        }
+                    }
+                    out.push(p);
+                }
+            }
+            Projective::normalize_batch(&out)
+        };
+        #[cfg(feature = "parallel")]
+        let parts: Vec<Vec<Affine<P>>> = bases.par_chunks(1024).map(chunk).collect();
+        #[cfg(not(feature = "parallel"))]
+        let parts: Vec<Vec<Affine<P>>> = bases.chunks(1024).map(chunk).collect();
+        Self {
+            row_len,
+            c,
+            windows,
+            multiples: parts.concat(),
+        }
+    }
+
+    /// [`msm_rows`] over the bases these multiples were made of: `out[k] =
+    /// sum_t scalars[k·L + t] · bases[k·L + t]`. `None` if a scalar does not
+    /// GLV-split.
+    ///
+    /// # Panics
+    /// If `scalars` is not one per base.
+    pub fn msm_rows(&self, scalars: &[Fr]) -> Option<Vec<Projective<P>>> {
+        let (row_len, windows) = (self.row_len, self.windows);
+        assert_eq!(
+            self.multiples.len(),
+            scalars.len() * windows,
+            "one scalar per base"
+        );
+        let rows_per_group = (GROUP_POINTS / (2 * row_len * windows)).max(1);
+        let group_len = rows_per_group * row_len;
+        let group = |(multiples, scalars): (&[Affine<P>], &[Fr])| {
+            group_sums(
+                Source::Multiples(multiples),
+                scalars,
+                row_len,
+                self.c,
+                windows,
+            )
+        };
+        #[cfg(feature = "parallel")]
+        let groups: Option<Vec<Vec<Projective<P>>>> = self
+            .multiples
+            .par_chunks(group_len * windows)
+            .zip(scalars.par_chunks(group_len))
+            .map(group)
+            .collect();
+        #[cfg(not(feature = "parallel"))]
+        let groups: Option<Vec<Vec<Projective<P>>>> = self
+            .multiples
+            .chunks(group_len * windows)
+            .zip(scalars.chunks(group_len))
+            .map(group)
+            .collect();
+        Some(groups?.concat())
+    }
 }

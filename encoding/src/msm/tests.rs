@@ -144,7 +144,7 @@ fn g1_generator_multiples() {
     );
 }
 
-/// `msm_rows` against one naive MSM per row: row lengths from 1 to beyond
+/// `msm_rows` and `FixedBases::msm_rows` against one naive MSM per row: row lengths from 1 to beyond
 /// one group, and rows holding the corner cases (a row of one repeated point
 /// and scalar, `P` and `−P` under one scalar, the identity, zero, ±1, λ).
 fn check_rows<P: GlvSplit>(seed: u64) {
@@ -180,6 +180,9 @@ fn check_rows<P: GlvSplit>(seed: u64) {
             .collect();
         let got = msm_rows(&bases, &scalars, row_len).expect("BN254 scalars split");
         assert_eq!(got, want, "rows of {row_len}");
+        let fixed = FixedBases::new(&bases, row_len);
+        let got = fixed.msm_rows(&scalars).expect("BN254 scalars split");
+        assert_eq!(got, want, "rows of {row_len}, fixed bases");
     }
 }
 
