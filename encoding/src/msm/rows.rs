@@ -95,10 +95,7 @@ fn group_sums<P: GlvSplit>(
 ) -> Option<Vec<Projective<P>>> {
     let rows = scalars.len() / row_len;
     let buckets = 1usize << (c - 1);
-    let multiples = match source {
-        Source::Multiples(multiples) => Some(multiples),
-        Source::Bases(_) => None,
-    };
+    let windows_share_buckets = matches!(source, Source::Multiples(_));
     let splitter = glv::Splitter::new::<P>();
     let mut digits = vec![0i16; 2 * scalars.len() * windows];
     let mut per_point = digits.chunks_exact_mut(windows);
@@ -113,14 +110,14 @@ fn group_sums<P: GlvSplit>(
     // List `(row · windows + w) · buckets + b` holds the points whose digit
     // in window w is ±(b + 1), negated for negative digits; with multiples,
     // list `row · buckets + b` holds those of every window, scaled by 2^(c·w).
-    let lists_per_row = if multiples.is_some() {
+    let lists_per_row = if windows_share_buckets {
         buckets
     } else {
         windows * buckets
     };
     let list = |point: usize, w: usize, d: i16| -> usize {
         let row = point / (2 * row_len);
-        let window = if multiples.is_some() { 0 } else { w };
+        let window = if windows_share_buckets { 0 } else { w };
         row * lists_per_row + window * buckets + d.unsigned_abs() as usize - 1
     };
     // Point 2i is base i (digit of k1), point 2i + 1 its image φ (k2); row
@@ -181,7 +178,7 @@ fn group_sums<P: GlvSplit>(
         }
         sum
     };
-    if multiples.is_some() {
+    if windows_share_buckets {
         return Some((0..rows).map(|row| bucket_sum(row * buckets)).collect());
     }
     Some(
