@@ -235,14 +235,21 @@ fn prepare_all(splitter: &Splitter, scalars: &[Fr]) -> Option<Vec<Prepared>> {
     it.map(|s| Prepared::new(splitter, s)).collect()
 }
 
-/// Iterative radix-2 DIT FFT in place; `inverse` uses `w^-1` (unscaled).
-/// `roots` holds `w^0..w^(n/2)` of the `n = values.len()` domain.
-fn fft_in_place<P: GlvSplit>(values: &mut [Affine<P>], roots: &[Prepared], inverse: bool) {
-    let n = values.len();
+/// Iterative radix-2 DIT FFTs in place, of every `n`-point slice of
+/// `values` at once (each level's butterflies of all slices share the
+/// lockstep steps); `inverse` uses `w^-1` (unscaled). `roots` holds
+/// `w^0..w^(n/2)` of the `n`-point domain.
+fn fft_in_place<P: GlvSplit>(
+    values: &mut [Affine<P>],
+    n: usize,
+    roots: &[Prepared],
+    inverse: bool,
+) {
     if n <= 1 {
         return;
     }
-    bit_reverse_permutation(values);
+    debug_assert!(values.len().is_multiple_of(n));
+    values.chunks_mut(n).for_each(bit_reverse_permutation);
     let mut half = 1;
     while half < n {
         let stride = n / (2 * half);
@@ -255,7 +262,7 @@ fn fft_in_place<P: GlvSplit>(values: &mut [Affine<P>], roots: &[Prepared], inver
                 _ => Some((&roots[j * stride], false)),
             }
         };
-        let mut pairs: Vec<(Affine<P>, Affine<P>)> = Vec::with_capacity(n / 2);
+        let mut pairs: Vec<(Affine<P>, Affine<P>)> = Vec::with_capacity(values.len() / 2);
         let mut scaled: Vec<(usize, &Prepared)> = Vec::new();
         for (block, chunk) in values.chunks(2 * half).enumerate() {
             for j in 0..half {
@@ -296,7 +303,7 @@ fn fft_in_place<P: GlvSplit>(values: &mut [Affine<P>], roots: &[Prepared], inver
 pub(crate) fn ifft_unscaled<P: GlvSplit>(values: &mut [Affine<P>]) -> Option<()> {
     let n = values.len();
     let roots = prepared_half_roots(&Splitter::new::<P>(), n)?;
-    fft_in_place(values, &roots, true);
+    fft_in_place(values, n, &roots, true);
     Some(())
 }
 
@@ -312,46 +319,42 @@ pub(crate) fn fft_sparse<P: GlvSplit>(coeffs: &[Affine<P>], size: usize) -> Opti
     let roots = prepared_half_roots(&splitter, m)?;
     let cosets = size / m;
     let w = Fr::get_root_of_unity(size as u64)?;
-    let coset = |r: usize| -> Option<Vec<Affine<P>>> {
-        let mut values = coeffs.to_vec();
+    // values[r·m + k] = coeffs_k · w^(r·k): all cosets side by side, so the
+    // multiplications and each FFT level run as one lockstep computation.
+    let mut values: Vec<Affine<P>> = Vec::with_capacity(size);
+    let mut scalars: Vec<Fr> = Vec::with_capacity((cosets - 1) * m);
+    for r in 0..cosets {
+        values.extend_from_slice(coeffs);
         if r > 0 {
             let shift = w.pow([r as u64]);
             let mut cur = Fr::one();
-            let mut scalars = Vec::with_capacity(m);
             for _ in 0..m {
                 scalars.push(cur);
                 cur *= shift;
             }
-            let prepared = prepare_all(&splitter, &scalars)?;
-            let scale = |(points, scalars): (&mut [Affine<P>], &[Prepared])| {
-                let scalars: Vec<&Prepared> = scalars.iter().collect();
-                let products = mul_lockstep(points, &scalars);
-                points.copy_from_slice(&products);
-            };
-            #[cfg(feature = "parallel")]
-            values
-                .par_chunks_mut(LOCKSTEP)
-                .zip(prepared.par_chunks(LOCKSTEP))
-                .for_each(scale);
-            #[cfg(not(feature = "parallel"))]
-            values
-                .chunks_mut(LOCKSTEP)
-                .zip(prepared.chunks(LOCKSTEP))
-                .for_each(scale);
         }
-        fft_in_place(&mut values, &roots, false);
-        Some(values)
+    }
+    let prepared = prepare_all(&splitter, &scalars)?;
+    let scale = |(points, scalars): (&mut [Affine<P>], &[Prepared])| {
+        let scalars: Vec<&Prepared> = scalars.iter().collect();
+        let products = mul_lockstep(points, &scalars);
+        points.copy_from_slice(&products);
     };
     #[cfg(feature = "parallel")]
-    let per_coset: Option<Vec<Vec<Affine<P>>>> = (0..cosets).into_par_iter().map(coset).collect();
+    values[m..]
+        .par_chunks_mut(LOCKSTEP)
+        .zip(prepared.par_chunks(LOCKSTEP))
+        .for_each(scale);
     #[cfg(not(feature = "parallel"))]
-    let per_coset: Option<Vec<Vec<Affine<P>>>> = (0..cosets).map(coset).collect();
-    let per_coset = per_coset?;
+    values[m..]
+        .chunks_mut(LOCKSTEP)
+        .zip(prepared.chunks(LOCKSTEP))
+        .for_each(scale);
+    fft_in_place(&mut values, m, &roots, false);
     let mut out = vec![Affine::<P>::identity(); size];
-    for (r, values) in per_coset.into_iter().enumerate() {
-        for (s, v) in values.into_iter().enumerate() {
-            out[r + cosets * s] = v;
-        }
+    for (i, v) in values.into_iter().enumerate() {
+        let (r, s) = (i / m, i % m);
+        out[r + cosets * s] = v;
     }
     Some(out)
 }
