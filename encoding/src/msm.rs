@@ -172,7 +172,7 @@ fn window_bits(points: usize, bits: usize) -> usize {
 /// limbs), least significant first, each in `(-2^(c-1), 2^(c-1)]`. With
 /// `out.len() >= (bits + 1) / c` (rounded up) for a `bits`-bit value, the
 /// last carry is zero.
-fn signed_digits(limbs: &[u64], negative: bool, c: usize, out: &mut [i16]) {
+pub(crate) fn signed_digits(limbs: &[u64], negative: bool, c: usize, out: &mut [i16]) {
     let half = 1i32 << (c - 1);
     let full = 1i32 << c;
     let mut carry = 0i32;
