@@ -98,17 +98,30 @@ fn requests(srs: &Srs, key: &EcdsaKey, mode: Mode, paid: &mut U256) -> Vec<Dispe
         .collect()
 }
 
-fn bench_metering(c: &mut Criterion) {
+/// A runtime and a group of `name` timing `ACCOUNTS * BLOBS_PER_ACCOUNT` requests per
+/// iteration, ten flat samples of about 8 s (each iteration takes a while).
+fn runtime_and_group<'c>(
+    c: &'c mut Criterion,
+    name: &str,
+) -> (
+    tokio::runtime::Runtime,
+    criterion::BenchmarkGroup<'c, criterion::measurement::WallTime>,
+) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    let mut group = c.benchmark_group("intake_metering");
+    let mut group = c.benchmark_group(name);
     group.sample_size(10);
     group.sampling_mode(SamplingMode::Flat);
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(8));
     group.throughput(Throughput::Elements((ACCOUNTS * BLOBS_PER_ACCOUNT) as u64));
+    (runtime, group)
+}
+
+fn bench_metering(c: &mut Criterion) {
+    let (runtime, mut group) = runtime_and_group(c, "intake_metering");
     for (label, mode) in [
         ("off", Mode::Off),
         ("reservation", Mode::Reservation),
@@ -179,16 +192,7 @@ fn bench_metering(c: &mut Criterion) {
 fn bench_shared_charge(c: &mut Criterion) {
     use lamina_disperser::metadata::{MetadataStore, PostgresStore, test_cluster::PgCluster};
     use lamina_disperser::payments::Payments;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let mut group = c.benchmark_group("charge");
-    group.sample_size(10);
-    group.sampling_mode(SamplingMode::Flat);
-    group.warm_up_time(Duration::from_secs(1));
-    group.measurement_time(Duration::from_secs(8));
-    group.throughput(Throughput::Elements((ACCOUNTS * BLOBS_PER_ACCOUNT) as u64));
+    let (runtime, mut group) = runtime_and_group(c, "charge");
     let dir = tempfile::tempdir().expect("temp dir");
     // `LAMINA_PG_URL` (e.g. from `scripts/postgres.sh start`, fsync on) or a throwaway
     // cluster as the tests start it (fsync off: commits cost no disk flush).

@@ -26,9 +26,7 @@ use ark_ff::{AdditiveGroup, Zero};
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
 
-use super::{
-    GlvSplit, MAX_WINDOW_BITS, Points, glv, signed_digits, sum_buckets_in_place, window_bits,
-};
+use super::{GlvSplit, MAX_WINDOW_BITS, glv, signed_digits, sum_buckets_in_place, window_bits};
 
 /// Points per group (GLV points times windows) at which a group is cut: big
 /// enough that even the last, shortest tree round shares its inversion
@@ -57,32 +55,74 @@ pub fn msm_rows<P: GlvSplit>(
     assert_eq!(bases.len() % row_len, 0, "whole rows only");
     let c = window_bits(2 * row_len, HALF_BITS);
     let windows = (HALF_BITS + 1).div_ceil(c);
+    let bases = Source {
+        points: bases,
+        windows_share_buckets: false,
+    };
+    sum_rows(bases, scalars, row_len, c, windows)
+}
+
+/// A group's points: the bases themselves (one bucket set per window), or
+/// their [`FixedBases`] multiples, `windows` per base (one bucket set per row).
+struct Source<'a, P: GlvSplit> {
+    points: &'a [Affine<P>],
+    windows_share_buckets: bool,
+}
+
+// By hand: a derive would ask `P: Copy` of the curve's marker type.
+impl<P: GlvSplit> Clone for Source<'_, P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P: GlvSplit> Copy for Source<'_, P> {}
+
+impl<'a, P: GlvSplit> Source<'a, P> {
+    /// Points per base.
+    fn stride(&self, windows: usize) -> usize {
+        if self.windows_share_buckets {
+            windows
+        } else {
+            1
+        }
+    }
+
+    /// The same kind of source over `points`.
+    fn with(self, points: &'a [Affine<P>]) -> Self {
+        Self { points, ..self }
+    }
+}
+
+/// The rows of `scalars` in groups spread over the threads.
+fn sum_rows<P: GlvSplit>(
+    source: Source<'_, P>,
+    scalars: &[Fr],
+    row_len: usize,
+    c: usize,
+    windows: usize,
+) -> Option<Vec<Projective<P>>> {
     let rows_per_group = (GROUP_POINTS / (2 * row_len * windows)).max(1);
     let group_len = rows_per_group * row_len;
-    let group = |(bases, scalars): (&[Affine<P>], &[Fr])| {
-        group_sums(Source::Bases(bases), scalars, row_len, c, windows)
+    let points_per_group = group_len * source.stride(windows);
+    let group = |(points, scalars): (&[Affine<P>], &[Fr])| {
+        group_sums(source.with(points), scalars, row_len, c, windows)
     };
     #[cfg(feature = "parallel")]
-    let groups: Option<Vec<Vec<Projective<P>>>> = bases
-        .par_chunks(group_len)
+    let groups: Option<Vec<Vec<Projective<P>>>> = source
+        .points
+        .par_chunks(points_per_group)
         .zip(scalars.par_chunks(group_len))
         .map(group)
         .collect();
     #[cfg(not(feature = "parallel"))]
-    let groups: Option<Vec<Vec<Projective<P>>>> = bases
-        .chunks(group_len)
+    let groups: Option<Vec<Vec<Projective<P>>>> = source
+        .points
+        .chunks(points_per_group)
         .zip(scalars.chunks(group_len))
         .map(group)
         .collect();
     Some(groups?.concat())
-}
-
-/// Where a group's points come from.
-enum Source<'a, P: GlvSplit> {
-    /// The bases: one bucket set per window.
-    Bases(&'a [Affine<P>]),
-    /// The group's slice of [`FixedBases`]: one bucket set per row.
-    Multiples(&'a [Affine<P>]),
 }
 
 /// The rows of one group, on the calling thread.
@@ -95,7 +135,7 @@ fn group_sums<P: GlvSplit>(
 ) -> Option<Vec<Projective<P>>> {
     let rows = scalars.len() / row_len;
     let buckets = 1usize << (c - 1);
-    let windows_share_buckets = matches!(source, Source::Multiples(_));
+    let windows_share_buckets = source.windows_share_buckets;
     let splitter = glv::Splitter::new::<P>();
     let mut digits = vec![0i16; 2 * scalars.len() * windows];
     let mut per_point = digits.chunks_exact_mut(windows);
@@ -122,21 +162,14 @@ fn group_sums<P: GlvSplit>(
     };
     // Point 2i is base i (digit of k1), point 2i + 1 its image φ (k2); row
     // k owns points [2kL, 2(k+1)L).
+    let stride = source.stride(windows);
     let point_in_window = |point: usize, w: usize| -> Affine<P> {
-        match source {
-            Source::Multiples(multiples) => {
-                let m = multiples[(point / 2) * windows + w];
-                if point % 2 == 1 && !m.infinity {
-                    P::endomorphism_affine(&m)
-                } else {
-                    m
-                }
-            }
-            Source::Bases(bases) => Points {
-                bases,
-                endomorphism: true,
-            }
-            .get(point),
+        let window = if windows_share_buckets { w } else { 0 };
+        let p = source.points[(point / 2) * stride + window];
+        if point % 2 == 1 && !p.infinity {
+            P::endomorphism_affine(&p)
+        } else {
+            p
         }
     };
     let lists = rows * lists_per_row;
@@ -278,31 +311,10 @@ impl<P: GlvSplit> FixedBases<Affine<P>> {
             scalars.len() * windows,
             "one scalar per base"
         );
-        let rows_per_group = (GROUP_POINTS / (2 * row_len * windows)).max(1);
-        let group_len = rows_per_group * row_len;
-        let group = |(multiples, scalars): (&[Affine<P>], &[Fr])| {
-            group_sums(
-                Source::Multiples(multiples),
-                scalars,
-                row_len,
-                self.c,
-                windows,
-            )
+        let multiples = Source {
+            points: &self.multiples,
+            windows_share_buckets: true,
         };
-        #[cfg(feature = "parallel")]
-        let groups: Option<Vec<Vec<Projective<P>>>> = self
-            .multiples
-            .par_chunks(group_len * windows)
-            .zip(scalars.par_chunks(group_len))
-            .map(group)
-            .collect();
-        #[cfg(not(feature = "parallel"))]
-        let groups: Option<Vec<Vec<Projective<P>>>> = self
-            .multiples
-            .chunks(group_len * windows)
-            .zip(scalars.chunks(group_len))
-            .map(group)
-            .collect();
-        Some(groups?.concat())
+        sum_rows(multiples, scalars, row_len, self.c, windows)
     }
 }
