@@ -274,10 +274,10 @@ impl DisperserService {
             return Err(refused);
         }
         // The durable writes: first the blob object, then its metadata in one atomic write
-        // (with the charge's records on RocksDB; a shared store has them already). In this order an accepted blob's bytes always exist; a
-        // crash between the two leaves only an orphan object (a retry rewrites the same
-        // bytes under the same key). From here a spawned task, not this (cancellable)
-        // future, decides the refund.
+        // (with the charge's records on RocksDB; a shared store has them already). In this
+        // order an accepted blob's bytes always exist; a crash between the two leaves only
+        // an orphan object (a retry rewrites the same bytes under the same key). From here
+        // a spawned task, not this (cancellable) future, decides the refund.
         let store = Arc::clone(&self.p.store);
         let objects = self.p.objects.clone();
         let header_bytes = checked.cert_proto.encode_to_vec();
