@@ -18,6 +18,7 @@ use ark_bn254::{Fq, Fq2, Fr, G1Projective, G2Affine, G2Projective};
 use ark_ec::{CurveGroup, PrimeGroup, ScalarMul, VariableBaseMSM};
 use ark_ff::{Field, UniformRand};
 use lamina_encoding::fk20::Fk20Table;
+use lamina_encoding::msm::FastInverse;
 use rand::SeedableRng;
 use std::time::{Duration, Instant};
 fn t<T>(f: impl FnOnce() -> T) -> Duration {
@@ -157,7 +158,17 @@ fn main() {
             x
         });
         println!(
-            "Fp inverse: {:.2} ns/op",
+            "Fp inverse (arkworks): {:.2} ns/op",
+            d.as_secs_f64() * 1e9 / f64::from(iters / 100)
+        );
+        let d = t(|| {
+            for _ in 0..iters / 100 {
+                x = x.fast_inverse().unwrap_or(y);
+            }
+            x
+        });
+        println!(
+            "Fp inverse (safegcd, msm::FastInverse): {:.2} ns/op",
             d.as_secs_f64() * 1e9 / f64::from(iters / 100)
         );
     } else if what == "srs-gen" {

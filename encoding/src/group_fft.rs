@@ -27,7 +27,7 @@
 
 use ark_bn254::Fr;
 use ark_ec::CurveGroup;
-use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
+use ark_ec::short_weierstrass::{Affine, Projective};
 use ark_ff::{FftField, Field, One};
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
@@ -113,13 +113,13 @@ fn mul_lockstep<P: GlvSplit>(points: &[Affine<P>], scalars: &[&Prepared]) -> Vec
 }
 
 /// Scratch space for batched affine additions.
-struct Batch<P: SWCurveConfig> {
+struct Batch<P: GlvSplit> {
     pending: Vec<(usize, Affine<P>)>,
     inverses: Vec<P::BaseField>,
     scratch: Vec<P::BaseField>,
 }
 
-impl<P: SWCurveConfig> Default for Batch<P> {
+impl<P: GlvSplit> Default for Batch<P> {
     fn default() -> Self {
         Self {
             pending: Vec::new(),
@@ -129,7 +129,7 @@ impl<P: SWCurveConfig> Default for Batch<P> {
     }
 }
 
-impl<P: SWCurveConfig> Batch<P> {
+impl<P: GlvSplit> Batch<P> {
     /// `acc[i] += addend(i, &acc[i])` for every `i` the closure names, with
     /// one shared inversion (an addend equal to `acc[i]` is a doubling).
     fn add(
@@ -161,7 +161,7 @@ impl<P: SWCurveConfig> Batch<P> {
 /// `(a + t, a - t)` for every pair, one shared inversion for both sums of
 /// all pairs (their denominators are both `x_t - x_a`); the rare pairs with
 /// equal `x` or the identity go through projective coordinates.
-fn butterflies<P: SWCurveConfig>(pairs: &mut [(Affine<P>, Affine<P>)]) {
+fn butterflies<P: GlvSplit>(pairs: &mut [(Affine<P>, Affine<P>)]) {
     let exceptional = |a: &Affine<P>, t: &Affine<P>| a.infinity || t.infinity || a.x == t.x;
     let mut inverses: Vec<P::BaseField> = pairs
         .iter()

@@ -21,6 +21,7 @@
 //! arise).
 
 pub(crate) mod glv;
+mod inverse;
 mod rows;
 mod small;
 
@@ -31,6 +32,7 @@ use ark_ff::{AdditiveGroup, Field, PrimeField, Zero};
 use rayon::prelude::*;
 
 pub use glv::GlvSplit;
+pub use inverse::FastInverse;
 pub use rows::{FixedBases, msm_rows};
 pub use small::msm_serial;
 
@@ -273,11 +275,7 @@ fn window_sum<P: GlvSplit>(
 /// Reduces each bucket's list `points[starts[b]..][..lens[b]]` to its sum in
 /// `points[starts[b]]` (`lens[b]` becomes 1; empty buckets stay 0). Each
 /// round adds disjoint pairs of every bucket, with one shared inversion.
-fn sum_buckets_in_place<P: SWCurveConfig>(
-    points: &mut [Affine<P>],
-    starts: &[u32],
-    lens: &mut [u32],
-) {
+fn sum_buckets_in_place<P: GlvSplit>(points: &mut [Affine<P>], starts: &[u32], lens: &mut [u32]) {
     let mut active: Vec<usize> = (0..lens.len()).filter(|&b| lens[b] >= 2).collect();
     let mut inverses: Vec<P::BaseField> = Vec::new();
     let mut scratch = Vec::new();
@@ -309,19 +307,19 @@ fn sum_buckets_in_place<P: SWCurveConfig>(
 }
 
 /// Replaces every nonzero `values[i]` by its inverse (Montgomery's trick:
-/// one inversion and three multiplications per element), on the calling
-/// thread. arkworks' `batch_inversion` splits the slice over rayon's threads,
-/// one inversion per part: right for one big slice, a loss for the many
-/// small rounds here, which already run inside parallel tasks.
+/// one inversion, by safegcd, and three multiplications per element), on
+/// the calling thread. arkworks' `batch_inversion` splits the slice over
+/// rayon's threads, one inversion per part: right for one big slice, a loss
+/// for the many small rounds here, which already run inside parallel tasks.
 /// `prefix` is scratch space, reused between calls.
-pub(crate) fn batch_invert<F: Field>(values: &mut [F], prefix: &mut Vec<F>) {
+pub(crate) fn batch_invert<F: FastInverse>(values: &mut [F], prefix: &mut Vec<F>) {
     prefix.clear();
     let mut acc = F::ONE;
     for v in values.iter().filter(|v| !v.is_zero()) {
         acc *= v;
         prefix.push(acc);
     }
-    let Some(mut inverse) = acc.inverse() else {
+    let Some(mut inverse) = acc.fast_inverse() else {
         return;
     };
     // Walk back: inverse = 1 / (v_0 ... v_i); prefix[i - 1] = v_0 ... v_{i-1}.
