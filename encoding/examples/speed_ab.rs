@@ -151,26 +151,23 @@ fn main() {
             "Fp2 mul: {:.2} ns/op",
             d.as_secs_f64() * 1e9 / f64::from(iters / 4)
         );
-        let d = t(|| {
-            for _ in 0..iters / 100 {
-                x = x.inverse().unwrap_or(y);
-            }
-            x
-        });
-        println!(
-            "Fp inverse (arkworks): {:.2} ns/op",
-            d.as_secs_f64() * 1e9 / f64::from(iters / 100)
-        );
-        let d = t(|| {
-            for _ in 0..iters / 100 {
-                x = x.fast_inverse().unwrap_or(y);
-            }
-            x
-        });
-        println!(
-            "Fp inverse (safegcd, msm::FastInverse): {:.2} ns/op",
-            d.as_secs_f64() * 1e9 / f64::from(iters / 100)
-        );
+        type Inverse = fn(&Fq) -> Option<Fq>;
+        let inverses: [(&str, Inverse); 2] = [
+            ("arkworks", |x| x.inverse()),
+            ("safegcd, msm::FastInverse", |x| x.fast_inverse()),
+        ];
+        for (name, inverse) in inverses {
+            let d = t(|| {
+                for _ in 0..iters / 100 {
+                    x = inverse(&x).unwrap_or(y);
+                }
+                x
+            });
+            println!(
+                "Fp inverse ({name}): {:.2} ns/op",
+                d.as_secs_f64() * 1e9 / f64::from(iters / 100)
+            );
+        }
     } else if what == "srs-gen" {
         let dir = std::env::args().nth(2).expect("srs-gen DIR N");
         let n: usize = std::env::args()
