@@ -38,6 +38,11 @@ const GROUP_POINTS: usize = 1 << 15;
 /// [`signed_digits`] for 128-bit magnitudes.
 const HALF_BITS: usize = 128;
 
+/// Windows of width `c` over a GLV half's signed digits.
+fn half_windows(c: usize) -> usize {
+    (HALF_BITS + 1).div_ceil(c)
+}
+
 /// `out[k] = sum_t scalars[k·L + t] · bases[k·L + t]` for every row `k` of
 /// `L = row_len` pairs. `None` if a scalar does not GLV-split (never for
 /// BN254; the caller then runs the rows one by one).
@@ -53,19 +58,21 @@ pub fn msm_rows<P: GlvSplit>(
     assert!(row_len > 0, "rows of no points");
     assert_eq!(bases.len(), scalars.len(), "one scalar per base");
     assert_eq!(bases.len() % row_len, 0, "whole rows only");
-    let c = window_bits(2 * row_len, HALF_BITS);
-    let windows = (HALF_BITS + 1).div_ceil(c);
     let bases = Source {
         points: bases,
+        c: window_bits(2 * row_len, HALF_BITS),
         windows_share_buckets: false,
     };
-    sum_rows(bases, scalars, row_len, c, windows)
+    sum_rows(bases, scalars, row_len)
 }
 
 /// A group's points: the bases themselves (one bucket set per window), or
-/// their [`FixedBases`] multiples, `windows` per base (one bucket set per row).
+/// their [`FixedBases`] multiples, one per base and window (one bucket set
+/// per row).
 struct Source<'a, P: GlvSplit> {
     points: &'a [Affine<P>],
+    /// Window width of the digits.
+    c: usize,
     windows_share_buckets: bool,
 }
 
@@ -79,10 +86,15 @@ impl<P: GlvSplit> Clone for Source<'_, P> {
 impl<P: GlvSplit> Copy for Source<'_, P> {}
 
 impl<'a, P: GlvSplit> Source<'a, P> {
+    /// Windows of a GLV half.
+    fn windows(&self) -> usize {
+        half_windows(self.c)
+    }
+
     /// Points per base.
-    fn stride(&self, windows: usize) -> usize {
+    fn stride(&self) -> usize {
         if self.windows_share_buckets {
-            windows
+            self.windows()
         } else {
             1
         }
@@ -99,14 +111,12 @@ fn sum_rows<P: GlvSplit>(
     source: Source<'_, P>,
     scalars: &[Fr],
     row_len: usize,
-    c: usize,
-    windows: usize,
 ) -> Option<Vec<Projective<P>>> {
-    let rows_per_group = (GROUP_POINTS / (2 * row_len * windows)).max(1);
+    let rows_per_group = (GROUP_POINTS / (2 * row_len * source.windows())).max(1);
     let group_len = rows_per_group * row_len;
-    let points_per_group = group_len * source.stride(windows);
+    let points_per_group = group_len * source.stride();
     let group = |(points, scalars): (&[Affine<P>], &[Fr])| {
-        group_sums(source.with(points), scalars, row_len, c, windows)
+        group_sums(source.with(points), scalars, row_len)
     };
     #[cfg(feature = "parallel")]
     let groups: Option<Vec<Vec<Projective<P>>>> = source
@@ -130,9 +140,8 @@ fn group_sums<P: GlvSplit>(
     source: Source<'_, P>,
     scalars: &[Fr],
     row_len: usize,
-    c: usize,
-    windows: usize,
 ) -> Option<Vec<Projective<P>>> {
+    let (c, windows) = (source.c, source.windows());
     let rows = scalars.len() / row_len;
     let buckets = 1usize << (c - 1);
     let windows_share_buckets = source.windows_share_buckets;
@@ -162,7 +171,7 @@ fn group_sums<P: GlvSplit>(
     };
     // Point 2i is base i (digit of k1), point 2i + 1 its image φ (k2); row
     // k owns points [2kL, 2(k+1)L).
-    let stride = source.stride(windows);
+    let stride = source.stride();
     let point_in_window = |point: usize, w: usize| -> Affine<P> {
         let window = if windows_share_buckets { w } else { 0 };
         let p = source.points[(point / 2) * stride + window];
@@ -236,8 +245,8 @@ fn group_sums<P: GlvSplit>(
 pub struct FixedBases<A> {
     row_len: usize,
     c: usize,
-    windows: usize,
-    /// `multiples[i · windows + w] = 2^(c·w) · bases[i]`.
+    /// `multiples[i · windows + w] = 2^(c·w) · bases[i]`, `windows` =
+    /// [`half_windows`]`(c)`.
     multiples: Vec<A>,
 }
 
@@ -249,13 +258,13 @@ impl<P: GlvSplit> FixedBases<Affine<P>> {
     fn window_bits(row_len: usize) -> usize {
         (2..=MAX_WINDOW_BITS)
             .rev()
-            .min_by_key(|&c| (HALF_BITS + 1).div_ceil(c) * 2 * row_len + (1usize << (c + 1)))
+            .min_by_key(|&c| half_windows(c) * 2 * row_len + (1usize << (c + 1)))
             .unwrap_or(8)
     }
 
     /// Bytes the multiples of `bases` bases in rows of `row_len` take.
     pub fn memory_bytes(bases: usize, row_len: usize) -> usize {
-        let windows = (HALF_BITS + 1).div_ceil(Self::window_bits(row_len.max(1)));
+        let windows = half_windows(Self::window_bits(row_len.max(1)));
         bases * windows * std::mem::size_of::<Affine<P>>()
     }
 
@@ -270,7 +279,7 @@ impl<P: GlvSplit> FixedBases<Affine<P>> {
             "whole rows only"
         );
         let c = Self::window_bits(row_len);
-        let windows = (HALF_BITS + 1).div_ceil(c);
+        let windows = half_windows(c);
         let chunk = |chunk: &[Affine<P>]| -> Vec<Affine<P>> {
             let mut out = Vec::with_capacity(chunk.len() * windows);
             for base in chunk {
@@ -293,7 +302,6 @@ impl<P: GlvSplit> FixedBases<Affine<P>> {
         Self {
             row_len,
             c,
-            windows,
             multiples: parts.concat(),
         }
     }
@@ -305,16 +313,16 @@ impl<P: GlvSplit> FixedBases<Affine<P>> {
     /// # Panics
     /// If `scalars` is not one per base.
     pub fn msm_rows(&self, scalars: &[Fr]) -> Option<Vec<Projective<P>>> {
-        let (row_len, windows) = (self.row_len, self.windows);
-        assert_eq!(
-            self.multiples.len(),
-            scalars.len() * windows,
-            "one scalar per base"
-        );
         let multiples = Source {
             points: &self.multiples,
+            c: self.c,
             windows_share_buckets: true,
         };
-        sum_rows(multiples, scalars, row_len, self.c, windows)
+        assert_eq!(
+            self.multiples.len(),
+            scalars.len() * multiples.windows(),
+            "one scalar per base"
+        );
+        sum_rows(multiples, scalars, self.row_len)
     }
 }
