@@ -20,17 +20,20 @@
 //! twice in one batch" conflict of streaming batch-affine MSMs cannot
 //! arise).
 
+mod affine_batch;
 pub(crate) mod glv;
 mod inverse;
 mod rows;
 mod small;
 
 use ark_bn254::Fr;
+use ark_ec::CurveGroup;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ff::{AdditiveGroup, Field, PrimeField, Zero};
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
 
+pub(crate) use affine_batch::{Batch, add_distinct, add_in_place};
 pub use glv::GlvSplit;
 pub use inverse::FastInverse;
 pub use rows::{FixedBases, msm_rows};
@@ -274,35 +277,35 @@ fn window_sum<P: GlvSplit>(
 
 /// Reduces each bucket's list `points[starts[b]..][..lens[b]]` to its sum in
 /// `points[starts[b]]` (`lens[b]` becomes 1; empty buckets stay 0). Each
-/// round adds disjoint pairs of every bucket, with one shared inversion.
+/// round adds disjoint pairs of every bucket as one batch, in place: round
+/// `r` adds the element `2^r` further on into every element at an even
+/// multiple of `2^r`, so the sums stay where they are and nothing is moved
+/// ([`add_in_place`]). The rare pair with the identity or equal `x` is added
+/// on the spot in projective coordinates.
 fn sum_buckets_in_place<P: GlvSplit>(points: &mut [Affine<P>], starts: &[u32], lens: &mut [u32]) {
     let mut active: Vec<usize> = (0..lens.len()).filter(|&b| lens[b] >= 2).collect();
-    let mut inverses: Vec<P::BaseField> = Vec::new();
-    let mut scratch = Vec::new();
+    let mut pairs = Vec::new();
+    let mut step = 1;
     while !active.is_empty() {
-        inverses.clear();
+        pairs.clear();
         for &b in &active {
             let s = starts[b] as usize;
+            // Element i of the list is at s + i·step; an odd one out stays put,
+            // already at its place in the next round's list.
             for j in 0..lens[b] as usize / 2 {
-                inverses.push(denominator(&points[s + 2 * j], &points[s + 2 * j + 1]));
+                let (a, c) = (s + 2 * j * step, s + (2 * j + 1) * step);
+                let (pa, pc) = (points[a], points[c]);
+                if pa.infinity || pc.infinity || pa.x == pc.x {
+                    points[a] = (Projective::from(pa) + pc).into_affine();
+                } else {
+                    pairs.push((a as u32, c as u32));
+                }
             }
+            lens[b] = lens[b].div_ceil(2);
         }
-        batch_invert(&mut inverses, &mut scratch);
-        let mut next = 0;
-        for &b in &active {
-            let s = starts[b] as usize;
-            let len = lens[b] as usize;
-            for j in 0..len / 2 {
-                points[s + j] =
-                    add_with_inverse(&points[s + 2 * j], &points[s + 2 * j + 1], &inverses[next]);
-                next += 1;
-            }
-            if len % 2 == 1 {
-                points[s + len / 2] = points[s + len - 1];
-            }
-            lens[b] = len.div_ceil(2) as u32;
-        }
+        add_in_place(points, &pairs);
         active.retain(|&b| lens[b] >= 2);
+        step *= 2;
     }
 }
 
@@ -332,23 +335,7 @@ pub(crate) fn batch_invert<F: FastInverse>(values: &mut [F], prefix: &mut Vec<F>
     }
 }
 
-/// The value to invert for `a + b`: `x_b - x_a`, `2·y_a` for a doubling, and
-/// 1 (unused) when the sum needs no division.
-pub(crate) fn denominator<P: SWCurveConfig>(a: &Affine<P>, b: &Affine<P>) -> P::BaseField {
-    if a.infinity || b.infinity {
-        P::BaseField::ONE
-    } else if a.x == b.x {
-        if a.y == b.y && !a.y.is_zero() {
-            a.y.double()
-        } else {
-            P::BaseField::ONE
-        }
-    } else {
-        b.x - a.x
-    }
-}
-
-/// `a + b` given `inverse = 1 / denominator(a, b)`.
+/// `a + b` given `inverse = 1 / (x_b − x_a)`, or `1 / 2y_a` for a doubling.
 pub(crate) fn add_with_inverse<P: SWCurveConfig>(
     a: &Affine<P>,
     b: &Affine<P>,

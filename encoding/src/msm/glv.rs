@@ -14,11 +14,13 @@ use ark_bn254::{Fr, g1, g2};
 use ark_ec::scalar_mul::glv::GLVConfig;
 use ark_ff::{BigInt, PrimeField};
 
+use lamina_bn254_ifma::IfmaCurve;
+
 use super::FastInverse;
 
 /// A curve of BN254 whose scalars split with GLV; its base field inverts
 /// with safegcd ([`FastInverse`]) in the batched affine additions.
-pub trait GlvSplit: GLVConfig<ScalarField = Fr, BaseField: FastInverse> {
+pub trait GlvSplit: GLVConfig<ScalarField = Fr, BaseField: FastInverse> + IfmaCurve {
     /// `round(2^256 · n22 / r)` and `round(2^256 · (−n12) / r)` for the
     /// curve's `SCALAR_DECOMP_COEFFS = [n11, n12, n21, n22]`, each as
     /// `(negative, |value| in little-endian limbs)`.

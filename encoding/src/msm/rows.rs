@@ -8,8 +8,8 @@
 //! digits, every `(row, window, bucket)` of the group becomes one list in a
 //! single bucket-sorted array, and [`sum_buckets_in_place`] reduces all lists
 //! together in batch-affine rounds (one inversion per round for the whole
-//! group). What is left per row is the bucket reduction and the doublings
-//! between windows, in projective coordinates.
+//! group). The bucket reductions and the doublings between windows are
+//! batch-affine too, all the group's rows in lockstep.
 //!
 //! FK20's bases never change for a shape, so [`FixedBases`] can also keep,
 //! for every base `P`, its multiples `2^(c·w)·P` for each window `w`: then a
@@ -22,17 +22,21 @@
 use ark_bn254::Fr;
 use ark_ec::CurveGroup;
 use ark_ec::short_weierstrass::{Affine, Projective};
-use ark_ff::{AdditiveGroup, Zero};
+use ark_ff::AdditiveGroup;
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
 
-use super::{GlvSplit, MAX_WINDOW_BITS, glv, signed_digits, sum_buckets_in_place, window_bits};
+use super::{Batch, GlvSplit, MAX_WINDOW_BITS, glv, signed_digits, sum_buckets_in_place};
 
 /// Points per group (GLV points times windows) at which a group is cut: big
 /// enough that even the last, shortest tree round shares its inversion
 /// among dozens of additions, small enough to stay within the L2 cache's
 /// order of magnitude (an affine G1 point is 72 bytes).
 const GROUP_POINTS: usize = 1 << 15;
+
+/// Sets of buckets (a row's window, or with multiples a row) reduced in one
+/// lockstep: a step's inversion then costs well under one addition each.
+const REDUCTION_SETS: usize = 512;
 
 /// Bits of a GLV half plus the sign's carry: the digit count of
 /// [`signed_digits`] for 128-bit magnitudes.
@@ -41,6 +45,15 @@ const HALF_BITS: usize = 128;
 /// Windows of width `c` over a GLV half's signed digits.
 fn half_windows(c: usize) -> usize {
     (HALF_BITS + 1).div_ceil(c)
+}
+
+/// The window width for rows of `points` GLV points, each (row, window) with
+/// buckets of its own: one batch-affine addition per point and window, and
+/// two per bucket in the reduction, in batches of all the group's rows.
+fn window_bits(points: usize) -> usize {
+    (2..=MAX_WINDOW_BITS)
+        .min_by_key(|&c| half_windows(c) * (points + (1usize << c)))
+        .unwrap_or(8)
 }
 
 /// `out[k] = sum_t scalars[k·L + t] · bases[k·L + t]` for every row `k` of
@@ -60,7 +73,7 @@ pub fn msm_rows<P: GlvSplit>(
     assert_eq!(bases.len() % row_len, 0, "whole rows only");
     let bases = Source {
         points: bases,
-        c: window_bits(2 * row_len, HALF_BITS),
+        c: window_bits(2 * row_len),
         windows_share_buckets: false,
     };
     sum_rows(bases, scalars, row_len)
@@ -106,41 +119,65 @@ impl<'a, P: GlvSplit> Source<'a, P> {
     }
 }
 
-/// The rows of `scalars` in groups spread over the threads.
+/// The rows of `scalars` in groups spread over the threads: each thread
+/// takes a run of groups, sums their buckets group by group (each group's
+/// sorted points sized for the cache), then reduces the run's buckets in
+/// one lockstep, wide enough that every step's inversion is shared by
+/// hundreds of additions.
 fn sum_rows<P: GlvSplit>(
     source: Source<'_, P>,
     scalars: &[Fr],
     row_len: usize,
 ) -> Option<Vec<Projective<P>>> {
-    let rows_per_group = (GROUP_POINTS / (2 * row_len * source.windows())).max(1);
+    let windows = source.windows();
+    let sets_per_row = if source.windows_share_buckets {
+        1
+    } else {
+        windows
+    };
+    let rows_per_group = (GROUP_POINTS / (2 * row_len * windows)).max(1);
+    let groups_per_run = REDUCTION_SETS.div_ceil(rows_per_group * sets_per_row);
     let group_len = rows_per_group * row_len;
     let points_per_group = group_len * source.stride();
-    let group = |(points, scalars): (&[Affine<P>], &[Fr])| {
-        group_sums(source.with(points), scalars, row_len)
+    let run = |(points, scalars): (&[Affine<P>], &[Fr])| -> Option<Vec<Projective<P>>> {
+        let mut sums = Vec::new();
+        for (points, scalars) in points
+            .chunks(points_per_group)
+            .zip(scalars.chunks(group_len))
+        {
+            sums.extend(bucket_sums(source.with(points), scalars, row_len)?);
+        }
+        Some(reduce(source, sums, scalars.len() / row_len))
     };
+    let (run_points, run_len) = (
+        points_per_group * groups_per_run,
+        group_len * groups_per_run,
+    );
     #[cfg(feature = "parallel")]
-    let groups: Option<Vec<Vec<Projective<P>>>> = source
+    let runs: Option<Vec<Vec<Projective<P>>>> = source
         .points
-        .par_chunks(points_per_group)
-        .zip(scalars.par_chunks(group_len))
-        .map(group)
+        .par_chunks(run_points)
+        .zip(scalars.par_chunks(run_len))
+        .map(run)
         .collect();
     #[cfg(not(feature = "parallel"))]
-    let groups: Option<Vec<Vec<Projective<P>>>> = source
+    let runs: Option<Vec<Vec<Projective<P>>>> = source
         .points
-        .chunks(points_per_group)
-        .zip(scalars.chunks(group_len))
-        .map(group)
+        .chunks(run_points)
+        .zip(scalars.chunks(run_len))
+        .map(run)
         .collect();
-    Some(groups?.concat())
+    Some(runs?.concat())
 }
 
-/// The rows of one group, on the calling thread.
-fn group_sums<P: GlvSplit>(
+/// Each `(row, window)`'s buckets (each row's, with multiples) of one group,
+/// on the calling thread: `buckets` points per set, the identity for an
+/// empty bucket.
+fn bucket_sums<P: GlvSplit>(
     source: Source<'_, P>,
     scalars: &[Fr],
     row_len: usize,
-) -> Option<Vec<Projective<P>>> {
+) -> Option<Vec<Affine<P>>> {
     let (c, windows) = (source.c, source.windows());
     let rows = scalars.len() / row_len;
     let buckets = 1usize << (c - 1);
@@ -208,35 +245,49 @@ fn group_sums<P: GlvSplit>(
     let mut lens: Vec<u32> = starts.windows(2).map(|s| s[1] - s[0]).collect();
     sum_buckets_in_place(&mut sorted, &starts[..lists], &mut lens);
 
-    let bucket_sum = |first_list: usize| -> Projective<P> {
-        // sum_b (b + 1) · bucket_b, two additions per bucket.
-        let mut running = Projective::<P>::zero();
-        let mut sum = Projective::<P>::zero();
-        for b in (first_list..first_list + buckets).rev() {
-            if lens[b] == 1 {
-                running += &sorted[starts[b] as usize];
-            }
-            sum += &running;
-        }
-        sum
-    };
-    if windows_share_buckets {
-        return Some((0..rows).map(|row| bucket_sum(row * buckets)).collect());
-    }
     Some(
-        (0..rows)
-            .map(|row| {
-                let mut acc = Projective::<P>::zero();
-                for w in (0..windows).rev() {
-                    for _ in 0..c {
-                        acc.double_in_place();
-                    }
-                    acc += bucket_sum((row * windows + w) * buckets);
-                }
-                acc
+        (0..lists)
+            .map(|list| match lens[list] {
+                1 => sorted[starts[list] as usize],
+                _ => Affine::identity(),
             })
             .collect(),
     )
+}
+
+/// The rows' sums from their sets of buckets ([`bucket_sums`], one run of
+/// groups): each set reduces to `sum_b (b + 1)·bucket_b` (running += bucket_b,
+/// then sum += running, from the top bucket down), and without multiples a
+/// row's windows combine by Horner's rule; every step is one batch over all
+/// the sets or rows.
+fn reduce<P: GlvSplit>(
+    source: Source<'_, P>,
+    bucket_sums: Vec<Affine<P>>,
+    rows: usize,
+) -> Vec<Projective<P>> {
+    let (c, windows) = (source.c, source.windows());
+    let buckets = 1usize << (c - 1);
+    let sets = bucket_sums.len() / buckets;
+    let mut running = vec![Affine::<P>::identity(); sets];
+    let mut sums = vec![Affine::<P>::identity(); sets];
+    let mut batch = Batch::default();
+    for b in (0..buckets).rev() {
+        batch.add(&mut running, |set, _| Some(bucket_sums[set * buckets + b]));
+        batch.add(&mut sums, |set, _| Some(running[set]));
+    }
+    if source.windows_share_buckets {
+        return sums.into_iter().map(Projective::from).collect();
+    }
+    let mut acc = vec![Affine::<P>::identity(); rows];
+    for w in (0..windows).rev() {
+        if w + 1 < windows {
+            for _ in 0..c {
+                batch.add(&mut acc, |_, a| Some(*a));
+            }
+        }
+        batch.add(&mut acc, |row, _| Some(sums[row * windows + w]));
+    }
+    acc.into_iter().map(Projective::from).collect()
 }
 
 /// FK20 table bases with their multiples `2^(c·w)·P` for every window `w`
@@ -251,14 +302,13 @@ pub struct FixedBases<A> {
 }
 
 impl<P: GlvSplit> FixedBases<Affine<P>> {
-    /// The window width for rows of `row_len` bases: one addition per point
-    /// and window, and the reduction's two projective additions (about two
-    /// batch-affine ones each) per bucket, once per row. Ties go to the wider
-    /// window (fewer multiples to keep).
+    /// The window width for rows of `row_len` bases: one batch-affine
+    /// addition per point and window, and the reduction's two per bucket,
+    /// once per row. Ties go to the wider window (fewer multiples to keep).
     fn window_bits(row_len: usize) -> usize {
         (2..=MAX_WINDOW_BITS)
             .rev()
-            .min_by_key(|&c| half_windows(c) * 2 * row_len + (1usize << (c + 1)))
+            .min_by_key(|&c| half_windows(c) * 2 * row_len + (1usize << c))
             .unwrap_or(8)
     }
 

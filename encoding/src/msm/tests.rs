@@ -216,3 +216,59 @@ fn batch_invert_inverts_nonzero_and_keeps_zero() {
         assert_eq!(values, want, "n = {n}");
     }
 }
+
+/// The batched additions one operation at a time (what runs where the CPU
+/// has no AVX-512 IFMA) and through the dispatch (the vector kernels where
+/// it has), both against arkworks' projective sums.
+fn check_affine_batches<P: GlvSplit>(seed: u64) {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    for n in [0usize, 1, 7, 8, 9, 300] {
+        let lhs = random_points::<P>(&mut rng, n);
+        let rhs = random_points::<P>(&mut rng, n);
+        let sums: Vec<Affine<P>> = lhs
+            .iter()
+            .zip(&rhs)
+            .map(|(a, b)| (*a + *b).into_affine())
+            .collect();
+        let doubled: Vec<Affine<P>> = lhs.iter().map(|a| (*a + *a).into_affine()).collect();
+
+        let mut scalar = lhs.clone();
+        affine_batch::add_distinct_scalar(&mut scalar, &rhs);
+        assert_eq!(scalar, sums, "scalar sums, n = {n}");
+        let mut dispatched = lhs.clone();
+        add_distinct(&mut dispatched, &rhs);
+        assert_eq!(dispatched, sums, "dispatched sums, n = {n}");
+
+        // The same sums in place: lhs then rhs in one slice, pair k is (k, n + k).
+        let pairs: Vec<(u32, u32)> = (0..n as u32).map(|k| (k, n as u32 + k)).collect();
+        let joined: Vec<Affine<P>> = lhs.iter().chain(&rhs).copied().collect();
+        let mut scalar = joined.clone();
+        affine_batch::add_in_place_scalar(&mut scalar, &pairs);
+        assert_eq!(scalar[..n], sums[..], "scalar sums in place, n = {n}");
+        assert_eq!(
+            scalar[n..],
+            rhs[..],
+            "scalar sums in place leave the addends, n = {n}"
+        );
+        let mut dispatched = joined.clone();
+        add_in_place(&mut dispatched, &pairs);
+        assert_eq!(dispatched, scalar, "dispatched sums in place, n = {n}");
+
+        let mut scalar = lhs.clone();
+        affine_batch::double_all_scalar(&mut scalar);
+        assert_eq!(scalar, doubled, "scalar doublings, n = {n}");
+        let mut dispatched = lhs.clone();
+        affine_batch::double_all(&mut dispatched);
+        assert_eq!(dispatched, doubled, "dispatched doublings, n = {n}");
+    }
+}
+
+#[test]
+fn g1_affine_batches_match_arkworks() {
+    check_affine_batches::<g1::Config>(40);
+}
+
+#[test]
+fn g2_affine_batches_match_arkworks() {
+    check_affine_batches::<g2::Config>(41);
+}

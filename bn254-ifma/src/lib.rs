@@ -1,0 +1,184 @@
+//! Batched BN254 affine arithmetic (G1 and G2) on AVX-512 IFMA.
+//!
+//! Lamina's encoder spends most of its time in batches of affine point
+//! additions that share one field inversion (Montgomery's trick): the
+//! buckets of its MSMs and every lockstep step of FK20's tail. Each such
+//! addition is about six base-field products, and arkworks does one product
+//! at a time in 64-bit limbs. `vpmadd52luq`/`vpmadd52huq` multiply eight
+//! 52-bit limb pairs per instruction, so this crate holds eight field
+//! elements per vector, in five 52-bit limbs (lane `k` of vector `j` is limb
+//! `j` of element `k`; `Fq2` takes two such vectors), and runs eight
+//! independent additions side by side.
+//!
+//! - [`Ifma::detect`]: the one door in. It returns a token only where the
+//!   CPU has `avx512f` and `avx512ifma`; every function that issues those
+//!   instructions takes the token, which is what makes calling them sound.
+//! - [`Ifma::add_distinct`], [`Ifma::add_in_place`], [`Ifma::double`]: the
+//!   batched operations (sums of two slices, sums of index pairs within one
+//!   slice, doublings), bit-identical with arkworks' affine results
+//!   (canonical coordinates).
+//!
+//! Values never leave arkworks' Montgomery form (`x·2^256 mod p`): the limb
+//! products are Montgomery products for `R = 2^260`, which is off by `2^4`,
+//! and the formulas absorb that factor into the one shared inverse (see
+//! `kernel`), so no element is converted on the way in or out.
+//!
+//! This is the only crate in the workspace with `unsafe` code: the vector
+//! loads and stores, and the calls into `#[target_feature]` functions behind
+//! the token. Everything else stays `forbid(unsafe_code)`.
+
+#![deny(unsafe_code)]
+
+#[cfg(target_arch = "x86_64")]
+mod fq2x8;
+#[cfg(target_arch = "x86_64")]
+mod fq8;
+#[cfg(target_arch = "x86_64")]
+mod kernel;
+
+use ark_bn254::{g1, g2};
+use ark_ec::short_weierstrass::{Affine, SWCurveConfig};
+use ark_ff::Zero;
+
+/// Proof that this CPU runs AVX-512 IFMA; obtained from [`Ifma::detect`].
+#[derive(Clone, Copy, Debug)]
+pub struct Ifma(());
+
+impl Ifma {
+    /// The token, where the CPU has `avx512f` and `avx512ifma` (the answer is
+    /// cached by the standard library; calling this per batch is cheap).
+    pub fn detect() -> Option<Self> {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512ifma")
+        {
+            return Some(Self(()));
+        }
+        None
+    }
+
+    /// `lhs[k] ← lhs[k] + rhs[k]` for every `k`, with one shared inversion.
+    ///
+    /// Every pair must be two finite points with different `x` (the caller
+    /// sorts out the identity, doublings and `P + (−P)`, which need no or
+    /// another division).
+    ///
+    /// # Panics
+    /// If the slices differ in length, or a pair breaks the contract above
+    /// (checked in full in debug builds; in release builds a zero
+    /// denominator panics at the inversion).
+    pub fn add_distinct<P: IfmaCurve>(self, lhs: &mut [Affine<P>], rhs: &[Affine<P>]) {
+        assert_eq!(
+            lhs.len(),
+            rhs.len(),
+            "add_distinct: slices of different lengths"
+        );
+        debug_assert!(
+            lhs.iter()
+                .zip(rhs)
+                .all(|(a, b)| !a.infinity && !b.infinity && a.x != b.x),
+            "add_distinct: a pair with the identity or equal x"
+        );
+        P::add_distinct(self, lhs, rhs);
+    }
+
+    /// `points[a] ← points[a] + points[b]` for every `(a, b)` in `pairs`,
+    /// with one shared inversion: [`Ifma::add_distinct`] without copying the
+    /// operands out and the sums back. No point may appear in two pairs, and
+    /// every pair must meet `add_distinct`'s contract.
+    ///
+    /// # Panics
+    /// If an index is out of bounds, or (debug builds) a point appears twice
+    /// or a pair breaks the contract.
+    pub fn add_in_place<P: IfmaCurve>(self, points: &mut [Affine<P>], pairs: &[(u32, u32)]) {
+        debug_assert!(
+            {
+                let mut seen = std::collections::HashSet::new();
+                pairs.iter().all(|&(a, b)| seen.insert(a) && seen.insert(b))
+            },
+            "add_in_place: a point in two pairs"
+        );
+        debug_assert!(
+            pairs.iter().all(|&(a, b)| {
+                let (a, b) = (&points[a as usize], &points[b as usize]);
+                !a.infinity && !b.infinity && a.x != b.x
+            }),
+            "add_in_place: a pair with the identity or equal x"
+        );
+        P::add_in_place(self, points, pairs);
+    }
+
+    /// `points[k] ← 2·points[k]` for every `k`, with one shared inversion.
+    ///
+    /// Every point must be finite with `y ≠ 0` (neither BN254 group has a
+    /// point of order 2, so this excludes only the identity).
+    pub fn double<P: IfmaCurve>(self, points: &mut [Affine<P>]) {
+        debug_assert!(
+            points.iter().all(|p| !p.infinity && !p.y.is_zero()),
+            "double: the identity"
+        );
+        P::double(self, points);
+    }
+}
+
+/// BN254's G1 and G2: the curves with kernels here.
+pub trait IfmaCurve: SWCurveConfig + sealed::Sealed {
+    #[doc(hidden)]
+    fn add_distinct(ifma: Ifma, lhs: &mut [Affine<Self>], rhs: &[Affine<Self>]);
+    #[doc(hidden)]
+    fn add_in_place(ifma: Ifma, points: &mut [Affine<Self>], pairs: &[(u32, u32)]);
+    #[doc(hidden)]
+    fn double(ifma: Ifma, points: &mut [Affine<Self>]);
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for ark_bn254::g1::Config {}
+    impl Sealed for ark_bn254::g2::Config {}
+}
+
+/// Implements [`IfmaCurve`] for `$curve` with the kernels of module `$kernels`.
+macro_rules! ifma_curve {
+    ($curve:ty, $kernels:ident) => {
+        impl IfmaCurve for $curve {
+            #[allow(unsafe_code)]
+            fn add_distinct(_: Ifma, lhs: &mut [Affine<Self>], rhs: &[Affine<Self>]) {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: an `Ifma` exists only where `detect` found avx512f and avx512ifma.
+                unsafe {
+                    kernel::$kernels::add(&mut kernel::$kernels::Slices { lhs, rhs })
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                let _ = (lhs, rhs);
+            }
+
+            #[allow(unsafe_code)]
+            fn add_in_place(_: Ifma, points: &mut [Affine<Self>], pairs: &[(u32, u32)]) {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: as above.
+                unsafe {
+                    kernel::$kernels::add(&mut kernel::$kernels::InPlace { points, pairs })
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                let _ = (points, pairs);
+            }
+
+            #[allow(unsafe_code)]
+            fn double(_: Ifma, points: &mut [Affine<Self>]) {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: as above.
+                unsafe {
+                    kernel::$kernels::double(points)
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                let _ = points;
+            }
+        }
+    };
+}
+
+ifma_curve!(g1::Config, g1);
+ifma_curve!(g2::Config, g2);
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,144 @@
+//! Batched affine additions and doublings, the step every hot loop of the
+//! encoder is made of (bucket rounds of the MSMs, the lockstep of FK20's
+//! tail): each batch shares one inversion (Montgomery's trick), and where
+//! the CPU has AVX-512 IFMA, runs eight additions side by side in vector
+//! registers (`lamina-bn254-ifma`, for G1 and G2); elsewhere one field
+//! operation at a time, with the same results bit for bit.
+//!
+//! The callers sort out the identity, doublings and `P + (−P)` first, so the
+//! batched functions see only the generic case.
+
+use ark_ec::short_weierstrass::{Affine, SWCurveConfig};
+use ark_ff::{AdditiveGroup, Zero};
+use lamina_bn254_ifma::Ifma;
+
+use super::{FastInverse, GlvSplit, add_with_inverse, batch_invert};
+
+/// Scratch space for batched affine additions.
+pub(crate) struct Batch<P: GlvSplit> {
+    lhs: Vec<Affine<P>>,
+    rhs: Vec<Affine<P>>,
+    sum_at: Vec<usize>,
+    doubled: Vec<Affine<P>>,
+    double_at: Vec<usize>,
+}
+
+impl<P: GlvSplit> Default for Batch<P> {
+    fn default() -> Self {
+        Self {
+            lhs: Vec::new(),
+            rhs: Vec::new(),
+            sum_at: Vec::new(),
+            doubled: Vec::new(),
+            double_at: Vec::new(),
+        }
+    }
+}
+
+impl<P: GlvSplit> Batch<P> {
+    /// `acc[i] += addend(i, &acc[i])` for every `i` the closure names: the
+    /// sums as one batch, the doublings (an addend equal to `acc[i]`) as
+    /// another.
+    pub(crate) fn add(
+        &mut self,
+        acc: &mut [Affine<P>],
+        addend: impl Fn(usize, &Affine<P>) -> Option<Affine<P>>,
+    ) {
+        self.lhs.clear();
+        self.rhs.clear();
+        self.sum_at.clear();
+        self.doubled.clear();
+        self.double_at.clear();
+        for (i, a) in acc.iter_mut().enumerate() {
+            let Some(b) = addend(i, a) else { continue };
+            if b.infinity {
+                continue;
+            }
+            if a.infinity {
+                *a = b;
+            } else if a.x != b.x {
+                self.lhs.push(*a);
+                self.rhs.push(b);
+                self.sum_at.push(i);
+            } else if a.y == b.y && !a.y.is_zero() {
+                self.doubled.push(*a);
+                self.double_at.push(i);
+            } else {
+                // b = −a.
+                *a = Affine::identity();
+            }
+        }
+        add_distinct(&mut self.lhs, &self.rhs);
+        double_all(&mut self.doubled);
+        for (&i, sum) in self.sum_at.iter().zip(&self.lhs) {
+            acc[i] = *sum;
+        }
+        for (&i, double) in self.double_at.iter().zip(&self.doubled) {
+            acc[i] = *double;
+        }
+    }
+}
+
+/// `lhs[k] ← lhs[k] + rhs[k]`, every pair finite with different `x`.
+pub(crate) fn add_distinct<P: GlvSplit>(lhs: &mut [Affine<P>], rhs: &[Affine<P>]) {
+    match Ifma::detect() {
+        Some(ifma) => ifma.add_distinct(lhs, rhs),
+        None => add_distinct_scalar(lhs, rhs),
+    }
+}
+
+/// `points[a] ← points[a] + points[b]` for every pair, no point in two
+/// pairs, every pair finite with different `x`.
+pub(crate) fn add_in_place<P: GlvSplit>(points: &mut [Affine<P>], pairs: &[(u32, u32)]) {
+    match Ifma::detect() {
+        Some(ifma) => ifma.add_in_place(points, pairs),
+        None => add_in_place_scalar(points, pairs),
+    }
+}
+
+/// `points[k] ← 2·points[k]`, every point finite with `y ≠ 0`.
+pub(crate) fn double_all<P: GlvSplit>(points: &mut [Affine<P>]) {
+    match Ifma::detect() {
+        Some(ifma) => ifma.double(points),
+        None => double_all_scalar(points),
+    }
+}
+
+/// [`add_distinct`] one field operation at a time.
+pub(crate) fn add_distinct_scalar<P: SWCurveConfig<BaseField: FastInverse>>(
+    lhs: &mut [Affine<P>],
+    rhs: &[Affine<P>],
+) {
+    let mut inverses: Vec<P::BaseField> = lhs.iter().zip(rhs).map(|(a, b)| b.x - a.x).collect();
+    batch_invert(&mut inverses, &mut Vec::new());
+    for ((a, b), inverse) in lhs.iter_mut().zip(rhs).zip(&inverses) {
+        *a = add_with_inverse(a, b, inverse);
+    }
+}
+
+/// [`add_in_place`] one field operation at a time.
+pub(crate) fn add_in_place_scalar<P: SWCurveConfig<BaseField: FastInverse>>(
+    points: &mut [Affine<P>],
+    pairs: &[(u32, u32)],
+) {
+    let mut inverses: Vec<P::BaseField> = pairs
+        .iter()
+        .map(|&(a, b)| points[b as usize].x - points[a as usize].x)
+        .collect();
+    batch_invert(&mut inverses, &mut Vec::new());
+    for (&(a, b), inverse) in pairs.iter().zip(&inverses) {
+        let (a, b) = (a as usize, b as usize);
+        points[a] = add_with_inverse(&points[a], &points[b], inverse);
+    }
+}
+
+/// [`double_all`] one field operation at a time.
+pub(crate) fn double_all_scalar<P: SWCurveConfig<BaseField: FastInverse>>(
+    points: &mut [Affine<P>],
+) {
+    let mut inverses: Vec<P::BaseField> = points.iter().map(|p| p.y.double()).collect();
+    batch_invert(&mut inverses, &mut Vec::new());
+    for (p, inverse) in points.iter_mut().zip(&inverses) {
+        *p = add_with_inverse(p, p, inverse);
+    }
+}
