@@ -136,8 +136,13 @@ fn sum_rows<P: GlvSplit>(
         windows
     };
     let rows_per_group = (GROUP_POINTS / (2 * row_len * windows)).max(1);
-    let groups_per_run = REDUCTION_SETS.div_ceil(rows_per_group * sets_per_row);
     let group_len = rows_per_group * row_len;
+    // Runs wide enough for the reduction, but at least one per thread (a
+    // few long rows, as at blob version 1, would otherwise be one run).
+    let groups = scalars.len().div_ceil(group_len);
+    let groups_per_run = REDUCTION_SETS
+        .div_ceil(rows_per_group * sets_per_row)
+        .min(groups.div_ceil(threads()));
     let points_per_group = group_len * source.stride();
     let run = |(points, scalars): (&[Affine<P>], &[Fr])| -> Option<Vec<Projective<P>>> {
         let mut sums = Vec::new();
@@ -168,6 +173,14 @@ fn sum_rows<P: GlvSplit>(
         .map(run)
         .collect();
     Some(runs?.concat())
+}
+
+/// Threads the runs are spread over.
+fn threads() -> usize {
+    #[cfg(feature = "parallel")]
+    return rayon::current_num_threads();
+    #[cfg(not(feature = "parallel"))]
+    return 1;
 }
 
 /// Each `(row, window)`'s buckets (each row's, with multiples) of one group,
