@@ -104,6 +104,23 @@ macro_rules! batch_kernels {
                 out
             }
 
+            /// The sum (or double) of a point `(x1, y1)` and one with
+            /// `x1 + x2 = x_sum` (canonical coordinates), from `μ = λ/4`
+            /// (below `2p`): `x3 = λ² − x_sum`, `y3 = λ·(x1 − x3) − y1`,
+            /// both canonical.
+            #[inline]
+            #[target_feature(enable = "avx512f,avx512ifma")]
+            fn finish(mu: Lanes, x1: Lanes, y1: Lanes, x_sum: Lanes) -> (Lanes, Lanes) {
+                let twice = f::add(mu, mu);
+                let lambda = f::add(twice, twice); // < 8p
+                // λ² − x_sum < 2p + 2p.
+                let x3 = f::canonical(f::sub(f::mul(mu, mu), x_sum, Multiple::Two));
+                // The product of 8p and 2p is < 2p; minus y1, < 3p.
+                let run = f::sub(x1, x3, Multiple::One);
+                let y3 = f::canonical(f::sub(f::mul(lambda, run), y1, Multiple::One));
+                (x3, y3)
+            }
+
             /// Where a batch of sums reads its operands and writes its results.
             pub(crate) trait Pairs {
                 fn len(&self) -> usize;
@@ -183,17 +200,7 @@ macro_rules! batch_kernels {
                     let x2 = Lanes::load(idx.map(|k| &pairs.rhs(k).x));
                     let y2 = Lanes::load(idx.map(|k| &pairs.rhs(k).y));
                     let mu = f::mul(f::sub(y2, y1, Multiple::One), inverses[g]); // λ/4, < 2p
-                    let twice = f::add(mu, mu);
-                    let lambda = f::add(twice, twice); // < 8p
-                    // λ² − x1 − x2 < 2p + p + p.
-                    let x3 = f::canonical(f::sub(
-                        f::sub(f::mul(mu, mu), x1, Multiple::One),
-                        x2,
-                        Multiple::One,
-                    ));
-                    // λ·(x1 − x3) − y1: the product of 8p and 2p is < 2p; minus y1 < 3p.
-                    let run = f::sub(x1, x3, Multiple::One);
-                    let y3 = f::canonical(f::sub(f::mul(lambda, run), y1, Multiple::One));
+                    let (x3, y3) = finish(mu, x1, y1, f::add(x1, x2));
                     let (xs, ys) = (x3.store(), y3.store());
                     for k in 0..LANES.min(n - g * LANES) {
                         pairs.set(g * LANES + k, Point::new_unchecked(xs[k], ys[k]));
@@ -220,13 +227,8 @@ macro_rules! batch_kernels {
                     let (x, y) = coordinates(points, lanes(g, n));
                     let xx = f::mul(x, x);
                     let numerator = f::add(f::add(xx, xx), xx); // < 6p
-                    let mu = f::mul(numerator, inverses[g]); // 6p by 2p: < 2p
-                    let twice = f::add(mu, mu);
-                    let lambda = f::add(twice, twice);
-                    // λ² − 2x < 2p + 2p.
-                    let x3 = f::canonical(f::sub(f::mul(mu, mu), f::add(x, x), Multiple::Two));
-                    let run = f::sub(x, x3, Multiple::One);
-                    let y3 = f::canonical(f::sub(f::mul(lambda, run), y, Multiple::One));
+                    let mu = f::mul(numerator, inverses[g]); // 6p by 2p: λ/4, < 2p
+                    let (x3, y3) = finish(mu, x, y, f::add(x, x));
                     write(points, g, x3, y3);
                 }
             }

@@ -23,9 +23,9 @@
 //! and the formulas absorb that factor into the one shared inverse (see
 //! `kernel`), so no element is converted on the way in or out.
 //!
-//! This is the only crate in the workspace with `unsafe` code: the vector
-//! loads and stores, and the calls into `#[target_feature]` functions behind
-//! the token. Everything else stays `forbid(unsafe_code)`.
+//! The `unsafe` code here is the vector loads, gathers and stores, and the
+//! calls into `#[target_feature]` functions behind the token; the encoder
+//! that uses the crate stays `forbid(unsafe_code)`.
 
 #![deny(unsafe_code)]
 

@@ -60,6 +60,8 @@
 //! # Ok::<(), lamina_rewards::RewardsError>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod calculate;
 #[cfg(feature = "chain")]
 pub mod chain;
