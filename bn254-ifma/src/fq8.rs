@@ -2,8 +2,9 @@
 //!
 //! Values are kept *normalized* (every limb below 2^52, so the multiplier
 //! reads them whole) but only *partly reduced*: each function states the
-//! bound of its result as a multiple of `p`, and the callers keep every
-//! product's inputs below `64·p²/(their other bound)` (see [`mul`]).
+//! bound of its result as a multiple of `p`, and the callers keep the
+//! product of every multiplication's two inputs below `2^260·p`, about
+//! `84·p²` (see [`mul`]).
 
 use std::arch::x86_64::*;
 
