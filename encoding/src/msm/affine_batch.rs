@@ -104,16 +104,36 @@ pub(crate) fn double_all<P: GlvSplit>(points: &mut [Affine<P>]) {
     }
 }
 
+/// The sums `a + b` of the pairs `operands(k)` for `k < n` (finite, different
+/// `x`), one field operation at a time with one shared inversion.
+fn sums_scalar<P: SWCurveConfig<BaseField: FastInverse>>(
+    n: usize,
+    operands: impl Fn(usize) -> (Affine<P>, Affine<P>),
+) -> Vec<Affine<P>> {
+    let mut inverses: Vec<P::BaseField> = (0..n)
+        .map(|k| {
+            let (a, b) = operands(k);
+            b.x - a.x
+        })
+        .collect();
+    batch_invert(&mut inverses, &mut Vec::new());
+    inverses
+        .iter()
+        .enumerate()
+        .map(|(k, inverse)| {
+            let (a, b) = operands(k);
+            add_with_inverse(&a, &b, inverse)
+        })
+        .collect()
+}
+
 /// [`add_distinct`] one field operation at a time.
 pub(crate) fn add_distinct_scalar<P: SWCurveConfig<BaseField: FastInverse>>(
     lhs: &mut [Affine<P>],
     rhs: &[Affine<P>],
 ) {
-    let mut inverses: Vec<P::BaseField> = lhs.iter().zip(rhs).map(|(a, b)| b.x - a.x).collect();
-    batch_invert(&mut inverses, &mut Vec::new());
-    for ((a, b), inverse) in lhs.iter_mut().zip(rhs).zip(&inverses) {
-        *a = add_with_inverse(a, b, inverse);
-    }
+    let sums = sums_scalar(lhs.len(), |k| (lhs[k], rhs[k]));
+    lhs.copy_from_slice(&sums);
 }
 
 /// [`add_in_place`] one field operation at a time.
@@ -121,14 +141,12 @@ pub(crate) fn add_in_place_scalar<P: SWCurveConfig<BaseField: FastInverse>>(
     points: &mut [Affine<P>],
     pairs: &[(u32, u32)],
 ) {
-    let mut inverses: Vec<P::BaseField> = pairs
-        .iter()
-        .map(|&(a, b)| points[b as usize].x - points[a as usize].x)
-        .collect();
-    batch_invert(&mut inverses, &mut Vec::new());
-    for (&(a, b), inverse) in pairs.iter().zip(&inverses) {
-        let (a, b) = (a as usize, b as usize);
-        points[a] = add_with_inverse(&points[a], &points[b], inverse);
+    let sums = sums_scalar(pairs.len(), |k| {
+        let (a, b) = pairs[k];
+        (points[a as usize], points[b as usize])
+    });
+    for (&(a, _), sum) in pairs.iter().zip(sums) {
+        points[a as usize] = sum;
     }
 }
 
