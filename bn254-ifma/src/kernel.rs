@@ -25,6 +25,9 @@ const DOUBLING_SCALE: u64 = 1024;
 
 const LANES: usize = 8;
 
+/// Pairs per shared inversion in a long batch.
+const CHUNK: usize = 1024;
+
 /// The group's indices into a slice of `n` (lanes past the end repeat
 /// element 0, whose results are dropped).
 fn lanes(g: usize, n: usize) -> [usize; LANES] {
@@ -39,7 +42,7 @@ macro_rules! batch_kernels {
             use ark_ec::short_weierstrass::Affine;
             use ark_ff::Field;
 
-            use super::{DOUBLING_SCALE, LANES, SUM_SCALE, lanes};
+            use super::{CHUNK, DOUBLING_SCALE, LANES, SUM_SCALE, lanes};
             use crate::fq8::Multiple;
             use crate::$lanes::{self as f, Lanes};
 
@@ -172,29 +175,63 @@ macro_rules! batch_kernels {
                 }
             }
 
+            /// `dst[to[k]] = src[a] + src[b]` for the `k`-th pair `(a, b)`.
+            pub(crate) struct Gathered<'a> {
+                pub(crate) src: &'a [Point],
+                pub(crate) pairs: &'a [(u32, u32)],
+                pub(crate) to: &'a [u32],
+                pub(crate) dst: &'a mut [Point],
+            }
+
+            impl Pairs for Gathered<'_> {
+                fn len(&self) -> usize {
+                    self.pairs.len()
+                }
+                fn lhs(&self, k: usize) -> &Point {
+                    &self.src[self.pairs[k].0 as usize]
+                }
+                fn rhs(&self, k: usize) -> &Point {
+                    &self.src[self.pairs[k].1 as usize]
+                }
+                fn set(&mut self, k: usize, sum: Point) {
+                    self.dst[self.to[k] as usize] = sum;
+                }
+            }
+
             /// Every pair's sum; see [`crate::Ifma::add_distinct`]. A group's
             /// operands are all read before its results are written, and no
             /// two pairs share a point, so in-place sums see no result early.
+            /// Long batches run in chunks of [`CHUNK`] pairs, each with its own
+            /// inversion, so that a chunk's denominators, prefix products and
+            /// inverses stay in the core's cache.
             #[target_feature(enable = "avx512f,avx512ifma")]
             pub(crate) fn add(pairs: &mut impl Pairs) {
                 let n = pairs.len();
-                if n == 0 {
-                    return;
+                let mut start = 0;
+                while start < n {
+                    let end = n.min(start + CHUNK);
+                    add_chunk(pairs, start, end - start);
+                    start = end;
                 }
+            }
+
+            /// The sums of pairs `start..start + n`.
+            #[target_feature(enable = "avx512f,avx512ifma")]
+            fn add_chunk(pairs: &mut impl Pairs, start: usize, n: usize) {
                 let groups = n.div_ceil(LANES);
                 let dens: Vec<Lanes> = (0..groups)
                     .map(|g| {
-                        let idx = lanes(g, n);
+                        let idx = lanes(g, n).map(|k| start + k);
                         let x1 = Lanes::load(idx.map(|k| &pairs.lhs(k).x));
                         let x2 = Lanes::load(idx.map(|k| &pairs.rhs(k).x));
                         f::sub(x2, x1, Multiple::One) // < 2p
                     })
                     .collect();
                 let inverses = shared_inverses(&dens, SUM_SCALE);
-                // Backwards: the padding lanes repeat pair 0, which lies in
-                // group 0 and is written last.
+                // Backwards: the padding lanes repeat the chunk's first pair,
+                // which lies in group 0 and is written last.
                 for g in (0..groups).rev() {
-                    let idx = lanes(g, n);
+                    let idx = lanes(g, n).map(|k| start + k);
                     let x1 = Lanes::load(idx.map(|k| &pairs.lhs(k).x));
                     let y1 = Lanes::load(idx.map(|k| &pairs.lhs(k).y));
                     let x2 = Lanes::load(idx.map(|k| &pairs.rhs(k).x));
@@ -203,7 +240,7 @@ macro_rules! batch_kernels {
                     let (x3, y3) = finish(mu, x1, y1, f::add(x1, x2));
                     let (xs, ys) = (x3.store(), y3.store());
                     for k in 0..LANES.min(n - g * LANES) {
-                        pairs.set(g * LANES + k, Point::new_unchecked(xs[k], ys[k]));
+                        pairs.set(start + g * LANES + k, Point::new_unchecked(xs[k], ys[k]));
                     }
                 }
             }

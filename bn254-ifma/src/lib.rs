@@ -15,7 +15,8 @@
 //!   instructions takes the token, which is what makes calling them sound.
 //! - [`Ifma::add_distinct`], [`Ifma::add_in_place`], [`Ifma::double`]: the
 //!   batched operations (sums of two slices, sums of index pairs within one
-//!   slice, doublings), bit-identical with arkworks' affine results
+//!   slice, doublings); [`Ifma::add_gathered`], sums of index pairs of one
+//!   slice written into another, bit-identical with arkworks' affine results
 //!   (canonical coordinates).
 //!
 //! Values never leave arkworks' Montgomery form (`x·2^256 mod p`): the limb
@@ -103,6 +104,36 @@ impl Ifma {
         P::add_in_place(self, points, pairs);
     }
 
+    /// `dst[to[k]] ← src[a] + src[b]` for the `k`-th pair `(a, b)` of `pairs`,
+    /// with one shared inversion per [`Ifma::add_distinct`]-sized chunk: sums of
+    /// operands picked by index (an MSM's points by bucket) without copying
+    /// them out first. Every pair must meet `add_distinct`'s contract.
+    ///
+    /// # Panics
+    /// If `pairs` and `to` differ in length, an index is out of bounds, or
+    /// (debug builds) a pair breaks the contract.
+    pub fn add_gathered<P: IfmaCurve>(
+        self,
+        src: &[Affine<P>],
+        pairs: &[(u32, u32)],
+        to: &[u32],
+        dst: &mut [Affine<P>],
+    ) {
+        assert_eq!(
+            pairs.len(),
+            to.len(),
+            "add_gathered: pairs and to differ in length"
+        );
+        debug_assert!(
+            pairs.iter().all(|&(a, b)| {
+                let (a, b) = (&src[a as usize], &src[b as usize]);
+                !a.infinity && !b.infinity && a.x != b.x
+            }),
+            "add_gathered: a pair with the identity or equal x"
+        );
+        P::add_gathered(self, src, pairs, to, dst);
+    }
+
     /// `points[k] ← 2·points[k]` for every `k`, with one shared inversion.
     ///
     /// Every point must be finite with `y ≠ 0` (neither BN254 group has a
@@ -122,6 +153,14 @@ pub trait IfmaCurve: SWCurveConfig + sealed::Sealed {
     fn add_distinct(ifma: Ifma, lhs: &mut [Affine<Self>], rhs: &[Affine<Self>]);
     #[doc(hidden)]
     fn add_in_place(ifma: Ifma, points: &mut [Affine<Self>], pairs: &[(u32, u32)]);
+    #[doc(hidden)]
+    fn add_gathered(
+        ifma: Ifma,
+        src: &[Affine<Self>],
+        pairs: &[(u32, u32)],
+        to: &[u32],
+        dst: &mut [Affine<Self>],
+    );
     #[doc(hidden)]
     fn double(ifma: Ifma, points: &mut [Affine<Self>]);
 }
@@ -156,6 +195,28 @@ macro_rules! ifma_curve {
                 }
                 #[cfg(not(target_arch = "x86_64"))]
                 let _ = (points, pairs);
+            }
+
+            #[allow(unsafe_code)]
+            fn add_gathered(
+                _: Ifma,
+                src: &[Affine<Self>],
+                pairs: &[(u32, u32)],
+                to: &[u32],
+                dst: &mut [Affine<Self>],
+            ) {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: as above.
+                unsafe {
+                    kernel::$kernels::add(&mut kernel::$kernels::Gathered {
+                        src,
+                        pairs,
+                        to,
+                        dst,
+                    })
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                let _ = (src, pairs, to, dst);
             }
 
             #[allow(unsafe_code)]

@@ -21,7 +21,8 @@ fn ifma() -> Option<Ifma> {
 
 /// Batch lengths around the eight lanes (padding) and the callers' sizes.
 fn lengths() -> impl Iterator<Item = usize> {
-    (0..=40).chain([255, 256, 257, 1000])
+    // 2049: past two chunks of 1024 pairs, each with its own inversion.
+    (0..=40).chain([255, 256, 257, 1000, 2049])
 }
 
 fn sums_equal_arkworks<P: IfmaCurve>(ifma: Ifma) {
@@ -59,6 +60,32 @@ fn sums_in_place_equal_arkworks<P: IfmaCurve>(ifma: Ifma) {
         }
         ifma.add_in_place(&mut points, &pairs);
         assert_eq!(points, expected, "batch of {n}");
+    }
+}
+
+/// Pairs picked from one slice, their sums written where `to` says into
+/// another; the slots not written are left alone.
+fn gathered_sums_equal_arkworks<P: IfmaCurve>(ifma: Ifma) {
+    let mut rng = test_rng();
+    for n in lengths() {
+        let src = random_points::<P>(2 * n + 3, &mut rng);
+        let mut order: Vec<u32> = (0..src.len() as u32).collect();
+        ark_std::rand::seq::SliceRandom::shuffle(&mut order[..], &mut rng);
+        let pairs: Vec<(u32, u32)> = order
+            .chunks_exact(2)
+            .take(n)
+            .map(|p| (p[0], p[1]))
+            .collect();
+        let mut to: Vec<u32> = (0..n as u32 + 5).collect();
+        ark_std::rand::seq::SliceRandom::shuffle(&mut to[..], &mut rng);
+        to.truncate(n);
+        let mut dst = random_points::<P>(n + 5, &mut rng);
+        let mut expected = dst.clone();
+        for (&(a, b), &at) in pairs.iter().zip(&to) {
+            expected[at as usize] = (src[a as usize] + src[b as usize]).into_affine();
+        }
+        ifma.add_gathered(&src, &pairs, &to, &mut dst);
+        assert_eq!(dst, expected, "batch of {n}");
     }
 }
 
@@ -148,4 +175,16 @@ fn small_multiples_equal_arkworks_on_both_curves() {
     assert_eq!((g.x, (-g).y), (Fq::one(), -Fq::from(2u64)));
     small_multiples_equal_arkworks::<g1::Config>(ifma);
     small_multiples_equal_arkworks::<g2::Config>(ifma);
+}
+
+#[test]
+fn g1_gathered_sums_equal_arkworks() {
+    let Some(ifma) = ifma() else { return };
+    gathered_sums_equal_arkworks::<g1::Config>(ifma);
+}
+
+#[test]
+fn g2_gathered_sums_equal_arkworks() {
+    let Some(ifma) = ifma() else { return };
+    gathered_sums_equal_arkworks::<g2::Config>(ifma);
 }

@@ -13,12 +13,12 @@
 //! - [`msm_serial`]: one small MSM on one thread, projective buckets (small
 //!   inputs of [`msm`], and the twin of [`msm_rows`]).
 //!
-//! Within one window the points are sorted by bucket (counting sort), then
-//! each bucket's list is summed as a tree: every round adds disjoint
-//! pairs of all buckets at once, so no two additions of a round touch the
-//! same point and no addition has to wait for another (the "same bucket
-//! twice in one batch" conflict of streaming batch-affine MSMs cannot
-//! arise).
+//! Within one window the points' indices are sorted by bucket (counting
+//! sort), then each bucket's list is summed as a tree ([`list_sums`]): every
+//! round adds disjoint pairs of all buckets at once, so no two additions of
+//! a round touch the same point and no addition has to wait for another
+//! (the "same bucket twice in one batch" conflict of streaming batch-affine
+//! MSMs cannot arise).
 
 mod affine_batch;
 pub(crate) mod glv;
@@ -33,7 +33,7 @@ use ark_ff::{AdditiveGroup, Field, PrimeField, Zero};
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
 
-pub(crate) use affine_batch::{Batch, add_distinct, add_in_place};
+pub(crate) use affine_batch::{Batch, add_distinct, add_gathered, add_in_place};
 pub use glv::GlvSplit;
 pub use inverse::FastInverse;
 pub use rows::{FixedBases, msm_rows};
@@ -55,12 +55,15 @@ pub fn msm<P: GlvSplit>(bases: &[Affine<P>], scalars: &[Fr]) -> Projective<P> {
     match split_scalars::<P>(scalars) {
         Some(halves) => {
             // Point 2i is bases[i] with k1, point 2i + 1 is φ(bases[i]) with k2.
-            let points = Points {
-                bases,
-                endomorphism: true,
-            };
-            let c = window_bits(2 * n, 128);
-            let digits = digits_of(&halves, 128, c, |&(negative, magnitude), out| {
+            #[cfg(feature = "parallel")]
+            let points: Vec<Affine<P>> = bases
+                .par_chunks(4096)
+                .flat_map_iter(|chunk| with_endomorphism(chunk))
+                .collect();
+            #[cfg(not(feature = "parallel"))]
+            let points = with_endomorphism(bases);
+            let c = window_bits(2 * n, HALF_BITS);
+            let digits = digits_of(&halves, HALF_BITS, c, |&(negative, magnitude), out| {
                 let limbs = [magnitude as u64, (magnitude >> 64) as u64];
                 signed_digits(&limbs, negative, c, out);
             });
@@ -68,17 +71,28 @@ pub fn msm<P: GlvSplit>(bases: &[Affine<P>], scalars: &[Fr]) -> Projective<P> {
         }
         None => {
             let bits = Fr::MODULUS_BIT_SIZE as usize;
-            let points = Points {
-                bases,
-                endomorphism: false,
-            };
             let c = window_bits(n, bits);
             let digits = digits_of(scalars, bits, c, |s, out| {
                 signed_digits(s.into_bigint().as_ref(), false, c, out);
             });
-            pippenger(&points, &digits, c)
+            pippenger(bases, &digits, c)
         }
     }
+}
+
+/// Each point followed by its endomorphism image (GLV's second point),
+/// computed once for every window that reads it.
+fn with_endomorphism<P: GlvSplit>(points: &[Affine<P>]) -> Vec<Affine<P>> {
+    let mut out = Vec::with_capacity(2 * points.len());
+    for p in points {
+        out.push(*p);
+        out.push(if p.infinity {
+            *p
+        } else {
+            P::endomorphism_affine(p)
+        });
+    }
+    out
 }
 
 /// The GLV halves of every scalar, flattened `[k1_0, k2_0, k1_1, ...]`; `None`
@@ -99,36 +113,6 @@ fn split_scalars<P: GlvSplit>(scalars: &[Fr]) -> Option<Vec<glv::Half>> {
     #[cfg(not(feature = "parallel"))]
     let parts: Option<Vec<Vec<glv::Half>>> = scalars.chunks(4096).map(split_chunk).collect();
     Some(parts?.concat())
-}
-
-/// The points of an MSM: the bases, or (GLV) each base followed by its
-/// endomorphism image.
-struct Points<'a, P: SWCurveConfig> {
-    bases: &'a [Affine<P>],
-    endomorphism: bool,
-}
-
-impl<P: GlvSplit> Points<'_, P> {
-    fn len(&self) -> usize {
-        if self.endomorphism {
-            2 * self.bases.len()
-        } else {
-            self.bases.len()
-        }
-    }
-
-    fn get(&self, i: usize) -> Affine<P> {
-        if self.endomorphism {
-            let base = &self.bases[i / 2];
-            if i % 2 == 1 && !base.infinity {
-                P::endomorphism_affine(base)
-            } else {
-                *base
-            }
-        } else {
-            self.bases[i]
-        }
-    }
 }
 
 /// Signed digits of every scalar, scalar-major: `digits[i * windows + w]`.
@@ -161,15 +145,19 @@ fn digits_of<S: Sync>(
     Digits { values, windows }
 }
 
+/// Bits of a GLV half's magnitude (the signed digits take one more, for the
+/// last carry).
+const HALF_BITS: usize = 128;
+
 /// Largest window: digits must fit `i16` (`|d| <= 2^(c-1)`).
 const MAX_WINDOW_BITS: usize = 15;
 
-/// The window width minimising `windows · (points + 2·2^c)`: one batch-affine
-/// addition per point and window, and two projective additions (about two
-/// affine ones each) per bucket in the bucket reduction.
-fn window_bits(points: usize, bits: usize) -> usize {
+/// The window width minimising `windows · (points + 2^c)`: one batch-affine
+/// addition per point and window, and two per bucket (`2^(c-1)` of them) in
+/// the bucket reduction ([`weighted_sum`]).
+pub(crate) fn window_bits(points: usize, bits: usize) -> usize {
     (2..=MAX_WINDOW_BITS)
-        .min_by_key(|&c| (bits + 1).div_ceil(c) * (points + (1usize << (c + 1))))
+        .min_by_key(|&c| (bits + 1).div_ceil(c) * (points + (1usize << c)))
         .unwrap_or(8)
 }
 
@@ -209,7 +197,7 @@ fn window(limbs: &[u64], start: usize, c: usize) -> u64 {
 }
 
 /// `sum_w 2^(c·w) · window_sum(w)`.
-fn pippenger<P: GlvSplit>(points: &Points<'_, P>, digits: &Digits, c: usize) -> Projective<P> {
+fn pippenger<P: GlvSplit>(points: &[Affine<P>], digits: &Digits, c: usize) -> Projective<P> {
     let windows = digits.windows;
     let window_sum = |w: usize| window_sum(points, digits, w, c);
     #[cfg(feature = "parallel")]
@@ -229,50 +217,125 @@ fn pippenger<P: GlvSplit>(points: &Points<'_, P>, digits: &Digits, c: usize) -> 
 /// `sum_b (b + 1) · bucket_b` for window `w`, `bucket_b` the sum of the
 /// points whose digit is `±(b + 1)` (negated for negative digits).
 fn window_sum<P: GlvSplit>(
-    points: &Points<'_, P>,
+    points: &[Affine<P>],
     digits: &Digits,
     w: usize,
     c: usize,
 ) -> Projective<P> {
-    let n = points.len();
     let buckets = 1usize << (c - 1);
-    let digit = |i: usize| digits.values[i * digits.windows + w];
-    // Counting sort of the points by bucket.
-    let mut starts = vec![0u32; buckets + 1];
-    for i in 0..n {
-        let d = digit(i);
-        if d != 0 {
-            starts[d.unsigned_abs() as usize] += 1;
+    let bucket_sums = list_sums(points, buckets, |term| {
+        for i in 0..points.len() {
+            let d = digits.values[i * digits.windows + w];
+            if d != 0 {
+                term(d.unsigned_abs() as usize - 1, i as u32, d < 0);
+            }
         }
-    }
-    for b in 0..buckets {
-        starts[b + 1] += starts[b];
-    }
-    let total = starts[buckets] as usize;
-    let mut fill = starts.clone();
-    let mut sorted = vec![Affine::<P>::identity(); total];
-    for i in 0..n {
-        let d = digit(i);
-        if d != 0 {
-            let b = d.unsigned_abs() as usize - 1;
-            let p = points.get(i);
-            sorted[fill[b] as usize] = if d < 0 { -p } else { p };
-            fill[b] += 1;
-        }
-    }
-    // lens[b]: points left in bucket b, at sorted[starts[b]..].
-    let mut lens: Vec<u32> = starts.windows(2).map(|s| s[1] - s[0]).collect();
-    sum_buckets_in_place(&mut sorted, &starts[..buckets], &mut lens);
+    });
+    weighted_sum(&bucket_sums)
+}
 
-    let mut running = Projective::<P>::zero();
-    let mut sum = Projective::<P>::zero();
-    for b in (0..buckets).rev() {
-        if lens[b] == 1 {
-            running += &sorted[starts[b] as usize];
-        }
-        sum += &running;
+/// `sum_b (b + 1) · buckets[b]` for a power-of-two number of buckets. The
+/// usual running sum (`running += bucket_b; sum += running`, from the top)
+/// is one chain of dependent additions; cut into `S` segments of `m`
+/// buckets, the segments' chains run in lockstep, each step one batch of
+/// `S` affine additions sharing an inversion. Segment `s` then contributes
+/// its own weighted sum plus `s·m` times its plain sum, and
+/// `sum_s s·running_s` is one more (short) running sum. `S` is about
+/// `√buckets`: each step's inversion costs about as much as a dozen
+/// additions, and the combination about `2S` projective additions.
+fn weighted_sum<P: GlvSplit>(buckets: &[Affine<P>]) -> Projective<P> {
+    debug_assert!(buckets.len().is_power_of_two());
+    let segments = (buckets.len().isqrt())
+        .next_power_of_two()
+        .min(buckets.len());
+    let m = buckets.len() / segments;
+    let mut running = vec![Affine::<P>::identity(); segments];
+    let mut sums = vec![Affine::<P>::identity(); segments];
+    let mut batch = Batch::default();
+    for j in (0..m).rev() {
+        batch.add(&mut running, |s, _| Some(buckets[s * m + j]));
+        batch.add(&mut sums, |s, _| Some(running[s]));
     }
-    sum
+    let (mut above, mut weighted) = (Projective::<P>::zero(), Projective::<P>::zero());
+    for r in running[1..].iter().rev() {
+        above += r;
+        weighted += &above;
+    }
+    // m is a power of two.
+    for _ in 0..m.trailing_zeros() {
+        weighted.double_in_place();
+    }
+    sums.iter().fold(weighted, |acc, s| acc + s)
+}
+
+/// The sum of each of `lists` lists of signed points of `src` (the identity
+/// for an empty list). `terms` names every term, once per call, as `(list,
+/// index into src, negated)`; it is called twice (count, then place).
+///
+/// No point is copied to sort the lists: their entries are sorted as
+/// indices, and the first round of additions reads its operands from `src`
+/// by index ([`add_gathered`]), writing half as many sums as there were
+/// terms; [`sum_buckets_in_place`] takes it from there. Each list is kept
+/// as two halves, the points added as they are and those to be negated, so
+/// that no point is negated on the way in; the negation is paid once per
+/// list, in a last round that adds the two halves' sums (as many additions
+/// as one list would take: a list of `t` terms in `h` nonempty halves takes
+/// `t − h` plus `h − 1`).
+fn list_sums<P: GlvSplit>(
+    src: &[Affine<P>],
+    lists: usize,
+    terms: impl Fn(&mut dyn FnMut(usize, u32, bool)),
+) -> Vec<Affine<P>> {
+    let halves = 2 * lists;
+    let half = |list: usize, negated: bool| 2 * list + usize::from(negated);
+    let mut starts = vec![0u32; halves + 1];
+    terms(&mut |list, _, negated| starts[half(list, negated) + 1] += 1);
+    for h in 0..halves {
+        starts[h + 1] += starts[h];
+    }
+    let mut order = vec![0u32; starts[halves] as usize];
+    let mut fill = starts.clone();
+    terms(&mut |list, index, negated| {
+        let at = &mut fill[half(list, negated)];
+        order[*at as usize] = index;
+        *at += 1;
+    });
+    // Half h's first-round sums go to sums[at[h]..], an odd one out after
+    // them. The rare pair with the identity or equal `x` is added on the spot.
+    let mut at = vec![0u32; halves + 1];
+    for h in 0..halves {
+        at[h + 1] = at[h] + (starts[h + 1] - starts[h]).div_ceil(2);
+    }
+    let mut sums = vec![Affine::<P>::identity(); at[halves] as usize];
+    let (mut pairs, mut to) = (Vec::new(), Vec::new());
+    for h in 0..halves {
+        let entries = &order[starts[h] as usize..starts[h + 1] as usize];
+        for (slot, two) in (at[h]..).zip(entries.chunks(2)) {
+            let a = &src[two[0] as usize];
+            match two.get(1) {
+                None => sums[slot as usize] = *a,
+                Some(&b_index) => {
+                    let b = &src[b_index as usize];
+                    if a.infinity || b.infinity || a.x == b.x {
+                        sums[slot as usize] = (Projective::from(*a) + b).into_affine();
+                    } else {
+                        pairs.push((two[0], b_index));
+                        to.push(slot);
+                    }
+                }
+            }
+        }
+    }
+    add_gathered(src, &pairs, &to, &mut sums);
+    let mut lens: Vec<u32> = at.windows(2).map(|s| s[1] - s[0]).collect();
+    sum_buckets_in_place(&mut sums, &at[..halves], &mut lens);
+    let half_sum = |h: usize| match lens[h] {
+        1 => sums[at[h] as usize],
+        _ => Affine::identity(),
+    };
+    let mut out: Vec<Affine<P>> = (0..lists).map(|list| half_sum(half(list, false))).collect();
+    Batch::default().add(&mut out, |list, _| Some(-half_sum(half(list, true))));
+    out
 }
 
 /// Reduces each bucket's list `points[starts[b]..][..lens[b]]` to its sum in

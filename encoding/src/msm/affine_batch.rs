@@ -96,6 +96,20 @@ pub(crate) fn add_in_place<P: GlvSplit>(points: &mut [Affine<P>], pairs: &[(u32,
     }
 }
 
+/// `dst[to[k]] ← src[a] + src[b]` for the `k`-th pair `(a, b)`, every pair
+/// finite with different `x`.
+pub(crate) fn add_gathered<P: GlvSplit>(
+    src: &[Affine<P>],
+    pairs: &[(u32, u32)],
+    to: &[u32],
+    dst: &mut [Affine<P>],
+) {
+    match Ifma::detect() {
+        Some(ifma) => ifma.add_gathered(src, pairs, to, dst),
+        None => add_gathered_scalar(src, pairs, to, dst),
+    }
+}
+
 /// `points[k] ← 2·points[k]`, every point finite with `y ≠ 0`.
 pub(crate) fn double_all<P: GlvSplit>(points: &mut [Affine<P>]) {
     match Ifma::detect() {
@@ -147,6 +161,23 @@ pub(crate) fn add_in_place_scalar<P: SWCurveConfig<BaseField: FastInverse>>(
     });
     for (&(a, _), sum) in pairs.iter().zip(sums) {
         points[a as usize] = sum;
+    }
+}
+
+/// [`add_gathered`] one field operation at a time.
+pub(crate) fn add_gathered_scalar<P: SWCurveConfig<BaseField: FastInverse>>(
+    src: &[Affine<P>],
+    pairs: &[(u32, u32)],
+    to: &[u32],
+    dst: &mut [Affine<P>],
+) {
+    assert_eq!(pairs.len(), to.len(), "one destination per pair");
+    let sums = sums_scalar(pairs.len(), |k| {
+        let (a, b) = pairs[k];
+        (src[a as usize], src[b as usize])
+    });
+    for (&at, sum) in to.iter().zip(sums) {
+        dst[at as usize] = sum;
     }
 }
 

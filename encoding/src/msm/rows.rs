@@ -5,10 +5,9 @@
 //! into projective buckets: about 11M + 4S per addition, since a batched
 //! inversion does not pay inside `L` points. Here a group of rows is done
 //! as one computation: every scalar is GLV-split and recoded in signed
-//! digits, every `(row, window, bucket)` of the group becomes one list in a
-//! single bucket-sorted array, and [`sum_buckets_in_place`] reduces all lists
-//! together in batch-affine rounds (one inversion per round for the whole
-//! group). The bucket reductions and the doublings between windows are
+//! digits, every `(row, window, bucket)` of the group becomes one list, and
+//! [`list_sums`] reduces all lists together in batch-affine rounds (one
+//! inversion per round for the whole group). The bucket reductions and the doublings between windows are
 //! batch-affine too, all the group's rows in lockstep.
 //!
 //! FK20's bases never change for a shape, so [`FixedBases`] can also keep,
@@ -26,7 +25,10 @@ use ark_ff::AdditiveGroup;
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
 
-use super::{Batch, GlvSplit, MAX_WINDOW_BITS, glv, signed_digits, sum_buckets_in_place};
+use super::{
+    Batch, GlvSplit, HALF_BITS, MAX_WINDOW_BITS, glv, list_sums, signed_digits, window_bits,
+    with_endomorphism,
+};
 
 /// Points per group (GLV points times windows) at which a group is cut: big
 /// enough that even the last, shortest tree round shares its inversion
@@ -38,22 +40,9 @@ const GROUP_POINTS: usize = 1 << 15;
 /// lockstep: a step's inversion then costs well under one addition each.
 const REDUCTION_SETS: usize = 512;
 
-/// Bits of a GLV half plus the sign's carry: the digit count of
-/// [`signed_digits`] for 128-bit magnitudes.
-const HALF_BITS: usize = 128;
-
 /// Windows of width `c` over a GLV half's signed digits.
 fn half_windows(c: usize) -> usize {
     (HALF_BITS + 1).div_ceil(c)
-}
-
-/// The window width for rows of `points` GLV points, each (row, window) with
-/// buckets of its own: one batch-affine addition per point and window, and
-/// two per bucket in the reduction, in batches of all the group's rows.
-fn window_bits(points: usize) -> usize {
-    (2..=MAX_WINDOW_BITS)
-        .min_by_key(|&c| half_windows(c) * (points + (1usize << c)))
-        .unwrap_or(8)
 }
 
 /// `out[k] = sum_t scalars[k·L + t] · bases[k·L + t]` for every row `k` of
@@ -73,7 +62,8 @@ pub fn msm_rows<P: GlvSplit>(
     assert_eq!(bases.len() % row_len, 0, "whole rows only");
     let bases = Source {
         points: bases,
-        c: window_bits(2 * row_len),
+        // Each (row, window) has buckets of its own.
+        c: window_bits(2 * row_len, HALF_BITS),
         windows_share_buckets: false,
     };
     sum_rows(bases, scalars, row_len)
@@ -220,52 +210,21 @@ fn bucket_sums<P: GlvSplit>(
         row * lists_per_row + window * buckets + d.unsigned_abs() as usize - 1
     };
     // Point 2i is base i (digit of k1), point 2i + 1 its image φ (k2); row
-    // k owns points [2kL, 2(k+1)L).
+    // k owns points [2kL, 2(k+1)L). Entry e of the source (a base, or one of
+    // its multiples) is src[2e], its image src[2e + 1].
     let stride = source.stride();
-    let point_in_window = |point: usize, w: usize| -> Affine<P> {
-        let window = if windows_share_buckets { w } else { 0 };
-        let p = source.points[(point / 2) * stride + window];
-        if point % 2 == 1 && !p.infinity {
-            P::endomorphism_affine(&p)
-        } else {
-            p
-        }
-    };
-    let lists = rows * lists_per_row;
-    let mut starts = vec![0u32; lists + 1];
-    for (point, ds) in digits.chunks_exact(windows).enumerate() {
-        for (w, &d) in ds.iter().enumerate() {
-            if d != 0 {
-                starts[list(point, w, d) + 1] += 1;
+    let src = with_endomorphism(source.points);
+    Some(list_sums(&src, rows * lists_per_row, |term| {
+        for (point, ds) in digits.chunks_exact(windows).enumerate() {
+            for (w, &d) in ds.iter().enumerate() {
+                if d != 0 {
+                    let window = if windows_share_buckets { w } else { 0 };
+                    let entry = (point / 2) * stride + window;
+                    term(list(point, w, d), (2 * entry + point % 2) as u32, d < 0);
+                }
             }
         }
-    }
-    for i in 0..lists {
-        starts[i + 1] += starts[i];
-    }
-    let mut fill = starts.clone();
-    let mut sorted = vec![Affine::<P>::identity(); starts[lists] as usize];
-    for (point, ds) in digits.chunks_exact(windows).enumerate() {
-        for (w, &d) in ds.iter().enumerate() {
-            if d != 0 {
-                let p = point_in_window(point, w);
-                let at = &mut fill[list(point, w, d)];
-                sorted[*at as usize] = if d < 0 { -p } else { p };
-                *at += 1;
-            }
-        }
-    }
-    let mut lens: Vec<u32> = starts.windows(2).map(|s| s[1] - s[0]).collect();
-    sum_buckets_in_place(&mut sorted, &starts[..lists], &mut lens);
-
-    Some(
-        (0..lists)
-            .map(|list| match lens[list] {
-                1 => sorted[starts[list] as usize],
-                _ => Affine::identity(),
-            })
-            .collect(),
-    )
+    }))
 }
 
 /// The rows' sums from their sets of buckets ([`bucket_sums`], one run of

@@ -80,11 +80,7 @@ fn check_full_width<P: GlvSplit>(seed: u64) {
     let digits = digits_of(&scalars, bits, c, |s, out| {
         signed_digits(s.into_bigint().as_ref(), false, c, out);
     });
-    let points = Points {
-        bases: &bases,
-        endomorphism: false,
-    };
-    assert_eq!(pippenger(&points, &digits, c), naive(&bases, &scalars));
+    assert_eq!(pippenger(&bases, &digits, c), naive(&bases, &scalars));
 }
 
 #[test]
@@ -253,6 +249,16 @@ fn check_affine_batches<P: GlvSplit>(seed: u64) {
         let mut dispatched = joined.clone();
         add_in_place(&mut dispatched, &pairs);
         assert_eq!(dispatched, scalar, "dispatched sums in place, n = {n}");
+
+        // The same sums gathered from `joined`, written in reverse order.
+        let to: Vec<u32> = (0..n as u32).rev().collect();
+        let reversed: Vec<Affine<P>> = sums.iter().rev().copied().collect();
+        let mut scalar = vec![Affine::identity(); n];
+        affine_batch::add_gathered_scalar(&joined, &pairs, &to, &mut scalar);
+        assert_eq!(scalar, reversed, "scalar gathered sums, n = {n}");
+        let mut dispatched = vec![Affine::identity(); n];
+        add_gathered(&joined, &pairs, &to, &mut dispatched);
+        assert_eq!(dispatched, reversed, "dispatched gathered sums, n = {n}");
 
         let mut scalar = lhs.clone();
         affine_batch::double_all_scalar(&mut scalar);
