@@ -79,3 +79,21 @@ pub(crate) fn canonical(a: Fq2x8) -> Fq2x8 {
         c1: fq8::canonical(a.c1),
     }
 }
+
+/// The lanes where both parts are exactly `p`: for a difference of canonical
+/// values, the lanes where they are equal (see [`fq8::equals_p`]).
+#[inline]
+#[target_feature(enable = "avx512f")]
+pub(crate) fn equals_p(a: Fq2x8) -> u8 {
+    fq8::equals_p(a.c0) & fq8::equals_p(a.c1)
+}
+
+/// `a` with the value `1` in the lanes of `lanes` (a nonzero stand-in).
+#[inline]
+#[target_feature(enable = "avx512f")]
+pub(crate) fn one_in(a: Fq2x8, lanes: u8) -> Fq2x8 {
+    Fq2x8 {
+        c0: fq8::small_in(a.c0, lanes, 1),
+        c1: fq8::small_in(a.c1, lanes, 0),
+    }
+}

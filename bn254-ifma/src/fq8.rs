@@ -211,3 +211,31 @@ pub(crate) fn reduce_below(a: Fq8, k: Multiple) -> Fq8 {
 pub(crate) fn canonical(a: Fq8) -> Fq8 {
     reduce_below(reduce_below(a, Multiple::Two), Multiple::One)
 }
+
+/// The lanes (bit `k` for lane `k`) holding exactly `p`: for a difference
+/// `sub(x2, x1, Multiple::One)` of canonical values, the lanes where
+/// `x1 = x2`. `sub`'s limbs are normalized, so `p` has one representation.
+#[inline]
+#[target_feature(enable = "avx512f")]
+pub(crate) fn equals_p(a: Fq8) -> u8 {
+    (0..5).fold(0xff, |lanes, j| {
+        lanes & _mm512_cmpeq_epi64_mask(a.0[j], _mm512_set1_epi64(P[j] as i64))
+    })
+}
+
+/// `a` with the small value `v` in the lanes of `lanes`.
+#[inline]
+#[target_feature(enable = "avx512f")]
+pub(crate) fn small_in(a: Fq8, lanes: u8, v: u32) -> Fq8 {
+    Fq8(std::array::from_fn(|j| {
+        let limb = if j == 0 { i64::from(v) } else { 0 };
+        _mm512_mask_blend_epi64(lanes, a.0[j], _mm512_set1_epi64(limb))
+    }))
+}
+
+/// `a` with the value `1` in the lanes of `lanes` (a nonzero stand-in).
+#[inline]
+#[target_feature(enable = "avx512f")]
+pub(crate) fn one_in(a: Fq8, lanes: u8) -> Fq8 {
+    small_in(a, lanes, 1)
+}

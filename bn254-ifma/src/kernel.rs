@@ -225,28 +225,37 @@ macro_rules! batch_kernels {
                 }
             }
 
-            /// Every pair's sum; see [`crate::Ifma::add_distinct`]. A group's
-            /// operands are all read before its results are written, and no
-            /// two pairs share a point, so in-place sums see no result early.
-            /// Long batches run in chunks of [`CHUNK`] pairs, each with its own
-            /// inversion, so that a chunk's denominators, prefix products and
-            /// inverses stay in the core's cache.
+            /// Every pair's sum, except the pairs whose points have equal `x`
+            /// (a doubling or `P + (−P)`, which this formula cannot add):
+            /// those are left as they are and their positions returned. See
+            /// [`crate::Ifma::add_gathered`]. A group's operands are all read
+            /// before its results are written, and no two pairs share a
+            /// point, so in-place sums see no result early. Long batches run
+            /// in chunks of [`CHUNK`] pairs, each with its own inversion, so
+            /// that a chunk's denominators, prefix products and inverses stay
+            /// in the core's cache.
             #[target_feature(enable = "avx512f,avx512ifma")]
-            pub(crate) fn add(pairs: &mut impl Pairs) {
+            pub(crate) fn add(pairs: &mut impl Pairs) -> Vec<u32> {
                 let n = pairs.len();
+                let mut equal_x = Vec::new();
                 let mut start = 0;
                 while start < n {
                     let end = n.min(start + CHUNK);
-                    add_chunk(pairs, start, end - start);
+                    add_chunk(pairs, start, end - start, &mut equal_x);
                     start = end;
                 }
+                equal_x
             }
 
-            /// The sums of pairs `start..start + n`.
+            /// The sums of pairs `start..start + n`; the positions of pairs
+            /// with equal `x` go to `equal_x` instead.
             #[target_feature(enable = "avx512f,avx512ifma")]
-            fn add_chunk(pairs: &mut impl Pairs, start: usize, n: usize) {
+            fn add_chunk(pairs: &mut impl Pairs, start: usize, n: usize, equal_x: &mut Vec<u32>) {
                 let groups = n.div_ceil(LANES);
                 let ahead = (start + PREFETCH_GROUPS * LANES)..pairs.len();
+                // Per group, the lanes whose pair has equal `x`: their zero
+                // denominator gives way to 1, and their results are dropped.
+                let mut skipped = vec![0u8; groups];
                 let dens: Vec<Lanes> = (0..groups)
                     .map(|g| {
                         for k in ahead.clone().skip(g * LANES).take(LANES) {
@@ -256,7 +265,18 @@ macro_rules! batch_kernels {
                         let idx = lanes(g, n).map(|k| start + k);
                         let x1 = Lanes::load(idx.map(|k| &pairs.lhs(k).x));
                         let x2 = Lanes::load(idx.map(|k| &pairs.rhs(k).x));
-                        f::sub(x2, x1, Multiple::One) // < 2p
+                        let den = f::sub(x2, x1, Multiple::One); // < 2p
+                        let zero = f::equals_p(den);
+                        if zero == 0 {
+                            return den;
+                        }
+                        skipped[g] = zero;
+                        for k in 0..LANES.min(n - g * LANES) {
+                            if zero & (1 << k) != 0 {
+                                equal_x.push((start + g * LANES + k) as u32);
+                            }
+                        }
+                        f::one_in(den, zero)
                     })
                     .collect();
                 let inverses = shared_inverses(&dens, SUM_SCALE);
@@ -272,7 +292,9 @@ macro_rules! batch_kernels {
                     let (x3, y3) = finish(mu, x1, y1, f::add(x1, x2));
                     let (xs, ys) = (x3.store(), y3.store());
                     for k in 0..LANES.min(n - g * LANES) {
-                        pairs.set(start + g * LANES + k, Point::new_unchecked(xs[k], ys[k]));
+                        if skipped[g] & (1 << k) == 0 {
+                            pairs.set(start + g * LANES + k, Point::new_unchecked(xs[k], ys[k]));
+                        }
                     }
                 }
             }

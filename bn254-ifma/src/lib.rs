@@ -66,8 +66,7 @@ impl Ifma {
     ///
     /// # Panics
     /// If the slices differ in length, or a pair breaks the contract above
-    /// (checked in full in debug builds; in release builds a zero
-    /// denominator panics at the inversion).
+    /// (the identity is checked for in debug builds only).
     pub fn add_distinct<P: IfmaCurve>(self, lhs: &mut [Affine<P>], rhs: &[Affine<P>]) {
         assert_eq!(
             lhs.len(),
@@ -80,7 +79,8 @@ impl Ifma {
                 .all(|(a, b)| !a.infinity && !b.infinity && a.x != b.x),
             "add_distinct: a pair with the identity or equal x"
         );
-        P::add_distinct(self, lhs, rhs);
+        let equal_x = P::add_distinct(self, lhs, rhs);
+        assert!(equal_x.is_empty(), "add_distinct: pairs with equal x");
     }
 
     /// `points[a] ← points[a] + points[b]` for every `(a, b)` in `pairs`,
@@ -89,8 +89,9 @@ impl Ifma {
     /// every pair must meet `add_distinct`'s contract.
     ///
     /// # Panics
-    /// If an index is out of bounds, or (debug builds) a pair breaks the
-    /// contract. A point in two pairs is not detected (the check would cost
+    /// If an index is out of bounds, or a pair breaks the contract (the
+    /// identity is checked for in debug builds only). A point in two pairs
+    /// is not detected (the check would cost
     /// as much as the sums in debug builds, which the devnet runs): it gives
     /// wrong sums.
     pub fn add_in_place<P: IfmaCurve>(self, points: &mut [Affine<P>], pairs: &[(u32, u32)]) {
@@ -101,37 +102,42 @@ impl Ifma {
             }),
             "add_in_place: a pair with the identity or equal x"
         );
-        P::add_in_place(self, points, pairs);
+        let equal_x = P::add_in_place(self, points, pairs);
+        assert!(equal_x.is_empty(), "add_in_place: pairs with equal x");
     }
 
     /// `dst[to[k]] ← src[a] + src[b]` for the `k`-th pair `(a, b)` of `pairs`,
-    /// with one shared inversion per [`Ifma::add_distinct`]-sized chunk: sums of
-    /// operands picked by index (an MSM's points by bucket) without copying
-    /// them out first. Every pair must meet `add_distinct`'s contract.
+    /// with one shared inversion per chunk of pairs: sums of operands picked
+    /// by index (an MSM's points by bucket) without copying them out first.
+    ///
+    /// Every operand must be finite. A pair whose points have equal `x` (a
+    /// doubling, or `P + (−P)`) is not added: `dst[to[k]]` is left as it was
+    /// and `k` is returned, for the caller to add some other way. Spotting
+    /// those here costs a comparison per pair; spotting them before would
+    /// cost the caller a read of every operand.
     ///
     /// # Panics
     /// If `pairs` and `to` differ in length, an index is out of bounds, or
-    /// (debug builds) a pair breaks the contract.
+    /// (debug builds) an operand is the identity.
     pub fn add_gathered<P: IfmaCurve>(
         self,
         src: &[Affine<P>],
         pairs: &[(u32, u32)],
         to: &[u32],
         dst: &mut [Affine<P>],
-    ) {
+    ) -> Vec<u32> {
         assert_eq!(
             pairs.len(),
             to.len(),
             "add_gathered: pairs and to differ in length"
         );
         debug_assert!(
-            pairs.iter().all(|&(a, b)| {
-                let (a, b) = (&src[a as usize], &src[b as usize]);
-                !a.infinity && !b.infinity && a.x != b.x
-            }),
-            "add_gathered: a pair with the identity or equal x"
+            pairs
+                .iter()
+                .all(|&(a, b)| !src[a as usize].infinity && !src[b as usize].infinity),
+            "add_gathered: the identity as an operand"
         );
-        P::add_gathered(self, src, pairs, to, dst);
+        P::add_gathered(self, src, pairs, to, dst)
     }
 
     /// `points[k] ← 2·points[k]` for every `k`, with one shared inversion.
@@ -150,9 +156,9 @@ impl Ifma {
 /// BN254's G1 and G2: the curves with kernels here.
 pub trait IfmaCurve: SWCurveConfig + sealed::Sealed {
     #[doc(hidden)]
-    fn add_distinct(ifma: Ifma, lhs: &mut [Affine<Self>], rhs: &[Affine<Self>]);
+    fn add_distinct(ifma: Ifma, lhs: &mut [Affine<Self>], rhs: &[Affine<Self>]) -> Vec<u32>;
     #[doc(hidden)]
-    fn add_in_place(ifma: Ifma, points: &mut [Affine<Self>], pairs: &[(u32, u32)]);
+    fn add_in_place(ifma: Ifma, points: &mut [Affine<Self>], pairs: &[(u32, u32)]) -> Vec<u32>;
     #[doc(hidden)]
     fn add_gathered(
         ifma: Ifma,
@@ -160,7 +166,7 @@ pub trait IfmaCurve: SWCurveConfig + sealed::Sealed {
         pairs: &[(u32, u32)],
         to: &[u32],
         dst: &mut [Affine<Self>],
-    );
+    ) -> Vec<u32>;
     #[doc(hidden)]
     fn double(ifma: Ifma, points: &mut [Affine<Self>]);
 }
@@ -176,25 +182,35 @@ macro_rules! ifma_curve {
     ($curve:ty, $kernels:ident) => {
         impl IfmaCurve for $curve {
             #[allow(unsafe_code)]
-            fn add_distinct(_: Ifma, lhs: &mut [Affine<Self>], rhs: &[Affine<Self>]) {
+            fn add_distinct(_: Ifma, lhs: &mut [Affine<Self>], rhs: &[Affine<Self>]) -> Vec<u32> {
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: an `Ifma` exists only where `detect` found avx512f and avx512ifma.
                 unsafe {
                     kernel::$kernels::add(&mut kernel::$kernels::Slices { lhs, rhs })
                 }
                 #[cfg(not(target_arch = "x86_64"))]
-                let _ = (lhs, rhs);
+                {
+                    let _ = (lhs, rhs);
+                    Vec::new()
+                }
             }
 
             #[allow(unsafe_code)]
-            fn add_in_place(_: Ifma, points: &mut [Affine<Self>], pairs: &[(u32, u32)]) {
+            fn add_in_place(
+                _: Ifma,
+                points: &mut [Affine<Self>],
+                pairs: &[(u32, u32)],
+            ) -> Vec<u32> {
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: as above.
                 unsafe {
                     kernel::$kernels::add(&mut kernel::$kernels::InPlace { points, pairs })
                 }
                 #[cfg(not(target_arch = "x86_64"))]
-                let _ = (points, pairs);
+                {
+                    let _ = (points, pairs);
+                    Vec::new()
+                }
             }
 
             #[allow(unsafe_code)]
@@ -204,7 +220,7 @@ macro_rules! ifma_curve {
                 pairs: &[(u32, u32)],
                 to: &[u32],
                 dst: &mut [Affine<Self>],
-            ) {
+            ) -> Vec<u32> {
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: as above.
                 unsafe {
@@ -216,7 +232,10 @@ macro_rules! ifma_curve {
                     })
                 }
                 #[cfg(not(target_arch = "x86_64"))]
-                let _ = (src, pairs, to, dst);
+                {
+                    let _ = (src, pairs, to, dst);
+                    Vec::new()
+                }
             }
 
             #[allow(unsafe_code)]

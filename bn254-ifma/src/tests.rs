@@ -64,11 +64,13 @@ fn sums_in_place_equal_arkworks<P: IfmaCurve>(ifma: Ifma) {
 }
 
 /// Pairs picked from one slice, their sums written where `to` says into
-/// another; the slots not written are left alone.
+/// another; the slots not written are left alone. Pairs with equal `x` (the
+/// same point twice, a point and its negation) planted first and last, and
+/// in the middle of a long batch, are returned, their slots untouched.
 fn gathered_sums_equal_arkworks<P: IfmaCurve>(ifma: Ifma) {
     let mut rng = test_rng();
     for n in lengths() {
-        let src = random_points::<P>(2 * n + 3, &mut rng);
+        let mut src = random_points::<P>(2 * n + 3, &mut rng);
         let mut order: Vec<u32> = (0..src.len() as u32).collect();
         ark_std::rand::seq::SliceRandom::shuffle(&mut order[..], &mut rng);
         let pairs: Vec<(u32, u32)> = order
@@ -76,16 +78,30 @@ fn gathered_sums_equal_arkworks<P: IfmaCurve>(ifma: Ifma) {
             .take(n)
             .map(|p| (p[0], p[1]))
             .collect();
+        let mut planted: Vec<u32> = [0, n / 2, n.saturating_sub(1)]
+            .into_iter()
+            .filter(|&k| k < n)
+            .map(|k| k as u32)
+            .collect();
+        planted.dedup();
+        for (i, &k) in planted.iter().enumerate() {
+            let (a, b) = pairs[k as usize];
+            let p = src[a as usize];
+            src[b as usize] = if i % 2 == 0 { p } else { -p };
+        }
         let mut to: Vec<u32> = (0..n as u32 + 5).collect();
         ark_std::rand::seq::SliceRandom::shuffle(&mut to[..], &mut rng);
         to.truncate(n);
         let mut dst = random_points::<P>(n + 5, &mut rng);
         let mut expected = dst.clone();
-        for (&(a, b), &at) in pairs.iter().zip(&to) {
-            expected[at as usize] = (src[a as usize] + src[b as usize]).into_affine();
+        for (k, (&(a, b), &at)) in pairs.iter().zip(&to).enumerate() {
+            if !planted.contains(&(k as u32)) {
+                expected[at as usize] = (src[a as usize] + src[b as usize]).into_affine();
+            }
         }
-        ifma.add_gathered(&src, &pairs, &to, &mut dst);
+        let equal_x = ifma.add_gathered(&src, &pairs, &to, &mut dst);
         assert_eq!(dst, expected, "batch of {n}");
+        assert_eq!(equal_x, planted, "batch of {n}");
     }
 }
 

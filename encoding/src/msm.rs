@@ -39,6 +39,10 @@ pub use inverse::FastInverse;
 pub use rows::{FixedBases, msm_rows};
 pub use small::msm_serial;
 
+/// First-round sums per block of [`list_sums`]: about 2 MiB of G2 points,
+/// the size of a core's L2 cache here.
+const BLOCK_SUMS: usize = 1 << 14;
+
 /// Below this many points the batched inversions do not pay: [`msm`] runs
 /// [`msm_serial`] (projective buckets) instead.
 const BATCH_AFFINE_MIN_POINTS: usize = 64;
@@ -67,7 +71,7 @@ pub fn msm<P: GlvSplit>(bases: &[Affine<P>], scalars: &[Fr]) -> Projective<P> {
                 let limbs = [magnitude as u64, (magnitude >> 64) as u64];
                 signed_digits(&limbs, negative, c, out);
             });
-            pippenger(&points, &digits, c)
+            pippenger(&points, digits, c)
         }
         None => {
             let bits = Fr::MODULUS_BIT_SIZE as usize;
@@ -75,7 +79,7 @@ pub fn msm<P: GlvSplit>(bases: &[Affine<P>], scalars: &[Fr]) -> Projective<P> {
             let digits = digits_of(scalars, bits, c, |s, out| {
                 signed_digits(s.into_bigint().as_ref(), false, c, out);
             });
-            pippenger(bases, &digits, c)
+            pippenger(bases, digits, c)
         }
     }
 }
@@ -197,8 +201,13 @@ fn window(limbs: &[u64], start: usize, c: usize) -> u64 {
 }
 
 /// `sum_w 2^(c·w) · window_sum(w)`.
-fn pippenger<P: GlvSplit>(points: &[Affine<P>], digits: &Digits, c: usize) -> Projective<P> {
+fn pippenger<P: GlvSplit>(points: &[Affine<P>], mut digits: Digits, c: usize) -> Projective<P> {
     let windows = digits.windows;
+    // The identity adds nothing, and `list_sums` takes no identity terms.
+    for (i, _) in points.iter().enumerate().filter(|(_, p)| p.infinity) {
+        digits.values[i * windows..][..windows].fill(0);
+    }
+    let digits = &digits;
     let window_sum = |w: usize| window_sum(points, digits, w, c);
     #[cfg(feature = "parallel")]
     let sums: Vec<Projective<P>> = (0..windows).into_par_iter().map(window_sum).collect();
@@ -270,12 +279,14 @@ fn weighted_sum<P: GlvSplit>(buckets: &[Affine<P>]) -> Projective<P> {
 
 /// The sum of each of `lists` lists of signed points of `src` (the identity
 /// for an empty list). `terms` names every term, once per call, as `(list,
-/// index into src, negated)`; it is called twice (count, then place).
+/// index into src, negated)`; it is called twice (count, then place). No
+/// term may name the identity (it adds nothing; callers leave it out).
 ///
 /// No point is copied to sort the lists: their entries are sorted as
 /// indices, and the first round of additions reads its operands from `src`
 /// by index ([`add_gathered`]), writing half as many sums as there were
-/// terms; [`sum_buckets_in_place`] takes it from there. Each list is kept
+/// terms; [`sum_buckets_in_place`] takes it from there, a block of lists at
+/// a time while their sums are in the core's cache. Each list is kept
 /// as two halves, the points added as they are and those to be negated, so
 /// that no point is negated on the way in; the negation is paid once per
 /// list, in a last round that adds the two halves' sums (as many additions
@@ -300,41 +311,58 @@ fn list_sums<P: GlvSplit>(
         order[*at as usize] = index;
         *at += 1;
     });
-    // Half h's first-round sums go to sums[at[h]..], an odd one out after
-    // them. The rare pair with the identity or equal `x` is added on the spot.
-    let mut at = vec![0u32; halves + 1];
-    for h in 0..halves {
-        at[h + 1] = at[h] + (starts[h + 1] - starts[h]).div_ceil(2);
-    }
-    let mut sums = vec![Affine::<P>::identity(); at[halves] as usize];
+    // The halves in blocks of about BLOCK_SUMS first-round sums: a block's
+    // sums are gathered into `block`, summed to one point per half while
+    // they are in the core's cache, and only those points kept. Half h's
+    // sums go to block[at[h]..], an odd one out after them.
+    let mut half_sums = vec![Affine::<P>::identity(); halves];
+    let (mut block, mut at) = (Vec::new(), Vec::new());
     let (mut pairs, mut to) = (Vec::new(), Vec::new());
-    for h in 0..halves {
-        let entries = &order[starts[h] as usize..starts[h + 1] as usize];
-        for (slot, two) in (at[h]..).zip(entries.chunks(2)) {
-            let a = &src[two[0] as usize];
-            match two.get(1) {
-                None => sums[slot as usize] = *a,
-                Some(&b_index) => {
-                    let b = &src[b_index as usize];
-                    if a.infinity || b.infinity || a.x == b.x {
-                        sums[slot as usize] = (Projective::from(*a) + b).into_affine();
-                    } else {
-                        pairs.push((two[0], b_index));
+    let mut first = 0;
+    while first < halves {
+        at.clear();
+        at.push(0u32);
+        let mut end = first;
+        while end < halves && (end == first || (at[end - first] as usize) < BLOCK_SUMS) {
+            at.push(at[end - first] + (starts[end + 1] - starts[end]).div_ceil(2));
+            end += 1;
+        }
+        block.clear();
+        block.resize(at[end - first] as usize, Affine::<P>::identity());
+        pairs.clear();
+        to.clear();
+        for h in first..end {
+            let entries = &order[starts[h] as usize..starts[h + 1] as usize];
+            for (slot, two) in (at[h - first]..).zip(entries.chunks(2)) {
+                match *two {
+                    [a, b] => {
+                        pairs.push((a, b));
                         to.push(slot);
                     }
+                    _ => block[slot as usize] = src[two[0] as usize],
                 }
             }
         }
+        // The rare pair with equal `x` (a doubling, or P + (−P)) is added
+        // on the spot.
+        for k in add_gathered(src, &pairs, &to, &mut block) {
+            let (a, b) = pairs[k as usize];
+            let sum = Projective::from(src[a as usize]) + src[b as usize];
+            block[to[k as usize] as usize] = sum.into_affine();
+        }
+        let mut lens: Vec<u32> = at.windows(2).map(|s| s[1] - s[0]).collect();
+        sum_buckets_in_place(&mut block, &at[..end - first], &mut lens);
+        for (h, (&len, &slot)) in (first..end).zip(lens.iter().zip(&at)) {
+            if len == 1 {
+                half_sums[h] = block[slot as usize];
+            }
+        }
+        first = end;
     }
-    add_gathered(src, &pairs, &to, &mut sums);
-    let mut lens: Vec<u32> = at.windows(2).map(|s| s[1] - s[0]).collect();
-    sum_buckets_in_place(&mut sums, &at[..halves], &mut lens);
-    let half_sum = |h: usize| match lens[h] {
-        1 => sums[at[h] as usize],
-        _ => Affine::identity(),
-    };
-    let mut out: Vec<Affine<P>> = (0..lists).map(|list| half_sum(half(list, false))).collect();
-    Batch::default().add(&mut out, |list, _| Some(-half_sum(half(list, true))));
+    let mut out: Vec<Affine<P>> = (0..lists)
+        .map(|list| half_sums[half(list, false)])
+        .collect();
+    Batch::default().add(&mut out, |list, _| Some(-half_sums[half(list, true)]));
     out
 }
 

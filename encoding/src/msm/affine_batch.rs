@@ -96,14 +96,16 @@ pub(crate) fn add_in_place<P: GlvSplit>(points: &mut [Affine<P>], pairs: &[(u32,
     }
 }
 
-/// `dst[to[k]] ← src[a] + src[b]` for the `k`-th pair `(a, b)`, every pair
-/// finite with different `x`.
+/// `dst[to[k]] ← src[a] + src[b]` for the `k`-th pair `(a, b)`, every
+/// operand finite, except the pairs whose points have equal `x`: those are
+/// left out and their positions `k` returned
+/// ([`Ifma::add_gathered`](lamina_bn254_ifma::Ifma::add_gathered)).
 pub(crate) fn add_gathered<P: GlvSplit>(
     src: &[Affine<P>],
     pairs: &[(u32, u32)],
     to: &[u32],
     dst: &mut [Affine<P>],
-) {
+) -> Vec<u32> {
     match Ifma::detect() {
         Some(ifma) => ifma.add_gathered(src, pairs, to, dst),
         None => add_gathered_scalar(src, pairs, to, dst),
@@ -170,15 +172,20 @@ pub(crate) fn add_gathered_scalar<P: SWCurveConfig<BaseField: FastInverse>>(
     pairs: &[(u32, u32)],
     to: &[u32],
     dst: &mut [Affine<P>],
-) {
+) -> Vec<u32> {
     assert_eq!(pairs.len(), to.len(), "one destination per pair");
-    let sums = sums_scalar(pairs.len(), |k| {
-        let (a, b) = pairs[k];
+    let (distinct, equal_x): (Vec<u32>, Vec<u32>) = (0..pairs.len() as u32).partition(|&k| {
+        let (a, b) = pairs[k as usize];
+        src[a as usize].x != src[b as usize].x
+    });
+    let sums = sums_scalar(distinct.len(), |i| {
+        let (a, b) = pairs[distinct[i] as usize];
         (src[a as usize], src[b as usize])
     });
-    for (&at, sum) in to.iter().zip(sums) {
-        dst[at as usize] = sum;
+    for (&k, sum) in distinct.iter().zip(sums) {
+        dst[to[k as usize] as usize] = sum;
     }
+    equal_x
 }
 
 /// [`double_all`] one field operation at a time.

@@ -217,9 +217,10 @@ fn bucket_sums<P: GlvSplit>(
     Some(list_sums(&src, rows * lists_per_row, |term| {
         for (point, ds) in digits.chunks_exact(windows).enumerate() {
             for (w, &d) in ds.iter().enumerate() {
-                if d != 0 {
-                    let window = if windows_share_buckets { w } else { 0 };
-                    let entry = (point / 2) * stride + window;
+                let window = if windows_share_buckets { w } else { 0 };
+                let entry = (point / 2) * stride + window;
+                // The identity adds nothing, and `list_sums` takes no identity terms.
+                if d != 0 && !source.points[entry].infinity {
                     term(list(point, w, d), (2 * entry + point % 2) as u32, d < 0);
                 }
             }

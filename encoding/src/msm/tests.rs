@@ -80,7 +80,7 @@ fn check_full_width<P: GlvSplit>(seed: u64) {
     let digits = digits_of(&scalars, bits, c, |s, out| {
         signed_digits(s.into_bigint().as_ref(), false, c, out);
     });
-    assert_eq!(pippenger(&bases, &digits, c), naive(&bases, &scalars));
+    assert_eq!(pippenger(&bases, digits, c), naive(&bases, &scalars));
 }
 
 #[test]
@@ -259,6 +259,20 @@ fn check_affine_batches<P: GlvSplit>(seed: u64) {
         let mut dispatched = vec![Affine::identity(); n];
         add_gathered(&joined, &pairs, &to, &mut dispatched);
         assert_eq!(dispatched, reversed, "dispatched gathered sums, n = {n}");
+
+        // Pairs with equal x (P + P, Q + (−Q)) are left out and named.
+        if let [p, q, r, t, ..] = lhs[..] {
+            let src = [r, p, p, q, -q, t];
+            let pairs = [(0, 5), (1, 2), (3, 4)];
+            let mut expected = vec![Affine::identity(); 3];
+            expected[2] = (r + t).into_affine();
+            let mut scalar = vec![Affine::identity(); 3];
+            let equal_x = affine_batch::add_gathered_scalar(&src, &pairs, &[2, 0, 1], &mut scalar);
+            assert_eq!((scalar, equal_x), (expected.clone(), vec![1, 2]));
+            let mut dispatched = vec![Affine::identity(); 3];
+            let equal_x = add_gathered(&src, &pairs, &[2, 0, 1], &mut dispatched);
+            assert_eq!((dispatched, equal_x), (expected, vec![1, 2]));
+        }
 
         let mut scalar = lhs.clone();
         affine_batch::double_all_scalar(&mut scalar);
