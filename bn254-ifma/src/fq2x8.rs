@@ -50,6 +50,18 @@ pub(crate) fn mul(a: Fq2x8, b: Fq2x8) -> Fq2x8 {
     Fq2x8 { c0, c1 }
 }
 
+/// `a²` as `(a0 + a1)(a0 − a1) + 2·a0·a1·u`: two products instead of
+/// [`mul`]'s three. Parts below `2p` in, below `2p` out: the products'
+/// inputs are below `4p` by `4p` and `4p` by `2p`.
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+pub(crate) fn square(a: Fq2x8) -> Fq2x8 {
+    // a0 + 2p − a1 is a0 − a1 plus a multiple of p.
+    let c0 = fq8::mul(fq8::add(a.c0, a.c1), fq8::sub(a.c0, a.c1, Multiple::Two));
+    let c1 = fq8::mul(fq8::add(a.c0, a.c0), a.c1);
+    Fq2x8 { c0, c1 }
+}
+
 /// Part by part, as [`fq8::add`].
 #[inline]
 #[target_feature(enable = "avx512f")]

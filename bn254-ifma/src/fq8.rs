@@ -177,6 +177,13 @@ pub(crate) fn mul(a: Fq8, b: Fq8) -> Fq8 {
     carry_unsigned([t[0], t[1], t[2], t[3], t[4]])
 }
 
+/// `a²`, as [`mul`] (the kernels' name for squaring either field).
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+pub(crate) fn square(a: Fq8) -> Fq8 {
+    mul(a, a)
+}
+
 /// `a + b` (the bound is the sum of the bounds).
 #[inline]
 #[target_feature(enable = "avx512f")]

@@ -144,7 +144,7 @@ macro_rules! batch_kernels {
                 let twice = f::add(mu, mu);
                 let lambda = f::add(twice, twice); // < 8p
                 // λ² − x_sum < 2p + 2p.
-                let x3 = f::canonical(f::sub(f::mul(mu, mu), x_sum, Multiple::Two));
+                let x3 = f::canonical(f::sub(f::square(mu), x_sum, Multiple::Two));
                 // The product of 8p and 2p is < 2p; minus y1, < 3p.
                 let run = f::sub(x1, x3, Multiple::One);
                 let y3 = f::canonical(f::sub(f::mul(lambda, run), y1, Multiple::One));
