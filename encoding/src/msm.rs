@@ -26,6 +26,8 @@ mod inverse;
 mod rows;
 mod small;
 
+use std::ops::Range;
+
 use ark_bn254::Fr;
 use ark_ec::CurveGroup;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
@@ -59,13 +61,18 @@ pub fn msm<P: GlvSplit>(bases: &[Affine<P>], scalars: &[Fr]) -> Projective<P> {
     match split_scalars::<P>(scalars) {
         Some(halves) => {
             // Point 2i is bases[i] with k1, point 2i + 1 is φ(bases[i]) with k2.
+            let point = |i: usize| {
+                let base = &bases[i / 2];
+                if i % 2 == 1 && !base.infinity {
+                    P::endomorphism_affine(base)
+                } else {
+                    *base
+                }
+            };
             #[cfg(feature = "parallel")]
-            let points: Vec<Affine<P>> = bases
-                .par_chunks(4096)
-                .flat_map_iter(|chunk| with_endomorphism(chunk))
-                .collect();
+            let points: Vec<Affine<P>> = (0..2 * n).into_par_iter().map(point).collect();
             #[cfg(not(feature = "parallel"))]
-            let points = with_endomorphism(bases);
+            let points: Vec<Affine<P>> = (0..2 * n).map(point).collect();
             let c = window_bits(2 * n, HALF_BITS);
             let digits = digits_of(&halves, HALF_BITS, c, |&(negative, magnitude), out| {
                 let limbs = [magnitude as u64, (magnitude >> 64) as u64];
@@ -208,11 +215,28 @@ fn pippenger<P: GlvSplit>(points: &[Affine<P>], mut digits: Digits, c: usize) ->
         digits.values[i * windows..][..windows].fill(0);
     }
     let digits = &digits;
-    let window_sum = |w: usize| window_sum(points, digits, w, c);
+    // Windows whole, as many as divide among the threads; each of the rest
+    // cut by points into one part per thread (a window's sum is the sum of
+    // its parts'), so that no thread is left with a window alone at the end.
+    let threads = rows::threads();
+    let whole = windows - windows % threads;
+    let n = points.len();
+    let parts: Vec<(usize, Range<usize>)> =
+        (0..whole)
+            .map(|w| (w, 0..n))
+            .chain((whole..windows).flat_map(|w| {
+                (0..threads).map(move |t| (w, t * n / threads..(t + 1) * n / threads))
+            }))
+            .collect();
+    let part_sum = |(w, range): (usize, Range<usize>)| (w, window_sum(points, digits, w, range, c));
     #[cfg(feature = "parallel")]
-    let sums: Vec<Projective<P>> = (0..windows).into_par_iter().map(window_sum).collect();
+    let part_sums: Vec<(usize, Projective<P>)> = parts.into_par_iter().map(part_sum).collect();
     #[cfg(not(feature = "parallel"))]
-    let sums: Vec<Projective<P>> = (0..windows).map(window_sum).collect();
+    let part_sums: Vec<(usize, Projective<P>)> = parts.into_iter().map(part_sum).collect();
+    let mut sums = vec![Projective::<P>::zero(); windows];
+    for (w, sum) in part_sums {
+        sums[w] += sum;
+    }
     let mut acc = Projective::<P>::zero();
     for sum in sums.iter().rev() {
         for _ in 0..c {
@@ -224,16 +248,17 @@ fn pippenger<P: GlvSplit>(points: &[Affine<P>], mut digits: Digits, c: usize) ->
 }
 
 /// `sum_b (b + 1) · bucket_b` for window `w`, `bucket_b` the sum of the
-/// points whose digit is `±(b + 1)` (negated for negative digits).
+/// points of `range` whose digit is `±(b + 1)` (negated for negative digits).
 fn window_sum<P: GlvSplit>(
     points: &[Affine<P>],
     digits: &Digits,
     w: usize,
+    range: Range<usize>,
     c: usize,
 ) -> Projective<P> {
     let buckets = 1usize << (c - 1);
     let bucket_sums = list_sums(points, buckets, |term| {
-        for i in 0..points.len() {
+        for i in range.clone() {
             let d = digits.values[i * digits.windows + w];
             if d != 0 {
                 term(d.unsigned_abs() as usize - 1, i as u32, d < 0);

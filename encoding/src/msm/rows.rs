@@ -165,8 +165,8 @@ fn sum_rows<P: GlvSplit>(
     Some(runs?.concat())
 }
 
-/// Threads the runs are spread over.
-fn threads() -> usize {
+/// Threads the work is spread over.
+pub(super) fn threads() -> usize {
     #[cfg(feature = "parallel")]
     return rayon::current_num_threads();
     #[cfg(not(feature = "parallel"))]
