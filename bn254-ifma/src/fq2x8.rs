@@ -109,3 +109,13 @@ pub(crate) fn one_in(a: Fq2x8, lanes: u8) -> Fq2x8 {
         c1: fq8::small_in(a.c1, lanes, 0),
     }
 }
+
+/// Part by part, as [`fq8::negate_in`].
+#[inline]
+#[target_feature(enable = "avx512f")]
+pub(crate) fn negate_in(a: Fq2x8, lanes: u8) -> Fq2x8 {
+    Fq2x8 {
+        c0: fq8::negate_in(a.c0, lanes),
+        c1: fq8::negate_in(a.c1, lanes),
+    }
+}

@@ -246,3 +246,17 @@ pub(crate) fn small_in(a: Fq8, lanes: u8, v: u32) -> Fq8 {
 pub(crate) fn one_in(a: Fq8, lanes: u8) -> Fq8 {
     small_in(a, lanes, 1)
 }
+
+/// `a` (canonical) with its negation, canonical, in the lanes of `lanes`.
+#[inline]
+#[target_feature(enable = "avx512f")]
+pub(crate) fn negate_in(a: Fq8, lanes: u8) -> Fq8 {
+    // p − a is in [1, p]; p itself becomes 0.
+    let negated = reduce_below(
+        sub(Fq8([_mm512_setzero_si512(); 5]), a, Multiple::One),
+        Multiple::One,
+    );
+    Fq8(std::array::from_fn(|j| {
+        _mm512_mask_blend_epi64(lanes, a.0[j], negated.0[j])
+    }))
+}

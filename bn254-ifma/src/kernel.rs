@@ -70,6 +70,7 @@ macro_rules! batch_kernels {
             use super::{
                 CHUNK, DOUBLING_SCALE, LANES, PREFETCH_GROUPS, SUM_SCALE, lanes, prefetch,
             };
+            use crate::NEGATED;
             use crate::fq8::Multiple;
             use crate::$lanes::{self as f, Lanes};
 
@@ -156,6 +157,11 @@ macro_rules! batch_kernels {
                 fn len(&self) -> usize;
                 fn lhs(&self, k: usize) -> &Point;
                 fn rhs(&self, k: usize) -> &Point;
+                /// Whether pair `k` takes `−lhs(k)`, `−rhs(k)` (their `x` is
+                /// the same either way).
+                fn negated(&self, _k: usize) -> (bool, bool) {
+                    (false, false)
+                }
                 /// Replaces `lhs(k)`.
                 fn set(&mut self, k: usize, sum: Point);
             }
@@ -202,7 +208,8 @@ macro_rules! batch_kernels {
                 }
             }
 
-            /// `dst[to[k]] = src[a] + src[b]` for the `k`-th pair `(a, b)`.
+            /// `dst[to[k]] = ±src[a] ± src[b]` for the `k`-th pair `(a, b)`,
+            /// an index with [`crate::NEGATED`] naming the negated point.
             pub(crate) struct Gathered<'a> {
                 pub(crate) src: &'a [Point],
                 pub(crate) pairs: &'a [(u32, u32)],
@@ -215,10 +222,14 @@ macro_rules! batch_kernels {
                     self.pairs.len()
                 }
                 fn lhs(&self, k: usize) -> &Point {
-                    &self.src[self.pairs[k].0 as usize]
+                    &self.src[(self.pairs[k].0 & !NEGATED) as usize]
                 }
                 fn rhs(&self, k: usize) -> &Point {
-                    &self.src[self.pairs[k].1 as usize]
+                    &self.src[(self.pairs[k].1 & !NEGATED) as usize]
+                }
+                fn negated(&self, k: usize) -> (bool, bool) {
+                    let (a, b) = self.pairs[k];
+                    (a & NEGATED != 0, b & NEGATED != 0)
                 }
                 fn set(&mut self, k: usize, sum: Point) {
                     self.dst[self.to[k] as usize] = sum;
@@ -285,9 +296,19 @@ macro_rules! batch_kernels {
                 for g in (0..groups).rev() {
                     let idx = lanes(g, n).map(|k| start + k);
                     let x1 = Lanes::load(idx.map(|k| &pairs.lhs(k).x));
-                    let y1 = Lanes::load(idx.map(|k| &pairs.lhs(k).y));
+                    let mut y1 = Lanes::load(idx.map(|k| &pairs.lhs(k).y));
                     let x2 = Lanes::load(idx.map(|k| &pairs.rhs(k).x));
-                    let y2 = Lanes::load(idx.map(|k| &pairs.rhs(k).y));
+                    let mut y2 = Lanes::load(idx.map(|k| &pairs.rhs(k).y));
+                    let (mut negate1, mut negate2) = (0u8, 0u8);
+                    for (lane, &k) in idx.iter().enumerate() {
+                        let (n1, n2) = pairs.negated(k);
+                        negate1 |= u8::from(n1) << lane;
+                        negate2 |= u8::from(n2) << lane;
+                    }
+                    if negate1 | negate2 != 0 {
+                        y1 = f::negate_in(y1, negate1);
+                        y2 = f::negate_in(y2, negate2);
+                    }
                     let mu = f::mul(f::sub(y2, y1, Multiple::One), inverses[g]); // λ/4, < 2p
                     let (x3, y3) = finish(mu, x1, y1, f::add(x1, x2));
                     let (xs, ys) = (x3.store(), y3.store());

@@ -41,6 +41,9 @@ use ark_bn254::{g1, g2};
 use ark_ec::short_weierstrass::{Affine, SWCurveConfig};
 use ark_ff::Zero;
 
+/// The bit of an [`Ifma::add_gathered`] index that negates its point.
+pub const NEGATED: u32 = 1 << 31;
+
 /// Proof that this CPU runs AVX-512 IFMA; obtained from [`Ifma::detect`].
 #[derive(Clone, Copy, Debug)]
 pub struct Ifma(());
@@ -106,9 +109,12 @@ impl Ifma {
         assert!(equal_x.is_empty(), "add_in_place: pairs with equal x");
     }
 
-    /// `dst[to[k]] ← src[a] + src[b]` for the `k`-th pair `(a, b)` of `pairs`,
-    /// with one shared inversion per chunk of pairs: sums of operands picked
-    /// by index (an MSM's points by bucket) without copying them out first.
+    /// `dst[to[k]] ← ±src[a] ± src[b]` for the `k`-th pair `(a, b)` of
+    /// `pairs`, with one shared inversion per chunk of pairs: sums of
+    /// operands picked by index (an MSM's points by bucket, negated for
+    /// negative digits) without copying them out first. An index with the
+    /// bit [`NEGATED`] set names the negation of the point at the index
+    /// without it.
     ///
     /// Every operand must be finite. A pair whose points have equal `x` (a
     /// doubling, or `P + (−P)`) is not added: `dst[to[k]]` is left as it was
@@ -132,9 +138,9 @@ impl Ifma {
             "add_gathered: pairs and to differ in length"
         );
         debug_assert!(
-            pairs
-                .iter()
-                .all(|&(a, b)| !src[a as usize].infinity && !src[b as usize].infinity),
+            pairs.iter().all(|&(a, b)| {
+                !src[(a & !NEGATED) as usize].infinity && !src[(b & !NEGATED) as usize].infinity
+            }),
             "add_gathered: the identity as an operand"
         );
         P::add_gathered(self, src, pairs, to, dst)

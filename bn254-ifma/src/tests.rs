@@ -4,7 +4,7 @@ use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{One, UniformRand};
 use ark_std::test_rng;
 
-use super::{Ifma, IfmaCurve};
+use super::{Ifma, IfmaCurve, NEGATED};
 
 fn random_points<P: IfmaCurve>(n: usize, rng: &mut impl ark_std::rand::Rng) -> Vec<Affine<P>> {
     let projective: Vec<Projective<P>> = (0..n).map(|_| Projective::rand(rng)).collect();
@@ -64,7 +64,8 @@ fn sums_in_place_equal_arkworks<P: IfmaCurve>(ifma: Ifma) {
 }
 
 /// Pairs picked from one slice, their sums written where `to` says into
-/// another; the slots not written are left alone. Pairs with equal `x` (the
+/// another, some operands negated; the slots not written are left alone.
+/// Pairs with equal `x` (the
 /// same point twice, a point and its negation) planted first and last, and
 /// in the middle of a long batch, are returned, their slots untouched.
 fn gathered_sums_equal_arkworks<P: IfmaCurve>(ifma: Ifma) {
@@ -78,6 +79,24 @@ fn gathered_sums_equal_arkworks<P: IfmaCurve>(ifma: Ifma) {
             .take(n)
             .map(|p| (p[0], p[1]))
             .collect();
+        // Some operands negated, by NEGATED on their index.
+        let signed: Vec<(u32, u32)> = pairs
+            .iter()
+            .map(|&(a, b)| {
+                let mut sign = |i: u32| {
+                    if ark_std::rand::Rng::r#gen::<bool>(&mut rng) {
+                        i | NEGATED
+                    } else {
+                        i
+                    }
+                };
+                (sign(a), sign(b))
+            })
+            .collect();
+        let operand = |src: &[Affine<P>], i: u32| {
+            let p = src[(i & !NEGATED) as usize];
+            if i & NEGATED != 0 { -p } else { p }
+        };
         let mut planted: Vec<u32> = [0, n / 2, n.saturating_sub(1)]
             .into_iter()
             .filter(|&k| k < n)
@@ -94,12 +113,12 @@ fn gathered_sums_equal_arkworks<P: IfmaCurve>(ifma: Ifma) {
         to.truncate(n);
         let mut dst = random_points::<P>(n + 5, &mut rng);
         let mut expected = dst.clone();
-        for (k, (&(a, b), &at)) in pairs.iter().zip(&to).enumerate() {
+        for (k, (&(a, b), &at)) in signed.iter().zip(&to).enumerate() {
             if !planted.contains(&(k as u32)) {
-                expected[at as usize] = (src[a as usize] + src[b as usize]).into_affine();
+                expected[at as usize] = (operand(&src, a) + operand(&src, b)).into_affine();
             }
         }
-        let equal_x = ifma.add_gathered(&src, &pairs, &to, &mut dst);
+        let equal_x = ifma.add_gathered(&src, &signed, &to, &mut dst);
         assert_eq!(dst, expected, "batch of {n}");
         assert_eq!(equal_x, planted, "batch of {n}");
     }

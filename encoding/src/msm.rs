@@ -38,6 +38,7 @@ use rayon::prelude::*;
 pub(crate) use affine_batch::{Batch, add_distinct, add_gathered, add_in_place};
 pub use glv::GlvSplit;
 pub use inverse::FastInverse;
+use lamina_bn254_ifma::NEGATED;
 pub use rows::{FixedBases, msm_rows};
 pub use small::msm_serial;
 
@@ -308,47 +309,49 @@ fn weighted_sum<P: GlvSplit>(buckets: &[Affine<P>]) -> Projective<P> {
 /// term may name the identity (it adds nothing; callers leave it out).
 ///
 /// No point is copied to sort the lists: their entries are sorted as
-/// indices, and the first round of additions reads its operands from `src`
-/// by index ([`add_gathered`]), writing half as many sums as there were
+/// indices (with the sign in the bit [`NEGATED`]), and the first round of
+/// additions reads its operands from `src` by index ([`add_gathered`]),
+/// negating where the sign says, and writes half as many sums as there were
 /// terms; [`sum_buckets_in_place`] takes it from there, a block of lists at
-/// a time while their sums are in the core's cache. Each list is kept
-/// as two halves, the points added as they are and those to be negated, so
-/// that no point is negated on the way in; the negation is paid once per
-/// list, in a last round that adds the two halves' sums (as many additions
-/// as one list would take: a list of `t` terms in `h` nonempty halves takes
-/// `t − h` plus `h − 1`).
+/// a time while their sums are in the core's cache.
 fn list_sums<P: GlvSplit>(
     src: &[Affine<P>],
     lists: usize,
     terms: impl Fn(&mut dyn FnMut(usize, u32, bool)),
 ) -> Vec<Affine<P>> {
-    let halves = 2 * lists;
-    let half = |list: usize, negated: bool| 2 * list + usize::from(negated);
-    let mut starts = vec![0u32; halves + 1];
-    terms(&mut |list, _, negated| starts[half(list, negated) + 1] += 1);
-    for h in 0..halves {
-        starts[h + 1] += starts[h];
+    assert!(
+        src.len() <= NEGATED as usize,
+        "indices leave the sign bit free"
+    );
+    let mut starts = vec![0u32; lists + 1];
+    terms(&mut |list, _, _| starts[list + 1] += 1);
+    for l in 0..lists {
+        starts[l + 1] += starts[l];
     }
-    let mut order = vec![0u32; starts[halves] as usize];
+    let mut order = vec![0u32; starts[lists] as usize];
     let mut fill = starts.clone();
     terms(&mut |list, index, negated| {
-        let at = &mut fill[half(list, negated)];
-        order[*at as usize] = index;
+        let at = &mut fill[list];
+        order[*at as usize] = if negated { index | NEGATED } else { index };
         *at += 1;
     });
-    // The halves in blocks of about BLOCK_SUMS first-round sums: a block's
-    // sums are gathered into `block`, summed to one point per half while
-    // they are in the core's cache, and only those points kept. Half h's
-    // sums go to block[at[h]..], an odd one out after them.
-    let mut half_sums = vec![Affine::<P>::identity(); halves];
+    let operand = |entry: u32| {
+        let p = src[(entry & !NEGATED) as usize];
+        if entry & NEGATED != 0 { -p } else { p }
+    };
+    // The lists in blocks of about BLOCK_SUMS first-round sums: a block's
+    // sums are gathered into `block`, summed to one point per list while
+    // they are in the core's cache, and only those points kept. List l's
+    // sums go to block[at[l]..], an odd one out after them.
+    let mut sums = vec![Affine::<P>::identity(); lists];
     let (mut block, mut at) = (Vec::new(), Vec::new());
     let (mut pairs, mut to) = (Vec::new(), Vec::new());
     let mut first = 0;
-    while first < halves {
+    while first < lists {
         at.clear();
         at.push(0u32);
         let mut end = first;
-        while end < halves && (end == first || (at[end - first] as usize) < BLOCK_SUMS) {
+        while end < lists && (end == first || (at[end - first] as usize) < BLOCK_SUMS) {
             at.push(at[end - first] + (starts[end + 1] - starts[end]).div_ceil(2));
             end += 1;
         }
@@ -356,15 +359,15 @@ fn list_sums<P: GlvSplit>(
         block.resize(at[end - first] as usize, Affine::<P>::identity());
         pairs.clear();
         to.clear();
-        for h in first..end {
-            let entries = &order[starts[h] as usize..starts[h + 1] as usize];
-            for (slot, two) in (at[h - first]..).zip(entries.chunks(2)) {
+        for l in first..end {
+            let entries = &order[starts[l] as usize..starts[l + 1] as usize];
+            for (slot, two) in (at[l - first]..).zip(entries.chunks(2)) {
                 match *two {
                     [a, b] => {
                         pairs.push((a, b));
                         to.push(slot);
                     }
-                    _ => block[slot as usize] = src[two[0] as usize],
+                    _ => block[slot as usize] = operand(two[0]),
                 }
             }
         }
@@ -372,23 +375,19 @@ fn list_sums<P: GlvSplit>(
         // on the spot.
         for k in add_gathered(src, &pairs, &to, &mut block) {
             let (a, b) = pairs[k as usize];
-            let sum = Projective::from(src[a as usize]) + src[b as usize];
+            let sum = Projective::from(operand(a)) + operand(b);
             block[to[k as usize] as usize] = sum.into_affine();
         }
         let mut lens: Vec<u32> = at.windows(2).map(|s| s[1] - s[0]).collect();
         sum_buckets_in_place(&mut block, &at[..end - first], &mut lens);
-        for (h, (&len, &slot)) in (first..end).zip(lens.iter().zip(&at)) {
+        for (l, (&len, &slot)) in (first..end).zip(lens.iter().zip(&at)) {
             if len == 1 {
-                half_sums[h] = block[slot as usize];
+                sums[l] = block[slot as usize];
             }
         }
         first = end;
     }
-    let mut out: Vec<Affine<P>> = (0..lists)
-        .map(|list| half_sums[half(list, false)])
-        .collect();
-    Batch::default().add(&mut out, |list, _| Some(-half_sums[half(list, true)]));
-    out
+    sums
 }
 
 /// Reduces each bucket's list `points[starts[b]..][..lens[b]]` to its sum in

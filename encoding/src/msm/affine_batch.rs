@@ -10,7 +10,7 @@
 
 use ark_ec::short_weierstrass::{Affine, SWCurveConfig};
 use ark_ff::{AdditiveGroup, Zero};
-use lamina_bn254_ifma::Ifma;
+use lamina_bn254_ifma::{Ifma, NEGATED};
 
 use super::{FastInverse, GlvSplit, add_with_inverse, batch_invert};
 
@@ -96,9 +96,10 @@ pub(crate) fn add_in_place<P: GlvSplit>(points: &mut [Affine<P>], pairs: &[(u32,
     }
 }
 
-/// `dst[to[k]] ← src[a] + src[b]` for the `k`-th pair `(a, b)`, every
-/// operand finite, except the pairs whose points have equal `x`: those are
-/// left out and their positions `k` returned
+/// `dst[to[k]] ← ±src[a] ± src[b]` for the `k`-th pair `(a, b)` (an index
+/// with the bit [`NEGATED`] names the negated point), every operand finite,
+/// except the pairs whose points have equal `x`: those are left out and
+/// their positions `k` returned
 /// ([`Ifma::add_gathered`](lamina_bn254_ifma::Ifma::add_gathered)).
 pub(crate) fn add_gathered<P: GlvSplit>(
     src: &[Affine<P>],
@@ -174,13 +175,17 @@ pub(crate) fn add_gathered_scalar<P: SWCurveConfig<BaseField: FastInverse>>(
     dst: &mut [Affine<P>],
 ) -> Vec<u32> {
     assert_eq!(pairs.len(), to.len(), "one destination per pair");
+    let operand = |entry: u32| {
+        let p = src[(entry & !NEGATED) as usize];
+        if entry & NEGATED != 0 { -p } else { p }
+    };
     let (distinct, equal_x): (Vec<u32>, Vec<u32>) = (0..pairs.len() as u32).partition(|&k| {
         let (a, b) = pairs[k as usize];
-        src[a as usize].x != src[b as usize].x
+        operand(a).x != operand(b).x
     });
     let sums = sums_scalar(distinct.len(), |i| {
         let (a, b) = pairs[distinct[i] as usize];
-        (src[a as usize], src[b as usize])
+        (operand(a), operand(b))
     });
     for (&k, sum) in distinct.iter().zip(sums) {
         dst[to[k as usize] as usize] = sum;

@@ -260,12 +260,13 @@ fn check_affine_batches<P: GlvSplit>(seed: u64) {
         add_gathered(&joined, &pairs, &to, &mut dispatched);
         assert_eq!(dispatched, reversed, "dispatched gathered sums, n = {n}");
 
-        // Pairs with equal x (P + P, Q + (−Q)) are left out and named.
+        // Operands negated by NEGATED; pairs with equal x (P + P, Q + Q
+        // through −(−Q)) left out and named.
         if let [p, q, r, t, ..] = lhs[..] {
             let src = [r, p, p, q, -q, t];
-            let pairs = [(0, 5), (1, 2), (3, 4)];
+            let pairs = [(0, 5 | NEGATED), (1, 2), (3, 4 | NEGATED)];
             let mut expected = vec![Affine::identity(); 3];
-            expected[2] = (r + t).into_affine();
+            expected[2] = (r - t).into_affine();
             let mut scalar = vec![Affine::identity(); 3];
             let equal_x = affine_batch::add_gathered_scalar(&src, &pairs, &[2, 0, 1], &mut scalar);
             assert_eq!((scalar, equal_x), (expected.clone(), vec![1, 2]));
