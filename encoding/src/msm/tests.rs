@@ -83,16 +83,42 @@ fn check_full_width<P: GlvSplit>(seed: u64) {
     assert_eq!(pippenger(&bases, digits, c), naive(&bases, &scalars));
 }
 
+/// The widest window (16 bits, digits down to `-2^15`), which `msm` picks
+/// only for about 2^19 points and more, on a few hundred: GLV halves, and
+/// full-width scalars with `-1` among them.
+fn check_widest_window<P: GlvSplit>(seed: u64) {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let n = 300;
+    let bases = random_points::<P>(&mut rng, n);
+    let mut scalars: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+    scalars[0] = -Fr::one();
+    let c = MAX_WINDOW_BITS;
+    let halves = split_scalars::<P>(&scalars).expect("BN254 scalars split");
+    let digits = digits_of(&halves, HALF_BITS, c, |&(negative, magnitude), out| {
+        let limbs = [magnitude as u64, (magnitude >> 64) as u64];
+        signed_digits(&limbs, negative, c, out);
+    });
+    let points = with_endomorphism(&bases);
+    assert_eq!(pippenger(&points, digits, c), naive(&bases, &scalars));
+    let bits = Fr::MODULUS_BIT_SIZE as usize;
+    let digits = digits_of(&scalars, bits, c, |s, out| {
+        signed_digits(s.into_bigint().as_ref(), false, c, out);
+    });
+    assert_eq!(pippenger(&bases, digits, c), naive(&bases, &scalars));
+}
+
 #[test]
 fn g1_msm_matches_naive() {
     check::<g1::Config>(31);
     check_full_width::<g1::Config>(32);
+    check_widest_window::<g1::Config>(37);
 }
 
 #[test]
 fn g2_msm_matches_naive() {
     check::<g2::Config>(33);
     check_full_width::<g2::Config>(34);
+    check_widest_window::<g2::Config>(38);
 }
 
 #[test]
@@ -111,19 +137,23 @@ fn matches_arkworks_msm() {
 fn signed_digits_recompose() {
     let mut rng = ChaCha20Rng::seed_from_u64(36);
     for c in 2..=MAX_WINDOW_BITS {
-        for _ in 0..50 {
-            let s = Fr::rand(&mut rng);
-            let bits = Fr::MODULUS_BIT_SIZE as usize;
-            let mut out = vec![0i16; (bits + 1).div_ceil(c)];
-            signed_digits(s.into_bigint().as_ref(), false, c, &mut out);
-            let half = 1i32 << (c - 1);
-            let mut acc = Fr::zero();
-            for d in out.iter().rev() {
-                assert!(-half < i32::from(*d) && i32::from(*d) <= half, "c = {c}");
-                acc *= Fr::from(1u64 << c);
-                acc += Fr::from(i64::from(*d));
+        let mut scalars: Vec<Fr> = (0..50).map(|_| Fr::rand(&mut rng)).collect();
+        // All-ones windows carry into the next one at every width.
+        scalars.push(Fr::from(u128::MAX));
+        for s in scalars {
+            for negative in [false, true] {
+                let bits = Fr::MODULUS_BIT_SIZE as usize;
+                let mut out = vec![0i16; (bits + 1).div_ceil(c)];
+                signed_digits(s.into_bigint().as_ref(), negative, c, &mut out);
+                let half = 1i32 << (c - 1);
+                let mut acc = Fr::zero();
+                for d in out.iter().rev() {
+                    assert!(-half <= i32::from(*d) && i32::from(*d) < half, "c = {c}");
+                    acc *= Fr::from(1u64 << c);
+                    acc += Fr::from(i64::from(*d));
+                }
+                assert_eq!(acc, if negative { -s } else { s }, "c = {c}");
             }
-            assert_eq!(acc, s, "c = {c}");
         }
     }
 }
