@@ -41,19 +41,24 @@ fn sums_equal_arkworks<P: IfmaCurve>(ifma: Ifma) {
     }
 }
 
+/// `n` pairs of indices below `len`, no index in two pairs, shuffled.
+fn disjoint_pairs(len: usize, n: usize, rng: &mut impl ark_std::rand::Rng) -> Vec<(u32, u32)> {
+    let mut order: Vec<u32> = (0..len as u32).collect();
+    ark_std::rand::seq::SliceRandom::shuffle(&mut order[..], rng);
+    order
+        .chunks_exact(2)
+        .take(n)
+        .map(|p| (p[0], p[1]))
+        .collect()
+}
+
 /// Pairs scattered through one slice: `points[a] += points[b]` for a
 /// shuffled pairing, the points not in any pair left alone.
 fn sums_in_place_equal_arkworks<P: IfmaCurve>(ifma: Ifma) {
     let mut rng = test_rng();
     for n in lengths() {
         let mut points = random_points::<P>(2 * n + 3, &mut rng);
-        let mut order: Vec<u32> = (0..points.len() as u32).collect();
-        ark_std::rand::seq::SliceRandom::shuffle(&mut order[..], &mut rng);
-        let pairs: Vec<(u32, u32)> = order
-            .chunks_exact(2)
-            .take(n)
-            .map(|p| (p[0], p[1]))
-            .collect();
+        let pairs = disjoint_pairs(points.len(), n, &mut rng);
         let mut expected = points.clone();
         for &(a, b) in &pairs {
             expected[a as usize] = (points[a as usize] + points[b as usize]).into_affine();
@@ -65,20 +70,14 @@ fn sums_in_place_equal_arkworks<P: IfmaCurve>(ifma: Ifma) {
 
 /// Pairs picked from one slice, their sums written where `to` says into
 /// another, some operands negated; the slots not written are left alone.
-/// Pairs with equal `x` (the
-/// same point twice, a point and its negation) planted first and last, and
-/// in the middle of a long batch, are returned, their slots untouched.
+/// Pairs with equal `x` (the same point twice, a point and its negation)
+/// planted first, last and in the middle are returned, their slots
+/// untouched.
 fn gathered_sums_equal_arkworks<P: IfmaCurve>(ifma: Ifma) {
     let mut rng = test_rng();
     for n in lengths() {
         let mut src = random_points::<P>(2 * n + 3, &mut rng);
-        let mut order: Vec<u32> = (0..src.len() as u32).collect();
-        ark_std::rand::seq::SliceRandom::shuffle(&mut order[..], &mut rng);
-        let pairs: Vec<(u32, u32)> = order
-            .chunks_exact(2)
-            .take(n)
-            .map(|p| (p[0], p[1]))
-            .collect();
+        let pairs = disjoint_pairs(src.len(), n, &mut rng);
         // Some operands negated, by NEGATED on their index.
         let signed: Vec<(u32, u32)> = pairs
             .iter()

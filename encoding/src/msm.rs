@@ -6,8 +6,10 @@
 //!   buckets per `c`-bit window), and buckets accumulated in affine
 //!   coordinates with one shared inversion per round (Montgomery's trick):
 //!   an affine addition with a batched inversion costs about 6M + 1S against
-//!   about 11M + 5S for arkworks' projective `+=` of an affine point.
-//!   Windows are spread over rayon's threads.
+//!   about 11M + 5S for arkworks' projective `+=` of an affine point. The
+//!   bucket reduction is batch-affine too ([`weighted_sum`]). Windows are
+//!   spread over rayon's threads (those that do not divide among them cut
+//!   by points).
 //! - [`msm_rows`]: the many small MSMs of FK20 at once, their bucket
 //!   additions batched together (same GLV, digits and batch-affine rounds).
 //! - [`msm_serial`]: one small MSM on one thread, projective buckets (small
@@ -18,7 +20,9 @@
 //! round adds disjoint pairs of all buckets at once, so no two additions of
 //! a round touch the same point and no addition has to wait for another
 //! (the "same bucket twice in one batch" conflict of streaming batch-affine
-//! MSMs cannot arise).
+//! MSMs cannot arise). No point is copied for the sort: the first round
+//! reads its operands from the points by index, negated where the digit
+//! is, and later rounds work on the sums in place.
 
 mod affine_batch;
 pub(crate) mod glv;
@@ -280,6 +284,21 @@ fn window_sum<P: GlvSplit>(
     weighted_sum(&bucket_sums)
 }
 
+/// For each run of `m` points of `buckets`, its sum and its weighted sum
+/// `sum_j (j + 1)·run[j]` (`running += run[j]; sum += running`, from the
+/// top), every run in lockstep: each step is one batch of affine additions.
+fn running_sums<P: GlvSplit>(buckets: &[Affine<P>], m: usize) -> (Vec<Affine<P>>, Vec<Affine<P>>) {
+    let runs = buckets.len() / m;
+    let mut running = vec![Affine::<P>::identity(); runs];
+    let mut sums = vec![Affine::<P>::identity(); runs];
+    let mut batch = Batch::default();
+    for j in (0..m).rev() {
+        batch.add(&mut running, |r, _| Some(buckets[r * m + j]));
+        batch.add(&mut sums, |r, _| Some(running[r]));
+    }
+    (running, sums)
+}
+
 /// `sum_b (b + 1) · buckets[b]` for a power-of-two number of buckets. The
 /// usual running sum (`running += bucket_b; sum += running`, from the top)
 /// is one chain of dependent additions; cut into `S` segments of `m`
@@ -295,13 +314,7 @@ fn weighted_sum<P: GlvSplit>(buckets: &[Affine<P>]) -> Projective<P> {
         .next_power_of_two()
         .min(buckets.len());
     let m = buckets.len() / segments;
-    let mut running = vec![Affine::<P>::identity(); segments];
-    let mut sums = vec![Affine::<P>::identity(); segments];
-    let mut batch = Batch::default();
-    for j in (0..m).rev() {
-        batch.add(&mut running, |s, _| Some(buckets[s * m + j]));
-        batch.add(&mut sums, |s, _| Some(running[s]));
-    }
+    let (running, sums) = running_sums(buckets, m);
     let (mut above, mut weighted) = (Projective::<P>::zero(), Projective::<P>::zero());
     for r in running[1..].iter().rev() {
         above += r;

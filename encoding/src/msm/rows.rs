@@ -7,8 +7,9 @@
 //! as one computation: every scalar is GLV-split and recoded in signed
 //! digits, every `(row, window, bucket)` of the group becomes one list, and
 //! [`list_sums`] reduces all lists together in batch-affine rounds (one
-//! inversion per round for the whole group). The bucket reductions and the doublings between windows are
-//! batch-affine too, all the group's rows in lockstep.
+//! inversion per round for the whole group). The bucket reductions and the
+//! doublings between windows are batch-affine too, all the group's rows in
+//! lockstep.
 //!
 //! FK20's bases never change for a shape, so [`FixedBases`] can also keep,
 //! for every base `P`, its multiples `2^(c·w)·P` for each window `w`: then a
@@ -26,8 +27,8 @@ use ark_ff::AdditiveGroup;
 use rayon::prelude::*;
 
 use super::{
-    Batch, GlvSplit, HALF_BITS, MAX_WINDOW_BITS, glv, list_sums, signed_digits, window_bits,
-    with_endomorphism,
+    Batch, GlvSplit, HALF_BITS, MAX_WINDOW_BITS, glv, list_sums, running_sums, signed_digits,
+    window_bits, with_endomorphism,
 };
 
 /// Points per group (GLV points times windows) at which a group is cut: big
@@ -240,17 +241,11 @@ fn reduce<P: GlvSplit>(
 ) -> Vec<Projective<P>> {
     let (c, windows) = (source.c, source.windows());
     let buckets = 1usize << (c - 1);
-    let sets = bucket_sums.len() / buckets;
-    let mut running = vec![Affine::<P>::identity(); sets];
-    let mut sums = vec![Affine::<P>::identity(); sets];
-    let mut batch = Batch::default();
-    for b in (0..buckets).rev() {
-        batch.add(&mut running, |set, _| Some(bucket_sums[set * buckets + b]));
-        batch.add(&mut sums, |set, _| Some(running[set]));
-    }
+    let (_, sums) = running_sums(&bucket_sums, buckets);
     if source.windows_share_buckets {
         return sums.into_iter().map(Projective::from).collect();
     }
+    let mut batch = Batch::default();
     let mut acc = vec![Affine::<P>::identity(); rows];
     for w in (0..windows).rev() {
         if w + 1 < windows {
