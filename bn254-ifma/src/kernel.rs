@@ -41,9 +41,9 @@ fn prefetch<T>(value: &T) {
     {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
         let start = (value as *const T).cast::<i8>();
-        // The first, 65th and last byte: every line of a value of up to 128 bytes + 63.
+        // Every 64th byte and the last: each cache line the value touches.
         let size = std::mem::size_of::<T>();
-        for offset in [0, 64.min(size - 1), size - 1] {
+        for offset in (0..size).step_by(64).chain([size - 1]) {
             #[allow(unsafe_code, unused_unsafe)]
             // SAFETY: the addresses lie within `value`; prefetching never faults.
             unsafe {

@@ -39,7 +39,7 @@ use ark_ff::{AdditiveGroup, Field, PrimeField, Zero};
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
 
-pub(crate) use affine_batch::{Batch, add_distinct, add_gathered, add_in_place};
+pub(crate) use affine_batch::{Batch, add_distinct, add_gathered, add_in_place, gathered_operand};
 pub use glv::GlvSplit;
 pub use inverse::FastInverse;
 use lamina_bn254_ifma::NEGATED;
@@ -66,14 +66,7 @@ pub fn msm<P: GlvSplit>(bases: &[Affine<P>], scalars: &[Fr]) -> Projective<P> {
     match split_scalars::<P>(scalars) {
         Some(halves) => {
             // Point 2i is bases[i] with k1, point 2i + 1 is φ(bases[i]) with k2.
-            let point = |i: usize| {
-                let base = &bases[i / 2];
-                if i % 2 == 1 && !base.infinity {
-                    P::endomorphism_affine(base)
-                } else {
-                    *base
-                }
-            };
+            let point = |i: usize| glv_point(bases, i);
             #[cfg(feature = "parallel")]
             let points: Vec<Affine<P>> = (0..2 * n).into_par_iter().map(point).collect();
             #[cfg(not(feature = "parallel"))]
@@ -96,19 +89,31 @@ pub fn msm<P: GlvSplit>(bases: &[Affine<P>], scalars: &[Fr]) -> Projective<P> {
     }
 }
 
+/// GLV point `i` of `bases`: `bases[i / 2]`, or for odd `i` its
+/// endomorphism image.
+fn glv_point<P: GlvSplit>(bases: &[Affine<P>], i: usize) -> Affine<P> {
+    let base = &bases[i / 2];
+    if i % 2 == 1 && !base.infinity {
+        P::endomorphism_affine(base)
+    } else {
+        *base
+    }
+}
+
 /// Each point followed by its endomorphism image (GLV's second point),
 /// computed once for every window that reads it.
 fn with_endomorphism<P: GlvSplit>(points: &[Affine<P>]) -> Vec<Affine<P>> {
-    let mut out = Vec::with_capacity(2 * points.len());
-    for p in points {
-        out.push(*p);
-        out.push(if p.infinity {
-            *p
-        } else {
-            P::endomorphism_affine(p)
-        });
-    }
-    out
+    (0..2 * points.len())
+        .map(|i| glv_point(points, i))
+        .collect()
+}
+
+/// Threads the work is spread over.
+fn threads() -> usize {
+    #[cfg(feature = "parallel")]
+    return rayon::current_num_threads();
+    #[cfg(not(feature = "parallel"))]
+    return 1;
 }
 
 /// The GLV halves of every scalar, flattened `[k1_0, k2_0, k1_1, ...]`; `None`
@@ -234,7 +239,7 @@ fn pippenger<P: GlvSplit>(points: &[Affine<P>], mut digits: Digits, c: usize) ->
     // Windows whole, as many as divide among the threads; each of the rest
     // cut by points into one part per thread (a window's sum is the sum of
     // its parts'), so that no thread is left with a window alone at the end.
-    let threads = rows::threads();
+    let threads = threads();
     let whole = windows - windows % threads;
     let n = points.len();
     let parts: Vec<(usize, Range<usize>)> =
@@ -359,10 +364,7 @@ fn list_sums<P: GlvSplit>(
         order[*at as usize] = if negated { index | NEGATED } else { index };
         *at += 1;
     });
-    let operand = |entry: u32| {
-        let p = src[(entry & !NEGATED) as usize];
-        if entry & NEGATED != 0 { -p } else { p }
-    };
+    let operand = |entry: u32| gathered_operand(src, entry);
     // The lists in blocks of about BLOCK_SUMS first-round sums: a block's
     // sums are gathered into `block`, summed to one point per list while
     // they are in the core's cache, and only those points kept. List l's

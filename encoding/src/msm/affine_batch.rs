@@ -167,6 +167,13 @@ pub(crate) fn add_in_place_scalar<P: SWCurveConfig<BaseField: FastInverse>>(
     }
 }
 
+/// The point an [`add_gathered`] index names: `src[entry]`, negated if
+/// `entry` has the bit [`NEGATED`].
+pub(crate) fn gathered_operand<P: SWCurveConfig>(src: &[Affine<P>], entry: u32) -> Affine<P> {
+    let p = src[(entry & !NEGATED) as usize];
+    if entry & NEGATED != 0 { -p } else { p }
+}
+
 /// [`add_gathered`] one field operation at a time.
 pub(crate) fn add_gathered_scalar<P: SWCurveConfig<BaseField: FastInverse>>(
     src: &[Affine<P>],
@@ -175,10 +182,7 @@ pub(crate) fn add_gathered_scalar<P: SWCurveConfig<BaseField: FastInverse>>(
     dst: &mut [Affine<P>],
 ) -> Vec<u32> {
     assert_eq!(pairs.len(), to.len(), "one destination per pair");
-    let operand = |entry: u32| {
-        let p = src[(entry & !NEGATED) as usize];
-        if entry & NEGATED != 0 { -p } else { p }
-    };
+    let operand = |entry: u32| gathered_operand(src, entry);
     let (distinct, equal_x): (Vec<u32>, Vec<u32>) = (0..pairs.len() as u32).partition(|&k| {
         let (a, b) = pairs[k as usize];
         operand(a).x != operand(b).x

@@ -28,7 +28,7 @@ use rayon::prelude::*;
 
 use super::{
     Batch, GlvSplit, HALF_BITS, MAX_WINDOW_BITS, glv, list_sums, running_sums, signed_digits,
-    window_bits, with_endomorphism,
+    threads, window_bits, with_endomorphism,
 };
 
 /// Points per group (GLV points times windows) at which a group is cut: big
@@ -164,14 +164,6 @@ fn sum_rows<P: GlvSplit>(
         .map(run)
         .collect();
     Some(runs?.concat())
-}
-
-/// Threads the work is spread over.
-pub(super) fn threads() -> usize {
-    #[cfg(feature = "parallel")]
-    return rayon::current_num_threads();
-    #[cfg(not(feature = "parallel"))]
-    return 1;
 }
 
 /// Each `(row, window)`'s buckets (each row's, with multiples) of one group,
