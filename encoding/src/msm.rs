@@ -72,21 +72,32 @@ pub fn msm<P: GlvSplit>(bases: &[Affine<P>], scalars: &[Fr]) -> Projective<P> {
             #[cfg(not(feature = "parallel"))]
             let points: Vec<Affine<P>> = (0..2 * n).map(point).collect();
             let c = window_bits(2 * n, HALF_BITS_SEEN);
-            let digits = digits_of(&halves, HALF_BITS, c, |&(negative, magnitude), out| {
-                let limbs = [magnitude as u64, (magnitude >> 64) as u64];
-                signed_digits(&limbs, negative, c, out);
-            });
+            let mut digits = glv_digits(&halves, c);
+            digits.clear_identity(bases, 2);
             pippenger(&points, digits, c)
         }
         None => {
-            let bits = Fr::MODULUS_BIT_SIZE as usize;
-            let c = window_bits(n, bits);
-            let digits = digits_of(scalars, bits, c, |s, out| {
-                signed_digits(s.into_bigint().as_ref(), false, c, out);
-            });
+            let c = window_bits(n, Fr::MODULUS_BIT_SIZE as usize);
+            let mut digits = full_width_digits(scalars, c);
+            digits.clear_identity(bases, 1);
             pippenger(bases, digits, c)
         }
     }
+}
+
+/// The signed digits of GLV halves in windows of `c` bits.
+fn glv_digits(halves: &[glv::Half], c: usize) -> Digits {
+    digits_of(halves, HALF_BITS, c, |&(negative, magnitude), out| {
+        let limbs = [magnitude as u64, (magnitude >> 64) as u64];
+        signed_digits(&limbs, negative, c, out);
+    })
+}
+
+/// The signed digits of full-width scalars in windows of `c` bits.
+fn full_width_digits(scalars: &[Fr], c: usize) -> Digits {
+    digits_of(scalars, Fr::MODULUS_BIT_SIZE as usize, c, |s, out| {
+        signed_digits(s.into_bigint().as_ref(), false, c, out);
+    })
 }
 
 /// GLV point `i` of `bases`: `bases[i / 2]`, or for odd `i` its
@@ -140,6 +151,18 @@ fn split_scalars<P: GlvSplit>(scalars: &[Fr]) -> Option<Vec<glv::Half>> {
 struct Digits {
     values: Vec<i16>,
     windows: usize,
+}
+
+impl Digits {
+    /// Zeroes the digits of the points of every identity base, `per_base`
+    /// points each: the identity adds nothing, and [`list_sums`] takes no
+    /// identity terms. Reads the bases once, not the GLV points.
+    fn clear_identity<P: SWCurveConfig>(&mut self, bases: &[Affine<P>], per_base: usize) {
+        let row = per_base * self.windows;
+        for (i, _) in bases.iter().enumerate().filter(|(_, b)| b.infinity) {
+            self.values[i * row..][..row].fill(0);
+        }
+    }
 }
 
 fn digits_of<S: Sync>(
@@ -228,13 +251,10 @@ fn window(limbs: &[u64], start: usize, c: usize) -> u64 {
     bits & ((1u64 << c) - 1)
 }
 
-/// `sum_w 2^(c·w) · window_sum(w)`.
-fn pippenger<P: GlvSplit>(points: &[Affine<P>], mut digits: Digits, c: usize) -> Projective<P> {
+/// `sum_w 2^(c·w) · window_sum(w)`; every point with a nonzero digit must
+/// be finite ([`Digits::clear_identity`]).
+fn pippenger<P: GlvSplit>(points: &[Affine<P>], digits: Digits, c: usize) -> Projective<P> {
     let windows = digits.windows;
-    // The identity adds nothing, and `list_sums` takes no identity terms.
-    for (i, _) in points.iter().enumerate().filter(|(_, p)| p.infinity) {
-        digits.values[i * windows..][..windows].fill(0);
-    }
     let digits = &digits;
     // Windows whole, as many as divide among the threads; each of the rest
     // cut by points into one part per thread (a window's sum is the sum of

@@ -75,11 +75,8 @@ fn check_full_width<P: GlvSplit>(seed: u64) {
     let bases = random_points::<P>(&mut rng, n);
     let mut scalars: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
     scalars[0] = -Fr::one();
-    let bits = Fr::MODULUS_BIT_SIZE as usize;
-    let c = window_bits(n, bits);
-    let digits = digits_of(&scalars, bits, c, |s, out| {
-        signed_digits(s.into_bigint().as_ref(), false, c, out);
-    });
+    let c = window_bits(n, Fr::MODULUS_BIT_SIZE as usize);
+    let digits = full_width_digits(&scalars, c);
     assert_eq!(pippenger(&bases, digits, c), naive(&bases, &scalars));
 }
 
@@ -94,17 +91,15 @@ fn check_widest_window<P: GlvSplit>(seed: u64) {
     scalars[0] = -Fr::one();
     let c = MAX_WINDOW_BITS;
     let halves = split_scalars::<P>(&scalars).expect("BN254 scalars split");
-    let digits = digits_of(&halves, HALF_BITS, c, |&(negative, magnitude), out| {
-        let limbs = [magnitude as u64, (magnitude >> 64) as u64];
-        signed_digits(&limbs, negative, c, out);
-    });
     let points = with_endomorphism(&bases);
-    assert_eq!(pippenger(&points, digits, c), naive(&bases, &scalars));
-    let bits = Fr::MODULUS_BIT_SIZE as usize;
-    let digits = digits_of(&scalars, bits, c, |s, out| {
-        signed_digits(s.into_bigint().as_ref(), false, c, out);
-    });
-    assert_eq!(pippenger(&bases, digits, c), naive(&bases, &scalars));
+    assert_eq!(
+        pippenger(&points, glv_digits(&halves, c), c),
+        naive(&bases, &scalars)
+    );
+    assert_eq!(
+        pippenger(&bases, full_width_digits(&scalars, c), c),
+        naive(&bases, &scalars)
+    );
 }
 
 #[test]
